@@ -1,0 +1,132 @@
+// The feedd store: one SQLite file (WAL) holding feeds with their fetch state and
+// the items they carried. One read-write `database` is the single writer and lives
+// on the writer thread; readers open their own read-only `database`. The API
+// speaks domain types only; SQLite stays inside storage/.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feeds/model.hpp"
+
+namespace feedd::storage {
+
+using timestamp = std::chrono::sys_seconds;
+
+// A feed as the configuration declares it. config_url is its identity: a
+// permanent redirect changes the URL we fetch, never the feed's identity.
+struct feed_spec {
+    std::string config_url;
+    std::optional<std::string> title;
+    std::vector<std::string> tags;
+    std::chrono::seconds interval{std::chrono::minutes(15)};
+};
+
+struct feed_row {
+    std::int64_t id = 0;
+    std::string config_url;
+    std::string url;  // what we fetch now (differs after a permanent redirect)
+    std::optional<std::string> title;  // configured title, else the feed's own
+    std::vector<std::string> tags;
+    std::chrono::seconds interval{std::chrono::minutes(15)};
+    std::optional<std::string> etag;
+    std::optional<std::string> last_modified;
+    std::optional<timestamp> last_fetch;
+    std::optional<timestamp> last_success;
+    std::string last_outcome;  // feeds::to_string(fetch_outcome), "" before the first fetch
+    int last_status = 0;       // HTTP status of the last fetch, 0 when none
+    std::string last_error;
+    int error_count = 0;  // consecutive failures
+    timestamp next_poll{};
+    std::int64_t item_count = 0;
+    bool active = true;  // false when no longer in the configuration
+};
+
+// Everything one fetch of one feed produced; stored in one IMMEDIATE transaction.
+struct refresh {
+    std::int64_t feed_id = 0;
+    timestamp fetched_at{};
+    std::string outcome;  // feeds::to_string(fetch_outcome)
+    int http_status = 0;
+    std::string error;
+    bool success = false;                // ok or not_modified
+    std::optional<std::string> new_url;  // permanent redirect target
+    std::optional<std::string> etag;     // replaces the stored validators on success
+    std::optional<std::string> last_modified;
+    std::optional<std::string> feed_title;  // the document's own title
+    std::vector<feeds::item> items;         // in document order
+    timestamp next_poll{};
+};
+
+struct refresh_result {
+    int new_items = 0;
+    int known_items = 0;
+};
+
+struct stored_item {
+    std::int64_t id = 0;
+    std::int64_t feed_id = 0;
+    std::string feed_url;  // the feed's config_url
+    std::optional<std::string> feed_title;
+    std::string key;  // feeds::item_key
+    std::optional<std::string> guid;
+    std::optional<std::string> title;
+    std::optional<std::string> link;
+    std::optional<timestamp> published;
+    std::optional<timestamp> updated;
+    std::optional<std::string> summary;
+    std::optional<std::string> content_html;
+    std::vector<std::string> authors;
+    std::vector<std::string> categories;
+    timestamp first_seen{};
+};
+
+struct item_query {
+    std::optional<std::string> feed_url;  // matches config_url or current url
+    std::optional<timestamp> since;       // by coalesce(published, first_seen)
+    std::optional<int> limit;
+};
+
+enum class open_mode { read_write, read_only };
+
+class database {
+public:
+    // read_write creates the file and runs migrations; read_only requires an
+    // existing, migrated database. Throws std::runtime_error with the path on failure.
+    static database open(const std::filesystem::path& path, open_mode mode);
+    database(database&&) noexcept;
+    database& operator=(database&&) noexcept;
+    ~database();
+
+    // The schema version this build writes (PRAGMA user_version).
+    static int schema_version();
+
+    // Adds configured feeds that are new, updates title/tags/interval of known
+    // ones, marks feeds no longer configured inactive (their items stay).
+    // New feeds are due immediately (next_poll = now).
+    std::vector<feed_row> sync_feeds(const std::vector<feed_spec>& specs, timestamp now);
+
+    std::vector<feed_row> feeds(bool include_inactive = false) const;
+    std::optional<feed_row> feed(std::int64_t id) const;
+    std::vector<feed_row> due_feeds(timestamp now) const;  // active, next_poll <= now
+
+    refresh_result store_refresh(const refresh& r);
+
+    // Newest first by coalesce(published, first_seen).
+    std::vector<stored_item> items(const item_query& q) const;
+
+    // "ok" or SQLite's report.
+    std::string integrity_check() const;
+
+private:
+    struct impl;
+    explicit database(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace feedd::storage
