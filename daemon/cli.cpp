@@ -1,7 +1,132 @@
 #include "daemon/cli.hpp"
 
-namespace feedd::daemon {
+#include <unistd.h>
 
-int run_cli(int, char**) { return 0; }
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/commands.hpp"
+#include "daemon/config.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/service.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+// Options every store-backed command shares: where the config is, and an
+// override for the database path.
+struct store_args {
+    std::string config_file;
+    std::string db;
+
+    void add_to(CLI::App& command, bool config_required) {
+        auto* option = command.add_option("--config,-c", config_file, "configuration file (TOML)");
+        if (config_required) option->required();
+        command.add_option("--db", db, "database path (overrides [storage] path)");
+    }
+
+    // The database path: --db wins over the config's [storage] path.
+    std::filesystem::path db_path() const {
+        if (!db.empty()) return std::filesystem::absolute(db);
+        if (config_file.empty()) throw config_error("either --config FILE or --db PATH is required");
+        return load_config(config_file).storage_path;
+    }
+
+    config load() const {
+        auto cfg = load_config(config_file);
+        if (!db.empty()) cfg.storage_path = std::filesystem::absolute(db);
+        return cfg;
+    }
+};
+
+std::optional<std::chrono::seconds> optional_duration(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    return parse_duration(text);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"feedd — follows news feeds, folds wire copies into stories, answers queries",
+                 "feedd"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "feedd " FEEDD_VERSION);
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+    store_args run_args;
+    std::string listen;
+    auto* run = app.add_subcommand("run", "run the daemon in the foreground");
+    run_args.add_to(*run, true);
+
+    store_args poll_args;
+    bool once = false;
+    auto* poll = app.add_subcommand("poll", "poll every feed once, store new items, exit");
+    poll_args.add_to(*poll, true);
+    poll->add_flag("--once", once, "poll each feed once and exit (required)")->required();
+
+    parse_options parse_opts;
+    auto* parse = app.add_subcommand("parse", "parse feed documents and print them as JSON");
+    parse->add_option("files", parse_opts.files, "feed files, - for stdin")->required();
+    parse->add_option("--url", parse_opts.url, "URL the document was fetched from");
+    parse->add_option("--content-type", parse_opts.content_type, "HTTP Content-Type it came with");
+    parse->add_flag("--quiet,-q", parse_opts.quiet, "print only errors");
+
+    auto* query = app.add_subcommand("query", "query the local store");
+    query->require_subcommand(1);
+    store_args items_args;
+    items_options items_opts;
+    std::string items_since;
+    std::string items_feed;
+    int items_limit = 0;
+    auto* items = query->add_subcommand("items", "stored items, newest first");
+    items_args.add_to(*items, false);
+    items->add_option("--feed", items_feed, "only items of this feed (URL)");
+    items->add_option("--since", items_since, "only items newer than DURATION (e.g. 24h, 7d)");
+    items->add_option("--limit", items_limit, "at most N items")->check(CLI::PositiveNumber);
+    items->add_flag("--json", items_opts.json, "JSON Lines, one object per item");
+
+    store_args feeds_args;
+    feeds_options feeds_opts;
+    auto* feeds_cmd = app.add_subcommand("feeds", "followed feeds and their fetch status");
+    feeds_args.add_to(*feeds_cmd, false);
+    feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    setup_logging(log_level, isatty(STDERR_FILENO) != 0);
+
+    try {
+        if (*parse) return parse_command(parse_opts, std::cout, std::cerr);
+        if (*run) return run_service(run_args.load(), run_mode::daemon);
+        if (*poll) return run_service(poll_args.load(), run_mode::once);
+        if (*items) {
+            items_opts.db = items_args.db_path();
+            if (!items_feed.empty()) items_opts.feed_url = items_feed;
+            items_opts.since = optional_duration(items_since);
+            if (items_limit > 0) items_opts.limit = items_limit;
+            return query_items_command(items_opts, std::cout, std::cerr);
+        }
+        if (*feeds_cmd) {
+            feeds_opts.db = feeds_args.db_path();
+            return feeds_command(feeds_opts, std::cout, std::cerr);
+        }
+    } catch (const config_error& e) {
+        std::cerr << "feedd: " << e.what() << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "feedd: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
 
 }  // namespace feedd::daemon

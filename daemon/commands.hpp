@@ -1,0 +1,37 @@
+// The one-shot commands behind the CLI (parse, query items, feeds). Each takes
+// plain values, writes to the given streams and returns the exit code.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace feedd::daemon {
+
+struct parse_options {
+    std::vector<std::string> files;  // "-" is stdin
+    std::string url;
+    std::string content_type;
+    bool quiet = false;  // parse everything, print only errors
+};
+int parse_command(const parse_options& options, std::ostream& out, std::ostream& err);
+
+struct items_options {
+    std::filesystem::path db;
+    std::optional<std::string> feed_url;
+    std::optional<std::chrono::seconds> since;
+    std::optional<int> limit;
+    bool json = false;
+};
+int query_items_command(const items_options& options, std::ostream& out, std::ostream& err);
+
+struct feeds_options {
+    std::filesystem::path db;
+    bool json = false;
+};
+int feeds_command(const feeds_options& options, std::ostream& out, std::ostream& err);
+
+}  // namespace feedd::daemon

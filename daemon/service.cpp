@@ -1,0 +1,442 @@
+#include "daemon/service.hpp"
+
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/feed_url.hpp"
+#include "daemon/schedule.hpp"
+#include "feeds/fetch.hpp"
+#include "feeds/parse.hpp"
+#include "storage/database.hpp"
+
+namespace feedd::daemon {
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+timestamp wall_now() {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+feeds::fetch_options fetch_options_from(const fetch_config& c) {
+    feeds::fetch_options o;
+    o.connect_timeout = c.connect_timeout;
+    o.total_timeout = c.total_timeout;
+    o.max_body_bytes = c.max_body_bytes;
+    o.user_agent = c.user_agent;
+    o.extra_ca_file = c.ca_file;
+    return o;
+}
+
+std::vector<storage::feed_spec> feed_specs(const config& cfg) {
+    std::vector<storage::feed_spec> specs;
+    specs.reserve(cfg.feeds.size());
+    for (const auto& f : cfg.feeds) {
+        specs.push_back({f.url, f.title, f.tags, std::max(f.interval, min_interval)});
+    }
+    return specs;
+}
+
+// Totals of one poll round (once mode) or since start (daemon mode).
+struct poll_totals {
+    int attempted = 0;
+    int failed = 0;
+    long new_items = 0;
+    long known_items = 0;
+    std::map<std::string, int> outcomes;
+};
+
+class service {
+public:
+    service(const config& cfg, run_mode mode)
+        : cfg_(cfg),
+          mode_(mode),
+          db_(storage::database::open(cfg.storage_path, storage::open_mode::read_write)),
+          fetcher_(ioc_.get_executor(), fetch_options_from(cfg.fetch)),
+          signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
+          wake_(ioc_),
+          watchdog_(ioc_),
+          hard_stop_(ioc_),
+          terminal_(mode == run_mode::once && isatty(STDERR_FILENO) != 0) {}
+
+    // Completion handler of the long-lived tasks: a failure there ends the daemon
+    // with a non-zero code so systemd restarts it.
+    std::function<void(std::exception_ptr)> top_level_handler(std::string task) {
+        return [this, task = std::move(task)](std::exception_ptr e) {
+            if (!e || stopping_) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::critical("task={} failed: {}", task, ex.what());
+            }
+            fail(1);
+        };
+    }
+
+    int run() {
+        const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
+        total_feeds_ = static_cast<int>(feeds.size());
+        spdlog::info("database={} feeds={} mode={}", cfg_.storage_path.string(), feeds.size(),
+                     mode_ == run_mode::once ? "once" : "daemon");
+        started_ = std::chrono::steady_clock::now();
+        wait_for_signals();
+        if (mode_ == run_mode::once) {
+            for (const auto& f : feeds) pending_.push_back(f);
+            dispatch();
+            if (in_flight_ == 0) request_stop();
+        } else {
+            net::co_spawn(ioc_, scheduler_loop(), top_level_handler("scheduler"));
+            start_watchdog();
+            notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
+        }
+        ioc_.run();
+        // The loop is done; let queued writes and parses finish before the
+        // database closes (its destructor runs after this).
+        writer_pool_.join();
+        cpu_pool_.join();
+        if (mode_ == run_mode::once) print_summary();
+        return exit_code_;
+    }
+
+private:
+    // Runs f(db) on the writer thread and resumes the caller on the loop.
+    template <class F>
+    auto on_writer(F f) -> net::awaitable<std::invoke_result_t<F, storage::database&>> {
+        using result = std::invoke_result_t<F, storage::database&>;
+        co_return co_await net::co_spawn(
+            writer_pool_, [this, f = std::move(f)]() -> net::awaitable<result> { co_return f(db_); },
+            net::use_awaitable);
+    }
+
+    void wait_for_signals() {
+        signals_.async_wait([this](boost::system::error_code ec, int signal) {
+            if (ec) return;  // operation_aborted: we are stopping
+            if (signal == SIGHUP) {
+                reload();
+                wait_for_signals();
+                return;
+            }
+            spdlog::info("signal={} stopping", signal == SIGTERM ? "TERM" : "INT");
+            request_stop();
+        });
+    }
+
+    // SIGHUP: re-read the feed list; the old one stays if the file is broken.
+    void reload() {
+        notify("RELOADING=1");
+        try {
+            auto fresh = load_config(cfg_.file);
+            fresh.storage_path = cfg_.storage_path;
+            cfg_ = std::move(fresh);
+            net::co_spawn(
+                ioc_,
+                [this]() -> net::awaitable<void> {
+                    auto specs = feed_specs(cfg_);
+                    const auto feeds = co_await on_writer(
+                        [specs = std::move(specs)](storage::database& db) {
+                            return db.sync_feeds(specs, wall_now());
+                        });
+                    total_feeds_ = static_cast<int>(feeds.size());
+                    spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
+                    wake_.cancel();
+                },
+                top_level_handler("reload"));
+        } catch (const std::exception& e) {
+            spdlog::error("reload failed, keeping the previous configuration: {}", e.what());
+        }
+        notify("READY=1");
+    }
+
+    net::awaitable<void> scheduler_loop() {
+        while (!stopping_) {
+            const auto now = wall_now();
+            const auto due =
+                co_await on_writer([now](storage::database& db) { return db.due_feeds(now); });
+            for (const auto& feed : due) {
+                if (busy_.insert(feed.id).second) pending_.push_back(feed);
+            }
+            dispatch();
+            // Due feeds are looked up once a second: one indexed query, and a
+            // feed is never more than a second late.
+            wake_.expires_after(1s);
+            co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+        }
+    }
+
+    // Starts as many pending polls as the global and per-host caps allow.
+    void dispatch() {
+        for (auto it = pending_.begin();
+             it != pending_.end() && in_flight_ < cfg_.fetch.max_concurrency && !stopping_;) {
+            const auto host = host_key(it->url);
+            if (!host.empty() && host_in_flight_[host] >= cfg_.fetch.per_host_concurrency) {
+                ++it;
+                continue;
+            }
+            auto feed = std::move(*it);
+            it = pending_.erase(it);
+            start_poll(std::move(feed), host);
+        }
+    }
+
+    void start_poll(storage::feed_row feed, const std::string& host) {
+        const auto id = feed.id;
+        busy_.insert(id);
+        ++in_flight_;
+        if (!host.empty()) ++host_in_flight_[host];
+        auto& signal = cancel_signals_[id];
+        net::co_spawn(ioc_, poll_feed(std::move(feed)),
+                      net::bind_cancellation_slot(
+                          signal.slot(), [this, id, host](std::exception_ptr e) {
+                              // Erase the signal after this handler returns: it is
+                              // still attached to the finishing operation now.
+                              net::post(ioc_, [this, id, host, e] { finish_poll(id, host, e); });
+                          }));
+    }
+
+    void finish_poll(std::int64_t id, const std::string& host, std::exception_ptr e) {
+        cancel_signals_.erase(id);
+        busy_.erase(id);
+        --in_flight_;
+        if (!host.empty() && --host_in_flight_[host] == 0) host_in_flight_.erase(host);
+        if (e && !stopping_) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::error("feed_id={} poll failed: {}", id, ex.what());
+            }
+        }
+        show_progress();
+        if (stopping_) {
+            if (in_flight_ == 0) hard_stop_.cancel();
+            return;
+        }
+        dispatch();
+        if (mode_ == run_mode::once && in_flight_ == 0 && pending_.empty()) request_stop();
+    }
+
+    net::awaitable<void> poll_feed(storage::feed_row feed) {
+        const auto started = std::chrono::steady_clock::now();
+        const feeds::validators known{feed.etag, feed.last_modified};
+        feeds::fetch_result fetched;
+        if (auto path = file_url_path(feed.url)) {
+            fetched = co_await net::co_spawn(
+                cpu_pool_,
+                [path = *path, known,
+                 cap = cfg_.fetch.max_body_bytes]() -> net::awaitable<feeds::fetch_result> {
+                    co_return feeds::fetch_file(path, known, cap);
+                },
+                net::use_awaitable);
+        } else {
+            fetched = co_await fetcher_.fetch(feed.url, known);
+        }
+        // A fetch cut short by shutdown is not a failure of the feed: record nothing.
+        if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+            co_return;
+
+        storage::refresh r;
+        r.feed_id = feed.id;
+        r.fetched_at = wall_now();
+        r.http_status = fetched.http_status;
+        r.error = fetched.error;
+        auto outcome = fetched.outcome;
+        if (outcome == feeds::fetch_outcome::ok) {
+            auto parsed = co_await net::co_spawn(
+                cpu_pool_,
+                [body = std::move(fetched.body), base = fetched.final_url,
+                 type = fetched.content_type]() -> net::awaitable<feeds::parse_result> {
+                    co_return feeds::parse(body, base, type);
+                },
+                net::use_awaitable);
+            if (parsed) {
+                r.items = std::move(parsed.feed->items);
+                r.feed_title = std::move(parsed.feed->title);
+            } else {
+                outcome = feeds::fetch_outcome::not_a_feed;
+                r.error = parsed.error;
+            }
+        }
+        r.outcome = feeds::to_string(outcome);
+        r.success =
+            outcome == feeds::fetch_outcome::ok || outcome == feeds::fetch_outcome::not_modified;
+        if (r.success) {
+            r.etag = fetched.validators.etag;
+            r.last_modified = fetched.validators.last_modified;
+            r.new_url = fetched.permanent_url;
+        }
+        const int errors = r.success ? 0 : feed.error_count + 1;
+        r.next_poll = next_poll_time(r.fetched_at, feed.interval, errors,
+                                     static_cast<std::uint64_t>(feed.id) * 1000003u +
+                                         static_cast<std::uint64_t>(r.fetched_at.time_since_epoch().count()));
+        if (fetched.retry_after && !r.success) {
+            r.next_poll = std::max(r.next_poll, r.fetched_at + *fetched.retry_after);
+        }
+
+        storage::refresh_result stored;
+        try {
+            stored = co_await on_writer(
+                [&r](storage::database& db) { return db.store_refresh(r); });
+        } catch (const std::exception& e) {
+            // A failed write (disk full, corruption) is not the feed's fault and
+            // would repeat on every poll: stop, so systemd restarts us and the
+            // operator sees it.
+            spdlog::critical("feed={} storing failed: {}", feed.url, e.what());
+            fail(1);
+            co_return;
+        }
+
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+        record(r.outcome, r.success, stored);
+        if (r.success) {
+            // On a terminal, the progress line says it all; log lines are for journals.
+            spdlog::log(terminal_ ? spdlog::level::debug : spdlog::level::info,
+                        "feed={} outcome={} status={} new={} ms={}", feed.url, r.outcome,
+                        r.http_status, stored.new_items, ms);
+        } else {
+            spdlog::warn("feed={} outcome={} status={} errors={} ms={} error=\"{}\"", feed.url,
+                         r.outcome, r.http_status, errors, ms, r.error);
+        }
+    }
+
+    void record(const std::string& outcome, bool success, const storage::refresh_result& stored) {
+        ++totals_.attempted;
+        if (!success) ++totals_.failed;
+        ++totals_.outcomes[outcome];
+        totals_.new_items += stored.new_items;
+        totals_.known_items += stored.known_items;
+    }
+
+    void show_progress() {
+        if (!terminal_) return;
+        std::fprintf(stderr, "\r\033[Kpolled %d/%d feeds · %ld new items · %d failed",
+                     totals_.attempted, total_feeds_, totals_.new_items, totals_.failed);
+        std::fflush(stderr);
+    }
+
+    void print_summary() {
+        if (terminal_) std::fprintf(stderr, "\r\033[K");
+        const auto seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        std::string outcomes;
+        for (const auto& [name, count] : totals_.outcomes) {
+            outcomes += fmt::format("{}{} {}", outcomes.empty() ? "" : ", ", count, name);
+        }
+        std::cout << fmt::format(
+            "Polled {} of {} feeds in {:.1f} s ({}): {} new items stored, {} already known; "
+            "{} feeds failed{}. Database: {}\n",
+            totals_.attempted, total_feeds_, seconds, outcomes.empty() ? "none" : outcomes,
+            totals_.new_items, totals_.known_items, totals_.failed,
+            totals_.failed > 0 ? " (see `feedd feeds` for their errors)" : "",
+            cfg_.storage_path.string());
+    }
+
+    // WATCHDOG=1 only while the writer answers: a stuck writer lets systemd restart us.
+    void start_watchdog() {
+        std::uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) <= 0) return;
+        const auto period = std::chrono::microseconds(usec / 2);
+        net::co_spawn(
+            ioc_,
+            [this, period]() -> net::awaitable<void> {
+                while (!stopping_) {
+                    co_await on_writer([](storage::database&) { return 0; });
+                    notify(fmt::format("WATCHDOG=1\nSTATUS=following {} feeds, {} failing",
+                                       total_feeds_, totals_.failed));
+                    watchdog_.expires_after(period);
+                    co_await watchdog_.async_wait(net::as_tuple(net::use_awaitable));
+                }
+            },
+            top_level_handler("watchdog"));
+    }
+
+    void request_stop() {
+        if (stopping_) return;
+        stopping_ = true;
+        notify("STOPPING=1");
+        pending_.clear();
+        for (auto& [id, signal] : cancel_signals_) signal.emit(net::cancellation_type::terminal);
+        boost::system::error_code ignored;  // stopping anyway
+        signals_.cancel(ignored);
+        wake_.cancel();
+        watchdog_.cancel();
+        if (in_flight_ > 0) {
+            // A fetch that ignores cancellation must not hold the process forever.
+            hard_stop_.expires_after(10s);
+            hard_stop_.async_wait([this](boost::system::error_code ec) {
+                if (ec) return;
+                spdlog::warn("in-flight polls did not stop within 10s; exiting anyway");
+                ioc_.stop();
+            });
+        }
+    }
+
+    void fail(int code) {
+        exit_code_ = code;
+        request_stop();
+    }
+
+    static void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+
+    config cfg_;
+    run_mode mode_;
+    net::io_context ioc_{1};
+    // Parsing and file reads; two threads match the two cores we plan for.
+    net::thread_pool cpu_pool_{2};
+    // The single writer: db_ is only touched on this thread once run() starts.
+    net::thread_pool writer_pool_{1};
+    storage::database db_;
+    feeds::http_fetcher fetcher_;
+    net::signal_set signals_;
+    net::steady_timer wake_;
+    net::steady_timer watchdog_;
+    net::steady_timer hard_stop_;
+    bool terminal_;
+
+    std::deque<storage::feed_row> pending_;
+    std::set<std::int64_t> busy_;  // queued or in flight
+    std::map<std::int64_t, net::cancellation_signal> cancel_signals_;
+    std::map<std::string, int> host_in_flight_;
+    int in_flight_ = 0;
+    int total_feeds_ = 0;
+    bool stopping_ = false;
+    int exit_code_ = 0;
+    poll_totals totals_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+int run_service(const config& cfg, run_mode mode) {
+    service s(cfg, mode);
+    return s.run();
+}
+
+}  // namespace feedd::daemon
