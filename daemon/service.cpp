@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -435,6 +436,9 @@ private:
 }  // namespace
 
 int run_service(const config& cfg, run_mode mode) {
+    // The state folder may not exist yet (first run of the demo, a new StateDirectory).
+    if (cfg.storage_path.has_parent_path())
+        std::filesystem::create_directories(cfg.storage_path.parent_path());
     service s(cfg, mode);
     return s.run();
 }

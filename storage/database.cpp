@@ -1,1 +1,475 @@
 #include "storage/database.hpp"
+
+#include <stdexcept>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "feeds/identity.hpp"
+#include "storage/migrations.hpp"
+
+namespace feedd::storage {
+namespace json = boost::json;
+
+namespace {
+
+// A writer waiting for another process's lock (a second daemon, the sqlite3 shell)
+// gives up after this long; longer would stall the writer thread's queue.
+constexpr int busy_timeout_ms = 5000;
+
+// fetch_outcome::not_modified as feeds::to_string spells it; storage sees only the
+// model headers, not feeds/fetch.hpp.
+constexpr std::string_view not_modified_outcome = "not_modified";
+
+// Resets a member statement and clears its bindings before use, and resets it again
+// afterwards: a SELECT left mid-result keeps its read transaction open, which would
+// pin a reader to an old WAL snapshot and block checkpoints.
+class statement_use {
+  public:
+    explicit statement_use(SQLite::Statement& stmt) : stmt_(stmt) {
+        // A failed previous run leaves its error code to be returned by the next
+        // reset; that error was already thrown back then.
+        stmt_.tryReset();
+        stmt_.clearBindings();
+    }
+    ~statement_use() { stmt_.tryReset(); }
+    statement_use(const statement_use&) = delete;
+    statement_use& operator=(const statement_use&) = delete;
+
+    SQLite::Statement* operator->() const { return &stmt_; }
+
+  private:
+    SQLite::Statement& stmt_;
+};
+
+std::int64_t to_unix(timestamp t) {
+    return t.time_since_epoch().count();
+}
+timestamp from_unix(std::int64_t s) {
+    return timestamp{std::chrono::seconds{s}};
+}
+
+void bind_optional(SQLite::Statement& stmt, const char* name,
+                   const std::optional<std::string>& value) {
+    if (value) {
+        stmt.bind(name, *value);
+    } else {
+        stmt.bind(name);  // NULL
+    }
+}
+
+void bind_optional(SQLite::Statement& stmt, const char* name,
+                   const std::optional<timestamp>& value) {
+    if (value) {
+        stmt.bind(name, to_unix(*value));
+    } else {
+        stmt.bind(name);
+    }
+}
+
+std::optional<std::string> optional_text(const SQLite::Column& column) {
+    if (column.isNull()) return std::nullopt;
+    return column.getString();
+}
+
+std::optional<timestamp> optional_time(const SQLite::Column& column) {
+    if (column.isNull()) return std::nullopt;
+    return from_unix(column.getInt64());
+}
+
+std::string strings_to_json(const std::vector<std::string>& values) {
+    return json::serialize(json::value_from(values));
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+    return json::value_to<std::vector<std::string>>(json::parse(text));
+}
+
+json::value optional_to_json(const std::optional<std::string>& value) {
+    return value ? json::value(*value) : json::value(nullptr);
+}
+
+std::string authors_to_json(const std::vector<feeds::person>& authors) {
+    json::array out;
+    for (const auto& a : authors) {
+        out.push_back(json::object{{"name", optional_to_json(a.name)},
+                                   {"email", optional_to_json(a.email)},
+                                   {"url", optional_to_json(a.url)}});
+    }
+    return json::serialize(out);
+}
+
+// The stored authors keep name, email and url; readers get one display string each.
+std::vector<std::string> author_names_from_json(const std::string& text) {
+    std::vector<std::string> names;
+    for (const auto& author : json::parse(text).as_array()) {
+        const auto& fields = author.as_object();
+        for (const char* field : {"name", "email", "url"}) {
+            const auto* v = fields.if_contains(field);
+            if (v != nullptr && v->is_string()) {
+                names.emplace_back(v->get_string());
+                break;
+            }
+        }
+    }
+    return names;
+}
+
+std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) {
+    json::array out;
+    for (const auto& e : enclosures) {
+        out.push_back(
+            json::object{{"url", e.url},
+                         {"type", optional_to_json(e.type)},
+                         {"length", e.length ? json::value(*e.length) : json::value(nullptr)}});
+    }
+    return json::serialize(out);
+}
+
+SQLite::Database open_connection(const std::string& name, open_mode mode) {
+    if (mode == open_mode::read_only) {
+        if (name != ":memory:" && !std::filesystem::exists(name)) {
+            throw std::runtime_error(fmt::format(
+                "{}: no such database file; the daemon creates it on its first start", name));
+        }
+        SQLite::Database db(name, SQLite::OPEN_READONLY, busy_timeout_ms);
+        // journal_mode is a property of the file that the writer set; a read-only
+        // connection could not change it anyway.
+        db.exec("PRAGMA foreign_keys = ON");
+        const int version = schema_version_of(db);
+        if (version != latest_schema_version()) {
+            const auto* why = version == 0                        ? "is not initialised"
+                              : version < latest_schema_version() ? "needs migrating"
+                                                                  : "is newer than this feedd";
+            throw std::runtime_error(
+                fmt::format("{}: database schema version {} {} (this feedd uses version {}); "
+                            "open it read-write once (start the daemon) or use a matching feedd",
+                            name, version, why, latest_schema_version()));
+        }
+        return db;
+    }
+    SQLite::Database db(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_ms);
+    const auto journal = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (journal != "wal" && journal != "memory") {  // "memory" for ":memory:" databases
+        throw std::runtime_error(fmt::format(
+            "{}: cannot switch to WAL journal mode (got \"{}\"); readers would block the writer",
+            name, journal));
+    }
+    // NORMAL is durable with WAL except for the last commits at a power cut; never OFF.
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    migrate(db, name);
+    return db;
+}
+
+constexpr const char* select_feed_sql = R"sql(
+SELECT f.id, f.config_url, f.url, coalesce(f.title, f.feed_title), f.tags, f.interval_s,
+       f.etag, f.last_modified, f.last_fetch, f.last_success, f.last_outcome, f.last_status,
+       f.last_error, f.error_count, f.next_poll, f.active,
+       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
+FROM feeds f
+)sql";
+
+feed_row read_feed(const SQLite::Statement& stmt) {
+    feed_row row;
+    row.id = stmt.getColumn(0).getInt64();
+    row.config_url = stmt.getColumn(1).getString();
+    row.url = stmt.getColumn(2).getString();
+    row.title = optional_text(stmt.getColumn(3));
+    row.tags = strings_from_json(stmt.getColumn(4).getString());
+    row.interval = std::chrono::seconds{stmt.getColumn(5).getInt64()};
+    row.etag = optional_text(stmt.getColumn(6));
+    row.last_modified = optional_text(stmt.getColumn(7));
+    row.last_fetch = optional_time(stmt.getColumn(8));
+    row.last_success = optional_time(stmt.getColumn(9));
+    row.last_outcome = stmt.getColumn(10).getString();
+    row.last_status = stmt.getColumn(11).getInt();
+    row.last_error = stmt.getColumn(12).getString();
+    row.error_count = stmt.getColumn(13).getInt();
+    row.next_poll = from_unix(stmt.getColumn(14).getInt64());
+    row.active = stmt.getColumn(15).getInt() != 0;
+    row.item_count = stmt.getColumn(16).getInt64();
+    return row;
+}
+
+std::vector<feed_row> read_feeds(SQLite::Statement& stmt) {
+    std::vector<feed_row> rows;
+    while (stmt.executeStep()) {
+        rows.push_back(read_feed(stmt));
+    }
+    return rows;
+}
+
+// An item with everything computed that store_refresh needs, so the write
+// transaction only binds and executes.
+struct prepared_item {
+    const feeds::item* item;
+    std::string key;
+    std::string authors;
+    std::string categories;
+    std::string enclosures;
+};
+
+}  // namespace
+
+struct database::impl {
+    impl(std::string name, open_mode mode)
+        : name_(std::move(name)),
+          mode_(mode),
+          db_(open_connection(name_, mode)),
+          select_feeds_(db_,
+                        std::string(select_feed_sql) + "WHERE f.active = 1 OR :all ORDER BY f.id"),
+          select_feed_(db_, std::string(select_feed_sql) + "WHERE f.id = :id"),
+          select_due_(db_, std::string(select_feed_sql) +
+                               "WHERE f.active = 1 AND f.next_poll <= :now "
+                               "ORDER BY f.next_poll, f.id"),
+          upsert_feed_(db_, R"sql(
+INSERT INTO feeds (config_url, url, title, tags, interval_s, next_poll, active)
+VALUES (:config_url, :config_url, :title, :tags, :interval_s, :now, 1)
+ON CONFLICT (config_url) DO UPDATE
+SET title = excluded.title, tags = excluded.tags, interval_s = excluded.interval_s, active = 1
+)sql"),
+          deactivate_feeds_(db_, R"sql(
+UPDATE feeds SET active = 0
+WHERE active = 1 AND config_url NOT IN (SELECT value FROM json_each(:config_urls))
+)sql"),
+          update_fetch_state_(db_, R"sql(
+UPDATE feeds SET
+    last_fetch = :fetched_at,
+    last_outcome = :outcome,
+    last_status = :status,
+    last_error = :error,
+    next_poll = :next_poll,
+    error_count = CASE WHEN :success THEN 0 ELSE error_count + 1 END,
+    last_success = CASE WHEN :success THEN :fetched_at ELSE last_success END,
+    etag = CASE WHEN :replace_validators THEN :etag ELSE etag END,
+    last_modified = CASE WHEN :replace_validators THEN :last_modified ELSE last_modified END,
+    feed_title = CASE WHEN :success THEN coalesce(:feed_title, feed_title) ELSE feed_title END,
+    url = CASE WHEN :success THEN coalesce(:new_url, url) ELSE url END
+WHERE id = :id
+)sql"),
+          insert_item_(db_, R"sql(
+INSERT INTO items (feed_id, key, guid, title, link, published, updated, summary, content_html,
+                   authors, categories, enclosures, first_seen)
+VALUES (:feed_id, :key, :guid, :title, :link, :published, :updated, :summary, :content_html,
+        :authors, :categories, :enclosures, :first_seen)
+ON CONFLICT (feed_id, key) DO NOTHING
+)sql"),
+          select_items_(db_, R"sql(
+SELECT i.id, i.feed_id, f.config_url, coalesce(f.title, f.feed_title), i.key, i.guid, i.title,
+       i.link, i.published, i.updated, i.summary, i.content_html, i.authors, i.categories,
+       i.first_seen
+FROM items i JOIN feeds f ON f.id = i.feed_id
+WHERE (:feed_url IS NULL OR f.config_url = :feed_url OR f.url = :feed_url)
+  AND (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
+ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC
+LIMIT :limit
+)sql") {}
+
+    void require_writable(std::string_view operation) const {
+        if (mode_ == open_mode::read_only) {
+            throw std::logic_error(
+                fmt::format("{}: {} on a read-only connection", name_, operation));
+        }
+    }
+
+    std::string name_;
+    open_mode mode_;
+    SQLite::Database db_;
+    SQLite::Statement select_feeds_;
+    SQLite::Statement select_feed_;
+    SQLite::Statement select_due_;
+    SQLite::Statement upsert_feed_;
+    SQLite::Statement deactivate_feeds_;
+    SQLite::Statement update_fetch_state_;
+    SQLite::Statement insert_item_;
+    SQLite::Statement select_items_;
+};
+
+database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+database::~database() = default;
+
+database database::open(const std::filesystem::path& path, open_mode mode) {
+    const auto name = path.string();
+    try {
+        return database(std::make_unique<impl>(name, mode));
+    } catch (const SQLite::Exception& e) {
+        // Our own errors already name the file; SQLite's ("unable to open database
+        // file", "file is not a database") do not.
+        throw std::runtime_error(fmt::format("{}: cannot open database: {}", name, e.what()));
+    }
+}
+
+int database::schema_version() {
+    return latest_schema_version();
+}
+
+std::vector<feed_row> database::sync_feeds(const std::vector<feed_spec>& specs, timestamp now) {
+    impl_->require_writable("sync_feeds");
+    std::vector<std::string> config_urls;
+    std::vector<std::string> tags;
+    config_urls.reserve(specs.size());
+    tags.reserve(specs.size());
+    for (const auto& spec : specs) {
+        config_urls.push_back(spec.config_url);
+        tags.push_back(strings_to_json(spec.tags));
+    }
+    const auto config_urls_json = strings_to_json(config_urls);
+
+    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        statement_use upsert(impl_->upsert_feed_);
+        upsert->bind(":config_url", specs[i].config_url);
+        bind_optional(impl_->upsert_feed_, ":title", specs[i].title);
+        upsert->bind(":tags", tags[i]);
+        upsert->bind(":interval_s", static_cast<std::int64_t>(specs[i].interval.count()));
+        upsert->bind(":now", to_unix(now));
+        upsert->exec();
+    }
+    {
+        statement_use deactivate(impl_->deactivate_feeds_);
+        deactivate->bind(":config_urls", config_urls_json);
+        deactivate->exec();
+    }
+    tx.commit();
+    return feeds();
+}
+
+std::vector<feed_row> database::feeds(bool include_inactive) const {
+    statement_use stmt(impl_->select_feeds_);
+    stmt->bind(":all", include_inactive ? 1 : 0);
+    return read_feeds(impl_->select_feeds_);
+}
+
+std::optional<feed_row> database::feed(std::int64_t id) const {
+    statement_use stmt(impl_->select_feed_);
+    stmt->bind(":id", id);
+    if (!stmt->executeStep()) return std::nullopt;
+    return read_feed(impl_->select_feed_);
+}
+
+std::vector<feed_row> database::due_feeds(timestamp now) const {
+    statement_use stmt(impl_->select_due_);
+    stmt->bind(":now", to_unix(now));
+    return read_feeds(impl_->select_due_);
+}
+
+refresh_result database::store_refresh(const refresh& r) {
+    impl_->require_writable("store_refresh");
+    refresh_result result;
+
+    // Compute everything before BEGIN so the write lock is held only for the writes.
+    std::vector<prepared_item> items;
+    items.reserve(r.items.size());
+    std::unordered_set<std::string> seen;
+    for (const auto& it : r.items) {
+        auto key = feeds::item_key(it);
+        if (!seen.insert(key).second) {
+            ++result.known_items;  // the same item twice in one document
+            continue;
+        }
+        items.push_back(prepared_item{&it, std::move(key), authors_to_json(it.authors),
+                                      strings_to_json(it.categories),
+                                      enclosures_to_json(it.enclosures)});
+    }
+    // A 304 carries no validators of its own when the server omits them; the stored
+    // ones are still the right ones to send next time.
+    const bool replace_validators =
+        r.success && !(r.outcome == not_modified_outcome && !r.etag && !r.last_modified);
+
+    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
+    {
+        auto& s = impl_->update_fetch_state_;
+        statement_use stmt(s);
+        s.bind(":id", r.feed_id);
+        s.bind(":fetched_at", to_unix(r.fetched_at));
+        s.bind(":outcome", r.outcome);
+        s.bind(":status", r.http_status);
+        s.bind(":error", r.error);
+        s.bind(":next_poll", to_unix(r.next_poll));
+        s.bind(":success", r.success ? 1 : 0);
+        s.bind(":replace_validators", replace_validators ? 1 : 0);
+        bind_optional(s, ":etag", r.etag);
+        bind_optional(s, ":last_modified", r.last_modified);
+        bind_optional(s, ":feed_title", r.feed_title);
+        bind_optional(s, ":new_url", r.new_url);
+        if (s.exec() == 0) {
+            throw std::runtime_error(
+                fmt::format("{}: store_refresh: no feed with id {}", impl_->name_, r.feed_id));
+        }
+    }
+    for (const auto& p : items) {
+        auto& s = impl_->insert_item_;
+        statement_use stmt(s);
+        s.bind(":feed_id", r.feed_id);
+        s.bind(":key", p.key);
+        bind_optional(s, ":guid", p.item->id);
+        bind_optional(s, ":title", p.item->title);
+        bind_optional(s, ":link", p.item->link);
+        bind_optional(s, ":published", p.item->published);
+        bind_optional(s, ":updated", p.item->updated);
+        bind_optional(s, ":summary", p.item->summary);
+        bind_optional(s, ":content_html", p.item->content_html);
+        s.bind(":authors", p.authors);
+        s.bind(":categories", p.categories);
+        s.bind(":enclosures", p.enclosures);
+        s.bind(":first_seen", to_unix(r.fetched_at));
+        if (s.exec() == 1) {
+            ++result.new_items;
+        } else {
+            ++result.known_items;
+        }
+    }
+    tx.commit();
+    return result;
+}
+
+std::vector<stored_item> database::items(const item_query& q) const {
+    auto& s = impl_->select_items_;
+    statement_use stmt(s);
+    bind_optional(s, ":feed_url", q.feed_url);
+    bind_optional(s, ":since", q.since);
+    s.bind(":limit", q.limit ? *q.limit : -1);  // SQLite: a negative LIMIT means none
+    std::vector<stored_item> out;
+    while (s.executeStep()) {
+        stored_item it;
+        it.id = s.getColumn(0).getInt64();
+        it.feed_id = s.getColumn(1).getInt64();
+        it.feed_url = s.getColumn(2).getString();
+        it.feed_title = optional_text(s.getColumn(3));
+        it.key = s.getColumn(4).getString();
+        it.guid = optional_text(s.getColumn(5));
+        it.title = optional_text(s.getColumn(6));
+        it.link = optional_text(s.getColumn(7));
+        it.published = optional_time(s.getColumn(8));
+        it.updated = optional_time(s.getColumn(9));
+        it.summary = optional_text(s.getColumn(10));
+        it.content_html = optional_text(s.getColumn(11));
+        it.authors = author_names_from_json(s.getColumn(12).getString());
+        it.categories = strings_from_json(s.getColumn(13).getString());
+        it.first_seen = from_unix(s.getColumn(14).getInt64());
+        out.push_back(std::move(it));
+    }
+    return out;
+}
+
+std::string database::integrity_check() const {
+    // Run rarely (start-up, tests), so it is prepared on demand rather than kept.
+    SQLite::Statement stmt(impl_->db_, "PRAGMA integrity_check");
+    std::string report;
+    while (stmt.executeStep()) {
+        if (!report.empty()) report += '\n';
+        report += stmt.getColumn(0).getString();
+    }
+    return report;
+}
+
+}  // namespace feedd::storage

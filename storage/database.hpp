@@ -30,7 +30,7 @@ struct feed_spec {
 struct feed_row {
     std::int64_t id = 0;
     std::string config_url;
-    std::string url;  // what we fetch now (differs after a permanent redirect)
+    std::string url;                   // what we fetch now (differs after a permanent redirect)
     std::optional<std::string> title;  // configured title, else the feed's own
     std::vector<std::string> tags;
     std::chrono::seconds interval{std::chrono::minutes(15)};
@@ -95,7 +95,7 @@ struct item_query {
 enum class open_mode { read_write, read_only };
 
 class database {
-public:
+  public:
     // read_write creates the file and runs migrations; read_only requires an
     // existing, migrated database. Throws std::runtime_error with the path on failure.
     static database open(const std::filesystem::path& path, open_mode mode);
@@ -123,7 +123,7 @@ public:
     // "ok" or SQLite's report.
     std::string integrity_check() const;
 
-private:
+  private:
     struct impl;
     explicit database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

@@ -1,0 +1,746 @@
+#include "daemon/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "feeds/opml.hpp"
+
+namespace feedd::daemon {
+
+namespace fs = std::filesystem;
+namespace urls = boost::urls;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr std::string_view duration_examples =
+    R"(expected a duration like "90s", "15m", "2h", "7d" or "1h30m")";
+constexpr std::string_view url_expectation =
+    "expected an http(s) URL, a file:// URL or a local path";
+// Anything longer is a typo (a missing unit letter, an extra zero), not a wish.
+constexpr milliseconds max_duration = std::chrono::days(365);
+// OPML files are local, but still input from outside: cap what we read.
+constexpr std::size_t max_opml_bytes = 32 * 1024 * 1024;
+
+std::string_view trim(std::string_view s) {
+    constexpr std::string_view space = " \t\r\n\f\v";
+    const auto first = s.find_first_not_of(space);
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Reads digits at the front of `text`; empty when there are none or they overflow.
+std::optional<std::uint64_t> take_number(std::string_view& text) {
+    std::uint64_t value = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && is_digit(text[i]); ++i) {
+        const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+    }
+    if (i == 0) return std::nullopt;
+    text.remove_prefix(i);
+    return value;
+}
+
+struct duration_result {
+    milliseconds value{};
+    std::string error;  // "what is wrong; what is expected", no position
+};
+
+// "1h30m", "90s", "500ms" (only when allow_ms): numbers with units, largest first.
+duration_result parse_duration_text(std::string_view original, bool allow_ms) {
+    struct unit {
+        std::string_view name;
+        milliseconds size;
+    };
+    static constexpr unit units[] = {
+        {"d", std::chrono::days(1)},    {"h", std::chrono::hours(1)},   {"ms", milliseconds(1)},
+        {"m", std::chrono::minutes(1)}, {"s", std::chrono::seconds(1)},
+    };
+    auto text = trim(original);
+    if (text.empty()) return {{}, fmt::format("empty duration; {}", duration_examples)};
+    milliseconds total{0};
+    milliseconds previous_unit = milliseconds::max();
+    while (!text.empty()) {
+        const auto before = text;
+        const auto number = take_number(text);
+        if (!number) {
+            if (before.empty() || !is_digit(before.front())) {
+                return {{},
+                        fmt::format(R"("{}": expected a whole number before each unit; {})",
+                                    original, duration_examples)};
+            }
+            return {{}, fmt::format(R"("{}": number too large; {})", original, duration_examples)};
+        }
+        const auto unit_end =
+            std::find_if(text.begin(), text.end(), [](char c) { return is_digit(c) || c == ' '; });
+        const std::string_view unit_name(text.begin(), unit_end);
+        text = trim(std::string_view(unit_end, text.end()));
+        if (unit_name.empty()) {
+            if (before.size() == trim(original).size() && text.empty()) {
+                return {{},
+                        fmt::format(R"("{}" has no unit, so it is ambiguous; expected a unit, )"
+                                    R"(like "{}m" or "{}s")",
+                                    original, *number, *number)};
+            }
+            return {
+                {},
+                fmt::format(R"("{}": a number without a unit; {})", original, duration_examples)};
+        }
+        const auto* found = std::find_if(std::begin(units), std::end(units),
+                                         [&](const unit& u) { return u.name == unit_name; });
+        if (found == std::end(units)) {
+            return {{},
+                    fmt::format(R"("{}": unknown unit "{}"; {} (units: {}d, h, m, s))", original,
+                                unit_name, duration_examples, allow_ms ? "ms, " : "")};
+        }
+        if (found->name == "ms" && !allow_ms) {
+            return {{},
+                    fmt::format(R"("{}": milliseconds are only allowed for timeouts; )"
+                                R"(expected whole seconds or more, like "90s" or "15m")",
+                                original)};
+        }
+        if (found->size >= previous_unit) {
+            return {{},
+                    fmt::format(R"("{}": units repeated or out of order; expected the )"
+                                R"(largest unit first, like "1h30m")",
+                                original)};
+        }
+        previous_unit = found->size;
+        if (*number > static_cast<std::uint64_t>(max_duration / found->size)) {
+            return {{}, fmt::format(R"("{}": too long; expected at most 365d)", original)};
+        }
+        total += found->size * static_cast<milliseconds::rep>(*number);
+        if (total > max_duration) {
+            return {{}, fmt::format(R"("{}": too long; expected at most 365d)", original)};
+        }
+    }
+    return {total, {}};
+}
+
+struct size_result {
+    std::size_t value = 0;
+    std::string error;
+};
+
+// "16MiB", "512 KB", "100B": decimal (KB = 1000) and binary (KiB = 1024) units.
+size_result parse_size_text(std::string_view original) {
+    constexpr std::string_view expected =
+        R"(expected a size like "16MiB" or "500KB" (units: B, KB, KiB, MB, MiB, GB, GiB))";
+    auto text = trim(original);
+    const auto number = take_number(text);
+    if (!number) return {0, fmt::format(R"("{}": no number; {})", original, expected)};
+    const auto unit = lower(trim(text));
+    static const std::pair<std::string_view, std::uint64_t> units[] = {
+        {"b", 1},
+        {"kb", 1000},
+        {"kib", 1024},
+        {"mb", 1000 * 1000},
+        {"mib", 1024 * 1024},
+        {"gb", 1000 * 1000 * 1000},
+        {"gib", std::uint64_t{1024} * 1024 * 1024},
+    };
+    if (unit.empty()) {
+        return {0, fmt::format(R"("{}" has no unit; {}, or an integer number of bytes)", original,
+                               expected)};
+    }
+    const auto* found = std::find_if(std::begin(units), std::end(units),
+                                     [&](const auto& u) { return u.first == unit; });
+    if (found == std::end(units)) {
+        return {0, fmt::format(R"("{}": unknown unit "{}"; {})", original, trim(text), expected)};
+    }
+    if (*number == 0) return {0, fmt::format(R"("{}": zero bytes; {})", original, expected)};
+    if (*number > std::numeric_limits<std::size_t>::max() / found->second) {
+        return {0, fmt::format(R"("{}": too large; {})", original, expected)};
+    }
+    return {static_cast<std::size_t>(*number * found->second), {}};
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const auto above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string_view type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
+    }
+    return "nothing";
+}
+
+std::size_t line_of(const toml::node& node) {
+    return node.source().begin.line;
+}
+
+// An absolute path as a file:// URL, percent-encoded by Boost.URL.
+std::string file_url(const fs::path& absolute) {
+    urls::url url;
+    url.set_scheme_id(urls::scheme::file);
+    url.set_encoded_host("");  // "file://" + path: the form every reader understands
+    url.set_path(absolute.lexically_normal().generic_string());
+    return std::string(url.buffer());
+}
+
+bool has_scheme(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    if (!std::isalpha(static_cast<unsigned char>(text[0]))) return false;
+    return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    });
+}
+
+struct url_result {
+    std::string url;
+    std::string key;  // what duplicates are recognised by
+    std::string error;
+};
+
+// http(s) URLs stay as written (validated); file:// URLs and local paths become
+// absolute file:// URLs, relative paths resolving against base_dir.
+url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
+    const auto text = trim(raw);
+    if (text.empty()) return {{}, {}, fmt::format("empty URL; {}", url_expectation)};
+    if (!has_scheme(text)) {
+        const fs::path path(text);
+        auto url = file_url(path.is_absolute() ? path : base_dir / path);
+        return {url, url, {}};
+    }
+    const auto parsed = urls::parse_absolute_uri(text);
+    if (!parsed) {
+        return {{},
+                {},
+                fmt::format(R"("{}" is not a valid URL ({}); {})", text, parsed.error().message(),
+                            url_expectation)};
+    }
+    switch (parsed->scheme_id()) {
+        case urls::scheme::http:
+        case urls::scheme::https: {
+            if (!parsed->has_authority() || parsed->host().empty()) {
+                return {{},
+                        {},
+                        fmt::format(R"("{}" has no host; expected a URL like )"
+                                    R"("https://example.org/feed")",
+                                    text)};
+            }
+            urls::url key(*parsed);
+            key.normalize();
+            return {std::string(text), std::string(key.buffer()), {}};
+        }
+        case urls::scheme::file: {
+            const auto host = parsed->host();
+            if (parsed->has_authority() && !host.empty() && host != "localhost") {
+                return {{},
+                        {},
+                        fmt::format(R"("{}" names a remote host; expected file:///absolute/path)",
+                                    text)};
+            }
+            const std::string path = parsed->path();
+            if (path.empty() || path.front() != '/') {
+                return {{},
+                        {},
+                        fmt::format(R"("{}" has a relative path; expected file:///absolute/path )"
+                                    R"(or a plain relative path without "file:")",
+                                    text)};
+            }
+            if (parsed->has_query() || parsed->has_fragment()) {
+                return {{},
+                        {},
+                        fmt::format(R"("{}" has a query or fragment; expected )"
+                                    R"(file:///absolute/path (write '?' as %3F, '#' as %23))",
+                                    text)};
+            }
+            auto url = file_url(fs::path(path));
+            return {url, url, {}};
+        }
+        default:
+            return {{},
+                    {},
+                    fmt::format(R"(unsupported URL scheme "{}" in "{}"; {})", parsed->scheme(),
+                                text, url_expectation)};
+    }
+}
+
+struct known_key {
+    std::string_view name;
+    std::string_view shown;  // how a suggestion prints it: "interval", [fetch], [[feed]]
+};
+
+constexpr known_key top_keys[] = {
+    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},
+    {"fetch", "[fetch]"},  {"feed", "[[feed]]"},
+};
+constexpr known_key storage_keys[] = {{"path", R"("path")"}};
+constexpr known_key poll_keys[] = {{"interval", R"("interval")"}};
+constexpr known_key fetch_keys[] = {
+    {"connect_timeout", R"("connect_timeout")"},
+    {"timeout", R"("timeout")"},
+    {"max_body", R"("max_body")"},
+    {"concurrency", R"("concurrency")"},
+    {"per_host", R"("per_host")"},
+    {"user_agent", R"("user_agent")"},
+    {"ca_file", R"("ca_file")"},
+};
+constexpr known_key feed_keys[] = {
+    {"url", R"("url")"},
+    {"title", R"("title")"},
+    {"tags", R"("tags")"},
+    {"interval", R"("interval")"},
+};
+
+class loader {
+  public:
+    explicit loader(const fs::path& file)
+        : shown_(file.string()),
+          file_(fs::absolute(file).lexically_normal()),
+          dir_(file_.parent_path()) {}
+
+    config run() {
+        const auto table = parse_document();
+        check_keys(table, top_keys, "", "");
+
+        config cfg;
+        cfg.file = file_;
+        cfg.storage_path = dir_ / "feedd.db";
+        if (const auto* storage = section(table, "storage")) {
+            if (const auto* node = storage->get("path")) {
+                cfg.storage_path = resolve(get_path(*node, "storage.path"));
+            }
+        }
+        if (const auto* poll = section(table, "poll")) {
+            if (const auto* node = poll->get("interval")) {
+                cfg.default_interval = get_interval(*node, "poll.interval");
+            }
+        }
+        if (const auto* fetch = section(table, "fetch")) read_fetch(*fetch, cfg.fetch);
+        if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
+        if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
+        return cfg;
+    }
+
+  private:
+    [[noreturn]] void fail(std::size_t line, std::string_view key, std::string_view what) const {
+        throw config_error(fmt::format("{}:{}: {}: {}", shown_, line, key, what));
+    }
+    [[noreturn]] void fail(const toml::node& node, std::string_view key,
+                           std::string_view what) const {
+        fail(line_of(node), key, what);
+    }
+    [[noreturn]] void wrong_type(const toml::node& node, std::string_view key,
+                                 std::string_view expected) const {
+        fail(node, key, fmt::format("got {}; expected {}", type_name(node), expected));
+    }
+
+    toml::table parse_document() const {
+        std::error_code ec;
+        if (fs::is_directory(file_, ec)) {
+            throw config_error(fmt::format(
+                "{}: cannot read config file {}: it is a directory; expected a TOML file", shown_,
+                file_.string()));
+        }
+        std::ifstream in(file_, std::ios::binary);
+        if (!in) {
+            const auto reason = std::generic_category().message(errno);
+            throw config_error(
+                fmt::format("{}: cannot read config file {}: {}; expected a readable TOML file",
+                            shown_, file_.string(), reason));
+        }
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        try {
+            return toml::parse(text, std::string_view(shown_));
+        } catch (const toml::parse_error& e) {
+            throw config_error(fmt::format("{}:{}:{}: TOML syntax error: {}", shown_,
+                                           e.source().begin.line, e.source().begin.column,
+                                           e.description()));
+        }
+    }
+
+    // Unknown keys are errors (a typo would otherwise silently become a default);
+    // the nearest known key, if close, is suggested.
+    void check_keys(const toml::table& table, std::span<const known_key> known,
+                    std::string_view prefix, std::string_view where) const {
+        // toml++ keeps keys sorted by name; report the first unknown one in file order.
+        std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+        for (const auto& [k, v] : table)
+            entries.emplace_back(&k, &v);
+        std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return a.first->source().begin.line < b.first->source().begin.line;
+        });
+        for (const auto& [k, v] : entries) {
+            const auto name = k->str();
+            const bool ok = std::any_of(known.begin(), known.end(),
+                                        [&](const known_key& kk) { return kk.name == name; });
+            if (ok) continue;
+            const auto dotted =
+                prefix.empty() ? std::string(name) : fmt::format("{}.{}", prefix, name);
+            std::string what;
+            if (v->is_array_of_tables()) {
+                what = fmt::format("unknown section [[{}]]", dotted);
+            } else if (v->is_table()) {
+                what = fmt::format("unknown section [{}]", dotted);
+            } else {
+                what = fmt::format(R"(unknown key "{}")", name);
+            }
+            if (!where.empty()) what += fmt::format(" in {}", where);
+            const known_key* best = nullptr;
+            std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+            for (const auto& candidate : known) {
+                const auto d = edit_distance(lower(name), candidate.name);
+                if (d < best_distance) {
+                    best = &candidate;
+                    best_distance = d;
+                }
+            }
+            const auto limit = std::clamp<std::size_t>(best ? best->name.size() / 3 : 0, 1, 2);
+            if (best && best_distance <= limit) {
+                what += fmt::format(" (did you mean {}?)", best->shown);
+            } else {
+                what += "; expected one of:";
+                for (const auto& candidate : known)
+                    what += fmt::format(" {}", candidate.shown);
+            }
+            fail(k->source().begin.line, dotted, what);
+        }
+    }
+
+    const toml::table* section(const toml::table& table, std::string_view name) const {
+        const auto* node = table.get(name);
+        if (!node) return nullptr;
+        const auto* sub = node->as_table();
+        if (!sub) wrong_type(*node, name, fmt::format("a section [{}]", name));
+        const auto where = fmt::format("[{}]", name);
+        if (name == "storage") check_keys(*sub, storage_keys, name, where);
+        if (name == "poll") check_keys(*sub, poll_keys, name, where);
+        if (name == "fetch") check_keys(*sub, fetch_keys, name, where);
+        return sub;
+    }
+
+    std::string get_string(const toml::node& node, std::string_view key,
+                           std::string_view expected) const {
+        const auto* value = node.as_string();
+        if (!value) wrong_type(node, key, expected);
+        return value->get();
+    }
+
+    fs::path get_path(const toml::node& node, std::string_view key) const {
+        const auto text = get_string(node, key, "a string holding a file path");
+        if (trim(text).empty()) fail(node, key, "empty; expected a file path");
+        return fs::path(text);
+    }
+
+    fs::path resolve(const fs::path& path) const {
+        return (path.is_absolute() ? path : dir_ / path).lexically_normal();
+    }
+
+    std::int64_t get_integer(const toml::node& node, std::string_view key, std::int64_t min,
+                             std::int64_t max) const {
+        const auto expected = fmt::format("an integer from {} to {}", min, max);
+        const auto* value = node.as_integer();
+        if (!value) wrong_type(node, key, expected);
+        if (value->get() < min || value->get() > max) {
+            fail(node, key, fmt::format("{} is out of range; expected {}", value->get(), expected));
+        }
+        return value->get();
+    }
+
+    milliseconds get_duration(const toml::node& node, std::string_view key, bool allow_ms) const {
+        if (const auto* number = node.as_integer()) {
+            fail(node, key,
+                 fmt::format(R"(the bare number {0} has no unit, so it is ambiguous; expected a )"
+                             R"(string with a unit, like "{0}m" or "{0}s")",
+                             number->get()));
+        }
+        const auto text = get_string(node, key, R"(a string like "15m")");
+        const auto parsed = parse_duration_text(text, allow_ms);
+        if (!parsed.error.empty()) fail(node, key, parsed.error);
+        return parsed.value;
+    }
+
+    seconds get_interval(const toml::node& node, std::string_view key) const {
+        const auto value = std::chrono::duration_cast<seconds>(get_duration(node, key, false));
+        return std::max(value, min_interval);  // polling faster is rude to publishers
+    }
+
+    milliseconds get_timeout(const toml::node& node, std::string_view key) const {
+        const auto value = get_duration(node, key, true);
+        if (value <= milliseconds::zero()) {
+            fail(node, key, R"(zero timeout; expected a positive duration like "10s")");
+        }
+        return value;
+    }
+
+    void read_fetch(const toml::table& fetch, fetch_config& out) const {
+        if (const auto* node = fetch.get("connect_timeout")) {
+            out.connect_timeout = get_timeout(*node, "fetch.connect_timeout");
+        }
+        if (const auto* node = fetch.get("timeout")) {
+            out.total_timeout = get_timeout(*node, "fetch.timeout");
+        }
+        if (const auto* node = fetch.get("max_body")) {
+            if (const auto* number = node->as_integer()) {
+                if (number->get() <= 0) {
+                    fail(*node, "fetch.max_body",
+                         fmt::format("{} bytes; expected a positive number of bytes or a size "
+                                     R"(like "16MiB")",
+                                     number->get()));
+                }
+                out.max_body_bytes = static_cast<std::size_t>(number->get());
+            } else {
+                const auto text =
+                    get_string(*node, "fetch.max_body",
+                               R"(an integer number of bytes or a string like "16MiB")");
+                const auto parsed = parse_size_text(text);
+                if (!parsed.error.empty()) fail(*node, "fetch.max_body", parsed.error);
+                out.max_body_bytes = parsed.value;
+            }
+        }
+        if (const auto* node = fetch.get("concurrency")) {
+            out.max_concurrency =
+                static_cast<int>(get_integer(*node, "fetch.concurrency", 1, 1024));
+        }
+        if (const auto* node = fetch.get("per_host")) {
+            out.per_host_concurrency =
+                static_cast<int>(get_integer(*node, "fetch.per_host", 1, 64));
+        }
+        if (const auto* node = fetch.get("user_agent")) {
+            const auto text = get_string(*node, "fetch.user_agent", "a string");
+            if (trim(text).empty())
+                fail(*node, "fetch.user_agent",
+                     "empty; expected a product name like \"feedd/0.1\"");
+            // It goes into an HTTP header verbatim: a CR or LF would split the request.
+            if (std::any_of(text.begin(), text.end(),
+                            [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+                fail(*node, "fetch.user_agent",
+                     "contains a control character; expected a single line of printable text");
+            }
+            out.user_agent = text;
+        }
+        if (const auto* node = fetch.get("ca_file")) {
+            const auto path = resolve(get_path(*node, "fetch.ca_file"));
+            std::error_code ec;
+            if (!fs::is_regular_file(path, ec)) {
+                fail(*node, "fetch.ca_file",
+                     fmt::format("no such file {}; expected a PEM file of CA certificates",
+                                 path.string()));
+            }
+            out.ca_file = path;
+        }
+    }
+
+    std::vector<std::string> get_tags(const toml::node& node, std::string_view key) const {
+        constexpr std::string_view expected = R"(an array of strings, like ["world", "wire"])";
+        const auto* array = node.as_array();
+        if (!array) wrong_type(node, key, expected);
+        std::vector<std::string> tags;
+        std::size_t index = 0;
+        for (const auto& element : *array) {
+            ++index;
+            const auto element_key = fmt::format("{}[{}]", key, index);
+            const auto* value = element.as_string();
+            if (!value) {
+                fail(element, element_key,
+                     fmt::format("got {}; expected {}", type_name(element), expected));
+            }
+            const auto tag = trim(value->get());
+            if (tag.empty()) fail(element, element_key, "empty tag; expected a non-empty string");
+            if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.emplace_back(tag);
+        }
+        return tags;
+    }
+
+    void read_feeds(const toml::node& node, config& cfg) {
+        const auto* array = node.as_array();
+        if (!array || (!array->empty() && !array->is_array_of_tables())) {
+            wrong_type(node, "feed", "[[feed]] tables (an array of tables)");
+        }
+        std::size_t index = 0;
+        for (const auto& element : *array) {
+            ++index;
+            const auto& table = *element.as_table();
+            const auto key = fmt::format("feed[{}]", index);
+            check_keys(table, feed_keys, key, "[[feed]]");
+            const auto* url_node = table.get("url");
+            if (!url_node) {
+                fail(table, key + ".url",
+                     R"(missing; expected url = "https://…" (an http(s) URL, a file:// URL or )"
+                     R"(a local path))");
+            }
+            const auto url_key = key + ".url";
+            const auto url_text =
+                get_string(*url_node, url_key, R"(a string like "https://example.org/feed")");
+            auto url = normalise_feed_url(url_text, dir_);
+            if (!url.error.empty()) fail(*url_node, url_key, url.error);
+
+            feed_config feed;
+            feed.url = std::move(url.url);
+            feed.interval = cfg.default_interval;
+            if (const auto* title = table.get("title")) {
+                const auto text = get_string(*title, key + ".title", "a string");
+                if (!trim(text).empty()) feed.title = std::string(trim(text));
+            }
+            if (const auto* tags = table.get("tags")) feed.tags = get_tags(*tags, key + ".tags");
+            if (const auto* interval = table.get("interval")) {
+                feed.interval = get_interval(*interval, key + ".interval");
+            }
+            add_feed(cfg, std::move(url.key), std::move(feed));
+        }
+    }
+
+    void read_opml_list(const toml::node& node, config& cfg) {
+        constexpr std::string_view expected = R"(an array of strings, like ["subscriptions.opml"])";
+        const auto* array = node.as_array();
+        if (!array) wrong_type(node, "opml", expected);
+        std::size_t index = 0;
+        for (const auto& element : *array) {
+            ++index;
+            const auto key = fmt::format("opml[{}]", index);
+            const auto* value = element.as_string();
+            if (!value)
+                fail(element, key,
+                     fmt::format("got {}; expected {}", type_name(element), expected));
+            if (trim(value->get()).empty())
+                fail(element, key, "empty; expected a path to an OPML file");
+            read_opml(element, key, resolve(fs::path(value->get())), cfg);
+        }
+    }
+
+    void read_opml(const toml::node& node, std::string_view key, const fs::path& path,
+                   config& cfg) {
+        std::error_code ec;
+        if (fs::is_directory(path, ec)) {
+            fail(node, key,
+                 fmt::format("cannot read {}: it is a directory; expected an OPML file",
+                             path.string()));
+        }
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            const auto reason = std::generic_category().message(errno);
+            fail(node, key,
+                 fmt::format("cannot read {}: {}; expected a readable OPML file", path.string(),
+                             reason));
+        }
+        std::string bytes;
+        bytes.resize(max_opml_bytes + 1);
+        in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        bytes.resize(static_cast<std::size_t>(in.gcount()));
+        if (bytes.size() > max_opml_bytes) {
+            fail(node, key,
+                 fmt::format("{} is larger than 32 MiB; expected a smaller OPML file",
+                             path.string()));
+        }
+        const auto parsed = feeds::parse_opml(bytes);
+        if (!parsed) fail(node, key, fmt::format("{}: {}", path.string(), parsed.error));
+        for (const auto& outline : parsed.feeds) {
+            // Relative xmlUrl values name files next to the OPML file, not the config.
+            auto url = normalise_feed_url(outline.url, path.parent_path());
+            if (!url.error.empty()) {
+                fail(node, key,
+                     fmt::format("{}: outline \"{}\": {}", path.string(),
+                                 outline.title.value_or(outline.url), url.error));
+            }
+            feed_config feed;
+            feed.url = std::move(url.url);
+            feed.title = outline.title;
+            feed.tags = outline.tags;
+            feed.interval = cfg.default_interval;
+            add_feed(cfg, std::move(url.key), std::move(feed));
+        }
+    }
+
+    // The same feed listed twice (config and OPML, or two OPML folders) is one
+    // subscription: the first wins, later ones only contribute tags and a missing title.
+    void add_feed(config& cfg, std::string key, feed_config feed) {
+        const auto [it, inserted] = seen_.try_emplace(std::move(key), cfg.feeds.size());
+        if (inserted) {
+            cfg.feeds.push_back(std::move(feed));
+            return;
+        }
+        auto& first = cfg.feeds[it->second];
+        if (!first.title) first.title = std::move(feed.title);
+        for (auto& tag : feed.tags) {
+            if (std::find(first.tags.begin(), first.tags.end(), tag) == first.tags.end()) {
+                first.tags.push_back(std::move(tag));
+            }
+        }
+    }
+
+    std::string shown_;  // the path as the user gave it, for messages
+    fs::path file_;
+    fs::path dir_;
+    std::unordered_map<std::string, std::size_t> seen_;  // feed url key -> index in cfg.feeds
+};
+
+}  // namespace
+
+config load_config(const std::filesystem::path& file) {
+    return loader(file).run();
+}
+
+seconds parse_duration(std::string_view text) {
+    const auto parsed = parse_duration_text(text, false);
+    if (!parsed.error.empty()) throw config_error(parsed.error);
+    return std::chrono::duration_cast<seconds>(parsed.value);
+}
+
+}  // namespace feedd::daemon
