@@ -1,0 +1,532 @@
+// http_fetcher: one GET (plus redirects) per call, one connection per hop, every step
+// under a deadline. Failures are caught here and turned into fetch_result values.
+#include "feeds/fetch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <exception>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <zlib.h>
+
+#include "feeds/fetch_http_date.hpp"
+
+namespace feedd::feeds {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace urls = boost::urls;
+using net::experimental::awaitable_operators::operator||;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+// Response headers beyond this are hostile or broken; real feeds send a few hundred bytes.
+constexpr std::uint32_t header_limit = 64 * 1024;
+// Waiting for the peer's close_notify is a courtesy; never let it hold a fetch up long.
+constexpr auto tls_shutdown_timeout = std::chrono::milliseconds(500);
+
+constexpr const char* accept_types =
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1";
+
+// An expected failure detected by our own checks (not an error code from Asio).
+struct fetch_failure : std::runtime_error {
+    fetch_failure(fetch_outcome o, const std::string& message)
+        : std::runtime_error(message), outcome(o) {}
+    fetch_outcome outcome;
+};
+
+// Shared between run() and fetch() by reference: when the total budget runs out,
+// fetch() reports the phase and URL that were in progress.
+struct progress {
+    std::string url;
+    std::string phase = "resolve";
+    int http_status = 0;
+};
+
+std::string describe(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+    return std::to_string(d.count()) + "ms";
+}
+
+std::chrono::milliseconds remaining(steady::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    return std::max(left, std::chrono::milliseconds(1));
+}
+
+bool is_redirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::optional<std::string> header(const http::fields& fields, http::field name) {
+    auto it = fields.find(name);
+    if (it == fields.end()) return std::nullopt;
+    return std::string(it->value());
+}
+
+// Retry-After is delta-seconds or an HTTP-date; a date is taken relative to the
+// response's Date (the server's clock) when it has one, else to our clock.
+std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields) {
+    auto value = header(fields, http::field::retry_after);
+    if (!value) return std::nullopt;
+    auto text = trim(*value);
+    std::int64_t secs = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
+    if (ec == std::errc{} && end == text.data() + text.size() && !text.empty()) {
+        return std::chrono::seconds(std::max<std::int64_t>(secs, 0));
+    }
+    auto when = parse_http_date(text);
+    if (!when) return std::nullopt;
+    auto now = std::chrono::system_clock::now();
+    if (auto date = header(fields, http::field::date)) {
+        if (auto server_now = parse_http_date(trim(*date))) now = *server_now;
+    }
+    auto delta = std::chrono::ceil<std::chrono::seconds>(*when - now);
+    return std::max(delta, std::chrono::seconds(0));
+}
+
+// Inflates gzip, zlib or raw deflate data, stopping with too_large once the output
+// would pass the cap (a small gzip bomb can expand a thousandfold).
+std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
+    z_stream zs{};
+    // 15+32: zlib or gzip header, detected; -15: raw deflate (what some servers send
+    // for "deflate").
+    if (inflateInit2(&zs, raw ? -15 : 15 + 32) != Z_OK) {
+        throw fetch_failure(fetch_outcome::network, "cannot initialise zlib");
+    }
+    struct guard {
+        z_stream* zs;
+        ~guard() { inflateEnd(zs); }
+    } cleanup{&zs};
+    std::string out;
+    std::array<char, 64 * 1024> chunk;
+    // zlib's API is not const-correct; it never writes through next_in.
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    zs.avail_in = static_cast<uInt>(input.size());
+    while (true) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk.data());
+        zs.avail_out = static_cast<uInt>(chunk.size());
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(chunk.data(), chunk.size() - zs.avail_out);
+        if (out.size() > cap) {
+            throw fetch_failure(fetch_outcome::too_large,
+                                "decoded body over the " + std::to_string(cap) + "-byte cap");
+        }
+        if (rc == Z_STREAM_END) {
+            // gzip allows several members back to back; anything else after the end is junk.
+            if (zs.avail_in == 0 || raw) return out;
+            if (inflateReset(&zs) != Z_OK) break;
+            continue;
+        }
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
+            throw fetch_failure(fetch_outcome::network, "compressed body is truncated");
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            if (rc == Z_DATA_ERROR && !raw && out.empty() && zs.total_in < 4) {
+                throw std::invalid_argument("not zlib");  // caller retries as raw deflate
+            }
+            break;
+        }
+    }
+    throw fetch_failure(fetch_outcome::network,
+                        std::string("cannot decode body: ") + (zs.msg ? zs.msg : "bad data"));
+}
+
+std::string decode_body(std::string body, std::string_view encodings, std::size_t cap) {
+    // Encodings are listed in the order applied, so undo them from the last.
+    std::vector<std::string_view> list;
+    while (!encodings.empty()) {
+        auto comma = encodings.find(',');
+        auto item = trim(encodings.substr(0, comma));
+        if (!item.empty()) list.push_back(item);
+        encodings =
+            comma == std::string_view::npos ? std::string_view{} : encodings.substr(comma + 1);
+    }
+    for (auto it = list.rbegin(); it != list.rend(); ++it) {
+        std::string name(*it);
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name == "identity") continue;
+        if (name == "gzip" || name == "x-gzip") {
+            body = inflate_body(body, cap, false);
+        } else if (name == "deflate") {
+            try {
+                body = inflate_body(body, cap, false);
+            } catch (const std::invalid_argument&) {
+                body = inflate_body(body, cap, true);
+            }
+        } else {
+            throw fetch_failure(fetch_outcome::network, "unsupported Content-Encoding: " + name);
+        }
+    }
+    return body;
+}
+
+bool is_ssl_error(const boost::system::error_code& ec) {
+    return ec.category() == net::error::get_ssl_category() ||
+           ec.category() == ssl::error::get_stream_category();
+}
+
+bool set_sni(SSL* handle, const std::string& host) {
+// OpenSSL's SSL_set_tlsext_host_name macro casts the C way.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    return SSL_set_tlsext_host_name(handle, host.c_str()) == 1;
+#pragma GCC diagnostic pop
+}
+
+struct target {
+    bool https = false;
+    std::string host;  // without brackets, for resolving and certificate checks
+    std::string port;
+    std::string host_header;
+    std::string resource;  // path and query
+};
+
+target parse_target(const std::string& url) {
+    auto parsed = urls::parse_uri(url);
+    if (!parsed) throw fetch_failure(fetch_outcome::network, "invalid URL: " + url);
+    target t;
+    auto scheme = parsed->scheme_id();
+    if (scheme != urls::scheme::http && scheme != urls::scheme::https) {
+        throw fetch_failure(fetch_outcome::network, "unsupported URL scheme: " + url);
+    }
+    t.https = scheme == urls::scheme::https;
+    t.host = parsed->host_address();
+    if (t.host.empty()) throw fetch_failure(fetch_outcome::network, "URL has no host: " + url);
+    t.port = parsed->has_port() ? std::string(parsed->port()) : (t.https ? "443" : "80");
+    t.host_header = parsed->encoded_host_and_port();
+    t.resource = parsed->encoded_target();
+    if (t.resource.empty() || t.resource.front() != '/') t.resource.insert(0, "/");
+    return t;
+}
+
+// Sends the request and reads the response head; reads the body only for 2xx, since
+// nothing else here uses it and the connection is closed afterwards anyway.
+template <class Stream>
+net::awaitable<http::response<http::string_body>> exchange(
+    Stream& stream, beast::tcp_stream& lowest, const http::request<http::empty_body>& request,
+    std::size_t max_body_bytes, steady::time_point deadline, progress& state) {
+    state.phase = "write";
+    lowest.expires_after(remaining(deadline));
+    co_await http::async_write(stream, request, net::use_awaitable);
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(max_body_bytes);
+    state.phase = "read";
+    lowest.expires_after(remaining(deadline));
+    co_await http::async_read_header(stream, buffer, parser, net::use_awaitable);
+    const int status = parser.get().result_int();
+    state.http_status = status;
+    if (status / 100 != 2) co_return parser.release();
+
+    if (auto length = parser.content_length(); length && *length > max_body_bytes) {
+        throw fetch_failure(fetch_outcome::too_large,
+                            "Content-Length " + std::to_string(*length) + " is over the " +
+                                std::to_string(max_body_bytes) + "-byte cap");
+    }
+    lowest.expires_after(remaining(deadline));
+    auto [ec, n] =
+        co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+    if (ec == ssl::error::stream_truncated && !parser.chunked() && !parser.content_length()) {
+        // A body delimited by the end of the connection, from a server that closed
+        // without close_notify: common, and all we can do is take what arrived.
+        boost::system::error_code eof_ec;
+        parser.put_eof(eof_ec);
+        ec = eof_ec;
+    }
+    if (ec) throw boost::system::system_error(ec);
+    co_return parser.release();
+}
+
+}  // namespace
+
+struct http_fetcher::impl {
+    impl(net::any_io_executor ex, fetch_options opts)
+        : executor(std::move(ex)), options(std::move(opts)), tls(ssl::context::tls_client) {
+        tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        tls.set_default_verify_paths();
+        if (options.extra_ca_file) {
+            boost::system::error_code ec;
+            tls.load_verify_file(options.extra_ca_file->string(), ec);
+            if (ec) {
+                // A configuration mistake, found at start-up: not a per-fetch outcome.
+                throw std::runtime_error("cannot load CA file " + options.extra_ca_file->string() +
+                                         ": " + ec.message());
+            }
+        }
+        tls.set_verify_mode(ssl::verify_peer);
+    }
+
+    net::awaitable<fetch_result> run(std::string url, validators known, progress& state);
+    net::awaitable<http::response<http::string_body>> one_hop(const target& t,
+                                                              const validators& known,
+                                                              steady::time_point deadline,
+                                                              progress& state);
+
+    net::any_io_executor executor;
+    fetch_options options;
+    ssl::context tls;
+};
+
+net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
+    const target& t, const validators& known, steady::time_point deadline, progress& state) {
+    http::request<http::empty_body> request{http::verb::get, t.resource, 11};
+    request.set(http::field::host, t.host_header);
+    request.set(http::field::user_agent, options.user_agent);
+    request.set(http::field::accept, accept_types);
+    request.set(http::field::accept_encoding, "gzip, deflate");
+    // One connection per fetch: say so, so the server closes instead of lingering.
+    request.set(http::field::connection, "close");
+    if (known.etag) request.set(http::field::if_none_match, *known.etag);
+    if (known.last_modified) request.set(http::field::if_modified_since, *known.last_modified);
+
+    state.phase = "resolve";
+    tcp::resolver resolver(executor);
+    auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
+
+    state.phase = "connect";
+    beast::tcp_stream stream(executor);
+    stream.expires_after(std::min(options.connect_timeout, remaining(deadline)));
+    co_await stream.async_connect(endpoints, net::use_awaitable);
+
+    if (!t.https) {
+        auto response =
+            co_await exchange(stream, stream, request, options.max_body_bytes, deadline, state);
+        boost::system::error_code ignored;  // the peer may have closed first; nothing to do
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        co_return response;
+    }
+
+    ssl::stream<beast::tcp_stream> tls_stream(std::move(stream), tls);
+    boost::system::error_code address_ec;
+    net::ip::make_address(t.host, address_ec);
+    // SNI carries host names only (RFC 6066), never IP literals.
+    if (address_ec && !set_sni(tls_stream.native_handle(), t.host)) {
+        throw fetch_failure(fetch_outcome::tls, "cannot set SNI host name " + t.host);
+    }
+    // host_name_verification checks IP literals against IP SANs, names against DNS SANs.
+    tls_stream.set_verify_callback(ssl::host_name_verification(t.host));
+    state.phase = "tls handshake";
+    beast::get_lowest_layer(tls_stream)
+        .expires_after(std::min(options.connect_timeout, remaining(deadline)));
+    auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client,
+                                                              net::as_tuple(net::use_awaitable));
+    if (handshake_ec) {
+        if (handshake_ec == beast::error::timeout ||
+            handshake_ec == net::error::operation_aborted) {
+            throw boost::system::system_error(handshake_ec);
+        }
+        std::string message = "TLS handshake with " + t.host + " failed: " + handshake_ec.message();
+        long verify = SSL_get_verify_result(tls_stream.native_handle());
+        if (verify != X509_V_OK) {
+            message += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+        }
+        throw fetch_failure(fetch_outcome::tls, message);
+    }
+
+    auto response = co_await exchange(tls_stream, beast::get_lowest_layer(tls_stream), request,
+                                      options.max_body_bytes, deadline, state);
+    state.phase = "tls shutdown";
+    beast::get_lowest_layer(tls_stream)
+        .expires_after(
+            std::min<std::chrono::milliseconds>(tls_shutdown_timeout, remaining(deadline)));
+    // The response is complete; stream_truncated (no close_notify), eof or a timeout
+    // here cannot change it, so every error is ignored.
+    boost::system::error_code ignored;
+    co_await tls_stream.async_shutdown(net::redirect_error(net::use_awaitable, ignored));
+    co_return response;
+}
+
+// Never throws: wait_for_one_success in fetch() would otherwise keep waiting for
+// the timer after a failure, turning every error into a timeout.
+net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators known,
+                                                     progress& state) {
+    const auto cancel_state = co_await net::this_coro::cancellation_state;
+    const auto deadline = steady::now() + options.total_timeout;
+    fetch_result result;
+    std::string current = std::move(url);
+    std::set<std::string> visited{current};
+    bool all_permanent = true;
+    try {
+        for (int redirects = 0;; ++redirects) {
+            state.url = current;
+            auto t = parse_target(current);
+            auto response = co_await one_hop(t, known, deadline, state);
+            const int status = response.result_int();
+            result.http_status = status;
+            result.retry_after = parse_retry_after(response.base());
+
+            if (is_redirect(status)) {
+                auto location = header(response.base(), http::field::location);
+                if (!location || trim(*location).empty()) {
+                    throw fetch_failure(fetch_outcome::http_client,
+                                        "HTTP " + std::to_string(status) + " without Location");
+                }
+                if (redirects >= options.max_redirects) {
+                    throw fetch_failure(fetch_outcome::http_client,
+                                        "too many redirects (more than " +
+                                            std::to_string(options.max_redirects) + ")");
+                }
+                auto reference = urls::parse_uri_reference(trim(*location));
+                urls::url next;
+                if (!reference || !urls::resolve(urls::url_view(current), *reference, next)) {
+                    throw fetch_failure(
+                        fetch_outcome::http_client,
+                        "HTTP " + std::to_string(status) + " with bad Location " + *location);
+                }
+                next.remove_fragment();
+                std::string next_url(next.buffer());
+                if (!visited.insert(next_url).second) {
+                    throw fetch_failure(
+                        fetch_outcome::http_client,
+                        "redirect loop: " + current + " redirects back to " + next_url);
+                }
+                all_permanent = all_permanent && (status == 301 || status == 308);
+                current = std::move(next_url);
+                continue;
+            }
+
+            result.final_url = current;
+            if (redirects > 0 && all_permanent) result.permanent_url = current;
+            result.content_type = header(response.base(), http::field::content_type).value_or("");
+            result.validators.etag = header(response.base(), http::field::etag);
+            result.validators.last_modified = header(response.base(), http::field::last_modified);
+            if (status == 304) {
+                // Servers may omit validators on a 304; the ones we sent still hold.
+                if (!result.validators.etag) result.validators.etag = known.etag;
+                if (!result.validators.last_modified) {
+                    result.validators.last_modified = known.last_modified;
+                }
+                result.outcome = fetch_outcome::not_modified;
+            } else if (status / 100 == 2) {
+                state.phase = "decode";
+                auto encoding = header(response.base(), http::field::content_encoding);
+                result.body = encoding ? decode_body(std::move(response.body()), *encoding,
+                                                     options.max_body_bytes)
+                                       : std::move(response.body());
+                result.outcome = fetch_outcome::ok;
+            } else {
+                // 4xx, and 1xx/3xx codes we cannot act on, are the request's problem.
+                result.outcome =
+                    status / 100 == 5 ? fetch_outcome::http_server : fetch_outcome::http_client;
+                result.error = "HTTP " + std::to_string(status);
+                if (auto reason = response.reason(); !reason.empty()) {
+                    result.error += " " + std::string(reason);
+                }
+            }
+            co_return result;
+        }
+    } catch (const fetch_failure& failure) {
+        result.outcome = failure.outcome;
+        result.error = failure.what();
+    } catch (const boost::system::system_error& error) {
+        const auto ec = error.code();
+        if (cancel_state.cancelled() != net::cancellation_type::none) {
+            result.outcome = fetch_outcome::network;
+            result.error = "cancelled";
+        } else if (ec == beast::error::timeout) {
+            const bool connecting = state.phase == "connect" || state.phase == "tls handshake";
+            result.outcome = fetch_outcome::timeout;
+            result.error = "timed out after " +
+                           describe(connecting ? options.connect_timeout : options.total_timeout) +
+                           " (" + state.phase + ")";
+        } else if (ec == http::error::body_limit) {
+            result.outcome = fetch_outcome::too_large;
+            result.error = "body over the " + std::to_string(options.max_body_bytes) + "-byte cap";
+        } else if (ec == http::error::header_limit) {
+            result.outcome = fetch_outcome::too_large;
+            result.error = "response header over " + std::to_string(header_limit) + " bytes";
+        } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
+            result.outcome = fetch_outcome::network;
+            result.error = "malformed HTTP response: " + ec.message();
+        } else if (is_ssl_error(ec)) {
+            result.outcome = fetch_outcome::tls;
+            result.error = "TLS error: " + ec.message() + " (" + state.phase + ")";
+        } else {
+            result.outcome = fetch_outcome::network;
+            result.error = ec.message() + " (" + state.phase + ")";
+        }
+    } catch (const std::exception& error) {
+        result.outcome = fetch_outcome::network;
+        result.error = error.what();
+    }
+    result.final_url = current;
+    result.http_status = state.http_status;
+    co_return result;
+}
+
+http_fetcher::http_fetcher(net::any_io_executor executor, fetch_options options)
+    : impl_(std::make_unique<impl>(std::move(executor), std::move(options))) {}
+
+http_fetcher::~http_fetcher() = default;
+
+net::awaitable<fetch_result> http_fetcher::fetch(std::string url, validators known) {
+    const auto start = steady::now();
+    const auto cancel_state = co_await net::this_coro::cancellation_state;
+    fetch_result result;
+    progress state;
+    state.url = url;
+    try {
+        net::steady_timer budget(impl_->executor, impl_->options.total_timeout);
+        // The timer bounds everything, including DNS, which has no deadline of its own;
+        // whichever finishes first cancels the other, and both have finished on return.
+        auto winner = co_await (impl_->run(url, std::move(known), state) ||
+                                budget.async_wait(net::use_awaitable));
+        if (winner.index() == 0) {
+            result = std::move(std::get<0>(winner));
+        } else {
+            result.outcome = fetch_outcome::timeout;
+            result.error = "timed out after " + describe(impl_->options.total_timeout) + " (" +
+                           state.phase + ")";
+            result.final_url = state.url;
+            result.http_status = state.http_status;
+        }
+    } catch (const std::exception& error) {
+        // Only reachable through cancellation (run() itself never throws).
+        result.outcome = fetch_outcome::network;
+        result.error =
+            cancel_state.cancelled() != net::cancellation_type::none ? "cancelled" : error.what();
+        result.final_url = state.url;
+    }
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+    co_return result;
+}
+
+}  // namespace feedd::feeds
