@@ -108,7 +108,8 @@ std::string authors_to_json(const std::vector<feeds::person>& authors) {
 // The stored authors keep name, email and url; readers get one display string each.
 std::vector<std::string> author_names_from_json(const std::string& text) {
     std::vector<std::string> names;
-    for (const auto& author : json::parse(text).as_array()) {
+    const auto parsed = json::parse(text);  // named: a temporary would die before the loop
+    for (const auto& author : parsed.as_array()) {
         const auto& fields = author.as_object();
         for (const char* field : {"name", "email", "url"}) {
             const auto* v = fields.if_contains(field);

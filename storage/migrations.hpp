@@ -1,0 +1,24 @@
+// The schema history of the feedd store: an append-only list of migrations whose
+// index is PRAGMA user_version. Internal to storage/ (it speaks SQLiteCpp); the
+// public API is storage/database.hpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+
+namespace feedd::storage {
+
+// The schema version this build writes: the number of migrations.
+int latest_schema_version();
+
+// PRAGMA user_version of an open connection.
+int schema_version_of(SQLite::Database& db);
+
+// Brings a read-write connection up to latest_schema_version(), one migration per
+// IMMEDIATE transaction together with its version bump. Throws std::runtime_error
+// naming `name` (the file) when the database is newer than this build.
+void migrate(SQLite::Database& db, std::string_view name);
+
+}  // namespace feedd::storage

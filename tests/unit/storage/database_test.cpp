@@ -1,0 +1,518 @@
+#include "storage/database.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::storage {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const timestamp t0{seconds{1'700'000'000}};
+
+feed_spec spec(std::string config_url, std::optional<std::string> title = std::nullopt,
+               std::vector<std::string> tags = {}, seconds interval = minutes(15)) {
+    feed_spec s;
+    s.config_url = std::move(config_url);
+    s.title = std::move(title);
+    s.tags = std::move(tags);
+    s.interval = interval;
+    return s;
+}
+
+item_query query(std::optional<std::string> feed_url = std::nullopt,
+                 std::optional<timestamp> since = std::nullopt,
+                 std::optional<int> limit = std::nullopt) {
+    item_query q;
+    q.feed_url = std::move(feed_url);
+    q.since = since;
+    q.limit = limit;
+    return q;
+}
+
+feeds::item item_with_id(std::string id, std::string title = "title") {
+    feeds::item it;
+    it.id = std::move(id);
+    it.title = std::move(title);
+    return it;
+}
+
+feeds::item item_with_link(std::string link) {
+    feeds::item it;
+    it.link = std::move(link);
+    it.title = "linked";
+    return it;
+}
+
+feeds::item item_without_id_or_link(std::string title, timestamp published) {
+    feeds::item it;
+    it.title = std::move(title);
+    it.published = published;
+    return it;
+}
+
+refresh ok_refresh(std::int64_t feed_id, timestamp at, std::vector<feeds::item> items = {}) {
+    refresh r;
+    r.feed_id = feed_id;
+    r.fetched_at = at;
+    r.outcome = "ok";
+    r.http_status = 200;
+    r.success = true;
+    r.items = std::move(items);
+    r.next_poll = at + minutes(15);
+    return r;
+}
+
+refresh failed_refresh(std::int64_t feed_id, timestamp at) {
+    refresh r;
+    r.feed_id = feed_id;
+    r.fetched_at = at;
+    r.outcome = "http_server";
+    r.http_status = 503;
+    r.error = "503 Service Unavailable";
+    r.success = false;
+    r.next_poll = at + hours(1);
+    return r;
+}
+
+std::vector<std::string> titles(const std::vector<stored_item>& items) {
+    std::vector<std::string> out;
+    for (const auto& it : items)
+        out.push_back(it.title.value_or("<none>"));
+    return out;
+}
+
+class database_test : public ::testing::Test {
+  protected:
+    database db_ = database::open(":memory:", open_mode::read_write);
+
+    std::int64_t add_feed(const std::string& url) {
+        auto rows = db_.sync_feeds({spec(url)}, t0);
+        auto it = std::find_if(rows.begin(), rows.end(),
+                               [&](const feed_row& f) { return f.config_url == url; });
+        if (it == rows.end()) throw std::logic_error("feed not added");
+        return it->id;
+    }
+};
+
+TEST_F(database_test, sync_adds_new_feeds_due_now_with_url_equal_to_config_url) {
+    const auto rows =
+        db_.sync_feeds({spec("https://a.example/feed", "A", {"news", "tech"}, minutes(30)),
+                        spec("https://b.example/rss")},
+                       t0);
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows[0].config_url, "https://a.example/feed");
+    EXPECT_EQ(rows[0].url, "https://a.example/feed");
+    EXPECT_EQ(rows[0].title, "A");
+    EXPECT_EQ(rows[0].tags, (std::vector<std::string>{"news", "tech"}));
+    EXPECT_EQ(rows[0].interval, minutes(30));
+    EXPECT_EQ(rows[0].next_poll, t0);
+    EXPECT_TRUE(rows[0].active);
+    EXPECT_EQ(rows[0].error_count, 0);
+    EXPECT_EQ(rows[0].last_outcome, "");
+    EXPECT_FALSE(rows[0].last_fetch);
+    EXPECT_EQ(rows[0].item_count, 0);
+    EXPECT_EQ(rows[1].title, std::nullopt);
+    EXPECT_EQ(rows[1].interval, minutes(15));
+    EXPECT_EQ(db_.due_feeds(t0).size(), 2U);
+    EXPECT_TRUE(db_.due_feeds(t0 - seconds(1)).empty());
+}
+
+TEST_F(database_test, sync_updates_known_feeds_and_deactivates_dropped_ones) {
+    const auto first =
+        db_.sync_feeds({spec("https://a.example/feed", "A"), spec("https://b.example/rss")}, t0);
+    const auto a_id = first[0].id;
+    const auto b_id = first[1].id;
+    ASSERT_EQ(db_.store_refresh(ok_refresh(b_id, t0, {item_with_id("b1")})).new_items, 1);
+
+    const auto second = db_.sync_feeds(
+        {spec("https://a.example/feed", "A2", {"x"}, hours(2)), spec("https://c.example/atom")},
+        t0 + hours(1));
+    ASSERT_EQ(second.size(), 2U);   // only active feeds
+    EXPECT_EQ(second[0].id, a_id);  // same identity, updated in place
+    EXPECT_EQ(second[0].title, "A2");
+    EXPECT_EQ(second[0].tags, std::vector<std::string>{"x"});
+    EXPECT_EQ(second[0].interval, hours(2));
+    EXPECT_EQ(second[0].next_poll, t0);  // an update does not reschedule
+    EXPECT_EQ(second[1].config_url, "https://c.example/atom");
+    EXPECT_EQ(second[1].next_poll, t0 + hours(1));
+
+    const auto b = db_.feed(b_id);
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->active);
+    EXPECT_EQ(b->item_count, 1);  // its items stay
+    EXPECT_EQ(db_.feeds(true).size(), 3U);
+    EXPECT_EQ(db_.items(query()).size(), 1U);
+    for (const auto& due : db_.due_feeds(t0 + hours(5)))
+        EXPECT_NE(due.id, b_id);
+
+    // Configured again: the same row comes back to life.
+    const auto third = db_.sync_feeds({spec("https://b.example/rss")}, t0 + hours(2));
+    ASSERT_EQ(third.size(), 1U);
+    EXPECT_EQ(third[0].id, b_id);
+    EXPECT_TRUE(third[0].active);
+    EXPECT_EQ(third[0].item_count, 1);
+}
+
+TEST_F(database_test, sync_with_an_empty_list_deactivates_everything) {
+    add_feed("https://a.example/feed");
+    EXPECT_TRUE(db_.sync_feeds({}, t0).empty());
+    ASSERT_EQ(db_.feeds(true).size(), 1U);
+    EXPECT_FALSE(db_.feeds(true)[0].active);
+}
+
+TEST_F(database_test, store_refresh_inserts_new_items_and_never_twice) {
+    const auto id = add_feed("https://a.example/feed");
+    const std::vector<feeds::item> items{item_with_id("guid-1"),
+                                         item_with_link("https://a.example/post/2"),
+                                         item_without_id_or_link("no id", t0 - hours(3))};
+    const auto first = db_.store_refresh(ok_refresh(id, t0, items));
+    EXPECT_EQ(first.new_items, 3);
+    EXPECT_EQ(first.known_items, 0);
+
+    const auto second = db_.store_refresh(ok_refresh(id, t0 + minutes(15), items));
+    EXPECT_EQ(second.new_items, 0);
+    EXPECT_EQ(second.known_items, 3);
+
+    const auto stored = db_.items(query());
+    ASSERT_EQ(stored.size(), 3U);
+    std::vector<std::string> kinds;
+    for (const auto& it : stored) {
+        kinds.push_back(it.key.substr(0, it.key.find(':') + 1));
+        EXPECT_EQ(it.first_seen, t0);  // from the first refresh, not the second
+        EXPECT_EQ(it.feed_id, id);
+        EXPECT_EQ(it.feed_url, "https://a.example/feed");
+    }
+    std::sort(kinds.begin(), kinds.end());
+    EXPECT_EQ(kinds, (std::vector<std::string>{"hash:", "id:", "link:"}));
+    EXPECT_EQ(db_.feed(id)->item_count, 3);
+}
+
+TEST_F(database_test, an_item_polled_again_with_new_text_is_stored_once_as_first_seen) {
+    const auto id = add_feed("https://a.example/feed");
+    db_.store_refresh(ok_refresh(id, t0, {item_with_id("guid-1", "original")}));
+    const auto again =
+        db_.store_refresh(ok_refresh(id, t0 + hours(1), {item_with_id("guid-1", "edited")}));
+    EXPECT_EQ(again.new_items, 0);
+    EXPECT_EQ(again.known_items, 1);
+    EXPECT_EQ(titles(db_.items(query())), std::vector<std::string>{"original"});
+}
+
+TEST_F(database_test, the_same_item_key_in_two_feeds_is_two_items) {
+    const auto a = add_feed("https://a.example/feed");
+    const auto b =
+        db_.sync_feeds({spec("https://a.example/feed"), spec("https://b.example/feed")}, t0)[1].id;
+    EXPECT_EQ(db_.store_refresh(ok_refresh(a, t0, {item_with_id("shared")})).new_items, 1);
+    EXPECT_EQ(db_.store_refresh(ok_refresh(b, t0, {item_with_id("shared")})).new_items, 1);
+    EXPECT_EQ(db_.items(query()).size(), 2U);
+}
+
+TEST_F(database_test, duplicates_within_one_refresh_are_stored_once) {
+    const auto id = add_feed("https://a.example/feed");
+    const auto result = db_.store_refresh(ok_refresh(
+        id, t0,
+        {item_with_id("dup", "first"), item_with_id("dup", "second"), item_with_id("other")}));
+    EXPECT_EQ(result.new_items, 2);
+    EXPECT_EQ(result.known_items, 1);
+    // The first occurrence is the one stored.
+    auto stored = titles(db_.items(query()));
+    std::sort(stored.begin(), stored.end());
+    EXPECT_EQ(stored, (std::vector<std::string>{"first", "title"}));
+}
+
+TEST_F(database_test, item_fields_round_trip) {
+    db_.sync_feeds({spec("https://a.example/feed")}, t0);
+    const auto id = db_.feeds()[0].id;
+    feeds::item it = item_with_id("guid-1", "Title");
+    it.link = "https://a.example/1";
+    it.published = t0 - hours(1);
+    it.updated = t0 - minutes(30);
+    it.summary = "plain summary";
+    it.content_html = "<p>html</p>";
+    it.authors = {{.name = "Ann", .email = "ann@example.org", .url = std::nullopt},
+                  {.name = std::nullopt, .email = "bob@example.org", .url = std::nullopt}};
+    it.categories = {"c1", "c2"};
+    it.enclosures = {{.url = "https://a.example/1.mp3", .type = "audio/mpeg", .length = 1234}};
+    auto r = ok_refresh(id, t0, {it});
+    r.feed_title = "Feed's own title";
+    db_.store_refresh(r);
+
+    const auto stored = db_.items(query());
+    ASSERT_EQ(stored.size(), 1U);
+    const auto& s = stored[0];
+    EXPECT_EQ(s.guid, "guid-1");
+    EXPECT_EQ(s.title, "Title");
+    EXPECT_EQ(s.link, "https://a.example/1");
+    EXPECT_EQ(s.published, t0 - hours(1));
+    EXPECT_EQ(s.updated, t0 - minutes(30));
+    EXPECT_EQ(s.summary, "plain summary");
+    EXPECT_EQ(s.content_html, "<p>html</p>");
+    EXPECT_EQ(s.authors, (std::vector<std::string>{"Ann", "bob@example.org"}));
+    EXPECT_EQ(s.categories, (std::vector<std::string>{"c1", "c2"}));
+    EXPECT_EQ(s.feed_title, "Feed's own title");  // no configured title
+    EXPECT_EQ(s.first_seen, t0);
+    EXPECT_EQ(db_.feed(id)->title, "Feed's own title");
+
+    // A configured title wins over the document's.
+    db_.sync_feeds({spec("https://a.example/feed", "Mine")}, t0);
+    EXPECT_EQ(db_.items(query())[0].feed_title, "Mine");
+    EXPECT_EQ(db_.feed(id)->title, "Mine");
+}
+
+TEST_F(database_test, success_records_state_and_replaces_validators) {
+    const auto id = add_feed("https://a.example/feed");
+    auto r = ok_refresh(id, t0);
+    r.etag = "\"v1\"";
+    r.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT";
+    db_.store_refresh(r);
+    auto f = db_.feed(id);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->etag, "\"v1\"");
+    EXPECT_EQ(f->last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+    EXPECT_EQ(f->last_fetch, t0);
+    EXPECT_EQ(f->last_success, t0);
+    EXPECT_EQ(f->last_outcome, "ok");
+    EXPECT_EQ(f->last_status, 200);
+    EXPECT_EQ(f->next_poll, t0 + minutes(15));
+
+    // A 200 with only an ETag replaces both validators: the old date is stale now.
+    auto r2 = ok_refresh(id, t0 + hours(1));
+    r2.etag = "\"v2\"";
+    db_.store_refresh(r2);
+    f = db_.feed(id);
+    EXPECT_EQ(f->etag, "\"v2\"");
+    EXPECT_EQ(f->last_modified, std::nullopt);
+}
+
+TEST_F(database_test, not_modified_without_validators_keeps_the_stored_ones) {
+    const auto id = add_feed("https://a.example/feed");
+    auto r = ok_refresh(id, t0);
+    r.etag = "\"v1\"";
+    r.feed_title = "Doc title";
+    db_.store_refresh(r);
+
+    refresh nm = ok_refresh(id, t0 + hours(1));
+    nm.outcome = "not_modified";
+    nm.http_status = 304;
+    db_.store_refresh(nm);
+    const auto f = db_.feed(id);
+    EXPECT_EQ(f->etag, "\"v1\"");
+    EXPECT_EQ(f->last_outcome, "not_modified");
+    EXPECT_EQ(f->last_status, 304);
+    EXPECT_EQ(f->last_success, t0 + hours(1));
+    EXPECT_EQ(f->title, "Doc title");  // a 304 has no document; the title stays
+
+    refresh nm2 = nm;
+    nm2.fetched_at = t0 + hours(2);
+    nm2.etag = "\"v2\"";
+    db_.store_refresh(nm2);
+    EXPECT_EQ(db_.feed(id)->etag, "\"v2\"");
+}
+
+TEST_F(database_test, failure_counts_up_keeps_validators_and_success_resets) {
+    const auto id = add_feed("https://a.example/feed");
+    auto ok = ok_refresh(id, t0);
+    ok.etag = "\"v1\"";
+    ok.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT";
+    db_.store_refresh(ok);
+
+    db_.store_refresh(failed_refresh(id, t0 + hours(1)));
+    auto f = db_.feed(id);
+    EXPECT_EQ(f->error_count, 1);
+    EXPECT_EQ(f->etag, "\"v1\"");
+    EXPECT_EQ(f->last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+    EXPECT_EQ(f->last_fetch, t0 + hours(1));
+    EXPECT_EQ(f->last_success, t0);
+    EXPECT_EQ(f->last_outcome, "http_server");
+    EXPECT_EQ(f->last_status, 503);
+    EXPECT_EQ(f->last_error, "503 Service Unavailable");
+    EXPECT_EQ(f->next_poll, t0 + hours(2));
+
+    auto fail2 = failed_refresh(id, t0 + hours(2));
+    fail2.etag = "\"ignored\"";  // a failed fetch must never change validators
+    fail2.new_url = "https://ignored.example/";
+    db_.store_refresh(fail2);
+    f = db_.feed(id);
+    EXPECT_EQ(f->error_count, 2);
+    EXPECT_EQ(f->etag, "\"v1\"");
+    EXPECT_EQ(f->url, "https://a.example/feed");
+
+    auto ok2 = ok_refresh(id, t0 + hours(3));
+    db_.store_refresh(ok2);
+    f = db_.feed(id);
+    EXPECT_EQ(f->error_count, 0);
+    EXPECT_EQ(f->last_error, "");
+    EXPECT_EQ(f->last_success, t0 + hours(3));
+}
+
+TEST_F(database_test, new_url_changes_the_fetch_url_but_not_the_identity) {
+    const auto id = add_feed("https://old.example/feed");
+    auto r = ok_refresh(id, t0, {item_with_id("x")});
+    r.new_url = "https://new.example/feed";
+    db_.store_refresh(r);
+    auto f = db_.feed(id);
+    EXPECT_EQ(f->config_url, "https://old.example/feed");
+    EXPECT_EQ(f->url, "https://new.example/feed");
+
+    // The configuration still names the old URL: same feed, url kept.
+    const auto rows = db_.sync_feeds({spec("https://old.example/feed")}, t0 + hours(1));
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0].id, id);
+    EXPECT_EQ(rows[0].url, "https://new.example/feed");
+
+    // Either URL finds the feed's items.
+    EXPECT_EQ(db_.items(query("https://old.example/feed")).size(), 1U);
+    EXPECT_EQ(db_.items(query("https://new.example/feed")).size(), 1U);
+    EXPECT_TRUE(db_.items(query("https://other.example/feed")).empty());
+    EXPECT_EQ(db_.items(query())[0].feed_url, "https://old.example/feed");
+}
+
+TEST_F(database_test, items_are_newest_first_with_filters_and_limit) {
+    const auto rows =
+        db_.sync_feeds({spec("https://a.example/feed"), spec("https://b.example/feed")}, t0);
+    const auto a = rows[0].id;
+    const auto b = rows[1].id;
+    auto dated = [](std::string id, timestamp published) {
+        auto it = item_with_id(id, id);
+        it.published = published;
+        return it;
+    };
+    // "undated" has no date: it sorts by first_seen (t0 + 1h).
+    db_.store_refresh(ok_refresh(a, t0 + hours(1),
+                                 {dated("a-old", t0 - hours(10)), dated("a-new", t0 + minutes(30)),
+                                  item_with_id("undated", "undated")}));
+    db_.store_refresh(ok_refresh(b, t0 + hours(2),
+                                 {dated("b-mid", t0 - hours(1)), dated("b-tie1", t0 - hours(5)),
+                                  dated("b-tie2", t0 - hours(5))}));
+
+    // Ties on the date: the later-inserted (higher id) first.
+    EXPECT_EQ(titles(db_.items(query())),
+              (std::vector<std::string>{"undated", "a-new", "b-mid", "b-tie2", "b-tie1", "a-old"}));
+    EXPECT_EQ(titles(db_.items(query(std::nullopt, std::nullopt, 2))),
+              (std::vector<std::string>{"undated", "a-new"}));
+    EXPECT_EQ(titles(db_.items(query(std::nullopt, t0 - hours(1)))),
+              (std::vector<std::string>{"undated", "a-new", "b-mid"}));
+    EXPECT_EQ(titles(db_.items(query("https://b.example/feed", std::nullopt, 2))),
+              (std::vector<std::string>{"b-mid", "b-tie2"}));
+    EXPECT_EQ(titles(db_.items(query("https://a.example/feed", t0))),
+              (std::vector<std::string>{"undated", "a-new"}));
+    EXPECT_TRUE(db_.items(query(std::nullopt, std::nullopt, 0)).empty());
+}
+
+TEST_F(database_test, due_feeds_are_active_and_ordered_by_next_poll) {
+    const auto rows = db_.sync_feeds(
+        {spec("https://a.example/"), spec("https://b.example/"), spec("https://c.example/")}, t0);
+    auto ra = ok_refresh(rows[0].id, t0);
+    ra.next_poll = t0 + minutes(30);
+    auto rb = ok_refresh(rows[1].id, t0);
+    rb.next_poll = t0 + minutes(10);
+    auto rc = ok_refresh(rows[2].id, t0);
+    rc.next_poll = t0 + minutes(20);
+    db_.store_refresh(ra);
+    db_.store_refresh(rb);
+    db_.store_refresh(rc);
+
+    EXPECT_TRUE(db_.due_feeds(t0 + minutes(5)).empty());
+    auto due = db_.due_feeds(t0 + minutes(20));
+    ASSERT_EQ(due.size(), 2U);
+    EXPECT_EQ(due[0].config_url, "https://b.example/");
+    EXPECT_EQ(due[1].config_url, "https://c.example/");
+
+    db_.sync_feeds({spec("https://a.example/"), spec("https://c.example/")}, t0);
+    due = db_.due_feeds(t0 + hours(1));
+    ASSERT_EQ(due.size(), 2U);
+    EXPECT_EQ(due[0].config_url, "https://c.example/");
+    EXPECT_EQ(due[1].config_url, "https://a.example/");
+}
+
+TEST_F(database_test, a_refresh_for_an_unknown_feed_throws_and_changes_nothing) {
+    const auto id = add_feed("https://a.example/feed");
+    db_.store_refresh(ok_refresh(id, t0, {item_with_id("kept")}));
+    EXPECT_THROW(db_.store_refresh(ok_refresh(id + 100, t0 + hours(1), {item_with_id("lost")})),
+                 std::runtime_error);
+    EXPECT_EQ(titles(db_.items(query())), std::vector<std::string>{"title"});
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    // The connection is still usable for the next unit of work.
+    EXPECT_EQ(db_.store_refresh(ok_refresh(id, t0 + hours(2), {item_with_id("next")})).new_items,
+              1);
+}
+
+TEST(database_files, an_error_mid_refresh_rolls_back_the_whole_refresh) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open(path, open_mode::read_write);
+    const auto id = db.sync_feeds({spec("https://a.example/feed")}, t0)[0].id;
+    db.store_refresh(ok_refresh(id, t0, {item_with_id("before")}));
+    {
+        // Make the second item's INSERT fail after the feed row and the first item
+        // were written inside the transaction.
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec(
+            "CREATE TRIGGER fail_boom BEFORE INSERT ON items WHEN NEW.title = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    }
+    auto r = failed_refresh(id, t0 + hours(1));
+    r.items = {item_with_id("fine", "fine"), item_with_id("bad", "boom")};
+    EXPECT_THROW(db.store_refresh(r), std::runtime_error);
+
+    const auto f = db.feed(id);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->error_count, 0);  // the feed update was rolled back
+    EXPECT_EQ(f->last_fetch, t0);  // ...entirely
+    EXPECT_EQ(f->item_count, 1);   // and so was the first item
+    EXPECT_EQ(db.items(query()).size(), 1U);
+    EXPECT_EQ(db.integrity_check(), "ok");
+
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec("DROP TRIGGER fail_boom");
+    }
+    EXPECT_EQ(db.store_refresh(r).new_items, 2);
+    EXPECT_EQ(db.feed(id)->error_count, 1);
+}
+
+TEST(database_files, a_reader_sees_the_writers_commits_while_the_writer_is_open) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto writer = database::open(path, open_mode::read_write);
+    const auto id = writer.sync_feeds({spec("https://a.example/feed")}, t0)[0].id;
+    writer.store_refresh(ok_refresh(id, t0, {item_with_id("one")}));
+
+    auto reader = database::open(path, open_mode::read_only);
+    EXPECT_EQ(reader.items(query()).size(), 1U);
+    EXPECT_EQ(reader.feeds().size(), 1U);
+    ASSERT_TRUE(reader.feed(id));
+
+    // Later commits show up in the same reader: no statement pins an old snapshot.
+    writer.store_refresh(
+        ok_refresh(id, t0 + hours(1), {item_with_id("two"), item_with_id("three")}));
+    EXPECT_EQ(reader.items(query()).size(), 3U);
+    EXPECT_EQ(reader.feed(id)->item_count, 3);
+    EXPECT_EQ(reader.feed(id)->last_fetch, t0 + hours(1));
+    EXPECT_EQ(reader.due_feeds(t0 + hours(2)).size(), 1U);
+    EXPECT_EQ(reader.integrity_check(), "ok");
+
+    EXPECT_THROW(reader.sync_feeds({}, t0), std::logic_error);
+    EXPECT_THROW(reader.store_refresh(ok_refresh(id, t0)), std::logic_error);
+    EXPECT_EQ(writer.feeds().size(), 1U);
+}
+
+TEST(database_files, a_moved_database_keeps_working) {
+    auto db = database::open(":memory:", open_mode::read_write);
+    db.sync_feeds({spec("https://a.example/feed")}, t0);
+    database moved = std::move(db);
+    EXPECT_EQ(moved.feeds().size(), 1U);
+}
+
+}  // namespace
+}  // namespace feedd::storage
