@@ -1,0 +1,152 @@
+#include "feeds/opml.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+using tags = std::vector<std::string>;
+
+std::string data(const std::string& name) {
+    return test::read_file(std::string(FEEDD_TEST_DATA) + "/opml/" + name);
+}
+
+const opml_feed* find(const opml_result& result, const std::string& url) {
+    for (const auto& feed : result.feeds) {
+        if (feed.url == url) return &feed;
+    }
+    return nullptr;
+}
+
+TEST(opml, nested_folders_become_tags_in_order) {
+    const auto result = parse_opml(data("nested.opml"));
+    ASSERT_TRUE(result) << result.error;
+
+    const auto* wire = find(result, "https://wire.example/rss");
+    ASSERT_NE(wire, nullptr);
+    EXPECT_EQ(wire->title, "Wire");  // title wins over text
+    // Every enclosing folder, outermost first; a folder's title wins over its text.
+    EXPECT_EQ(wire->tags, (tags{"News", "World news"}));
+
+    const auto* agence = find(result, "https://agence.example/feed.xml");  // lowercase xmlurl
+    ASSERT_NE(agence, nullptr);
+    EXPECT_EQ(agence->title, "Agence & Co");  // text when there is no title, entities decoded
+    EXPECT_EQ(agence->tags, (tags{"News", "World news"}));
+}
+
+TEST(opml, category_attribute_adds_tags) {
+    const auto result = parse_opml(data("nested.opml"));
+    ASSERT_TRUE(result) << result.error;
+    // Leaving the inner folder drops its tag; the URL is trimmed; "/Cities/Boston" splits.
+    const auto* paper = find(result, "https://paper.example/atom");
+    ASSERT_NE(paper, nullptr);
+    EXPECT_EQ(paper->tags, (tags{"News", "Cities", "Boston", "weather"}));
+
+    const auto* local = find(result, "feeds/local.xml");  // kept relative: the caller resolves it
+    ASSERT_NE(local, nullptr);
+    EXPECT_EQ(local->tags, tags{"solo"});
+}
+
+TEST(opml, outlines_without_feed_url_are_ignored) {
+    const auto result = parse_opml(data("nested.opml"));
+    ASSERT_TRUE(result) << result.error;
+    std::vector<std::string> urls;
+    for (const auto& feed : result.feeds)
+        urls.push_back(feed.url);
+    // type="link" with url=, type="rss" without any URL, and empty folders add nothing;
+    // url= on type="rss" (OPML 1.0 exporters) counts. Document order is kept.
+    EXPECT_EQ(urls,
+              (std::vector<std::string>{
+                  "https://wire.example/rss", "https://agence.example/feed.xml",
+                  "https://paper.example/atom", "https://old.example/rss.xml", "feeds/local.xml"}));
+    const auto* old = find(result, "https://old.example/rss.xml");
+    ASSERT_NE(old, nullptr);
+    EXPECT_TRUE(old->tags.empty());
+}
+
+TEST(opml, duplicate_tags_and_blank_parts_are_dropped) {
+    const auto result = parse_opml(R"(<opml version="2.0"><body>
+        <outline text="tech"><outline title=" " text="">
+          <outline xmlUrl="https://a.example/" category="tech, ,/tech//linux/,linux" title=""/>
+        </outline></outline></body></opml>)");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 1u);
+    EXPECT_EQ(result.feeds[0].tags, (tags{"tech", "linux"}));
+    EXPECT_FALSE(result.feeds[0].title.has_value());
+}
+
+TEST(opml, feed_outline_children_are_not_subscriptions) {
+    const auto result = parse_opml(R"(<opml version="1.0"><body>
+        <outline text="Feed" xmlUrl="https://a.example/rss">
+          <outline text="Inner" xmlUrl="https://b.example/rss"/>
+        </outline></body></opml>)");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 1u);
+    EXPECT_EQ(result.feeds[0].url, "https://a.example/rss");
+}
+
+TEST(opml, declared_latin1_encoding_is_decoded) {
+    const auto result = parse_opml(data("latin1.opml"));
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 1u);
+    EXPECT_EQ(result.feeds[0].title, "Caf\xc3\xa9");
+}
+
+TEST(opml, deep_nesting_does_not_exhaust_the_stack) {
+    std::string doc = "<opml><body>";
+    constexpr int depth = 20000;
+    for (int i = 0; i < depth; ++i)
+        doc += "<outline text=\"f\">";
+    doc += "<outline xmlUrl=\"https://deep.example/\"/>";
+    for (int i = 0; i < depth; ++i)
+        doc += "</outline>";
+    doc += "</body></opml>";
+    const auto result = parse_opml(doc);
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 1u);
+    EXPECT_EQ(result.feeds[0].tags, tags{"f"});
+}
+
+TEST(opml, malformed_document_reports_the_line) {
+    const auto result = parse_opml(data("malformed.opml"));
+    EXPECT_FALSE(result);
+    // The unclosed <outline> on line 4 is detected at the mismatched </body> on line 5.
+    EXPECT_EQ(result.error.rfind("line 5: ", 0), 0u) << result.error;
+    EXPECT_NE(result.error.find("expected"), std::string::npos) << result.error;
+    EXPECT_TRUE(result.feeds.empty());
+}
+
+TEST(opml, other_xml_is_not_opml) {
+    const auto result = parse_opml(data("not_opml.xml"));
+    EXPECT_FALSE(result);
+    EXPECT_NE(result.error.find("line 2: "), std::string::npos) << result.error;
+    EXPECT_NE(result.error.find("<rss>"), std::string::npos) << result.error;
+    EXPECT_NE(result.error.find("expected <opml>"), std::string::npos) << result.error;
+}
+
+TEST(opml, missing_body_and_empty_input_are_errors) {
+    const auto no_body = parse_opml(data("no_body.opml"));
+    EXPECT_FALSE(no_body);
+    EXPECT_NE(no_body.error.find("no <body>"), std::string::npos) << no_body.error;
+
+    const auto empty = parse_opml("");
+    EXPECT_FALSE(empty);
+    EXPECT_EQ(empty.error.rfind("line 1: ", 0), 0u) << empty.error;
+
+    const auto text = parse_opml("just some text\n");
+    EXPECT_FALSE(text);
+}
+
+TEST(opml, empty_body_is_valid_and_empty) {
+    const auto result = parse_opml("<opml version=\"2.0\"><head/><body/></opml>");
+    EXPECT_TRUE(result) << result.error;
+    EXPECT_TRUE(result.feeds.empty());
+}
+
+}  // namespace
+}  // namespace feedd::feeds
