@@ -1,0 +1,268 @@
+#include "feeds/charset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+
+#include <iconv.h>
+
+#include "feeds/text.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return out;
+}
+
+// The encoding named in an ASCII-compatible XML declaration, lower-cased.
+std::string declared_encoding(std::string_view bytes) {
+    const auto start = bytes.find("<?xml");
+    if (start == std::string_view::npos || start > 256) {
+        return {};
+    }
+    const auto end = bytes.find("?>", start);
+    if (end == std::string_view::npos) {
+        return {};
+    }
+    const auto decl = bytes.substr(start, end - start);
+    const auto key = decl.find("encoding");
+    if (key == std::string_view::npos) {
+        return {};
+    }
+    auto pos = decl.find_first_of("\"'", key);
+    if (pos == std::string_view::npos) {
+        return {};
+    }
+    const char quote = decl[pos];
+    const auto close = decl.find(quote, pos + 1);
+    if (close == std::string_view::npos) {
+        return {};
+    }
+    return lower(decl.substr(pos + 1, close - pos - 1));
+}
+
+bool is_utf8_label(std::string_view name) {
+    return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii" ||
+           name == "unicode-1-1-utf-8";
+}
+
+// Labels that WHATWG maps to windows-1252: their C1 range is always cp1252 in practice.
+bool is_latin1_label(std::string_view name) {
+    return name == "iso-8859-1" || name == "latin1" || name == "latin-1" || name == "l1" ||
+           name == "windows-1252" || name == "cp1252" || name == "x-cp1252" ||
+           name == "iso8859-1" || name == "iso_8859-1";
+}
+
+std::string from_windows1252(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size() + bytes.size() / 4);
+    for (const char c : bytes) {
+        append_utf8(out, windows1252_code_point(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::string iconv_alias(const std::string& name) {
+    if (name == "x-sjis" || name == "shift-jis" || name == "sjis") {
+        return "SHIFT_JIS";
+    }
+    if (name == "x-euc-jp") {
+        return "EUC-JP";
+    }
+    if (name == "gb2312" || name == "x-gbk") {
+        return "GBK";
+    }
+    if (name == "utf-16" || name == "utf-32") {
+        return name;  // BOM-less: iconv assumes big-endian, as the XML spec does
+    }
+    return name;
+}
+
+// Converts with iconv; bytes the charset can't map become U+FFFD. nullopt when
+// iconv doesn't know the charset.
+std::optional<std::string> convert(std::string_view bytes, const std::string& charset) {
+    const iconv_t cd = iconv_open("UTF-8", iconv_alias(charset).c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: iconv's documented failure value
+        return std::nullopt;
+    }
+    std::string out;
+    std::array<char, 4096> buffer{};
+    std::string input(bytes);
+    char* in_ptr = input.data();
+    std::size_t in_left = input.size();
+    while (in_left > 0) {
+        char* out_ptr = buffer.data();
+        std::size_t out_left = buffer.size();
+        const std::size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+        out.append(buffer.data(), buffer.size() - out_left);
+        if (rc == static_cast<std::size_t>(-1)) {
+            if (errno == E2BIG) {
+                continue;
+            }
+            // EILSEQ or a truncated sequence at the end: replace one byte and go on.
+            out += "\xEF\xBF\xBD";
+            ++in_ptr;
+            --in_left;
+            iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        }
+    }
+    iconv_close(cd);
+    return out;
+}
+
+std::string strip_utf8_bom(std::string text) {
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
+        text.erase(0, 3);
+    }
+    return text;
+}
+
+decoded_text as_utf8(std::string_view bytes) {
+    if (is_valid_utf8(bytes)) {
+        return {strip_utf8_bom(std::string(bytes)), "utf-8", {}};
+    }
+    return {strip_utf8_bom(from_windows1252(bytes)), "windows-1252", {}};
+}
+
+decoded_text with_charset(std::string_view bytes, const std::string& charset) {
+    if (charset.empty() || is_utf8_label(charset)) {
+        return as_utf8(bytes);
+    }
+    if (is_latin1_label(charset)) {
+        return {from_windows1252(bytes), "windows-1252", {}};
+    }
+    if (auto text = convert(bytes, charset)) {
+        return {strip_utf8_bom(std::move(*text)), charset, {}};
+    }
+    // An unknown label: the content is most likely UTF-8 anyway.
+    return as_utf8(bytes);
+}
+
+}  // namespace
+
+std::string charset_from_content_type(std::string_view content_type) {
+    const std::string ct = lower(content_type);
+    const auto pos = ct.find("charset=");
+    if (pos == std::string::npos) {
+        return {};
+    }
+    std::string value = ct.substr(pos + 8);
+    const auto end = value.find_first_of("; \t");
+    if (end != std::string::npos) {
+        value.erase(end);
+    }
+    value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+    value.erase(std::remove(value.begin(), value.end(), '\''), value.end());
+    return value;
+}
+
+char32_t windows1252_code_point(unsigned char byte) {
+    static constexpr std::array<char16_t, 32> c1 = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    if (byte >= 0x80 && byte < 0xA0) {
+        return c1[byte - 0x80U];
+    }
+    return byte;
+}
+
+bool is_valid_utf8(std::string_view bytes) {
+    std::size_t i = 0;
+    const std::size_t n = bytes.size();
+    while (i < n) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1FU;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0FU;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + len > n) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(bytes[i + k]);
+            if ((cc & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (cc & 0x3FU);
+        }
+        const bool overlong =
+            (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+        if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+decoded_text decode_document(std::string_view bytes, std::string_view http_charset) {
+    const std::string http = lower(trim(http_charset));
+    // UTF-16 is self-describing through its BOM, whatever a wrong header claims.
+    auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
+    if (starts(std::string_view("\xFF\xFE\x00\x00", 4))) {
+        return with_charset(bytes.substr(4), "utf-32le");
+    }
+    if (starts(std::string_view("\x00\x00\xFE\xFF", 4))) {
+        return with_charset(bytes.substr(4), "utf-32be");
+    }
+    if (starts("\xFF\xFE")) {
+        return with_charset(bytes.substr(2), "utf-16le");
+    }
+    if (starts("\xFE\xFF")) {
+        return with_charset(bytes.substr(2), "utf-16be");
+    }
+    if (!http.empty() && !(http.rfind("utf-16", 0) == 0 || http.rfind("utf-32", 0) == 0)) {
+        return with_charset(bytes, http);
+    }
+    if (starts("\xEF\xBB\xBF")) {
+        return as_utf8(bytes);
+    }
+    // No BOM: recognise UTF-16/32 from how "<?" is laid out (XML 1.0 appendix F).
+    if (starts(std::string_view("\x00\x00\x00\x3C", 4))) {
+        return with_charset(bytes, "utf-32be");
+    }
+    if (starts(std::string_view("\x3C\x00\x00\x00", 4))) {
+        return with_charset(bytes, "utf-32le");
+    }
+    if (starts(std::string_view("\x00\x3C\x00\x3F", 4)) ||
+        (starts(std::string_view("\x00\x3C", 2)))) {
+        return with_charset(bytes, "utf-16be");
+    }
+    if (starts(std::string_view("\x3C\x00\x3F\x00", 4)) ||
+        (starts(std::string_view("\x3C\x00", 2)))) {
+        return with_charset(bytes, "utf-16le");
+    }
+    if (!http.empty()) {
+        return with_charset(bytes, http);
+    }
+    std::string declared = declared_encoding(bytes);
+    // A declaration saying UTF-16 in an ASCII-compatible document is wrong.
+    if (declared.rfind("utf-16", 0) == 0 || declared.rfind("utf-32", 0) == 0) {
+        declared.clear();
+    }
+    return with_charset(bytes, declared);
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,570 @@
+#include "feeds/dates.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <utf8proc.h>
+
+#include "feeds/text.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+using namespace std::chrono;
+
+struct fields {
+    int year = -1;
+    int month = -1;
+    int day = -1;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    int offset_minutes = 0;  // local time = UTC + offset
+};
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Case-folds UTF-8 (Greek month names come capitalised).
+std::string fold(std::string_view text) {
+    utf8proc_uint8_t* folded = nullptr;
+    const std::string input(text);
+    const auto n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(input.c_str()),
+                     static_cast<utf8proc_ssize_t>(input.size()), &folded,
+                     static_cast<utf8proc_option_t>(UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE));
+    if (n < 0 || folded == nullptr) {
+        return input;
+    }
+    std::string out(reinterpret_cast<const char*>(folded), static_cast<std::size_t>(n));
+    std::free(folded);  // utf8proc_map allocates with malloc
+    return out;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return out;
+}
+
+// Reads exactly n digits at text[pos]; -1 when they aren't there.
+int digits(std::string_view text, std::size_t& pos, std::size_t n) {
+    if (pos + n > text.size()) {
+        return -1;
+    }
+    int value = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!is_digit(text[pos + i])) {
+            return -1;
+        }
+        value = value * 10 + (text[pos + i] - '0');
+    }
+    pos += n;
+    return value;
+}
+
+int expand_year(int year, std::size_t width) {
+    if (width == 2) {
+        return year < 50 ? 2000 + year : 1900 + year;
+    }
+    return year;
+}
+
+std::optional<timestamp> to_timestamp(const fields& f) {
+    if (f.year < 1 || f.year > 9999 || f.month < 1 || f.month > 12 || f.day < 1 || f.hour < 0 ||
+        f.hour > 24 || f.minute < 0 || f.minute > 59 || f.second < 0 || f.second > 60) {
+        return std::nullopt;
+    }
+    const year_month_day ymd{year{f.year}, month{static_cast<unsigned>(f.month)},
+                             day{static_cast<unsigned>(f.day)}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    const sys_seconds local = sys_days{ymd} + hours{f.hour} + minutes{f.minute} + seconds{f.second};
+    return local - minutes{f.offset_minutes};
+}
+
+// Zone suffix of an ISO 8601 time: Z, ±hh, ±hhmm, ±hh:mm. False if malformed.
+bool parse_iso_zone(std::string_view text, std::size_t& pos, int& offset) {
+    while (pos < text.size() && text[pos] == ' ') {
+        ++pos;
+    }
+    if (pos == text.size()) {
+        return true;
+    }
+    if (text[pos] == 'Z' || text[pos] == 'z') {
+        ++pos;
+        return true;
+    }
+    if (text[pos] != '+' && text[pos] != '-') {
+        return false;
+    }
+    const int sign = text[pos] == '-' ? -1 : 1;
+    ++pos;
+    const int h = digits(text, pos, 2);
+    if (h < 0) {
+        return false;
+    }
+    int m = 0;
+    if (pos < text.size() && text[pos] == ':') {
+        ++pos;
+    }
+    if (pos < text.size()) {
+        m = digits(text, pos, 2);
+        if (m < 0) {
+            return false;
+        }
+    }
+    offset = sign * (h * 60 + m);
+    return true;
+}
+
+// ISO 8601 / W3CDTF / RFC 3339 and feedparser's truncated forms (YYMMDD, -YYMM).
+std::optional<timestamp> parse_iso8601(std::string_view text) {
+    fields f;
+    std::size_t pos = 0;
+    const std::size_t n = text.size();
+    std::size_t digit_run = 0;
+    while (digit_run < n && is_digit(text[digit_run])) {
+        ++digit_run;
+    }
+    if (n > 0 && text[0] == '-') {
+        // -YYMM or -YY-MM: year and month, day 1.
+        pos = 1;
+        const int y = digits(text, pos, 2);
+        if (pos < n && text[pos] == '-') {
+            ++pos;
+        }
+        const int m = digits(text, pos, 2);
+        if (y < 0 || m < 0) {
+            return std::nullopt;
+        }
+        f.year = expand_year(y, 2);
+        f.month = m;
+        f.day = 1;
+    } else if (digit_run == 8 || digit_run == 6) {
+        const std::size_t year_width = digit_run == 8 ? 4 : 2;
+        f.year = expand_year(digits(text, pos, year_width), year_width);
+        f.month = digits(text, pos, 2);
+        f.day = digits(text, pos, 2);
+    } else if (digit_run == 4 || digit_run == 2) {
+        const int y = digits(text, pos, digit_run);
+        f.year = expand_year(y, digit_run);
+        f.month = 1;
+        f.day = 1;
+        if (pos < n && text[pos] == '-') {
+            ++pos;
+            std::size_t run = 0;
+            while (pos + run < n && is_digit(text[pos + run])) {
+                ++run;
+            }
+            if (run == 3) {
+                // Ordinal date YYYY-DDD.
+                const int ordinal = digits(text, pos, 3);
+                if (ordinal < 1 || ordinal > 366) {
+                    return std::nullopt;
+                }
+                const sys_days d = sys_days{year{f.year} / January / 1} + days{ordinal - 1};
+                const year_month_day ymd{d};
+                f.month = static_cast<int>(unsigned{ymd.month()});
+                f.day = static_cast<int>(unsigned{ymd.day()});
+            } else {
+                f.month = digits(text, pos, 2);
+                if (pos < n && text[pos] == '-') {
+                    ++pos;
+                    f.day = digits(text, pos, 2);
+                }
+            }
+        } else if (digit_run == 2) {
+            return std::nullopt;
+        }
+    } else {
+        return std::nullopt;
+    }
+    if (f.month < 0 || f.day < 0) {
+        return std::nullopt;
+    }
+    if (pos < n && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
+        ++pos;
+        while (pos < n && text[pos] == ' ') {
+            ++pos;
+        }
+        std::size_t run = 0;
+        while (pos + run < n && is_digit(text[pos + run])) {
+            ++run;
+        }
+        // Hours may have one digit in sloppy feeds ("T9:15").
+        if (run == 1 || run == 2) {
+            f.hour = digits(text, pos, run);
+            if (pos < n && text[pos] == ':') {
+                ++pos;
+                f.minute = digits(text, pos, 2);
+                if (pos < n && text[pos] == ':') {
+                    ++pos;
+                    f.second = digits(text, pos, 2);
+                }
+            }
+        } else if (run == 4 || run == 6) {
+            f.hour = digits(text, pos, 2);
+            f.minute = digits(text, pos, 2);
+            if (run == 6) {
+                f.second = digits(text, pos, 2);
+            }
+        } else if (run != 0) {
+            return std::nullopt;
+        }
+        if (f.minute < 0 || f.second < 0 || f.hour < 0) {
+            return std::nullopt;
+        }
+        if (pos < n && (text[pos] == '.' || text[pos] == ',')) {
+            ++pos;
+            while (pos < n && is_digit(text[pos])) {
+                ++pos;
+            }
+        }
+    }
+    if (!parse_iso_zone(text, pos, f.offset_minutes) || pos != n) {
+        return std::nullopt;
+    }
+    return to_timestamp(f);
+}
+
+struct zone_name {
+    std::string_view name;
+    int offset_hours;
+};
+
+constexpr zone_name zone_names[] = {
+    {"ut", 0},   {"utc", 0},   {"gmt", 0},   {"z", 0},     {"wet", 0},   {"west", 1},  {"bst", 1},
+    {"cet", 1},  {"met", 1},   {"cest", 2},  {"mest", 2},  {"eet", 2},   {"eest", 3},  {"msk", 3},
+    {"ist", 5},  {"jst", 9},   {"kst", 9},   {"aest", 10}, {"aedt", 11}, {"nzst", 12}, {"nzdt", 13},
+    {"adt", -3}, {"ast", -4},  {"at", -4},   {"edt", -4},  {"est", -5},  {"et", -5},   {"cdt", -5},
+    {"cst", -6}, {"ct", -6},   {"mdt", -6},  {"mst", -7},  {"mt", -7},   {"pdt", -7},  {"pst", -8},
+    {"pt", -8},  {"akdt", -8}, {"akst", -9}, {"hst", -10}, {"hdt", -9}};
+
+std::optional<int> named_zone_minutes(std::string_view word) {
+    for (const auto& z : zone_names) {
+        if (z.name == word) {
+            return z.offset_hours * 60;
+        }
+    }
+    // RFC 822 military zones: A–M (no J) west of UTC, N–Y east of it, as the RFC wrote them.
+    if (word.size() == 1 && word[0] >= 'a' && word[0] <= 'y' && word[0] != 'j') {
+        const char c = word[0];
+        if (c <= 'i') {
+            return -(c - 'a' + 1) * 60;
+        }
+        if (c <= 'm') {
+            return -(c - 'a') * 60;
+        }
+        return (c - 'n' + 1) * 60;
+    }
+    return std::nullopt;
+}
+
+int month_from_name(std::string_view word) {
+    static constexpr std::array<std::string_view, 12> english = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    if (word.size() >= 3) {
+        for (std::size_t i = 0; i < english.size(); ++i) {
+            if (word.substr(0, 3) == english[i]) {
+                return static_cast<int>(i) + 1;
+            }
+        }
+    }
+    // Greek abbreviations and Hungarian names seen in real feeds (lower-cased UTF-8).
+    static constexpr std::pair<std::string_view, int> other[] = {
+        {"ιαν", 1},       {"φεβ", 2},      {"μάώ", 3},       {"μάρ", 3},        {"μαρ", 3},
+        {"απρ", 4},       {"μάι", 5},      {"μαϊ", 5},       {"μαι", 5},        {"ιούν", 6},
+        {"ιον", 6},       {"ιούλ", 7},     {"ιολ", 7},       {"αύγ", 8},        {"αυγ", 8},
+        {"σεπ", 9},       {"οκτ", 10},     {"νοέ", 11},      {"νοε", 11},       {"δεκ", 12},
+        {"január", 1},    {"február", 2},  {"március", 3},   {"április", 4},    {"május", 5},
+        {"június", 6},    {"július", 7},   {"augusztus", 8}, {"szeptember", 9}, {"október", 10},
+        {"november", 11}, {"december", 12}};
+    for (const auto& [name, number] : other) {
+        if (word == name) {
+            return number;
+        }
+    }
+    return 0;
+}
+
+bool is_weekday(std::string_view word) {
+    static constexpr std::string_view days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    if (word.size() >= 3) {
+        for (const auto d : days) {
+            if (word.substr(0, 3) == d) {
+                return true;
+            }
+        }
+    }
+    static constexpr std::string_view greek[] = {"κυρ", "δευ", "τρι", "τετ", "πεμ", "παρ", "σαβ"};
+    return std::find(std::begin(greek), std::end(greek), word) != std::end(greek);
+}
+
+// Replaces Korean date markers with their Latin equivalents; true if any were found
+// (such dates are in Korean Standard Time).
+bool normalise_korean(std::string& text) {
+    bool found = false;
+    const std::pair<std::string_view, std::string_view> replacements[] = {
+        {"년", "-"}, {"월", "-"}, {"일", " "}, {"오전", " am "}, {"오후", " pm "}};
+    for (const auto& [from, to] : replacements) {
+        for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+            text.replace(pos, from.size(), to);
+            pos += to.size();
+            found = true;
+        }
+    }
+    if (found) {
+        // "2004- 05- 28" → "2004-05-28"
+        std::string out;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] == ' ' && !out.empty() && out.back() == '-') {
+                continue;
+            }
+            out.push_back(text[i]);
+        }
+        text = out;
+    }
+    return found;
+}
+
+// A liberal token-based reader for RFC 822 and its relatives (asctime, "Thu Aug 30
+// 2012 17:26:16 +0200", "13 Feb, 2012", "GMT-01:01"), plus "YYYY-MM-DD hh:mm".
+std::optional<timestamp> parse_loose(std::string text, bool korean) {
+    fields f;
+    bool have_time = false;
+    bool have_zone = false;
+    bool pm = false;
+    bool am = false;
+    if (korean) {
+        f.offset_minutes = 9 * 60;
+    }
+    std::string lowered = fold(lower(text));
+    for (char& c : lowered) {
+        if (c == ',' || c == '\t') {
+            c = ' ';
+        }
+    }
+    std::vector<std::string> tokens;
+    std::size_t pos = 0;
+    while (pos < lowered.size()) {
+        while (pos < lowered.size() && lowered[pos] == ' ') {
+            ++pos;
+        }
+        const auto end = lowered.find(' ', pos);
+        const auto stop = end == std::string::npos ? lowered.size() : end;
+        if (stop > pos) {
+            tokens.push_back(lowered.substr(pos, stop - pos));
+        }
+        pos = stop;
+    }
+    std::vector<std::pair<int, std::size_t>> numbers;  // value, width
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+        std::string tok = tokens[t];
+        if (tok.rfind("etc/", 0) == 0) {
+            tok.erase(0, 4);
+        }
+        if (tok.empty()) {
+            continue;
+        }
+        if (tok.find(':') != std::string::npos && is_digit(tok[0])) {
+            std::size_t p = 0;
+            std::size_t run = 0;
+            while (run < tok.size() && is_digit(tok[run])) {
+                ++run;
+            }
+            if (run < 1 || run > 2) {
+                return std::nullopt;
+            }
+            f.hour = digits(tok, p, run);
+            ++p;
+            f.minute = digits(tok, p, 2);
+            if (p < tok.size() && tok[p] == ':') {
+                ++p;
+                f.second = digits(tok, p, 2);
+                if (p < tok.size() && tok[p] == '.') {
+                    ++p;
+                    while (p < tok.size() && is_digit(tok[p])) {
+                        ++p;
+                    }
+                }
+            }
+            if (f.minute < 0 || f.second < 0) {
+                return std::nullopt;
+            }
+            have_time = true;
+            // A zone glued to the time: "10:00:00+0200" or "10:00Z".
+            if (p < tok.size()) {
+                int offset = 0;
+                if (!parse_iso_zone(tok, p, offset) || p != tok.size()) {
+                    return std::nullopt;
+                }
+                f.offset_minutes = offset;
+                have_zone = true;
+            }
+            continue;
+        }
+        if (tok[0] == '+' || (tok[0] == '-' && tok.size() > 1 && is_digit(tok[1]))) {
+            std::size_t p = 0;
+            int offset = 0;
+            if (!parse_iso_zone(tok, p, offset) || p != tok.size()) {
+                return std::nullopt;
+            }
+            f.offset_minutes = offset;
+            have_zone = true;
+            continue;
+        }
+        if (is_digit(tok[0])) {
+            if (tok.size() == 10 && tok[4] == '-' && tok[7] == '-') {
+                std::size_t p = 0;
+                f.year = digits(tok, p, 4);
+                ++p;
+                f.month = digits(tok, p, 2);
+                ++p;
+                f.day = digits(tok, p, 2);
+                continue;
+            }
+            std::size_t run = 0;
+            while (run < tok.size() && is_digit(tok[run])) {
+                ++run;
+            }
+            std::string rest = tok.substr(run);
+            if (!rest.empty() && rest != "st" && rest != "nd" && rest != "rd" && rest != "th") {
+                return std::nullopt;
+            }
+            if (run > 4) {
+                return std::nullopt;
+            }
+            std::size_t p = 0;
+            numbers.emplace_back(digits(tok, p, run), run);
+            continue;
+        }
+        // Words: weekday, month, zone (possibly "gmt+2", "gmt-01:01"), am/pm.
+        std::string word = tok;
+        std::string suffix;
+        if (const auto sign = word.find_first_of("+-"); sign != std::string::npos) {
+            suffix = word.substr(sign);
+            word.erase(sign);
+        }
+        while (!word.empty() && word.back() == '.') {
+            word.pop_back();
+        }
+        if (word == "am" || word == "pm") {
+            (word == "pm" ? pm : am) = true;
+            continue;
+        }
+        if (const int m = month_from_name(word); m > 0 && suffix.empty()) {
+            f.month = m;
+            continue;
+        }
+        if (is_weekday(word) && suffix.empty()) {
+            continue;
+        }
+        if (auto zone = named_zone_minutes(word)) {
+            f.offset_minutes = *zone;
+            have_zone = true;
+            if (!suffix.empty()) {
+                // "GMT+2", "GMT-01:01": an offset from the named zone.
+                std::size_t p = 0;
+                const int sign = suffix[0] == '-' ? -1 : 1;
+                std::string body = suffix.substr(1);
+                std::size_t run = 0;
+                while (run < body.size() && is_digit(body[run])) {
+                    ++run;
+                }
+                int h = 0;
+                int m = 0;
+                if (run == 1 || run == 2) {
+                    h = digits(body, p, run);
+                    if (p < body.size() && body[p] == ':') {
+                        ++p;
+                        m = digits(body, p, 2);
+                    }
+                } else if (run == 4) {
+                    h = digits(body, p, 2);
+                    m = digits(body, p, 2);
+                } else {
+                    return std::nullopt;
+                }
+                if (m < 0 || p != body.size()) {
+                    return std::nullopt;
+                }
+                f.offset_minutes += sign * (h * 60 + m);
+            }
+            continue;
+        }
+        // Anything else is not a date we understand.
+        return std::nullopt;
+    }
+    // Assign loose numbers: day (≤ 31) first, year next; a 4-digit number is a year.
+    for (const auto& [value, width] : numbers) {
+        if (width >= 3) {
+            if (f.year >= 0) {
+                return std::nullopt;
+            }
+            f.year = value;
+        } else if (f.day < 0 && value >= 1 && value <= 31 && f.month >= 0) {
+            f.day = value;
+        } else if (f.day < 0 && value >= 1 && value <= 31 && f.year < 0 && f.month < 0) {
+            f.day = value;
+        } else if (f.year < 0) {
+            f.year = expand_year(value, width);
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (f.year < 0 || f.month < 0 || f.day < 0) {
+        return std::nullopt;
+    }
+    if (pm && f.hour < 12) {
+        f.hour += 12;
+    } else if (am && f.hour == 12) {
+        f.hour = 0;
+    }
+    (void)have_time;
+    (void)have_zone;
+    return to_timestamp(f);
+}
+
+}  // namespace
+
+std::optional<timestamp> parse_date(std::string_view text) {
+    std::string input = collapse_whitespace(text);
+    if (input.empty() || input.size() > 128) {
+        return std::nullopt;
+    }
+    if (auto iso = parse_iso8601(input)) {
+        return iso;
+    }
+    const bool korean = normalise_korean(input);
+    // Hungarian style "2004-július-13T9:15-05:00": month name between dashes.
+    if (input.size() > 5 && is_digit(input[0]) && input[4] == '-') {
+        const auto second_dash = input.find('-', 5);
+        if (second_dash != std::string::npos) {
+            const int m = month_from_name(lower(input.substr(5, second_dash - 5)));
+            if (m > 0) {
+                const std::string mm = (m < 10 ? "0" : "") + std::to_string(m);
+                std::string rebuilt = input.substr(0, 5) + mm + input.substr(second_dash);
+                // Hours written with one digit: "T9:15".
+                if (const auto t = rebuilt.find('T');
+                    t != std::string::npos && t + 2 < rebuilt.size() && rebuilt[t + 2] == ':') {
+                    rebuilt.insert(t + 1, "0");
+                }
+                if (auto iso = parse_iso8601(rebuilt)) {
+                    return iso;
+                }
+            }
+        }
+    }
+    return parse_loose(input, korean);
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,72 @@
+#include "feeds/parse.hpp"
+
+#include <exception>
+#include <string>
+
+#include <pugixml.hpp>
+
+#include "feeds/charset.hpp"
+#include "feeds/parse_formats.hpp"
+#include "feeds/parse_xml.hpp"
+#include "feeds/text.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+enum class document_kind { json, xml };
+
+// JSON Feed starts with '{'; everything else is tried as XML.
+document_kind detect_kind(std::string_view utf8) {
+    const auto first = utf8.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && utf8[first] == '{' ? document_kind::json
+                                                                 : document_kind::xml;
+}
+
+parse_result parse_xml_feed(const std::string& utf8, std::string_view url,
+                            const parse_limits& limits) {
+    pugi::xml_document doc;
+    if (std::string error = xml::load(doc, utf8, limits); !error.empty()) {
+        return {std::nullopt, std::move(error)};
+    }
+    const auto root = doc.document_element();
+    const std::string_view name = root.name();
+    if (name == "rss" || name == "channel" || name == "rdf:RDF" || name == "RDF") {
+        return {extract_rss(root, url, limits), {}};
+    }
+    if (name == "atom:feed" || name == "feed") {
+        return {extract_atom(root, url, limits), {}};
+    }
+    return {std::nullopt, "not a feed: the root element is <" + std::string(name) + ">"};
+}
+
+parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
+                             std::string_view content_type, const parse_limits& limits) {
+    if (bytes.size() > limits.max_document_bytes) {
+        return {std::nullopt,
+                "document larger than " + std::to_string(limits.max_document_bytes) + " bytes"};
+    }
+    auto decoded = decode_document(bytes, charset_from_content_type(content_type));
+    if (!decoded.utf8) {
+        return {std::nullopt, std::move(decoded.error)};
+    }
+    const std::string url(trim(base_url));
+    if (detect_kind(*decoded.utf8) == document_kind::json) {
+        return extract_json_feed(*decoded.utf8, url, limits);
+    }
+    return parse_xml_feed(*decoded.utf8, url, limits);
+}
+
+}  // namespace
+
+parse_result parse(std::string_view bytes, std::string_view base_url, std::string_view content_type,
+                   const parse_limits& limits) {
+    // Bad input is an error value; an exception here (allocation failure, a library
+    // bug) must not take down the caller's task either.
+    try {
+        return parse_unguarded(bytes, base_url, content_type, limits);
+    } catch (const std::exception& e) {
+        return {std::nullopt, std::string("internal error while parsing: ") + e.what()};
+    }
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,327 @@
+// Atom 1.0 and 0.3 extraction.
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "feeds/parse_common.hpp"
+#include "feeds/parse_formats.hpp"
+#include "feeds/parse_xml.hpp"
+#include "feeds/text.hpp"
+#include "feeds/urls.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+// Atom elements are "atom:x" when the namespace is declared, plain "x" when a
+// sloppy feed omits it.
+pugi::xml_node atom_child(pugi::xml_node parent, std::string_view local) {
+    const std::string prefixed = "atom:" + std::string(local);
+    if (auto node = xml::child(parent, prefixed)) {
+        return node;
+    }
+    return xml::child(parent, local);
+}
+
+std::vector<pugi::xml_node> atom_children(pugi::xml_node parent, std::string_view local) {
+    const std::string prefixed = "atom:" + std::string(local);
+    std::vector<pugi::xml_node> out;
+    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element && (prefixed == c.name() || local == c.name())) {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(trim(text));
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return out;
+}
+
+std::string decode_base64(std::string_view in) {
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : in) {
+        int value = -1;
+        if (c >= 'A' && c <= 'Z') {
+            value = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            value = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            value = c - '0' + 52;
+        } else if (c == '+' || c == '-') {
+            value = 62;
+        } else if (c == '/' || c == '_') {
+            value = 63;
+        } else if (c == '=') {
+            break;
+        } else {
+            continue;  // whitespace and line breaks
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xFFU));
+        }
+    }
+    return out;
+}
+
+struct text_construct {
+    std::string html;   // HTML source
+    std::string plain;  // plain text
+};
+
+// An Atom text construct (title, subtitle, summary, content), honouring type and
+// the 0.3 mode attribute.
+text_construct read_text_construct(pugi::xml_node node) {
+    const std::string type = lower(xml::attribute(node, "type").value_or(""));
+    const std::string mode = lower(xml::attribute(node, "mode").value_or(""));
+    const bool text_type = type.empty() || type == "text" || type == "text/plain";
+    const bool html_type = type == "html" || type.find("html") != std::string::npos;
+    const bool xml_type = type == "xhtml" || type.ends_with("xml");
+    const bool has_children = xml::has_element_children(node);
+    auto as_text = [](const std::string& value) {
+        return text_construct{escape_html(value), std::string(trim(value))};
+    };
+    auto as_html = [](std::string value) {
+        std::string plain = html_to_text(value);
+        return text_construct{std::move(value), std::move(plain)};
+    };
+    // Atom 1.0: any other media type is base64; Atom 0.3 says so with mode.
+    if (mode == "base64" || (!text_type && !html_type && !xml_type && !type.starts_with("text/"))) {
+        std::string decoded = decode_base64(xml::text(node));
+        return html_type ? as_html(std::move(decoded)) : as_text(decoded);
+    }
+    if (mode == "escaped") {
+        return as_html(has_children ? xml::inner_markup(node) : xml::text(node));
+    }
+    if (xml_type || has_children) {
+        // Atom 1.0 xhtml wraps the content in one <div> that is not part of it.
+        pugi::xml_node content = node;
+        std::size_t elements = 0;
+        pugi::xml_node only;
+        bool other_text = false;
+        for (auto c = node.first_child(); c; c = c.next_sibling()) {
+            if (c.type() == pugi::node_element) {
+                ++elements;
+                only = c;
+            } else if (!trim(c.value()).empty()) {
+                other_text = true;
+            }
+        }
+        if (elements == 1 && !other_text && std::string_view(only.name()) == "div") {
+            content = only;
+        }
+        return as_html(xml::inner_markup(content));
+    }
+    if (html_type) {
+        return as_html(xml::text(node));
+    }
+    return as_text(xml::text(node));
+}
+
+std::optional<std::string> plain_of(pugi::xml_node node) {
+    if (!node) {
+        return std::nullopt;
+    }
+    return read_text_construct(node).plain;
+}
+
+// The alternate link: rel="alternate" or no rel, preferring text/html among several.
+std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_view url) {
+    std::optional<std::string> first;
+    for (auto link : atom_children(parent, "link")) {
+        const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
+        auto href = xml::attribute(link, "href");
+        if (rel != "alternate" || !href) {
+            continue;
+        }
+        std::string resolved = resolve_url(xml::base_of(link, url), *href);
+        const std::string type = lower(xml::attribute(link, "type").value_or(""));
+        if (type == "text/html" || type == "application/xhtml+xml") {
+            return resolved;
+        }
+        if (!first) {
+            first = std::move(resolved);
+        }
+    }
+    return first;
+}
+
+std::optional<std::string> link_with_rel(pugi::xml_node parent, std::string_view wanted,
+                                         std::string_view url) {
+    for (auto link : atom_children(parent, "link")) {
+        const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
+        if (auto href = xml::attribute(link, "href"); rel == wanted && href) {
+            return resolve_url(xml::base_of(link, url), *href);
+        }
+    }
+    return std::nullopt;
+}
+
+person read_person(pugi::xml_node node, std::string_view url) {
+    person p;
+    if (auto name = atom_child(node, "name")) {
+        p.name = collapse_whitespace(xml::text(name));
+    } else if (!xml::has_element_children(node)) {
+        if (std::string value = collapse_whitespace(xml::text(node)); !value.empty()) {
+            p.name = value;
+        }
+    }
+    if (auto email = atom_child(node, "email")) {
+        p.email = std::string(trim(xml::text(email)));
+    }
+    auto uri = atom_child(node, "uri");
+    if (!uri) {
+        uri = atom_child(node, "url");
+    }
+    if (uri) {
+        p.url = resolve_url(xml::base_of(uri, url), xml::text(uri));
+    }
+    return p;
+}
+
+std::optional<timestamp> first_date(pugi::xml_node parent,
+                                    std::initializer_list<std::string_view> names) {
+    for (const auto name : names) {
+        if (auto d = date_of(atom_child(parent, name))) {
+            return d;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_length(const std::optional<std::string>& text) {
+    if (!text) {
+        return std::nullopt;
+    }
+    const auto value = trim(*text);
+    if (value.empty() || value.size() > 18 ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    return std::stoll(std::string(value));
+}
+
+item read_entry(pugi::xml_node node, std::string_view url) {
+    item it;
+    if (auto id = atom_child(node, "id")) {
+        it.id = std::string(trim(xml::text(id)));
+    }
+    it.title = plain_of(atom_child(node, "title"));
+    if (!it.title) {
+        it.title = optional_markup_text(xml::child(node, "dc:title"));
+    }
+    it.link = alternate_link(node, url);
+    it.published = first_date(node, {"published", "issued", "created"});
+    if (!it.published) {
+        it.published = date_of(xml::child(node, "dcterms:issued"));
+    }
+    it.updated = first_date(node, {"updated", "modified"});
+    if (!it.updated) {
+        it.updated = date_of(xml::child(node, "dcterms:modified"));
+    }
+    apply_dc_date(it, date_of(xml::child(node, "dc:date")));
+    for (auto author : atom_children(node, "author")) {
+        it.authors.push_back(read_person(author, url));
+    }
+    for (auto creator : xml::children(node, "dc:creator")) {
+        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+            it.authors.push_back(std::move(p));
+        }
+    }
+    if (auto summary = atom_child(node, "summary")) {
+        it.summary = read_text_construct(summary).plain;
+    } else if (auto description = xml::child(node, "dc:description")) {
+        it.summary = markup_text(description);
+    }
+    if (auto content = atom_child(node, "content")) {
+        it.content_html = read_text_construct(content).html;
+    }
+    for (auto category : atom_children(node, "category")) {
+        std::string term(trim(xml::attribute(category, "term").value_or("")));
+        if (term.empty()) {
+            term = std::string(trim(xml::attribute(category, "label").value_or("")));
+        }
+        if (term.empty()) {
+            term = std::string(trim(xml::text(category)));
+        }
+        if (!term.empty()) {
+            it.categories.push_back(std::move(term));
+        }
+    }
+    for (auto subject : xml::children(node, "dc:subject")) {
+        if (std::string value(trim(xml::text(subject))); !value.empty()) {
+            it.categories.push_back(std::move(value));
+        }
+    }
+    for (auto link : atom_children(node, "link")) {
+        const std::string rel = lower(xml::attribute(link, "rel").value_or(""));
+        const auto href = xml::attribute(link, "href");
+        if (rel != "enclosure" || !href) {
+            continue;
+        }
+        enclosure e;
+        e.url = resolve_url(xml::base_of(link, url), *href);
+        e.type = xml::attribute(link, "type");
+        e.length = parse_length(xml::attribute(link, "length"));
+        it.enclosures.push_back(std::move(e));
+    }
+    return it;
+}
+
+}  // namespace
+
+feed extract_atom(pugi::xml_node root, std::string_view url, const parse_limits& limits) {
+    feed f;
+    f.format = feed_format::atom;
+    const auto version_attribute = xml::attribute(root, "version");
+    const std::string ns = xml::attribute(root, "xmlns").value_or("");
+    if (version_attribute && !trim(*version_attribute).empty()) {
+        f.version = std::string(trim(*version_attribute));
+    } else if (ns.find("purl.org/atom/ns") != std::string::npos) {
+        f.version = "0.3";
+    } else {
+        f.version = "1.0";
+    }
+    f.title = plain_of(atom_child(root, "title"));
+    f.link = alternate_link(root, url);
+    f.feed_url = link_with_rel(root, "self", url);
+    auto subtitle = atom_child(root, "subtitle");
+    if (!subtitle) {
+        subtitle = atom_child(root, "tagline");
+    }
+    f.description = plain_of(subtitle);
+    if (auto lang = xml::attribute(root, "xml:lang"); lang && !trim(*lang).empty()) {
+        f.language = std::string(trim(*lang));
+        std::replace(f.language->begin(), f.language->end(), '_', '-');
+    } else if (auto dc_language = xml::child(root, "dc:language")) {
+        f.language = std::string(trim(xml::text(dc_language)));
+    }
+    f.updated = first_date(root, {"updated", "modified"});
+    if (!f.updated) {
+        f.updated = date_of(xml::child(root, "dc:date"));
+    }
+    if (auto logo = atom_child(root, "logo")) {
+        f.image = resolve_url(xml::base_of(logo, url), xml::text(logo));
+    }
+    for (auto entry = root.first_child(); entry; entry = entry.next_sibling()) {
+        if (f.items.size() >= limits.max_items) {
+            break;
+        }
+        const std::string_view name = entry.name();
+        if (entry.type() == pugi::node_element && (name == "atom:entry" || name == "entry")) {
+            f.items.push_back(read_entry(entry, url));
+        }
+    }
+    return f;
+}
+
+}  // namespace feedd::feeds

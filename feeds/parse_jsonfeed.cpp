@@ -1,0 +1,193 @@
+// JSON Feed 1.0/1.1 extraction (Boost.JSON).
+#include <algorithm>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "feeds/dates.hpp"
+#include "feeds/parse_formats.hpp"
+#include "feeds/text.hpp"
+#include "feeds/urls.hpp"
+
+namespace feedd::feeds {
+namespace json = boost::json;
+
+namespace {
+
+std::optional<std::string> string_field(const json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    if (const auto* s = value->if_string()) {
+        return std::string(*s);
+    }
+    // Ids are sometimes numbers; keep their text.
+    if (value->is_int64() || value->is_uint64()) {
+        return json::serialize(*value);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> url_field(const json::object& object, std::string_view key,
+                                     std::string_view base) {
+    auto value = string_field(object, key);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (trim(*value).empty()) {
+        return std::string();
+    }
+    return resolve_url(base, *value);
+}
+
+std::optional<timestamp> date_field(const json::object& object, std::string_view key) {
+    if (auto text = string_field(object, key)) {
+        return parse_date(*text);
+    }
+    return std::nullopt;
+}
+
+person read_author(const json::object& object, std::string_view base) {
+    person p;
+    p.name = string_field(object, "name");
+    p.url = url_field(object, "url", base);
+    return p;
+}
+
+std::vector<person> read_authors(const json::object& object, std::string_view base) {
+    std::vector<person> out;
+    if (const auto* authors = object.if_contains("authors");
+        authors != nullptr && authors->is_array()) {
+        for (const auto& a : authors->get_array()) {
+            if (a.is_object()) {
+                out.push_back(read_author(a.get_object(), base));
+            }
+        }
+    } else if (const auto* author = object.if_contains("author");
+               author != nullptr && author->is_object()) {
+        out.push_back(read_author(author->get_object(), base));
+    }
+    return out;
+}
+
+item read_item(const json::object& object, std::string_view base) {
+    item it;
+    if (auto id = string_field(object, "id")) {
+        it.id = std::string(trim(*id));
+    }
+    it.title = string_field(object, "title");
+    if (it.title) {
+        it.title = std::string(trim(*it.title));
+    }
+    it.link = url_field(object, "url", base);
+    if (!it.link) {
+        it.link = url_field(object, "external_url", base);
+    }
+    it.published = date_field(object, "date_published");
+    it.updated = date_field(object, "date_modified");
+    it.authors = read_authors(object, base);
+    if (auto summary = string_field(object, "summary")) {
+        it.summary = collapse_whitespace(*summary);
+    }
+    if (auto html = string_field(object, "content_html")) {
+        it.content_html = std::move(html);
+    } else if (auto text = string_field(object, "content_text")) {
+        it.content_html = escape_html(*text);
+    }
+    if (const auto* tags = object.if_contains("tags"); tags != nullptr && tags->is_array()) {
+        for (const auto& tag : tags->get_array()) {
+            if (const auto* s = tag.if_string(); s != nullptr && !trim(*s).empty()) {
+                it.categories.emplace_back(trim(*s));
+            }
+        }
+    }
+    if (const auto* attachments = object.if_contains("attachments");
+        attachments != nullptr && attachments->is_array()) {
+        for (const auto& a : attachments->get_array()) {
+            if (!a.is_object()) {
+                continue;
+            }
+            const auto& attachment = a.get_object();
+            auto url = url_field(attachment, "url", base);
+            if (!url || url->empty()) {
+                continue;
+            }
+            enclosure e;
+            e.url = std::move(*url);
+            e.type = string_field(attachment, "mime_type");
+            if (const auto* size = attachment.if_contains("size_in_bytes")) {
+                if (size->is_int64()) {
+                    e.length = size->get_int64();
+                } else if (size->is_uint64()) {
+                    e.length = static_cast<std::int64_t>(
+                        std::min<std::uint64_t>(size->get_uint64(), INT64_MAX));
+                } else if (size->is_double()) {
+                    e.length = static_cast<std::int64_t>(size->get_double());
+                }
+            }
+            it.enclosures.push_back(std::move(e));
+        }
+    }
+    return it;
+}
+
+}  // namespace
+
+parse_result extract_json_feed(std::string_view utf8, std::string_view url,
+                               const parse_limits& limits) {
+    json::parse_options options;
+    options.max_depth = limits.max_depth;
+    options.allow_invalid_utf8 = true;
+    options.allow_trailing_commas = true;
+    boost::system::error_code ec;
+    json::value doc = json::parse(utf8, ec, {}, options);
+    if (ec) {
+        return {std::nullopt, "JSON: " + ec.message()};
+    }
+    if (!doc.is_object()) {
+        return {std::nullopt, "not a feed: the JSON document is not an object"};
+    }
+    const auto& object = doc.get_object();
+    const auto version_url = string_field(object, "version");
+    if (!version_url || version_url->find("jsonfeed.org/version/") == std::string::npos) {
+        return {std::nullopt, "not a feed: JSON without a jsonfeed.org version"};
+    }
+    feed f;
+    f.format = feed_format::json;
+    const std::string number = version_url->substr(version_url->rfind('/') + 1);
+    f.version = number.find('.') == std::string::npos ? number + ".0" : number;
+    f.title = string_field(object, "title");
+    if (f.title) {
+        f.title = std::string(trim(*f.title));
+    }
+    f.link = url_field(object, "home_page_url", url);
+    f.feed_url = url_field(object, "feed_url", url);
+    f.description = string_field(object, "description");
+    if (f.description) {
+        f.description = collapse_whitespace(*f.description);
+    }
+    f.language = string_field(object, "language");
+    f.image = url_field(object, "icon", url);
+    if (const auto* items = object.if_contains("items"); items != nullptr && items->is_array()) {
+        for (const auto& value : items->get_array()) {
+            if (f.items.size() >= limits.max_items) {
+                break;
+            }
+            if (value.is_object()) {
+                f.items.push_back(read_item(value.get_object(), url));
+            }
+        }
+    }
+    // JSON Feed has no feed-level date: the newest item date stands in for it.
+    for (const auto& it : f.items) {
+        for (const auto& d : {it.updated, it.published}) {
+            if (d && (!f.updated || *d > *f.updated)) {
+                f.updated = d;
+            }
+        }
+    }
+    return {std::move(f), {}};
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,269 @@
+// RSS 0.9x/2.0 and RSS 1.0/RDF extraction.
+#include <string>
+
+#include "feeds/parse_common.hpp"
+#include "feeds/parse_formats.hpp"
+#include "feeds/parse_xml.hpp"
+#include "feeds/text.hpp"
+#include "feeds/urls.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+using xml::child;
+using xml::children;
+
+std::optional<std::string> first_markup_text(pugi::xml_node parent,
+                                             std::initializer_list<std::string_view> names) {
+    for (const auto name : names) {
+        if (auto node = child(parent, name)) {
+            return markup_text(node);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> plain_child(pugi::xml_node parent, std::string_view name) {
+    if (auto node = child(parent, name)) {
+        return std::string(trim(xml::text(node)));
+    }
+    return std::nullopt;
+}
+
+// atom:link elements inside RSS: rel="self" is the feed URL; alternate a fallback link.
+std::optional<std::string> atom_link(pugi::xml_node parent, std::string_view rel,
+                                     std::string_view url) {
+    for (auto link : children(parent, "atom:link")) {
+        const std::string link_rel = xml::attribute(link, "rel").value_or("alternate");
+        const auto href = xml::attribute(link, "href");
+        if (link_rel == rel && href) {
+            return resolve_url(xml::base_of(link, url), *href);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_length(const std::optional<std::string>& text) {
+    if (!text) {
+        return std::nullopt;
+    }
+    const auto value = trim(*text);
+    if (value.empty() || value.size() > 18) {
+        return std::nullopt;
+    }
+    std::int64_t n = 0;
+    for (const char c : value) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        n = n * 10 + (c - '0');
+    }
+    return n;
+}
+
+void add_enclosure(item& it, pugi::xml_node node, std::string_view url,
+                   const char* length_attribute) {
+    const auto href = xml::attribute(node, "url");
+    if (!href || trim(*href).empty()) {
+        return;
+    }
+    enclosure e;
+    e.url = resolve_url(xml::base_of(node, url), *href);
+    e.type = xml::attribute(node, "type");
+    e.length = parse_length(xml::attribute(node, length_attribute));
+    it.enclosures.push_back(std::move(e));
+}
+
+person atom_person(pugi::xml_node node) {
+    person p;
+    if (auto name = child(node, "atom:name")) {
+        p.name = collapse_whitespace(xml::text(name));
+    }
+    if (auto email = child(node, "atom:email")) {
+        p.email = std::string(trim(xml::text(email)));
+    }
+    if (auto uri = child(node, "atom:uri")) {
+        p.url = std::string(trim(xml::text(uri)));
+    }
+    return p;
+}
+
+item extract_item(pugi::xml_node node, std::string_view url) {
+    item it;
+    if (auto guid = child(node, "guid")) {
+        it.id = std::string(trim(xml::text(guid)));
+    } else if (auto about = xml::attribute(node, "rdf:about")) {
+        it.id = std::string(trim(*about));
+    } else if (auto identifier = child(node, "dc:identifier")) {
+        it.id = std::string(trim(xml::text(identifier)));
+    }
+    it.title = first_markup_text(node, {"title", "dc:title"});
+    it.link = link_text(child(node, "link"), url);
+    if (!it.link || it.link->empty()) {
+        if (auto guid = child(node, "guid")) {
+            const std::string permalink = xml::attribute(guid, "isPermaLink").value_or("true");
+            const std::string value(trim(xml::text(guid)));
+            if (permalink != "false" && is_http_url(value)) {
+                it.link = value;
+            }
+        }
+    }
+    if (!it.link) {
+        it.link = atom_link(node, "alternate", url);
+    }
+    it.published = date_of(child(node, "pubDate"));
+    if (!it.published) {
+        it.published = date_of(child(node, "dcterms:issued"));
+    }
+    if (!it.published) {
+        it.published = date_of(child(node, "atom:published"));
+    }
+    it.updated = date_of(child(node, "atom:updated"));
+    if (!it.updated) {
+        it.updated = date_of(child(node, "dcterms:modified"));
+    }
+    apply_dc_date(it, date_of(child(node, "dc:date")));
+
+    for (auto author : children(node, "author")) {
+        if (auto p = parse_person_text(xml::text(author)); p.name || p.email) {
+            it.authors.push_back(std::move(p));
+        }
+    }
+    for (auto creator : children(node, "dc:creator")) {
+        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+            it.authors.push_back(std::move(p));
+        }
+    }
+    for (auto author : children(node, "atom:author")) {
+        it.authors.push_back(atom_person(author));
+    }
+
+    it.summary = first_markup_text(node, {"description", "dc:description", "atom:summary"});
+    if (auto encoded = child(node, "content:encoded")) {
+        it.content_html = xml::inner_markup(encoded);
+    } else if (auto body = child(node, "body")) {
+        it.content_html = xml::inner_markup(body);
+    } else if (auto fullitem = child(node, "fullitem")) {
+        it.content_html = xml::inner_markup(fullitem);
+    }
+
+    for (auto category : children(node, "category")) {
+        if (std::string value(trim(xml::text(category))); !value.empty()) {
+            it.categories.push_back(std::move(value));
+        }
+    }
+    for (auto subject : children(node, "dc:subject")) {
+        if (std::string value(trim(xml::text(subject))); !value.empty()) {
+            it.categories.push_back(std::move(value));
+        }
+    }
+
+    for (auto enc : children(node, "enclosure")) {
+        add_enclosure(it, enc, url, "length");
+    }
+    // media:content fills in for feeds that carry their files only as Media RSS.
+    if (it.enclosures.empty()) {
+        for (auto media : children(node, "media:content")) {
+            add_enclosure(it, media, url, "fileSize");
+        }
+        for (auto group : children(node, "media:group")) {
+            for (auto media : children(group, "media:content")) {
+                add_enclosure(it, media, url, "fileSize");
+            }
+        }
+    }
+    return it;
+}
+
+std::optional<std::string> rdf_version(pugi::xml_node root) {
+    for (auto a = root.first_attribute(); a; a = a.next_attribute()) {
+        const std::string_view value = a.value();
+        if (value.find("my.netscape.com/rdf/simple/0.9") != std::string_view::npos) {
+            return "0.90";
+        }
+    }
+    return "1.0";
+}
+
+std::optional<std::string> image_url(pugi::xml_node image, std::string_view url) {
+    if (!image) {
+        return std::nullopt;
+    }
+    if (auto u = child(image, "url")) {
+        return link_text(u, url);
+    }
+    if (auto resource = xml::attribute(image, "rdf:resource")) {
+        return resolve_url(xml::base_of(image, url), *resource);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+feed extract_rss(pugi::xml_node root, std::string_view url, const parse_limits& limits) {
+    feed f;
+    const std::string_view root_name = root.name();
+    const bool rdf = root_name == "rdf:RDF" || root_name == "RDF";
+    f.format = rdf ? feed_format::rdf : feed_format::rss;
+    pugi::xml_node channel = root_name == "channel" ? root : child(root, "channel");
+    if (rdf) {
+        f.version = rdf_version(root);
+    } else if (auto version = xml::attribute(root, "version")) {
+        std::string v(trim(*version));
+        if (!v.empty()) {
+            f.version = v;
+        }
+    }
+
+    f.title = first_markup_text(channel, {"title", "dc:title", "atom:title"});
+    f.link = link_text(child(channel, "link"), url);
+    if (!f.link) {
+        f.link = atom_link(channel, "alternate", url);
+    }
+    f.feed_url = atom_link(channel, "self", url);
+    f.description = first_markup_text(channel, {"description", "dc:description", "atom:subtitle"});
+    f.language = plain_child(channel, "language");
+    if (!f.language) {
+        f.language = plain_child(channel, "dc:language");
+    }
+    if (!f.language) {
+        f.language = xml::attribute(channel, "xml:lang");
+    }
+    if (!f.language) {
+        f.language = xml::attribute(root, "xml:lang");
+    }
+    f.updated = date_of(child(channel, "lastBuildDate"));
+    if (!f.updated) {
+        f.updated = date_of(child(channel, "pubDate"));
+    }
+    if (!f.updated) {
+        f.updated = date_of(child(channel, "dc:date"));
+    }
+    if (!f.updated) {
+        f.updated = date_of(child(channel, "atom:updated"));
+    }
+    f.image = image_url(child(channel, "image"), url);
+    if (!f.image && rdf) {
+        f.image = image_url(child(root, "image"), url);
+    }
+
+    auto add_items = [&](pugi::xml_node parent) {
+        for (auto node = parent.first_child(); node; node = node.next_sibling()) {
+            if (f.items.size() >= limits.max_items) {
+                return;
+            }
+            if (node.type() == pugi::node_element && std::string_view(node.name()) == "item") {
+                f.items.push_back(extract_item(node, url));
+            }
+        }
+    };
+    if (channel) {
+        add_items(channel);
+    }
+    if (channel != root) {
+        add_items(root);
+    }
+    return f;
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,457 @@
+#include "feeds/parse_xml.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "feeds/text.hpp"
+#include "feeds/urls.hpp"
+
+namespace feedd::feeds::xml {
+namespace {
+
+struct known_namespace {
+    std::string_view uri;
+    std::string_view prefix;  // canonical; "" = no prefix
+};
+
+// Namespace URIs compared without a trailing '/' or '#'.
+constexpr known_namespace known_namespaces[] = {
+    {"http://www.w3.org/2005/Atom", "atom"},
+    {"http://purl.org/atom/ns", "atom"},
+    {"http://purl.org/rss/1.0", ""},
+    {"http://my.netscape.com/rdf/simple/0.9", ""},
+    {"http://backend.userland.com/rss2", ""},
+    {"http://blogs.law.harvard.edu/tech/rss", ""},
+    {"http://backend.userland.com/rss", ""},
+    {"http://www.w3.org/1999/xhtml", ""},
+    {"http://www.w3.org/1999/02/22-rdf-syntax-ns", "rdf"},
+    {"http://purl.org/dc/elements/1.1", "dc"},
+    {"http://purl.org/dc/terms", "dcterms"},
+    {"http://purl.org/rss/1.0/modules/content", "content"},
+    {"http://purl.org/rss/1.0/modules/syndication", "sy"},
+    {"http://search.yahoo.com/mrss", "media"},
+    {"http://www.itunes.com/dtds/podcast-1.0.dtd", "itunes"},
+    {"http://www.w3.org/XML/1998/namespace", "xml"},
+    {"http://purl.org/rss/1.0/modules/image", "image"},
+};
+
+std::string_view strip_uri(std::string_view uri) {
+    while (!uri.empty() && (uri.back() == '/' || uri.back() == '#')) {
+        uri.remove_suffix(1);
+    }
+    return uri;
+}
+
+std::optional<std::string_view> canonical_prefix(std::string_view uri) {
+    const auto stripped = strip_uri(uri);
+    for (const auto& ns : known_namespaces) {
+        if (ns.uri == stripped) {
+            return ns.prefix;
+        }
+    }
+    // Atom 0.3 feeds sometimes use the "#" less or versioned forms; be lenient on scheme case.
+    return std::nullopt;
+}
+
+struct binding {
+    std::string prefix;
+    std::string uri;
+    std::size_t depth;
+};
+
+// Canonical name for prefix:local given the bindings in scope.
+std::string canonical_name(std::string_view name, const std::vector<binding>& scope,
+                           bool is_attribute) {
+    const auto colon = name.find(':');
+    const std::string_view prefix =
+        colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
+    const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+    if (prefix == "xml" || prefix == "xmlns" || (is_attribute && prefix.empty())) {
+        return std::string(name);
+    }
+    for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
+        if (it->prefix == prefix) {
+            if (it->uri.empty()) {
+                return std::string(local);
+            }
+            if (const auto canonical = canonical_prefix(it->uri)) {
+                return canonical->empty() ? std::string(local)
+                                          : std::string(*canonical) + ":" + std::string(local);
+            }
+            // An unknown namespace keeps its URI so it never collides with a known one.
+            return "{" + it->uri + "}" + std::string(local);
+        }
+    }
+    // Undeclared prefix: trust the conventional meaning of common prefixes.
+    if (prefix.empty()) {
+        return std::string(local);
+    }
+    return std::string(name);
+}
+
+// Rewrites element and attribute names to canonical ones; iterative so deep
+// documents can't exhaust the stack. Returns the maximum depth seen.
+std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
+    std::vector<binding> scope;
+    std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
+    stack.emplace_back(root, 1);
+    std::size_t deepest = 0;
+    while (!stack.empty()) {
+        auto [node, depth] = stack.back();
+        stack.pop_back();
+        deepest = std::max(deepest, depth);
+        if (depth > max_depth) {
+            return deepest;
+        }
+        while (!scope.empty() && scope.back().depth >= depth) {
+            scope.pop_back();
+        }
+        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+            const std::string_view name = attr.name();
+            if (name == "xmlns") {
+                scope.push_back({"", attr.value(), depth});
+            } else if (name.rfind("xmlns:", 0) == 0) {
+                scope.push_back({std::string(name.substr(6)), attr.value(), depth});
+            }
+        }
+        const std::string element_name = canonical_name(node.name(), scope, false);
+        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+            const std::string_view name = attr.name();
+            if (name.find(':') != std::string_view::npos && name.rfind("xmlns", 0) != 0) {
+                attr.set_name(canonical_name(name, scope, true).c_str());
+            }
+        }
+        node.set_name(element_name.c_str());
+        // Push children in reverse so they are visited in order (scope pops rely on it).
+        std::vector<pugi::xml_node> kids;
+        for (auto c = node.first_child(); c; c = c.next_sibling()) {
+            if (c.type() == pugi::node_element) {
+                kids.push_back(c);
+            }
+        }
+        for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
+            stack.emplace_back(*it, depth + 1);
+        }
+    }
+    return deepest;
+}
+
+bool is_name_start(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':';
+}
+
+// Makes common HTML-isms well-formed: HTML named entities become character
+// references, a bare '&' becomes &amp;. CDATA, comments and PIs are left alone.
+// The DOCTYPE is dropped so nothing it declares is ever expanded.
+std::string repair(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() + in.size() / 16);
+    std::size_t i = 0;
+    const std::size_t n = in.size();
+    while (i < n) {
+        const char c = in[i];
+        if (c == '<') {
+            auto skip_to = [&](std::string_view terminator, std::size_t from) {
+                const auto end = in.find(terminator, from);
+                const auto stop = end == std::string_view::npos ? n : end + terminator.size();
+                out.append(in.substr(i, stop - i));
+                i = stop;
+            };
+            if (in.substr(i, 9) == "<![CDATA[") {
+                skip_to("]]>", i + 9);
+                continue;
+            }
+            if (in.substr(i, 4) == "<!--") {
+                skip_to("-->", i + 4);
+                continue;
+            }
+            if (in.substr(i, 2) == "<?") {
+                skip_to("?>", i + 2);
+                continue;
+            }
+            if (in.substr(i, 9) == "<!DOCTYPE" || in.substr(i, 9) == "<!doctype") {
+                // Skip to the matching '>' outside the internal subset.
+                std::size_t j = i + 9;
+                int brackets = 0;
+                while (j < n && (in[j] != '>' || brackets > 0)) {
+                    if (in[j] == '[') {
+                        ++brackets;
+                    } else if (in[j] == ']') {
+                        --brackets;
+                    }
+                    ++j;
+                }
+                i = j < n ? j + 1 : n;
+                continue;
+            }
+            out.push_back(c);
+            ++i;
+            continue;
+        }
+        if (c == '&') {
+            std::size_t j = i + 1;
+            if (j < n && in[j] == '#') {
+                ++j;
+                const bool hex = j < n && (in[j] == 'x' || in[j] == 'X');
+                if (hex) {
+                    ++j;
+                }
+                const std::size_t start = j;
+                while (j < n && (hex ? std::isxdigit(static_cast<unsigned char>(in[j])) != 0
+                                     : std::isdigit(static_cast<unsigned char>(in[j])) != 0)) {
+                    ++j;
+                }
+                if (j > start && j < n && in[j] == ';') {
+                    // Keep valid references, but drop ones XML forbids (e.g. &#0;).
+                    const std::string digits(in.substr(start, j - start));
+                    const unsigned long value =
+                        digits.size() > 8 ? 0x110000UL : std::stoul(digits, nullptr, hex ? 16 : 10);
+                    if (value == 0x9 || value == 0xA || value == 0xD ||
+                        (value >= 0x20 && value <= 0x10FFFF &&
+                         !(value >= 0xD800 && value <= 0xDFFF))) {
+                        out.append(in.substr(i, j + 1 - i));
+                    } else {
+                        out += "&#xFFFD;";
+                    }
+                    i = j + 1;
+                    continue;
+                }
+                out += "&amp;";
+                ++i;
+                continue;
+            }
+            if (j < n && is_name_start(in[j])) {
+                while (j < n && (std::isalnum(static_cast<unsigned char>(in[j])) != 0 ||
+                                 in[j] == '_' || in[j] == '-' || in[j] == '.')) {
+                    ++j;
+                }
+                if (j < n && in[j] == ';') {
+                    const std::string_view name = in.substr(i + 1, j - i - 1);
+                    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
+                        name == "apos") {
+                        out.append(in.substr(i, j + 1 - i));
+                        i = j + 1;
+                        continue;
+                    }
+                    if (const auto cp = html_entity(name)) {
+                        out += "&#" + std::to_string(static_cast<unsigned long>(*cp)) + ";";
+                        i = j + 1;
+                        continue;
+                    }
+                }
+            }
+            out += "&amp;";
+            ++i;
+            continue;
+        }
+        out.push_back(c);
+        ++i;
+    }
+    return out;
+}
+
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+void append_escaped(std::string& out, std::string_view text, bool attribute) {
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                if (attribute) {
+                    out += "&quot;";
+                    break;
+                }
+                out.push_back(c);
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+}
+
+void serialise(std::string& out, pugi::xml_node node, bool escape_text) {
+    for (auto c = node.first_child(); c; c = c.next_sibling()) {
+        switch (c.type()) {
+            case pugi::node_pcdata:
+                if (escape_text) {
+                    append_escaped(out, c.value(), false);
+                } else {
+                    out += c.value();
+                }
+                break;
+            case pugi::node_cdata:
+                if (escape_text) {
+                    append_escaped(out, c.value(), false);
+                } else {
+                    out += c.value();
+                }
+                break;
+            case pugi::node_element: {
+                const std::string_view name = c.name();
+                out += '<';
+                out += name;
+                for (auto a = c.first_attribute(); a; a = a.next_attribute()) {
+                    const std::string_view attr_name = a.name();
+                    if (attr_name == "xmlns" || attr_name.rfind("xmlns:", 0) == 0) {
+                        continue;
+                    }
+                    out += ' ';
+                    out += attr_name;
+                    out += "=\"";
+                    append_escaped(out, a.value(), true);
+                    out += '"';
+                }
+                if (!c.first_child()) {
+                    out += " />";
+                    break;
+                }
+                out += '>';
+                serialise(out, c, true);
+                out += "</";
+                out += name;
+                out += '>';
+                break;
+            }
+            default:
+                break;
+        }
+    }
+}
+
+}  // namespace
+
+std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits) {
+    // Junk before the prolog or root (whitespace, stray bytes): start at the first '<'.
+    std::size_t start = utf8.find('<');
+    if (start == std::string_view::npos) {
+        return "line 1, column 1: no XML element found";
+    }
+    const auto decl = utf8.find("<?xml");
+    if (decl != std::string_view::npos && decl > start && decl < 1024 &&
+        utf8.substr(start, decl - start).find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        start = decl;
+    }
+    const std::string repaired = repair(utf8.substr(start));
+    const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata;
+    const auto result =
+        doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
+    const auto root = doc.document_element();
+    if (!result && !root) {
+        const auto [line, column] = line_column(repaired, static_cast<std::size_t>(result.offset));
+        return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+               result.description();
+    }
+    // A parse error after the root element opened leaves a usable partial tree:
+    // keep what was read, as liberal readers do.
+    if (!root) {
+        return "line 1, column 1: no root element";
+    }
+    if (canonicalise(root, limits.max_depth) > limits.max_depth) {
+        return "nesting deeper than " + std::to_string(limits.max_depth) + " elements";
+    }
+    return {};
+}
+
+pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
+    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element && name == c.name()) {
+            return c;
+        }
+    }
+    return {};
+}
+
+std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
+    std::vector<pugi::xml_node> out;
+    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element && name == c.name()) {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> attribute(pugi::xml_node node, std::string_view name) {
+    for (auto a = node.first_attribute(); a; a = a.next_attribute()) {
+        if (name == a.name()) {
+            return std::string(a.value());
+        }
+    }
+    return std::nullopt;
+}
+
+std::string text(pugi::xml_node node) {
+    std::string out;
+    // Iterative walk over descendants in document order.
+    pugi::xml_node current = node.first_child();
+    while (current) {
+        if (current.type() == pugi::node_pcdata || current.type() == pugi::node_cdata) {
+            out += current.value();
+        }
+        if (current.first_child()) {
+            current = current.first_child();
+            continue;
+        }
+        while (current && current != node && !current.next_sibling()) {
+            current = current.parent();
+        }
+        if (!current || current == node) {
+            break;
+        }
+        current = current.next_sibling();
+    }
+    return out;
+}
+
+std::string inner_markup(pugi::xml_node node) {
+    std::string out;
+    serialise(out, node, false);
+    return out;
+}
+
+bool has_element_children(pugi::xml_node node) {
+    for (auto c = node.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string base_of(pugi::xml_node node, std::string_view document_url) {
+    std::vector<std::string> bases;
+    for (auto n = node; n && n.type() == pugi::node_element; n = n.parent()) {
+        if (auto b = attribute(n, "xml:base")) {
+            bases.push_back(std::move(*b));
+        }
+    }
+    std::string base(document_url);
+    for (auto it = bases.rbegin(); it != bases.rend(); ++it) {
+        base = resolve_url(base, *it);
+    }
+    return base;
+}
+
+}  // namespace feedd::feeds::xml

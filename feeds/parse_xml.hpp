@@ -1,0 +1,46 @@
+// The XML layer of the feed parser (internal): liberal loading with pugixml
+// (HTML entities, bare '&', junk before the prolog, truncated documents, no DTD
+// expansion), namespace canonicalisation and the text/markup/xml:base accessors
+// the per-format extractors share.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pugixml.hpp>
+
+#include "feeds/parse.hpp"
+
+namespace feedd::feeds::xml {
+
+// Loads a UTF-8 document. Element and attribute names are rewritten to canonical
+// prefixes for known namespaces ("atom:", "dc:", "content:", "media:", "rdf:", ...);
+// RSS 0.9x/1.0/2.0 and XHTML elements lose their prefix. Returns "" on success,
+// else "line L, column C: what".
+std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits);
+
+// First child element with this canonical name, or a null node.
+pugi::xml_node child(pugi::xml_node parent, std::string_view name);
+
+// All child elements with this canonical name, in document order.
+std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name);
+
+// The attribute's value, or nullopt when the attribute is missing.
+std::optional<std::string> attribute(pugi::xml_node node, std::string_view name);
+
+// All text of an element and its descendants, XML-decoded.
+std::string text(pugi::xml_node node);
+
+// The element's content as markup: text as given, child elements re-serialised.
+std::string inner_markup(pugi::xml_node node);
+
+// True when the element has child elements.
+bool has_element_children(pugi::xml_node node);
+
+// The base URL in force for this element (its own and its ancestors' xml:base
+// resolved against document_url).
+std::string base_of(pugi::xml_node node, std::string_view document_url);
+
+}  // namespace feedd::feeds::xml

@@ -1,0 +1,360 @@
+#include "feeds/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <utility>
+
+#include "feeds/charset.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+struct named_entity {
+    std::string_view name;
+    char32_t code_point;
+};
+
+// HTML 4 entities plus &apos;; feeds use these in XML that never declares them.
+constexpr named_entity entities[] = {
+    {"AElig", 198},    {"Aacute", 193},  {"Acirc", 194},   {"Agrave", 192},  {"Alpha", 913},
+    {"Aring", 197},    {"Atilde", 195},  {"Auml", 196},    {"Beta", 914},    {"Ccedil", 199},
+    {"Chi", 935},      {"Dagger", 8225}, {"Delta", 916},   {"ETH", 208},     {"Eacute", 201},
+    {"Ecirc", 202},    {"Egrave", 200},  {"Epsilon", 917}, {"Eta", 919},     {"Euml", 203},
+    {"Gamma", 915},    {"Iacute", 205},  {"Icirc", 206},   {"Igrave", 204},  {"Iota", 921},
+    {"Iuml", 207},     {"Kappa", 922},   {"Lambda", 923},  {"Mu", 924},      {"Ntilde", 209},
+    {"Nu", 925},       {"OElig", 338},   {"Oacute", 211},  {"Ocirc", 212},   {"Ograve", 210},
+    {"Omega", 937},    {"Omicron", 927}, {"Oslash", 216},  {"Otilde", 213},  {"Ouml", 214},
+    {"Phi", 934},      {"Pi", 928},      {"Prime", 8243},  {"Psi", 936},     {"Rho", 929},
+    {"Scaron", 352},   {"Sigma", 931},   {"THORN", 222},   {"Tau", 932},     {"Theta", 920},
+    {"Uacute", 218},   {"Ucirc", 219},   {"Ugrave", 217},  {"Upsilon", 933}, {"Uuml", 220},
+    {"Xi", 926},       {"Yacute", 221},  {"Yuml", 376},    {"Zeta", 918},    {"aacute", 225},
+    {"acirc", 226},    {"acute", 180},   {"aelig", 230},   {"agrave", 224},  {"alefsym", 8501},
+    {"alpha", 945},    {"amp", 38},      {"and", 8743},    {"ang", 8736},    {"apos", 39},
+    {"aring", 229},    {"asymp", 8776},  {"atilde", 227},  {"auml", 228},    {"bdquo", 8222},
+    {"beta", 946},     {"brvbar", 166},  {"bull", 8226},   {"cap", 8745},    {"ccedil", 231},
+    {"cedil", 184},    {"cent", 162},    {"chi", 967},     {"circ", 710},    {"clubs", 9827},
+    {"cong", 8773},    {"copy", 169},    {"crarr", 8629},  {"cup", 8746},    {"curren", 164},
+    {"dArr", 8659},    {"dagger", 8224}, {"darr", 8595},   {"deg", 176},     {"delta", 948},
+    {"diams", 9830},   {"divide", 247},  {"eacute", 233},  {"ecirc", 234},   {"egrave", 232},
+    {"empty", 8709},   {"emsp", 8195},   {"ensp", 8194},   {"epsilon", 949}, {"equiv", 8801},
+    {"eta", 951},      {"eth", 240},     {"euml", 235},    {"euro", 8364},   {"exist", 8707},
+    {"fnof", 402},     {"forall", 8704}, {"frac12", 189},  {"frac14", 188},  {"frac34", 190},
+    {"frasl", 8260},   {"gamma", 947},   {"ge", 8805},     {"gt", 62},       {"hArr", 8660},
+    {"harr", 8596},    {"hearts", 9829}, {"hellip", 8230}, {"iacute", 237},  {"icirc", 238},
+    {"iexcl", 161},    {"igrave", 236},  {"image", 8465},  {"infin", 8734},  {"int", 8747},
+    {"iota", 953},     {"iquest", 191},  {"isin", 8712},   {"iuml", 239},    {"kappa", 954},
+    {"lArr", 8656},    {"lambda", 955},  {"lang", 9001},   {"laquo", 171},   {"larr", 8592},
+    {"lceil", 8968},   {"ldquo", 8220},  {"le", 8804},     {"lfloor", 8970}, {"lowast", 8727},
+    {"loz", 9674},     {"lrm", 8206},    {"lsaquo", 8249}, {"lsquo", 8216},  {"lt", 60},
+    {"macr", 175},     {"mdash", 8212},  {"micro", 181},   {"middot", 183},  {"minus", 8722},
+    {"mu", 956},       {"nabla", 8711},  {"nbsp", 160},    {"ndash", 8211},  {"ne", 8800},
+    {"ni", 8715},      {"not", 172},     {"notin", 8713},  {"nsub", 8836},   {"ntilde", 241},
+    {"nu", 957},       {"oacute", 243},  {"ocirc", 244},   {"oelig", 339},   {"ograve", 242},
+    {"oline", 8254},   {"omega", 969},   {"omicron", 959}, {"oplus", 8853},  {"or", 8744},
+    {"ordf", 170},     {"ordm", 186},    {"oslash", 248},  {"otilde", 245},  {"otimes", 8855},
+    {"ouml", 246},     {"para", 182},    {"part", 8706},   {"permil", 8240}, {"perp", 8869},
+    {"phi", 966},      {"pi", 960},      {"piv", 982},     {"plusmn", 177},  {"pound", 163},
+    {"prime", 8242},   {"prod", 8719},   {"prop", 8733},   {"psi", 968},     {"quot", 34},
+    {"rArr", 8658},    {"radic", 8730},  {"rang", 9002},   {"raquo", 187},   {"rarr", 8594},
+    {"rceil", 8969},   {"rdquo", 8221},  {"real", 8476},   {"reg", 174},     {"rfloor", 8971},
+    {"rho", 961},      {"rlm", 8207},    {"rsaquo", 8250}, {"rsquo", 8217},  {"sbquo", 8218},
+    {"scaron", 353},   {"sdot", 8901},   {"sect", 167},    {"shy", 173},     {"sigma", 963},
+    {"sigmaf", 962},   {"sim", 8764},    {"spades", 9824}, {"sub", 8834},    {"sube", 8838},
+    {"sum", 8721},     {"sup", 8835},    {"sup1", 185},    {"sup2", 178},    {"sup3", 179},
+    {"supe", 8839},    {"szlig", 223},   {"tau", 964},     {"there4", 8756}, {"theta", 952},
+    {"thetasym", 977}, {"thinsp", 8201}, {"thorn", 254},   {"tilde", 732},   {"times", 215},
+    {"trade", 8482},   {"uArr", 8657},   {"uacute", 250},  {"uarr", 8593},   {"ucirc", 251},
+    {"ugrave", 249},   {"uml", 168},     {"upsih", 978},   {"upsilon", 965}, {"uuml", 252},
+    {"weierp", 8472},  {"xi", 958},      {"yacute", 253},  {"yen", 165},     {"yuml", 255},
+    {"zeta", 950},     {"zwj", 8205},    {"zwnj", 8204},
+};
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+
+// Parses the reference starting at text[pos] == '&'. On success appends the
+// decoded text and returns the length consumed; 0 means "not a reference".
+std::size_t decode_reference(std::string_view text, std::size_t pos, std::string& out) {
+    std::size_t i = pos + 1;
+    if (i < text.size() && text[i] == '#') {
+        ++i;
+        int base = 10;
+        if (i < text.size() && (text[i] == 'x' || text[i] == 'X')) {
+            base = 16;
+            ++i;
+        }
+        const std::size_t digits_start = i;
+        std::uint32_t value = 0;
+        while (i < text.size() && i - digits_start < 8 &&
+               std::isxdigit(static_cast<unsigned char>(text[i])) != 0 &&
+               (base == 16 || std::isdigit(static_cast<unsigned char>(text[i])) != 0)) {
+            const char c = text[i];
+            const std::uint32_t digit =
+                std::isdigit(static_cast<unsigned char>(c)) != 0
+                    ? static_cast<std::uint32_t>(c - '0')
+                    : static_cast<std::uint32_t>(std::tolower(static_cast<unsigned char>(c)) - 'a' +
+                                                 10);
+            value = value * static_cast<std::uint32_t>(base) + digit;
+            ++i;
+        }
+        if (i == digits_start) {
+            return 0;
+        }
+        if (i < text.size() && text[i] == ';') {
+            ++i;
+        }
+        // Feeds written in windows-1252 often carry its code points as references.
+        if (value >= 0x80 && value < 0xA0) {
+            value = static_cast<std::uint32_t>(
+                windows1252_code_point(static_cast<unsigned char>(value)));
+        }
+        append_utf8(out, value == 0 ? char32_t{0xFFFD} : char32_t{value});
+        return i - pos;
+    }
+    const std::size_t name_start = i;
+    while (i < text.size() && i - name_start < 32 && is_name_char(text[i])) {
+        ++i;
+    }
+    if (i == name_start) {
+        return 0;
+    }
+    const auto code_point = html_entity(text.substr(name_start, i - name_start));
+    if (!code_point) {
+        return 0;
+    }
+    if (i < text.size() && text[i] == ';') {
+        ++i;
+    }
+    append_utf8(out, *code_point);
+    return i - pos;
+}
+
+bool is_block_element(std::string_view name) {
+    static constexpr std::string_view blocks[] = {
+        "address",    "article", "aside",  "blockquote", "br",  "dd",    "div",   "dl",   "dt",
+        "figcaption", "figure",  "footer", "h1",         "h2",  "h3",    "h4",    "h5",   "h6",
+        "header",     "hr",      "li",     "main",       "nav", "ol",    "p",     "pre",  "section",
+        "table",      "td",      "th",     "tr",         "ul",  "tbody", "thead", "tfoot"};
+    return std::find(std::begin(blocks), std::end(blocks), name) != std::end(blocks);
+}
+
+}  // namespace
+
+void append_utf8(std::string& out, char32_t code_point) {
+    auto cp = static_cast<std::uint32_t>(code_point);
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+std::optional<char32_t> html_entity(std::string_view name) {
+    const auto* found =
+        std::lower_bound(std::begin(entities), std::end(entities), name,
+                         [](const named_entity& e, std::string_view n) { return e.name < n; });
+    if (found == std::end(entities) || found->name != name) {
+        return std::nullopt;
+    }
+    return found->code_point;
+}
+
+std::string decode_entities(std::string_view html) {
+    std::string out;
+    out.reserve(html.size());
+    for (std::size_t i = 0; i < html.size();) {
+        if (html[i] == '&') {
+            if (const std::size_t used = decode_reference(html, i, out); used > 0) {
+                i += used;
+                continue;
+            }
+        }
+        out.push_back(html[i]);
+        ++i;
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && is_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+std::string collapse_whitespace(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        bool space = is_space(c);
+        std::size_t width = 1;
+        // U+00A0 (C2 A0) counts as whitespace, as readers render it.
+        if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+            space = true;
+            width = 2;
+        }
+        if (space) {
+            pending_space = true;
+            i += width - 1;
+            continue;
+        }
+        if (pending_space && !out.empty()) {
+            out.push_back(' ');
+        }
+        pending_space = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::string html_to_text(std::string_view html) {
+    std::string raw;
+    raw.reserve(html.size());
+    std::size_t i = 0;
+    while (i < html.size()) {
+        const char c = html[i];
+        if (c == '<') {
+            if (html.substr(i, 4) == "<!--") {
+                const auto end = html.find("-->", i + 4);
+                i = end == std::string_view::npos ? html.size() : end + 3;
+                continue;
+            }
+            if (html.substr(i, 9) == "<![CDATA[") {
+                const auto end = html.find("]]>", i + 9);
+                const auto stop = end == std::string_view::npos ? html.size() : end;
+                raw.append(html.substr(i + 9, stop - (i + 9)));
+                i = end == std::string_view::npos ? html.size() : end + 3;
+                continue;
+            }
+            std::size_t j = i + 1;
+            const bool closing = j < html.size() && html[j] == '/';
+            if (closing) {
+                ++j;
+            }
+            const bool tag_like =
+                j < html.size() && (std::isalpha(static_cast<unsigned char>(html[j])) != 0 ||
+                                    html[j] == '!' || html[j] == '?');
+            if (!tag_like) {
+                raw.push_back(c);
+                ++i;
+                continue;
+            }
+            std::size_t name_end = j;
+            while (name_end < html.size() &&
+                   (std::isalnum(static_cast<unsigned char>(html[name_end])) != 0 ||
+                    html[name_end] == ':' || html[name_end] == '-')) {
+                ++name_end;
+            }
+            std::string name(html.substr(j, name_end - j));
+            std::transform(name.begin(), name.end(), name.begin(), [](char ch) {
+                return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            });
+            // Find the end of the tag, skipping quoted attribute values.
+            std::size_t k = name_end;
+            char quote = 0;
+            while (k < html.size()) {
+                const char ch = html[k];
+                if (quote != 0) {
+                    if (ch == quote) {
+                        quote = 0;
+                    }
+                } else if (ch == '"' || ch == '\'') {
+                    quote = ch;
+                } else if (ch == '>') {
+                    break;
+                }
+                ++k;
+            }
+            i = k < html.size() ? k + 1 : html.size();
+            if (is_block_element(name)) {
+                raw.push_back(' ');
+            }
+            // Script and style bodies are not text.
+            if (!closing && (name == "script" || name == "style")) {
+                const std::string close = "</" + name;
+                std::size_t end = i;
+                while (end < html.size()) {
+                    end = html.find("</", end);
+                    if (end == std::string_view::npos) {
+                        break;
+                    }
+                    std::string candidate(html.substr(end, close.size()));
+                    std::transform(
+                        candidate.begin(), candidate.end(), candidate.begin(), [](char ch) {
+                            return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                        });
+                    if (candidate == close) {
+                        break;
+                    }
+                    end += 2;
+                }
+                if (end == std::string_view::npos) {
+                    i = html.size();
+                } else {
+                    const auto gt = html.find('>', end);
+                    i = gt == std::string_view::npos ? html.size() : gt + 1;
+                }
+            }
+            continue;
+        }
+        if (c == '&') {
+            if (const std::size_t used = decode_reference(html, i, raw); used > 0) {
+                i += used;
+                continue;
+            }
+        }
+        raw.push_back(c);
+        ++i;
+    }
+    return collapse_whitespace(raw);
+}
+
+std::string escape_html(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace feedd::feeds

@@ -1,0 +1,34 @@
+// Text helpers shared by the feed extractors: HTML entity decoding, HTML → plain
+// text (docs/interfaces.md "Plain text" rule), whitespace collapsing, escaping.
+// Pure; all input and output is UTF-8.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace feedd::feeds {
+
+// Appends the UTF-8 encoding of a code point; invalid ones become U+FFFD.
+void append_utf8(std::string& out, char32_t code_point);
+
+// The code point of an HTML 4 named entity ("nbsp" → U+00A0), or nullopt.
+std::optional<char32_t> html_entity(std::string_view name);
+
+// Decodes character references and HTML named entities; unknown ones stay as given.
+std::string decode_entities(std::string_view html);
+
+// Collapses runs of whitespace (including U+00A0) to one space and trims.
+std::string collapse_whitespace(std::string_view text);
+
+// Removes leading and trailing ASCII whitespace.
+std::string_view trim(std::string_view text);
+
+// HTML → plain text: tags removed, entities decoded, block elements separate
+// words, whitespace collapsed, trimmed.
+std::string html_to_text(std::string_view html);
+
+// Escapes &, <, > and " so text can be embedded in HTML.
+std::string escape_html(std::string_view text);
+
+}  // namespace feedd::feeds

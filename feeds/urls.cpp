@@ -1,0 +1,66 @@
+#include "feeds/urls.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/url.hpp>
+
+#include "feeds/text.hpp"
+
+namespace feedd::feeds {
+namespace urls = boost::urls;
+
+namespace {
+
+// Feeds put spaces and other stray characters in links; encode them so the
+// reference parses instead of being dropped.
+std::string encode_stray(std::string_view ref) {
+    std::string out;
+    for (const char c : ref) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7F || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
+            c == '`' || c == '{' || c == '|' || c == '}') {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out.push_back('%');
+            out.push_back(hex[u >> 4]);
+            out.push_back(hex[u & 0xF]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string resolve_url(std::string_view base, std::string_view ref) {
+    const std::string_view given = trim(ref);
+    const std::string base_text = encode_stray(trim(base));
+    const std::string ref_text = encode_stray(given);
+    auto parsed_ref = urls::parse_uri_reference(ref_text);
+    if (!parsed_ref) {
+        return std::string(given);
+    }
+    if (parsed_ref->has_scheme()) {
+        return std::string(given);
+    }
+    auto parsed_base = urls::parse_uri(base_text);
+    if (base_text.empty() || !parsed_base) {
+        return std::string(given);
+    }
+    urls::url out;
+    if (auto rc = urls::resolve(*parsed_base, *parsed_ref, out); !rc) {
+        return std::string(given);
+    }
+    return std::string(out.buffer());
+}
+
+bool is_http_url(std::string_view url) {
+    std::string prefix(url.substr(0, 8));
+    std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return prefix.rfind("http://", 0) == 0 || prefix.rfind("https://", 0) == 0;
+}
+
+}  // namespace feedd::feeds
