@@ -32,7 +32,8 @@ struct store_args {
     // The database path: --db wins over the config's [storage] path.
     std::filesystem::path db_path() const {
         if (!db.empty()) return std::filesystem::absolute(db);
-        if (config_file.empty()) throw config_error("either --config FILE or --db PATH is required");
+        if (config_file.empty())
+            throw config_error("either --config FILE or --db PATH is required");
         return load_config(config_file).storage_path;
     }
 

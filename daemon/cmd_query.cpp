@@ -27,8 +27,8 @@ storage::timestamp wall_now() {
 // A read-only connection; a missing database gets a hint instead of SQLite's message.
 storage::database open_store(const std::filesystem::path& db) {
     if (!std::filesystem::exists(db)) {
-        throw std::runtime_error(
-            fmt::format("no database at {} (run `feedd poll --once --config FILE` first)", db.string()));
+        throw std::runtime_error(fmt::format(
+            "no database at {} (run `feedd poll --once --config FILE` first)", db.string()));
     }
     return storage::database::open(db, storage::open_mode::read_only);
 }
@@ -53,7 +53,8 @@ std::string fit(std::string_view text, std::size_t width) {
 std::string pad(std::string_view text, std::size_t width) {
     auto cut = fit(text, width);
     std::size_t points = 0;
-    for (char c : cut) points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    for (char c : cut)
+        points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     if (points < width) cut.append(width - points, ' ');
     return cut;
 }
@@ -68,7 +69,8 @@ json::value optional_time(const std::optional<storage::timestamp>& t) {
 
 json::array strings(const std::vector<std::string>& values) {
     json::array out;
-    for (const auto& v : values) out.emplace_back(v);
+    for (const auto& v : values)
+        out.emplace_back(v);
     return out;
 }
 
@@ -83,15 +85,19 @@ std::string relative(storage::timestamp t, storage::timestamp now) {
     const auto delta = t - now;
     const auto magnitude = std::chrono::abs(delta);
     std::string amount;
+    if (magnitude < std::chrono::seconds(5)) return "just now";
     if (magnitude < std::chrono::minutes(1))
         amount = fmt::format("{}s", magnitude.count());
     else if (magnitude < std::chrono::hours(1))
-        amount = fmt::format("{}m", std::chrono::duration_cast<std::chrono::minutes>(magnitude).count());
+        amount =
+            fmt::format("{}m", std::chrono::duration_cast<std::chrono::minutes>(magnitude).count());
     else if (magnitude < std::chrono::days(2))
-        amount = fmt::format("{}h", std::chrono::duration_cast<std::chrono::hours>(magnitude).count());
+        amount =
+            fmt::format("{}h", std::chrono::duration_cast<std::chrono::hours>(magnitude).count());
     else
-        amount = fmt::format("{}d", std::chrono::duration_cast<std::chrono::days>(magnitude).count());
-    return delta.count() >= 0 ? "in " + amount : amount + " ago";
+        amount =
+            fmt::format("{}d", std::chrono::duration_cast<std::chrono::days>(magnitude).count());
+    return delta.count() > 0 ? "in " + amount : amount + " ago";
 }
 
 }  // namespace
@@ -135,8 +141,9 @@ int query_items_command(const items_options& options, std::ostream& out, std::os
     out << pad("PUBLISHED", 16) << "  " << pad("FEED", feed_width) << "  TITLE\n";
     for (const auto& it : items) {
         const auto when = it.published ? it.published : std::optional(it.first_seen);
-        out << pad(short_time(when), 16) << "  " << pad(it.feed_title.value_or(it.feed_url), feed_width)
-            << "  " << fit(it.title.value_or(it.link.value_or("(untitled)")), title_width) << '\n';
+        out << pad(short_time(when), 16) << "  "
+            << pad(it.feed_title.value_or(it.feed_url), feed_width) << "  "
+            << fit(it.title.value_or(it.link.value_or("(untitled)")), title_width) << '\n';
     }
     out << items.size() << " item" << (items.size() == 1 ? "" : "s") << '\n';
     return 0;
@@ -158,7 +165,8 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
             o["interval_seconds"] = f.interval.count();
             o["last_fetch"] = optional_time(f.last_fetch);
             o["last_success"] = optional_time(f.last_success);
-            o["outcome"] = f.last_outcome.empty() ? json::value(nullptr) : json::value(f.last_outcome);
+            o["outcome"] =
+                f.last_outcome.empty() ? json::value(nullptr) : json::value(f.last_outcome);
             o["http_status"] = f.last_status;
             o["error"] = f.last_error.empty() ? json::value(nullptr) : json::value(f.last_error);
             o["error_count"] = f.error_count;
@@ -174,7 +182,8 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
         return 0;
     }
     const int width = terminal_width();
-    const auto name_width = static_cast<std::size_t>(std::max(20, width - 14 - 13 - 7 - 6 - 10 - 10));
+    const auto name_width =
+        static_cast<std::size_t>(std::max(20, width - 14 - 13 - 7 - 6 - 10 - 10));
     out << pad("FEED", name_width) << "  " << pad("LAST FETCH", 12) << " " << pad("OUTCOME", 12)
         << " " << pad("ERRORS", 6) << " " << pad("ITEMS", 6) << " NEXT POLL\n";
     int failing = 0;
@@ -182,12 +191,13 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
         const auto name = f.title ? *f.title + " <" + f.config_url + ">" : f.config_url;
         const auto outcome = f.last_outcome.empty() ? std::string("never") : f.last_outcome;
         out << pad(name, name_width) << "  "
-            << pad(f.last_fetch ? relative(*f.last_fetch, now) : "-", 12) << " "
-            << pad(outcome, 12) << " " << pad(std::to_string(f.error_count), 6) << " "
+            << pad(f.last_fetch ? relative(*f.last_fetch, now) : "-", 12) << " " << pad(outcome, 12)
+            << " " << pad(std::to_string(f.error_count), 6) << " "
             << pad(std::to_string(f.item_count), 6) << " " << relative(f.next_poll, now) << '\n';
         if (f.error_count > 0) {
             ++failing;
-            out << "    └ " << fit(f.last_error.empty() ? outcome : f.last_error, name_width) << '\n';
+            out << "    └ " << fit(f.last_error.empty() ? outcome : f.last_error, name_width)
+                << '\n';
         }
     }
     out << feeds.size() << " feeds, " << failing << " failing\n";

@@ -1,6 +1,7 @@
 // The daemon's configuration: one TOML file (plus the OPML files it lists),
 // read once and handed out as values. Errors name file:line, the key and what
-// was expected, e.g. `demo.toml:12: unknown key "intervall" in [[feed]] (did you mean "interval"?)`.
+// was expected, e.g. `demo.toml:12: unknown key "intervall" in [[feed]] (did you mean
+// "interval"?)`.
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,7 @@ struct fetch_config {
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds total_timeout{std::chrono::seconds(30)};
     std::size_t max_body_bytes = 16 * 1024 * 1024;
-    int max_concurrency = 16;     // fetches in flight overall
+    int max_concurrency = 16;      // fetches in flight overall
     int per_host_concurrency = 2;  // fetches in flight per host
     std::string user_agent = "feedd/0.1 (+https://github.com/feedd/feedd)";
     std::optional<std::filesystem::path> ca_file;  // extra trusted CA (PEM)
@@ -40,7 +41,8 @@ struct config {
     std::filesystem::path storage_path;  // absolute; relative paths resolve against file's folder
     fetch_config fetch;
     std::chrono::seconds default_interval{std::chrono::minutes(15)};
-    std::vector<feed_config> feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url
+    std::vector<feed_config>
+        feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url
 };
 
 // Reads and validates a config file. Throws config_error.

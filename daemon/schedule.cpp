@@ -29,8 +29,9 @@ timestamp next_poll_time(timestamp now, std::chrono::seconds interval, int error
     // Up to +10% jitter: spreads polls of feeds that became due together.
     const auto spread = delay.count() / 10;
     const auto jitter =
-        spread > 0 ? static_cast<std::int64_t>(mix(jitter_seed) % static_cast<std::uint64_t>(spread))
-                   : 0;
+        spread > 0
+            ? static_cast<std::int64_t>(mix(jitter_seed) % static_cast<std::uint64_t>(spread))
+            : 0;
     return now + delay + std::chrono::seconds(jitter);
 }
 

@@ -75,7 +75,7 @@ struct poll_totals {
 };
 
 class service {
-public:
+  public:
     service(const config& cfg, run_mode mode)
         : cfg_(cfg),
           mode_(mode),
@@ -109,7 +109,8 @@ public:
         started_ = std::chrono::steady_clock::now();
         wait_for_signals();
         if (mode_ == run_mode::once) {
-            for (const auto& f : feeds) pending_.push_back(f);
+            for (const auto& f : feeds)
+                pending_.push_back(f);
             dispatch();
             if (in_flight_ == 0) request_stop();
         } else {
@@ -126,14 +127,20 @@ public:
         return exit_code_;
     }
 
-private:
-    // Runs f(db) on the writer thread and resumes the caller on the loop.
+  private:
+    // Runs f() on a pool thread and resumes the caller on the loop.
+    template <class F>
+    static auto on_pool(net::thread_pool& pool, F f) -> net::awaitable<std::invoke_result_t<F>> {
+        using result = std::invoke_result_t<F>;
+        auto task = [f = std::move(f)]() mutable -> net::awaitable<result> { co_return f(); };
+        co_return co_await net::co_spawn(pool, std::move(task), net::use_awaitable);
+    }
+
+    // Runs f(db) on the writer thread, the only one that touches db_.
     template <class F>
     auto on_writer(F f) -> net::awaitable<std::invoke_result_t<F, storage::database&>> {
-        using result = std::invoke_result_t<F, storage::database&>;
-        co_return co_await net::co_spawn(
-            writer_pool_, [this, f = std::move(f)]() -> net::awaitable<result> { co_return f(db_); },
-            net::use_awaitable);
+        auto bound = [this, f = std::move(f)]() mutable { return f(db_); };
+        co_return co_await on_pool(writer_pool_, std::move(bound));
     }
 
     void wait_for_signals() {
@@ -159,11 +166,10 @@ private:
             net::co_spawn(
                 ioc_,
                 [this]() -> net::awaitable<void> {
-                    auto specs = feed_specs(cfg_);
-                    const auto feeds = co_await on_writer(
-                        [specs = std::move(specs)](storage::database& db) {
-                            return db.sync_feeds(specs, wall_now());
-                        });
+                    auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
+                        return db.sync_feeds(specs, wall_now());
+                    };
+                    const auto feeds = co_await on_writer(std::move(sync));
                     total_feeds_ = static_cast<int>(feeds.size());
                     spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
                     wake_.cancel();
@@ -212,13 +218,13 @@ private:
         ++in_flight_;
         if (!host.empty()) ++host_in_flight_[host];
         auto& signal = cancel_signals_[id];
-        net::co_spawn(ioc_, poll_feed(std::move(feed)),
-                      net::bind_cancellation_slot(
-                          signal.slot(), [this, id, host](std::exception_ptr e) {
-                              // Erase the signal after this handler returns: it is
-                              // still attached to the finishing operation now.
-                              net::post(ioc_, [this, id, host, e] { finish_poll(id, host, e); });
-                          }));
+        net::co_spawn(
+            ioc_, poll_feed(std::move(feed)),
+            net::bind_cancellation_slot(signal.slot(), [this, id, host](std::exception_ptr e) {
+                // Erase the signal after this handler returns: it is
+                // still attached to the finishing operation now.
+                net::post(ioc_, [this, id, host, e] { finish_poll(id, host, e); });
+            }));
     }
 
     void finish_poll(std::int64_t id, const std::string& host, std::exception_ptr e) {
@@ -246,19 +252,19 @@ private:
         const auto started = std::chrono::steady_clock::now();
         const feeds::validators known{feed.etag, feed.last_modified};
         feeds::fetch_result fetched;
-        if (auto path = file_url_path(feed.url)) {
-            fetched = co_await net::co_spawn(
-                cpu_pool_,
-                [path = *path, known,
-                 cap = cfg_.fetch.max_body_bytes]() -> net::awaitable<feeds::fetch_result> {
-                    co_return feeds::fetch_file(path, known, cap);
-                },
-                net::use_awaitable);
+        // Work handed to pools is built as named lambdas first: g++ 12 mis-destroys
+        // non-trivial temporaries that live across a co_await (double free).
+        if (const auto path = file_url_path(feed.url)) {
+            auto read = [file = *path, known, cap = cfg_.fetch.max_body_bytes] {
+                return feeds::fetch_file(file, known, cap);
+            };
+            fetched = co_await on_pool(cpu_pool_, std::move(read));
         } else {
             fetched = co_await fetcher_.fetch(feed.url, known);
         }
         // A fetch cut short by shutdown is not a failure of the feed: record nothing.
-        if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
+        if ((co_await net::this_coro::cancellation_state).cancelled() !=
+            net::cancellation_type::none)
             co_return;
 
         storage::refresh r;
@@ -268,13 +274,9 @@ private:
         r.error = fetched.error;
         auto outcome = fetched.outcome;
         if (outcome == feeds::fetch_outcome::ok) {
-            auto parsed = co_await net::co_spawn(
-                cpu_pool_,
-                [body = std::move(fetched.body), base = fetched.final_url,
-                 type = fetched.content_type]() -> net::awaitable<feeds::parse_result> {
-                    co_return feeds::parse(body, base, type);
-                },
-                net::use_awaitable);
+            auto parse = [body = std::move(fetched.body), base = fetched.final_url,
+                          type = fetched.content_type] { return feeds::parse(body, base, type); };
+            auto parsed = co_await on_pool(cpu_pool_, std::move(parse));
             if (parsed) {
                 r.items = std::move(parsed.feed->items);
                 r.feed_title = std::move(parsed.feed->title);
@@ -292,17 +294,18 @@ private:
             r.new_url = fetched.permanent_url;
         }
         const int errors = r.success ? 0 : feed.error_count + 1;
-        r.next_poll = next_poll_time(r.fetched_at, feed.interval, errors,
-                                     static_cast<std::uint64_t>(feed.id) * 1000003u +
-                                         static_cast<std::uint64_t>(r.fetched_at.time_since_epoch().count()));
+        r.next_poll =
+            next_poll_time(r.fetched_at, feed.interval, errors,
+                           static_cast<std::uint64_t>(feed.id) * 1000003u +
+                               static_cast<std::uint64_t>(r.fetched_at.time_since_epoch().count()));
         if (fetched.retry_after && !r.success) {
             r.next_poll = std::max(r.next_poll, r.fetched_at + *fetched.retry_after);
         }
 
         storage::refresh_result stored;
         try {
-            stored = co_await on_writer(
-                [&r](storage::database& db) { return db.store_refresh(r); });
+            auto store = [&r](storage::database& db) { return db.store_refresh(r); };
+            stored = co_await on_writer(std::move(store));
         } catch (const std::exception& e) {
             // A failed write (disk full, corruption) is not the feed's fault and
             // would repeat on every poll: stop, so systemd restarts us and the
@@ -383,7 +386,8 @@ private:
         stopping_ = true;
         notify("STOPPING=1");
         pending_.clear();
-        for (auto& [id, signal] : cancel_signals_) signal.emit(net::cancellation_type::terminal);
+        for (auto& [id, signal] : cancel_signals_)
+            signal.emit(net::cancellation_type::terminal);
         boost::system::error_code ignored;  // stopping anyway
         signals_.cancel(ignored);
         wake_.cancel();

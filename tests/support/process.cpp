@@ -18,12 +18,14 @@ child_process::child_process(const std::string& program, const std::vector<std::
     std::vector<std::string> argv_storage{program};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& a : argv_storage) argv.push_back(a.data());
+    for (auto& a : argv_storage)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out_fd < 0 || err_fd < 0) throw std::runtime_error("cannot create output files in " + dir.string());
+    if (out_fd < 0 || err_fd < 0)
+        throw std::runtime_error("cannot create output files in " + dir.string());
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -45,7 +47,9 @@ child_process::~child_process() {
     }
 }
 
-void child_process::send(int signal) const { ::kill(pid_, signal); }
+void child_process::send(int signal) const {
+    ::kill(pid_, signal);
+}
 
 bool child_process::running() {
     if (status_) return false;
@@ -63,8 +67,12 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
     return status_;
 }
 
-std::string child_process::out() const { return read_file(out_path_); }
-std::string child_process::err() const { return read_file(err_path_); }
+std::string child_process::out() const {
+    return read_file(out_path_);
+}
+std::string child_process::err() const {
+    return read_file(err_path_);
+}
 
 run_result run_feedd(const std::vector<std::string>& args, const std::filesystem::path& dir) {
     child_process child(FEEDD_BINARY, args, dir);

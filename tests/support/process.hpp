@@ -13,7 +13,7 @@
 namespace feedd::test {
 
 class child_process {
-public:
+  public:
     // Starts program with args; output is captured under dir (stdout.txt, stderr.txt).
     child_process(const std::string& program, const std::vector<std::string>& args,
                   const std::filesystem::path& dir);
@@ -29,7 +29,7 @@ public:
     std::string out() const;
     std::string err() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
     std::filesystem::path out_path_;

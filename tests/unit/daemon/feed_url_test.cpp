@@ -6,7 +6,8 @@ namespace feedd::daemon {
 namespace {
 
 TEST(feed_url, file_url_gives_the_decoded_path) {
-    EXPECT_EQ(file_url_path("file:///srv/feeds/a%20b.xml"), std::filesystem::path("/srv/feeds/a b.xml"));
+    EXPECT_EQ(file_url_path("file:///srv/feeds/a%20b.xml"),
+              std::filesystem::path("/srv/feeds/a b.xml"));
     EXPECT_EQ(file_url_path("https://example.org/feed.xml"), std::nullopt);
     EXPECT_EQ(file_url_path("not a url"), std::nullopt);
 }

@@ -21,7 +21,8 @@ TEST(schedule, success_polls_after_the_interval_with_at_most_ten_percent_jitter)
 TEST(schedule, jitter_is_deterministic_and_spreads_feeds) {
     EXPECT_EQ(next_poll_time(t0, 15min, 0, 7), next_poll_time(t0, 15min, 0, 7));
     std::set<timestamp> distinct;
-    for (std::uint64_t seed = 0; seed < 50; ++seed) distinct.insert(next_poll_time(t0, 15min, 0, seed));
+    for (std::uint64_t seed = 0; seed < 50; ++seed)
+        distinct.insert(next_poll_time(t0, 15min, 0, seed));
     EXPECT_GT(distinct.size(), 20u);
 }
 
