@@ -217,7 +217,43 @@ bool is_valid_utf8(std::string_view bytes) {
     return true;
 }
 
+namespace {
+
+// C1 control characters (U+0080–U+009F) never mean themselves in a feed: they are
+// windows-1252 punctuation that went through a latin-1 conversion ("demoronising").
+void replace_c1_controls(std::string& text) {
+    if (text.find('\xC2') == std::string::npos) {
+        return;
+    }
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0U;
+        if (text[i] == '\xC2' && next >= 0x80 && next < 0xA0) {
+            append_utf8(out, windows1252_code_point(static_cast<unsigned char>(next)));
+            ++i;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    text = std::move(out);
+}
+
+decoded_text decode_detected(std::string_view bytes, std::string_view http_charset);
+
+}  // namespace
+
 decoded_text decode_document(std::string_view bytes, std::string_view http_charset) {
+    decoded_text result = decode_detected(bytes, http_charset);
+    if (result.utf8) {
+        replace_c1_controls(*result.utf8);
+    }
+    return result;
+}
+
+namespace {
+
+decoded_text decode_detected(std::string_view bytes, std::string_view http_charset) {
     const std::string http = lower(trim(http_charset));
     // UTF-16 is self-describing through its BOM, whatever a wrong header claims.
     auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
@@ -264,5 +300,7 @@ decoded_text decode_document(std::string_view bytes, std::string_view http_chars
     }
     return with_charset(bytes, declared);
 }
+
+}  // namespace
 
 }  // namespace feedd::feeds

@@ -42,91 +42,6 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-std::string decode_base64(std::string_view in) {
-    std::string out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (const char c : in) {
-        int value = -1;
-        if (c >= 'A' && c <= 'Z') {
-            value = c - 'A';
-        } else if (c >= 'a' && c <= 'z') {
-            value = c - 'a' + 26;
-        } else if (c >= '0' && c <= '9') {
-            value = c - '0' + 52;
-        } else if (c == '+' || c == '-') {
-            value = 62;
-        } else if (c == '/' || c == '_') {
-            value = 63;
-        } else if (c == '=') {
-            break;
-        } else {
-            continue;  // whitespace and line breaks
-        }
-        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xFFU));
-        }
-    }
-    return out;
-}
-
-struct text_construct {
-    std::string html;   // HTML source
-    std::string plain;  // plain text
-};
-
-// An Atom text construct (title, subtitle, summary, content), honouring type and
-// the 0.3 mode attribute.
-text_construct read_text_construct(pugi::xml_node node) {
-    const std::string type = lower(xml::attribute(node, "type").value_or(""));
-    const std::string mode = lower(xml::attribute(node, "mode").value_or(""));
-    const bool text_type = type.empty() || type == "text" || type == "text/plain";
-    const bool html_type = type == "html" || type.find("html") != std::string::npos;
-    const bool xml_type = type == "xhtml" || type.ends_with("xml");
-    const bool has_children = xml::has_element_children(node);
-    auto as_text = [](const std::string& value) {
-        return text_construct{escape_html(value), std::string(trim(value))};
-    };
-    auto as_html = [](std::string value) {
-        std::string plain = html_to_text(value);
-        return text_construct{std::move(value), std::move(plain)};
-    };
-    // Atom 1.0: any other media type is base64; Atom 0.3 says so with mode.
-    if (mode == "base64" || (!text_type && !html_type && !xml_type && !type.starts_with("text/"))) {
-        std::string decoded = decode_base64(xml::text(node));
-        return html_type ? as_html(std::move(decoded)) : as_text(decoded);
-    }
-    if (mode == "escaped") {
-        return as_html(has_children ? xml::inner_markup(node) : xml::text(node));
-    }
-    if (xml_type || has_children) {
-        // Atom 1.0 xhtml wraps the content in one <div> that is not part of it.
-        pugi::xml_node content = node;
-        std::size_t elements = 0;
-        pugi::xml_node only;
-        bool other_text = false;
-        for (auto c = node.first_child(); c; c = c.next_sibling()) {
-            if (c.type() == pugi::node_element) {
-                ++elements;
-                only = c;
-            } else if (!trim(c.value()).empty()) {
-                other_text = true;
-            }
-        }
-        if (elements == 1 && !other_text && std::string_view(only.name()) == "div") {
-            content = only;
-        }
-        return as_html(xml::inner_markup(content));
-    }
-    if (html_type) {
-        return as_html(xml::text(node));
-    }
-    return as_text(xml::text(node));
-}
-
 std::optional<std::string> plain_of(pugi::xml_node node) {
     if (!node) {
         return std::nullopt;
@@ -134,12 +49,23 @@ std::optional<std::string> plain_of(pugi::xml_node node) {
     return read_text_construct(node).plain;
 }
 
+// A link's href; Atom 0.3 feeds sometimes give the URL as the element's text.
+std::optional<std::string> link_href(pugi::xml_node link) {
+    if (auto href = xml::attribute(link, "href")) {
+        return href;
+    }
+    if (std::string text(trim(xml::text(link))); !text.empty()) {
+        return text;
+    }
+    return std::nullopt;
+}
+
 // The alternate link: rel="alternate" or no rel, preferring text/html among several.
 std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_view url) {
     std::optional<std::string> first;
     for (auto link : atom_children(parent, "link")) {
         const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
-        auto href = xml::attribute(link, "href");
+        auto href = link_href(link);
         if (rel != "alternate" || !href) {
             continue;
         }
@@ -159,7 +85,7 @@ std::optional<std::string> link_with_rel(pugi::xml_node parent, std::string_view
                                          std::string_view url) {
     for (auto link : atom_children(parent, "link")) {
         const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
-        if (auto href = xml::attribute(link, "href"); rel == wanted && href) {
+        if (auto href = link_href(link); rel == wanted && href) {
             return resolve_url(xml::base_of(link, url), *href);
         }
     }
@@ -213,7 +139,9 @@ std::optional<std::int64_t> parse_length(const std::optional<std::string>& text)
 item read_entry(pugi::xml_node node, std::string_view url) {
     item it;
     if (auto id = atom_child(node, "id")) {
-        it.id = std::string(trim(xml::text(id)));
+        // An id is an IRI; a relative one is relative to the entry's base, as for links.
+        std::string value(trim(xml::text(id)));
+        it.id = value.empty() ? value : resolve_url(xml::base_of(id, url), value);
     }
     it.title = plain_of(atom_child(node, "title"));
     if (!it.title) {

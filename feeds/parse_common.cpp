@@ -1,11 +1,104 @@
 #include "feeds/parse_common.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+
 #include "feeds/dates.hpp"
 #include "feeds/parse_xml.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
 
 namespace feedd::feeds {
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(trim(text));
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return out;
+}
+
+std::string decode_base64(std::string_view in) {
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : in) {
+        int value = -1;
+        if (c >= 'A' && c <= 'Z') {
+            value = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            value = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            value = c - '0' + 52;
+        } else if (c == '+' || c == '-') {
+            value = 62;
+        } else if (c == '/' || c == '_') {
+            value = 63;
+        } else if (c == '=') {
+            break;
+        } else {
+            continue;  // whitespace and line breaks
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xFFU));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+text_construct read_text_construct(pugi::xml_node node) {
+    const std::string type = lower(xml::attribute(node, "type").value_or(""));
+    const std::string mode = lower(xml::attribute(node, "mode").value_or(""));
+    const bool text_type = type.empty() || type == "text" || type == "text/plain";
+    const bool html_type = type == "html" || type.find("html") != std::string::npos;
+    const bool xml_type = type == "xhtml" || type.ends_with("xml");
+    const bool has_children = xml::has_element_children(node);
+    auto as_text = [](const std::string& value) {
+        return text_construct{escape_html(value), std::string(trim(value))};
+    };
+    auto as_html = [](std::string value) {
+        std::string plain = html_to_text(value);
+        return text_construct{std::move(value), std::move(plain)};
+    };
+    // Atom 1.0: any other media type is base64; Atom 0.3 says so with mode.
+    if (mode == "base64" || (!text_type && !html_type && !xml_type && !type.starts_with("text/"))) {
+        std::string decoded = decode_base64(xml::text(node));
+        return html_type ? as_html(std::move(decoded)) : as_text(decoded);
+    }
+    if (mode == "escaped") {
+        return as_html(has_children ? xml::inner_markup(node) : xml::text(node));
+    }
+    if (xml_type || has_children) {
+        // Atom 1.0 xhtml wraps the content in one <div> that is not part of it.
+        pugi::xml_node content = node;
+        std::size_t elements = 0;
+        pugi::xml_node only;
+        bool other_text = false;
+        for (auto c = node.first_child(); c; c = c.next_sibling()) {
+            if (c.type() == pugi::node_element) {
+                ++elements;
+                only = c;
+            } else if (!trim(c.value()).empty()) {
+                other_text = true;
+            }
+        }
+        if (elements == 1 && !other_text && std::string_view(only.name()) == "div") {
+            content = only;
+        }
+        return as_html(xml::inner_markup(content, true));
+    }
+    if (html_type) {
+        return as_html(xml::text(node));
+    }
+    return as_text(xml::text(node));
+}
 
 person parse_person_text(std::string_view text) {
     person p;
@@ -21,6 +114,14 @@ person parse_person_text(std::string_view text) {
         p.email = std::string(trim(std::string_view(value).substr(0, open_paren)));
         p.name = std::string(
             trim(std::string_view(value).substr(open_paren + 1, value.size() - open_paren - 2)));
+    } else if (at != std::string::npos && open_paren != std::string::npos && value.back() == ')' &&
+               at > open_paren) {
+        p.name = std::string(trim(std::string_view(value).substr(0, open_paren)));
+        p.email = std::string(
+            trim(std::string_view(value).substr(open_paren + 1, value.size() - open_paren - 2)));
+        if (p.name->empty()) {
+            p.name.reset();
+        }
     } else if (at != std::string::npos && open_angle != std::string::npos && value.back() == '>' &&
                at > open_angle) {
         p.name = std::string(trim(std::string_view(value).substr(0, open_angle)));

@@ -28,6 +28,15 @@ std::optional<std::string> optional_markup_text(pugi::xml_node node);
 // Trimmed, resolved link text of an element when present.
 std::optional<std::string> link_text(pugi::xml_node node, std::string_view document_url);
 
+struct text_construct {
+    std::string html;   // HTML source
+    std::string plain;  // plain text
+};
+
+// An Atom text construct (title, subtitle, summary, content), honouring type
+// (text, html, xhtml, MIME types, base64) and the Atom 0.3 mode attribute.
+text_construct read_text_construct(pugi::xml_node node);
+
 // The date in an element's text, or nullopt when missing or unreadable.
 std::optional<timestamp> date_of(pugi::xml_node node);
 

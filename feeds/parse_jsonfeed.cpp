@@ -150,13 +150,17 @@ parse_result extract_json_feed(std::string_view utf8, std::string_view url,
     }
     const auto& object = doc.get_object();
     const auto version_url = string_field(object, "version");
-    if (!version_url || version_url->find("jsonfeed.org/version/") == std::string::npos) {
-        return {std::nullopt, "not a feed: JSON without a jsonfeed.org version"};
+    const auto* items_value = object.if_contains("items");
+    if (!version_url && (items_value == nullptr || !items_value->is_array())) {
+        return {std::nullopt, "not a feed: JSON without a version or items"};
     }
     feed f;
     f.format = feed_format::json;
-    const std::string number = version_url->substr(version_url->rfind('/') + 1);
-    f.version = number.find('.') == std::string::npos ? number + ".0" : number;
+    // "https://jsonfeed.org/version/1.1", or a bare "1.1" in sloppy feeds.
+    if (version_url) {
+        std::string number = version_url->substr(version_url->rfind('/') + 1);
+        f.version = number.find('.') == std::string::npos ? number + ".0" : number;
+    }
     f.title = string_field(object, "title");
     if (f.title) {
         f.title = std::string(trim(*f.title));

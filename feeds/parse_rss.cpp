@@ -88,6 +88,21 @@ person atom_person(pugi::xml_node node) {
     return p;
 }
 
+// The <link>: an explicit href attribute (Atom-style link without the
+// namespace) is unambiguous and wins; otherwise the first link's text.
+std::optional<std::string> rss_link(pugi::xml_node parent, std::string_view url) {
+    const auto links = children(parent, "link");
+    for (auto link : links) {
+        if (auto href = xml::attribute(link, "href"); href && !trim(*href).empty()) {
+            return resolve_url(xml::base_of(link, url), *href);
+        }
+    }
+    if (links.empty()) {
+        return std::nullopt;
+    }
+    return link_text(links.front(), url);
+}
+
 item extract_item(pugi::xml_node node, std::string_view url) {
     item it;
     if (auto guid = child(node, "guid")) {
@@ -98,7 +113,7 @@ item extract_item(pugi::xml_node node, std::string_view url) {
         it.id = std::string(trim(xml::text(identifier)));
     }
     it.title = first_markup_text(node, {"title", "dc:title"});
-    it.link = link_text(child(node, "link"), url);
+    it.link = rss_link(node, url);
     if (!it.link || it.link->empty()) {
         if (auto guid = child(node, "guid")) {
             const std::string permalink = xml::attribute(guid, "isPermaLink").value_or("true");
@@ -129,6 +144,11 @@ item extract_item(pugi::xml_node node, std::string_view url) {
             it.authors.push_back(std::move(p));
         }
     }
+    for (auto creator : children(node, "dc:author")) {
+        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+            it.authors.push_back(std::move(p));
+        }
+    }
     for (auto creator : children(node, "dc:creator")) {
         if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
             it.authors.push_back(std::move(p));
@@ -138,13 +158,23 @@ item extract_item(pugi::xml_node node, std::string_view url) {
         it.authors.push_back(atom_person(author));
     }
 
-    it.summary = first_markup_text(node, {"description", "dc:description", "atom:summary"});
+    // A few feeds carry both <summary> and <description>: the longer one is the content.
+    const auto summary_element = child(node, "summary");
+    if (summary_element) {
+        it.summary = markup_text(summary_element);
+    } else {
+        it.summary = first_markup_text(node, {"description", "dc:description", "atom:summary"});
+    }
     if (auto encoded = child(node, "content:encoded")) {
         it.content_html = xml::inner_markup(encoded);
     } else if (auto body = child(node, "body")) {
         it.content_html = xml::inner_markup(body);
     } else if (auto fullitem = child(node, "fullitem")) {
         it.content_html = xml::inner_markup(fullitem);
+    } else if (auto atom_content = child(node, "atom:content")) {
+        it.content_html = read_text_construct(atom_content).html;
+    } else if (auto description = child(node, "description"); description && summary_element) {
+        it.content_html = xml::inner_markup(description);
     }
 
     for (auto category : children(node, "category")) {
@@ -152,9 +182,29 @@ item extract_item(pugi::xml_node node, std::string_view url) {
             it.categories.push_back(std::move(value));
         }
     }
+    for (auto keywords : children(node, "itunes:keywords")) {
+        const std::string text = xml::text(keywords);
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            auto comma = text.find(',', start);
+            if (comma == std::string::npos) {
+                comma = text.size();
+            }
+            if (std::string value(trim(std::string_view(text).substr(start, comma - start)));
+                !value.empty()) {
+                it.categories.push_back(std::move(value));
+            }
+            start = comma + 1;
+        }
+    }
     for (auto subject : children(node, "dc:subject")) {
         if (std::string value(trim(xml::text(subject))); !value.empty()) {
             it.categories.push_back(std::move(value));
+        }
+    }
+    for (auto category : children(node, "atom:category")) {
+        if (std::string term(trim(xml::attribute(category, "term").value_or(""))); !term.empty()) {
+            it.categories.push_back(std::move(term));
         }
     }
 
@@ -210,13 +260,17 @@ feed extract_rss(pugi::xml_node root, std::string_view url, const parse_limits& 
         f.version = rdf_version(root);
     } else if (auto version = xml::attribute(root, "version")) {
         std::string v(trim(*version));
+        // "2.01", "2.1": there is only one RSS 2 specification.
+        if (v.starts_with("2")) {
+            v = "2.0";
+        }
         if (!v.empty()) {
             f.version = v;
         }
     }
 
     f.title = first_markup_text(channel, {"title", "dc:title", "atom:title"});
-    f.link = link_text(child(channel, "link"), url);
+    f.link = rss_link(channel, url);
     if (!f.link) {
         f.link = atom_link(channel, "alternate", url);
     }
@@ -238,6 +292,9 @@ feed extract_rss(pugi::xml_node root, std::string_view url, const parse_limits& 
     }
     if (!f.updated) {
         f.updated = date_of(child(channel, "dc:date"));
+    }
+    if (!f.updated) {
+        f.updated = date_of(child(channel, "dcterms:modified"));
     }
     if (!f.updated) {
         f.updated = date_of(child(channel, "atom:updated"));

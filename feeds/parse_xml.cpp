@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
 
@@ -44,11 +45,22 @@ std::string_view strip_uri(std::string_view uri) {
 }
 
 std::optional<std::string_view> canonical_prefix(std::string_view uri) {
-    const auto stripped = strip_uri(uri);
+    std::string stripped(strip_uri(uri));
+    std::transform(stripped.begin(), stripped.end(), stripped.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
     for (const auto& ns : known_namespaces) {
-        if (ns.uri == stripped) {
+        std::string known(ns.uri);
+        std::transform(known.begin(), known.end(), known.begin(), [](char c) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        });
+        if (known == stripped) {
             return ns.prefix;
         }
+    }
+    // Userland published its RSS namespace in several versions (rss2, rss2.1, ...).
+    if (stripped.starts_with("http://backend.userland.com/rss")) {
+        return std::string_view{};
     }
     // Atom 0.3 feeds sometimes use the "#" less or versioned forms; be lenient on scheme case.
     return std::nullopt;
@@ -90,6 +102,27 @@ std::string canonical_name(std::string_view name, const std::vector<binding>& sc
     return std::string(name);
 }
 
+// A root <feed> or <rss> in a namespace we don't know (drafts such as "purl.org/echo")
+// is still that format: read its default namespace as the format's own.
+void adopt_unknown_root_namespace(pugi::xml_node root, std::vector<binding>& scope) {
+    const std::string_view name = root.name();
+    if (name.find(':') != std::string_view::npos) {
+        return;
+    }
+    for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
+        if (it->prefix.empty()) {
+            if (!it->uri.empty() && !canonical_prefix(it->uri)) {
+                if (name == "feed") {
+                    it->uri = "http://www.w3.org/2005/Atom";
+                } else if (name == "rss" || name == "channel") {
+                    it->uri = "";
+                }
+            }
+            return;
+        }
+    }
+}
+
 // Rewrites element and attribute names to canonical ones; iterative so deep
 // documents can't exhaust the stack. Returns the maximum depth seen.
 std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
@@ -114,6 +147,9 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             } else if (name.rfind("xmlns:", 0) == 0) {
                 scope.push_back({std::string(name.substr(6)), attr.value(), depth});
             }
+        }
+        if (depth == 1) {
+            adopt_unknown_root_namespace(node, scope);
         }
         const std::string element_name = canonical_name(node.name(), scope, false);
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
@@ -205,8 +241,15 @@ std::string repair(std::string_view in) {
                 if (j > start && j < n && in[j] == ';') {
                     // Keep valid references, but drop ones XML forbids (e.g. &#0;).
                     const std::string digits(in.substr(start, j - start));
-                    const unsigned long value =
+                    unsigned long value =
                         digits.size() > 8 ? 0x110000UL : std::stoul(digits, nullptr, hex ? 16 : 10);
+                    // References to 0x80–0x9F mean windows-1252 characters in practice.
+                    if (value >= 0x80 && value < 0xA0) {
+                        value = windows1252_code_point(static_cast<unsigned char>(value));
+                        out += "&#" + std::to_string(value) + ";";
+                        i = j + 1;
+                        continue;
+                    }
                     if (value == 0x9 || value == 0xA || value == 0xD ||
                         (value >= 0x20 && value <= 0x10FFFF &&
                          !(value >= 0xD800 && value <= 0xDFFF))) {
@@ -425,9 +468,9 @@ std::string text(pugi::xml_node node) {
     return out;
 }
 
-std::string inner_markup(pugi::xml_node node) {
+std::string inner_markup(pugi::xml_node node, bool escape_text) {
     std::string out;
-    serialise(out, node, false);
+    serialise(out, node, escape_text);
     return out;
 }
 

@@ -33,8 +33,10 @@ std::optional<std::string> attribute(pugi::xml_node node, std::string_view name)
 // All text of an element and its descendants, XML-decoded.
 std::string text(pugi::xml_node node);
 
-// The element's content as markup: text as given, child elements re-serialised.
-std::string inner_markup(pugi::xml_node node);
+// The element's content as markup: child elements re-serialised. Text directly
+// inside the element is HTML source as given (RSS: escaped HTML) unless
+// escape_text is set (inline XHTML, where text is text).
+std::string inner_markup(pugi::xml_node node, bool escape_text = false);
 
 // True when the element has child elements.
 bool has_element_children(pugi::xml_node node);

@@ -135,6 +135,27 @@ std::size_t decode_reference(std::string_view text, std::size_t pos, std::string
     return i - pos;
 }
 
+// Byte length of the Unicode space separator at text[i], or 0.
+std::size_t unicode_space_width(std::string_view text, std::size_t i) {
+    auto byte = [&](std::size_t k) {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0U;
+    };
+    if (byte(0) == 0xC2 && byte(1) == 0xA0) {
+        return 2;  // U+00A0
+    }
+    if (byte(0) == 0xE2 && byte(1) == 0x80 &&
+        ((byte(2) >= 0x80 && byte(2) <= 0x8A) || byte(2) == 0xA8 || byte(2) == 0xA9 ||
+         byte(2) == 0xAF)) {
+        return 3;  // U+2000–U+200A, U+2028, U+2029, U+202F
+    }
+    if ((byte(0) == 0xE2 && byte(1) == 0x81 && byte(2) == 0x9F) ||
+        (byte(0) == 0xE3 && byte(1) == 0x80 && byte(2) == 0x80) ||
+        (byte(0) == 0xE1 && byte(1) == 0x9A && byte(2) == 0x80)) {
+        return 3;  // U+205F, U+3000, U+1680
+    }
+    return 0;
+}
+
 bool is_block_element(std::string_view name) {
     static constexpr std::string_view blocks[] = {
         "address",    "article", "aside",  "blockquote", "br",  "dd",    "div",   "dl",   "dt",
@@ -212,10 +233,10 @@ std::string collapse_whitespace(std::string_view text) {
         const char c = text[i];
         bool space = is_space(c);
         std::size_t width = 1;
-        // U+00A0 (C2 A0) counts as whitespace, as readers render it.
-        if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+        // Unicode spaces (U+00A0, U+2000–U+200A, U+3000, ...) count as whitespace.
+        if (const std::size_t w = unicode_space_width(text, i); w > 0) {
             space = true;
-            width = 2;
+            width = w;
         }
         if (space) {
             pending_space = true;
@@ -255,9 +276,13 @@ std::string html_to_text(std::string_view html) {
             if (closing) {
                 ++j;
             }
+            // "<!" only opens markup before a name or "--" (<!DOCTYPE, <!-- ...).
+            const bool bang =
+                j + 1 < html.size() && html[j] == '!' && !closing &&
+                (std::isalpha(static_cast<unsigned char>(html[j + 1])) != 0 || html[j + 1] == '-');
             const bool tag_like =
                 j < html.size() && (std::isalpha(static_cast<unsigned char>(html[j])) != 0 ||
-                                    html[j] == '!' || html[j] == '?');
+                                    bang || (html[j] == '?' && !closing));
             if (!tag_like) {
                 raw.push_back(c);
                 ++i;
@@ -282,7 +307,9 @@ std::string html_to_text(std::string_view html) {
                     if (ch == quote) {
                         quote = 0;
                     }
-                } else if (ch == '"' || ch == '\'') {
+                } else if ((ch == '"' || ch == '\'') && k > 0 && html[k - 1] == '=') {
+                    // Only a quote opening an attribute value counts; a stray one
+                    // (href=http://x/") must not swallow the rest of the text.
                     quote = ch;
                 } else if (ch == '>') {
                     break;
