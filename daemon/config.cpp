@@ -117,6 +117,12 @@ duration_result parse_duration_text(std::string_view original, bool allow_ms) {
                 {},
                 fmt::format(R"("{}": a number without a unit; {})", original, duration_examples)};
         }
+        if (unit_name.front() == '.' || unit_name.front() == ',') {
+            return {{},
+                    fmt::format(R"("{}": fractions are not supported; expected whole )"
+                                R"(numbers of smaller units, like "1h30m" or "90s")",
+                                original)};
+        }
         const auto* found = std::find_if(std::begin(units), std::end(units),
                                          [&](const unit& u) { return u.name == unit_name; });
         if (found == std::end(units)) {
@@ -186,21 +192,24 @@ size_result parse_size_text(std::string_view original) {
     return {static_cast<std::size_t>(*number * found->second), {}};
 }
 
+// Levenshtein distance where swapping two neighbours also counts as one edit
+// ("paht" is one typo away from "path"), so suggestions catch the usual slips.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
     for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
+        d[0][j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const auto above = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
         }
     }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
 std::string_view type_name(const toml::node& node) {
@@ -363,17 +372,17 @@ class loader {
         config cfg;
         cfg.file = file_;
         cfg.storage_path = dir_ / "feedd.db";
-        if (const auto* storage = section(table, "storage")) {
+        if (const auto* storage = section(table, "storage", storage_keys)) {
             if (const auto* node = storage->get("path")) {
                 cfg.storage_path = resolve(get_path(*node, "storage.path"));
             }
         }
-        if (const auto* poll = section(table, "poll")) {
+        if (const auto* poll = section(table, "poll", poll_keys)) {
             if (const auto* node = poll->get("interval")) {
                 cfg.default_interval = get_interval(*node, "poll.interval");
             }
         }
-        if (const auto* fetch = section(table, "fetch")) read_fetch(*fetch, cfg.fetch);
+        if (const auto* fetch = section(table, "fetch", fetch_keys)) read_fetch(*fetch, cfg.fetch);
         if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
         if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
         return cfg;
@@ -464,15 +473,14 @@ class loader {
         }
     }
 
-    const toml::table* section(const toml::table& table, std::string_view name) const {
+    // The [name] table with its keys checked, or nullptr when the file has none.
+    const toml::table* section(const toml::table& table, std::string_view name,
+                               std::span<const known_key> known) const {
         const auto* node = table.get(name);
         if (!node) return nullptr;
         const auto* sub = node->as_table();
         if (!sub) wrong_type(*node, name, fmt::format("a section [{}]", name));
-        const auto where = fmt::format("[{}]", name);
-        if (name == "storage") check_keys(*sub, storage_keys, name, where);
-        if (name == "poll") check_keys(*sub, poll_keys, name, where);
-        if (name == "fetch") check_keys(*sub, fetch_keys, name, where);
+        check_keys(*sub, known, name, fmt::format("[{}]", name));
         return sub;
     }
 

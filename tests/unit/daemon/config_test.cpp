@@ -1,0 +1,385 @@
+#include "daemon/config.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using tags = std::vector<std::string>;
+
+const fs::path data_dir = fs::path(FEEDD_TEST_DATA) / "config";
+
+class config_test : public ::testing::Test {
+  protected:
+    fs::path write(const std::string& text, const std::string& name = "feedd.toml") {
+        return test::write_file(dir_ / name, text);
+    }
+
+    config load(const std::string& text) { return load_config(write(text)); }
+
+    // The message of the config_error that loading `text` throws ("" if none).
+    std::string error_of(const std::string& text) { return error_of_file(write(text)); }
+
+    static std::string error_of_file(const fs::path& file) {
+        try {
+            load_config(file);
+        } catch (const config_error& e) {
+            return e.what();
+        }
+        ADD_FAILURE() << "no config_error for " << file;
+        return {};
+    }
+
+    // Asserts the `FILE:LINE: KEY: ` prefix and that each fragment appears.
+    void expect_error(const std::string& text, int line, const std::string& key,
+                      std::initializer_list<std::string> fragments) {
+        const auto message = error_of(text);
+        const auto prefix =
+            (dir_ / "feedd.toml").string() + ":" + std::to_string(line) + ": " + key + ": ";
+        EXPECT_EQ(message.rfind(prefix, 0), 0u)
+            << "expected prefix " << prefix << "\n in " << message;
+        for (const auto& fragment : fragments) {
+            EXPECT_NE(message.find(fragment), std::string::npos)
+                << "expected \"" << fragment << "\"\n in " << message;
+        }
+    }
+
+    std::string file_url(const fs::path& path) { return "file://" + path.generic_string(); }
+
+    test::temp_dir tmp_;
+    const fs::path dir_ = tmp_.path();
+};
+
+TEST_F(config_test, complete_file_sets_every_key) {
+    const auto cfg = load_config(data_dir / "complete.toml");
+    EXPECT_EQ(cfg.file, data_dir / "complete.toml");
+    EXPECT_TRUE(cfg.file.is_absolute());
+    EXPECT_EQ(cfg.storage_path, data_dir / "state" / "news.db");
+    EXPECT_EQ(cfg.default_interval, 90min);
+
+    EXPECT_EQ(cfg.fetch.connect_timeout, 2500ms);
+    EXPECT_EQ(cfg.fetch.total_timeout, 45s);
+    EXPECT_EQ(cfg.fetch.max_body_bytes, 8u * 1024 * 1024);
+    EXPECT_EQ(cfg.fetch.max_concurrency, 8);
+    EXPECT_EQ(cfg.fetch.per_host_concurrency, 3);
+    EXPECT_EQ(cfg.fetch.user_agent, "feedd-test/1.0 (+https://example.org/bot)");
+    EXPECT_EQ(cfg.fetch.ca_file, data_dir / "extra-ca.pem");
+
+    ASSERT_EQ(cfg.feeds.size(), 5u);
+    // [[feed]] tables first, in order; the OPML's copy of example.org only adds tags.
+    EXPECT_EQ(cfg.feeds[0].url, "https://example.org/rss");
+    EXPECT_EQ(cfg.feeds[0].title, "Example");
+    EXPECT_EQ(cfg.feeds[0].tags, (tags{"world", "wire", "Science", "Europe", "Paris"}));
+    EXPECT_EQ(cfg.feeds[0].interval, 30min);
+
+    EXPECT_EQ(cfg.feeds[1].url, file_url(data_dir / "feeds") + "/local%20feed.xml");
+    EXPECT_FALSE(cfg.feeds[1].title);
+    EXPECT_TRUE(cfg.feeds[1].tags.empty());
+    EXPECT_EQ(cfg.feeds[1].interval, 90min);  // the [poll] default
+
+    EXPECT_EQ(cfg.feeds[2].url, "file:///srv/feeds/with%20space.xml");
+    EXPECT_EQ(cfg.feeds[2].tags, tags{"local"});
+
+    // Then OPML outlines: folders become tags; relative xmlUrl is next to the OPML file.
+    EXPECT_EQ(cfg.feeds[3].url, "https://lab.example/feed");
+    EXPECT_EQ(cfg.feeds[3].title, "Lab Notes");
+    EXPECT_EQ(cfg.feeds[3].tags, tags{"Science"});
+    EXPECT_EQ(cfg.feeds[3].interval, 90min);
+    EXPECT_EQ(cfg.feeds[4].url, file_url(data_dir / "opml-feeds" / "near.xml"));
+    EXPECT_EQ(cfg.feeds[4].title, "Next to the OPML");
+}
+
+TEST_F(config_test, defaults_apply_when_keys_are_absent) {
+    const auto cfg = load("[[feed]]\nurl = \"https://a.example/rss\"\n");
+    const fetch_config defaults;
+    EXPECT_EQ(cfg.file, dir_ / "feedd.toml");
+    EXPECT_EQ(cfg.storage_path, dir_ / "feedd.db");
+    EXPECT_EQ(cfg.default_interval, 15min);
+    EXPECT_EQ(cfg.fetch.connect_timeout, 10s);
+    EXPECT_EQ(cfg.fetch.total_timeout, 30s);
+    EXPECT_EQ(cfg.fetch.max_body_bytes, 16u * 1024 * 1024);
+    EXPECT_EQ(cfg.fetch.max_concurrency, 16);
+    EXPECT_EQ(cfg.fetch.per_host_concurrency, 2);
+    EXPECT_EQ(cfg.fetch.user_agent, defaults.user_agent);
+    EXPECT_FALSE(cfg.fetch.ca_file);
+    ASSERT_EQ(cfg.feeds.size(), 1u);
+    EXPECT_EQ(cfg.feeds[0].interval, 15min);
+    EXPECT_FALSE(cfg.feeds[0].title);
+
+    EXPECT_TRUE(load("# nothing yet\n").feeds.empty());
+}
+
+TEST_F(config_test, relative_config_path_becomes_absolute) {
+    test::write_file(dir_ / "etc" / "feedd.toml",
+                     "[storage]\npath = \"../var/./news.db\"\n[[feed]]\nurl = \"a b.xml\"\n");
+    const auto previous = fs::current_path();
+    fs::current_path(dir_);
+    config cfg;
+    std::string message;
+    try {
+        cfg = load_config("etc/feedd.toml");
+        test::write_file(dir_ / "etc" / "bad.toml", "[poll]\ninterval = 5\n");
+        message = error_of_file("etc/bad.toml");
+    } catch (...) {
+        fs::current_path(previous);
+        throw;
+    }
+    fs::current_path(previous);
+    EXPECT_EQ(cfg.file, dir_ / "etc" / "feedd.toml");
+    EXPECT_EQ(cfg.storage_path, dir_ / "var" / "news.db");
+    ASSERT_EQ(cfg.feeds.size(), 1u);
+    EXPECT_EQ(cfg.feeds[0].url, file_url(dir_ / "etc") + "/a%20b.xml");
+    // Messages name the file as the user wrote it.
+    EXPECT_EQ(message.rfind("etc/bad.toml:2: poll.interval: ", 0), 0u) << message;
+}
+
+TEST_F(config_test, absolute_paths_are_kept) {
+    const auto cfg = load(
+        "[storage]\npath = \"/var/lib/feedd/../feedd/state.db\"\n"
+        "[[feed]]\nurl = \"/srv/feeds/a.xml\"\n");
+    EXPECT_EQ(cfg.storage_path, fs::path("/var/lib/feedd/state.db"));
+    EXPECT_EQ(cfg.feeds[0].url, "file:///srv/feeds/a.xml");
+}
+
+TEST_F(config_test, local_paths_are_percent_encoded_file_urls) {
+    const auto cfg = load(
+        "[[feed]]\nurl = \"news/50% #1?.xml\"\n"
+        "[[feed]]\nurl = \"caf\u00e9.xml\"\n"
+        "[[feed]]\nurl = \"file://localhost/tmp/x.xml\"\n"
+        "[[feed]]\nurl = \"file:/tmp/y.xml\"\n");
+    ASSERT_EQ(cfg.feeds.size(), 4u);
+    EXPECT_EQ(cfg.feeds[0].url, file_url(dir_ / "news") + "/50%25%20%231%3F.xml");
+    EXPECT_EQ(cfg.feeds[1].url, file_url(dir_) + "/caf%C3%A9.xml");
+    EXPECT_EQ(cfg.feeds[2].url, "file:///tmp/x.xml");
+    EXPECT_EQ(cfg.feeds[3].url, "file:///tmp/y.xml");
+}
+
+TEST_F(config_test, short_intervals_are_raised_to_the_minimum) {
+    const auto cfg = load(
+        "[poll]\ninterval = \"10s\"\n"
+        "[[feed]]\nurl = \"https://a.example/\"\n"
+        "[[feed]]\nurl = \"https://b.example/\"\ninterval = \"0s\"\n"
+        "[[feed]]\nurl = \"https://c.example/\"\ninterval = \"2m\"\n");
+    EXPECT_EQ(cfg.default_interval, min_interval);
+    EXPECT_EQ(cfg.feeds[0].interval, min_interval);
+    EXPECT_EQ(cfg.feeds[1].interval, min_interval);
+    EXPECT_EQ(cfg.feeds[2].interval, 2min);
+}
+
+TEST_F(config_test, duplicate_feeds_are_merged_into_the_first) {
+    test::write_file(dir_ / "a.xml", "<rss/>");
+    const auto cfg = load(
+        "[[feed]]\nurl = \"https://example.org/rss\"\ntags = [\"a\", \"b\"]\n"
+        "[[feed]]\nurl = \"a.xml\"\n"
+        "[[feed]]\nurl = \"HTTPS://Example.ORG/rss\"\ntitle = \"Later title\"\n"
+        "tags = [\"b\", \"c\"]\ninterval = \"1h\"\n"
+        "[[feed]]\nurl = \"./sub/../a.xml\"\ntags = [\"local\"]\n"
+        "[[feed]]\nurl = \"" +
+        file_url(dir_ / "a.xml") + "\"\ntitle = \"A\"\n");
+    ASSERT_EQ(cfg.feeds.size(), 2u);
+    EXPECT_EQ(cfg.feeds[0].url, "https://example.org/rss");  // the first spelling is kept
+    EXPECT_EQ(cfg.feeds[0].tags, (tags{"a", "b", "c"}));
+    EXPECT_EQ(cfg.feeds[0].title, "Later title");  // it had none
+    EXPECT_EQ(cfg.feeds[0].interval, 15min);       // the first one's
+    EXPECT_EQ(cfg.feeds[1].url, file_url(dir_ / "a.xml"));
+    EXPECT_EQ(cfg.feeds[1].tags, tags{"local"});
+    EXPECT_EQ(cfg.feeds[1].title, "A");
+}
+
+TEST_F(config_test, opml_outlines_become_tagged_feeds) {
+    test::write_file(dir_ / "lists" / "subs.opml", R"(<?xml version="1.0"?>
+<opml version="1.0"><body>
+  <outline text="Tech"><outline text="Linux">
+    <outline text="LWN" xmlUrl="https://lwn.example/rss" category="kernel"/>
+  </outline></outline>
+  <outline text="Config feed again" xmlUrl="https://a.example/rss"/>
+  <outline text="Local" xmlUrl="local.xml"/>
+</body></opml>)");
+    const auto cfg = load(
+        "opml = [\"lists/subs.opml\"]\n[poll]\ninterval = \"20m\"\n"
+        "[[feed]]\nurl = \"https://a.example/rss\"\ntags = [\"x\"]\n");
+    ASSERT_EQ(cfg.feeds.size(), 3u);
+    EXPECT_EQ(cfg.feeds[0].url, "https://a.example/rss");
+    EXPECT_EQ(cfg.feeds[0].title, "Config feed again");
+    EXPECT_EQ(cfg.feeds[0].tags, tags{"x"});
+    EXPECT_EQ(cfg.feeds[1].url, "https://lwn.example/rss");
+    EXPECT_EQ(cfg.feeds[1].title, "LWN");
+    EXPECT_EQ(cfg.feeds[1].tags, (tags{"Tech", "Linux", "kernel"}));
+    EXPECT_EQ(cfg.feeds[1].interval, 20min);
+    EXPECT_EQ(cfg.feeds[2].url, file_url(dir_ / "lists" / "local.xml"));
+}
+
+TEST_F(config_test, unknown_keys_suggest_the_nearest) {
+    expect_error(
+        "[[feed]]\nurl = \"https://a.example/\"\n\n[[feed]]\nurl = \"b.xml\"\n"
+        "intervall = \"30m\"\n",
+        6, "feed[2].intervall",
+        {R"(unknown key "intervall" in [[feed]] (did you mean "interval"?))"});
+    expect_error("[poll]\ninterval = \"1h\"\n\n[fetc]\ntimeout = \"1s\"\n", 4, "fetc",
+                 {"unknown section [fetc] (did you mean [fetch]?)"});
+    expect_error("[[feeds]]\nurl = \"x\"\n", 1, "feeds",
+                 {"unknown section [[feeds]] (did you mean [[feed]]?)"});
+    expect_error("[fetch]\nuser-agent = \"x\"\n", 2, "fetch.user-agent",
+                 {R"(unknown key "user-agent" in [fetch] (did you mean "user_agent"?))"});
+    expect_error("[storage]\npaht = \"x.db\"\n", 2, "storage.paht",
+                 {R"(unknown key "paht" in [storage] (did you mean "path"?))"});
+    expect_error("opml = []\nverbose = true\n", 2, "verbose",
+                 {R"(unknown key "verbose")", R"(expected one of: "opml" [storage] [poll] )"});
+}
+
+TEST_F(config_test, wrong_types_say_what_is_expected) {
+    expect_error("[poll]\ninterval = true\n", 2, "poll.interval",
+                 {R"(got a boolean; expected a string like "15m")"});
+    expect_error("[[feed]]\nurl = \"https://a.example/\"\ntags = \"world\"\n", 3, "feed[1].tags",
+                 {"got a string; expected an array of strings"});
+    expect_error("[[feed]]\nurl = \"https://a.example/\"\ntags = [\"world\",\n  2]\n", 4,
+                 "feed[1].tags[2]", {"got an integer; expected an array of strings"});
+    expect_error("[[feed]]\nurl = 42\n", 2, "feed[1].url", {"got an integer; expected a string"});
+    expect_error("storage = \"x.db\"\n", 1, "storage",
+                 {"got a string; expected a section [storage]"});
+    expect_error("\n[feed]\nurl = \"https://a.example/\"\n", 2, "feed",
+                 {"got a table; expected [[feed]] tables"});
+    expect_error("[fetch]\nconcurrency = \"16\"\n", 2, "fetch.concurrency",
+                 {"got a string; expected an integer from 1 to 1024"});
+    expect_error("[fetch]\nconcurrency = 0\n", 2, "fetch.concurrency",
+                 {"0 is out of range; expected an integer from 1 to 1024"});
+    expect_error("[fetch]\nper_host = 65\n", 2, "fetch.per_host",
+                 {"65 is out of range; expected an integer from 1 to 64"});
+    expect_error("opml = \"subs.opml\"\n", 1, "opml", {"expected an array of strings"});
+    expect_error("[fetch]\nuser_agent = \"feedd\\r\\nX-Evil: 1\"\n", 2, "fetch.user_agent",
+                 {"control character; expected a single line"});
+}
+
+TEST_F(config_test, bare_integer_durations_are_ambiguous) {
+    expect_error(
+        "[[feed]]\nurl = \"https://a.example/\"\n\n[[feed]]\nurl = \"https://b.example/\"\n"
+        "interval = 30\n",
+        6, "feed[2].interval",
+        {"bare number 30 has no unit", R"(expected a string with a unit, like "30m")"});
+    expect_error("[fetch]\ntimeout = \"30\"\n", 2, "fetch.timeout",
+                 {R"("30" has no unit)", R"("30m" or "30s")"});
+}
+
+TEST_F(config_test, bad_durations_and_sizes_name_the_value) {
+    expect_error("[poll]\ninterval = \"500ms\"\n", 2, "poll.interval",
+                 {"\"500ms\": milliseconds are only allowed for timeouts"});
+    expect_error("[poll]\ninterval = \"1.5h\"\n", 2, "poll.interval",
+                 {R"("1.5h": fractions are not supported; expected whole numbers)"});
+    expect_error("[poll]\ninterval = \"15min\"\n", 2, "poll.interval",
+                 {R"("15min": unknown unit "min"; expected a duration like "90s")"});
+    expect_error("[fetch]\ntimeout = \"0s\"\n", 2, "fetch.timeout", {"expected a positive"});
+    expect_error("[fetch]\nmax_body = \"16\"\n", 2, "fetch.max_body",
+                 {R"("16" has no unit)", "KiB"});
+    expect_error("[fetch]\nmax_body = \"16 XB\"\n", 2, "fetch.max_body", {R"(unknown unit "XB")"});
+    expect_error("[fetch]\nmax_body = 0\n", 2, "fetch.max_body", {"expected a positive"});
+    expect_error("[fetch]\nmax_body = 1.5\n", 2, "fetch.max_body",
+                 {R"(got a float; expected an integer number of bytes or a string like "16MiB")"});
+}
+
+TEST_F(config_test, sizes_accept_decimal_and_binary_units) {
+    EXPECT_EQ(load("[fetch]\nmax_body = 4096\n").fetch.max_body_bytes, 4096u);
+    EXPECT_EQ(load("[fetch]\nmax_body = \"2MB\"\n").fetch.max_body_bytes, 2'000'000u);
+    EXPECT_EQ(load("[fetch]\nmax_body = \"512 KiB\"\n").fetch.max_body_bytes, 512u * 1024);
+    EXPECT_EQ(load("[fetch]\nmax_body = \"1GiB\"\n").fetch.max_body_bytes, 1024u * 1024 * 1024);
+    EXPECT_EQ(load("[fetch]\nmax_body = \"100B\"\n").fetch.max_body_bytes, 100u);
+}
+
+TEST_F(config_test, feed_without_url_names_its_table) {
+    expect_error("[[feed]]\nurl = \"https://a.example/\"\n\n[[feed]]\ntitle = \"No URL\"\n", 4,
+                 "feed[2].url", {"missing; expected url = "});
+}
+
+TEST_F(config_test, bad_urls_name_the_value) {
+    expect_error("[[feed]]\nurl = \"ftp://files.example/feed.xml\"\n", 2, "feed[1].url",
+                 {R"(unsupported URL scheme "ftp" in "ftp://files.example/feed.xml")",
+                  "expected an http(s) URL, a file:// URL or a local path"});
+    expect_error("[[feed]]\nurl = \"http:///feed.xml\"\n", 2, "feed[1].url",
+                 {R"("http:///feed.xml" has no host)"});
+    expect_error("[[feed]]\nurl = \"https://exa mple.org/rss\"\n", 2, "feed[1].url",
+                 {R"("https://exa mple.org/rss" is not a valid URL)"});
+    expect_error("[[feed]]\nurl = \"file://server/share/x.xml\"\n", 2, "feed[1].url",
+                 {"names a remote host; expected file:///absolute/path"});
+    expect_error("[[feed]]\nurl = \"  \"\n", 2, "feed[1].url", {"empty URL"});
+}
+
+TEST_F(config_test, syntax_errors_give_line_and_column) {
+    const auto message = error_of("[poll]\ninterval = \"15m\"\n[fetch\n");
+    const auto prefix = (dir_ / "feedd.toml").string() + ":3:";
+    EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
+    EXPECT_NE(message.find("TOML syntax error"), std::string::npos) << message;
+    // A column follows the line.
+    ASSERT_GT(message.size(), prefix.size());
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(message[prefix.size()]))) << message;
+}
+
+TEST_F(config_test, missing_files_are_named) {
+    const auto missing = dir_ / "nope.toml";
+    const auto message = error_of_file(missing);
+    EXPECT_NE(message.find(missing.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("No such file"), std::string::npos) << message;
+
+    expect_error("[fetch]\nca_file = \"certs/extra.pem\"\n", 2, "fetch.ca_file",
+                 {"no such file " + (dir_ / "certs" / "extra.pem").string(), "expected a PEM"});
+}
+
+TEST_F(config_test, opml_problems_name_the_config_line_and_the_opml_file) {
+    test::write_file(dir_ / "a.opml", "<opml><body/></opml>");
+    expect_error("# subscriptions\n\nopml = [\"a.opml\",\n  \"missing.opml\"]\n", 4, "opml[2]",
+                 {"cannot read " + (dir_ / "missing.opml").string(), "No such file"});
+
+    test::write_file(dir_ / "feed.xml", "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"/>\n");
+    expect_error(
+        "opml = [\"feed.xml\"]\n", 1, "opml[1]",
+        {(dir_ / "feed.xml").string() + ": line 2: root element is <rss>; expected <opml>"});
+
+    test::write_file(
+        dir_ / "ftp.opml",
+        "<opml><body><outline text=\"Old\" xmlUrl=\"ftp://x.example/f\"/></body></opml>");
+    expect_error(
+        "opml = [\"ftp.opml\"]\n", 1, "opml[1]",
+        {(dir_ / "ftp.opml").string(), R"(outline "Old")", R"(unsupported URL scheme "ftp")"});
+}
+
+TEST(parse_duration, accepts_units_largest_first) {
+    EXPECT_EQ(parse_duration("90s"), 90s);
+    EXPECT_EQ(parse_duration("15m"), 15min);
+    EXPECT_EQ(parse_duration("2h"), 2h);
+    EXPECT_EQ(parse_duration("7d"), std::chrono::days(7));
+    EXPECT_EQ(parse_duration("1h30m"), 90min);
+    EXPECT_EQ(parse_duration(" 1d 2h 3m 4s "), 26h + 3min + 4s);
+}
+
+TEST(parse_duration, rejects_malformed_values_without_a_position) {
+    for (const char* text : {"", "15", "h", "15x", "1.5h", "30m1h", "1m1m", "500ms", "366d",
+                             "99999999999999999999999s", "-5m"}) {
+        try {
+            parse_duration(text);
+            ADD_FAILURE() << "accepted \"" << text << "\"";
+        } catch (const config_error& e) {
+            const std::string message = e.what();
+            EXPECT_NE(message.find("expected"), std::string::npos) << message;
+            // No file:line prefix: the caller adds the position it knows.
+            EXPECT_TRUE(message.front() == '"' || message.rfind("empty", 0) == 0) << message;
+        }
+    }
+    try {
+        parse_duration("15");
+        ADD_FAILURE() << "accepted a bare number";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find(R"("15m" or "15s")"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace feedd::daemon
