@@ -102,6 +102,7 @@ duration_result parse_duration_text(std::string_view original, bool allow_ms) {
             }
             return {{}, fmt::format(R"("{}": number too large; {})", original, duration_examples)};
         }
+        text = trim(text);  // "15 m" reads like "15m"
         const auto unit_end =
             std::find_if(text.begin(), text.end(), [](char c) { return is_digit(c) || c == ' '; });
         const std::string_view unit_name(text.begin(), unit_end);

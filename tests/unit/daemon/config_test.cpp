@@ -358,6 +358,7 @@ TEST(parse_duration, accepts_units_largest_first) {
     EXPECT_EQ(parse_duration("7d"), std::chrono::days(7));
     EXPECT_EQ(parse_duration("1h30m"), 90min);
     EXPECT_EQ(parse_duration(" 1d 2h 3m 4s "), 26h + 3min + 4s);
+    EXPECT_EQ(parse_duration("15 m"), 15min);
 }
 
 TEST(parse_duration, rejects_malformed_values_without_a_position) {
