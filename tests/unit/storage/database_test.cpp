@@ -507,6 +507,31 @@ TEST(database_files, a_reader_sees_the_writers_commits_while_the_writer_is_open)
     EXPECT_EQ(writer.feeds().size(), 1U);
 }
 
+TEST(database_files, list_columns_are_stored_as_json_arrays) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    {
+        auto db = database::open(path, open_mode::read_write);
+        const auto id =
+            db.sync_feeds({spec("https://a.example/feed", std::nullopt, {"t1"})}, t0)[0].id;
+        feeds::item it = item_with_id("e");
+        it.enclosures = {
+            {.url = "https://a.example/1.mp3", .type = "audio/mpeg", .length = 1234},
+            {.url = "https://a.example/2.ogg", .type = std::nullopt, .length = std::nullopt}};
+        it.authors = {{.name = "Ann", .email = std::nullopt, .url = "https://ann.example/"}};
+        db.store_refresh(ok_refresh(id, t0, {it}));
+    }
+    // Other tools (the sqlite3 shell, a future exporter) read these columns as JSON.
+    SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(raw.execAndGet("SELECT tags FROM feeds").getString(), R"(["t1"])");
+    EXPECT_EQ(raw.execAndGet("SELECT enclosures FROM items").getString(),
+              R"([{"url":"https://a.example/1.mp3","type":"audio/mpeg","length":1234},)"
+              R"({"url":"https://a.example/2.ogg","type":null,"length":null}])");
+    EXPECT_EQ(raw.execAndGet("SELECT authors FROM items").getString(),
+              R"([{"name":"Ann","email":null,"url":"https://ann.example/"}])");
+    EXPECT_EQ(raw.execAndGet("SELECT json_valid(categories) FROM items").getInt(), 1);
+}
+
 TEST(database_files, a_moved_database_keeps_working) {
     auto db = database::open(":memory:", open_mode::read_write);
     db.sync_feeds({spec("https://a.example/feed")}, t0);
