@@ -1,0 +1,397 @@
+// Whole-process tests: the feedd binary against real HTTP(S) servers on 127.0.0.1,
+// with a real SQLite file, checked through the store and the CLI.
+#include <signal.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "storage/database.hpp"
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string rss(const std::string& name, int items, int first = 0) {
+    std::string out = fmt::format(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>"
+        "<title>{0}</title><link>https://{0}.example/</link><description>d</description>",
+        name);
+    for (int i = first; i < first + items; ++i) {
+        out += fmt::format(
+            "<item><title>{0} story {1}</title><link>https://{0}.example/{1}</link>"
+            "<guid>{0}-{1}</guid><pubDate>Sat, 14 Jun 2025 12:{2:02}:00 GMT</pubDate>"
+            "<description>Text of story {1} &amp; more.</description></item>",
+            name, i, i % 60);
+    }
+    return out + "</channel></rss>\n";
+}
+
+std::string atom(const std::string& name, int entries) {
+    std::string out = fmt::format(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+        "<title>{0}</title><id>urn:{0}</id><updated>2025-06-14T12:00:00Z</updated>"
+        "<link href=\"https://{0}.example/\"/>",
+        name);
+    for (int i = 0; i < entries; ++i) {
+        out += fmt::format(
+            "<entry><title>{0} entry {1}</title><id>urn:{0}:{1}</id>"
+            "<link href=\"https://{0}.example/e/{1}\"/><updated>2025-06-14T12:00:00Z</updated>"
+            "<summary>Summary {1}</summary></entry>",
+            name, i);
+    }
+    return out + "</feed>\n";
+}
+
+// A config file in dir following urls, with short timeouts so failures are quick.
+std::filesystem::path write_config(const temp_dir& dir, const std::vector<std::string>& urls,
+                                   const std::string& extra = "") {
+    std::string text = fmt::format(
+        "[storage]\npath = \"state/feedd.db\"\n\n[fetch]\nconnect_timeout = \"2s\"\n"
+        "timeout = \"2s\"\nconcurrency = 4\nper_host = 4\n{}\n",
+        extra);
+    for (const auto& url : urls)
+        text += fmt::format("[[feed]]\nurl = \"{}\"\n\n", url);
+    return write_file(dir / "feedd.toml", text);
+}
+
+std::filesystem::path db_path(const temp_dir& dir) {
+    return dir / "state/feedd.db";
+}
+
+std::vector<storage::stored_item> stored_items(const temp_dir& dir) {
+    auto db = storage::database::open(db_path(dir), storage::open_mode::read_only);
+    return db.items({});
+}
+
+std::vector<storage::feed_row> stored_feeds(const temp_dir& dir) {
+    auto db = storage::database::open(db_path(dir), storage::open_mode::read_only);
+    return db.feeds();
+}
+
+const storage::feed_row* find_feed(const std::vector<storage::feed_row>& feeds,
+                                   const std::string& url) {
+    for (const auto& f : feeds) {
+        if (f.config_url == url) return &f;
+    }
+    return nullptr;
+}
+
+run_result poll_once(const temp_dir& dir, const std::filesystem::path& config) {
+    return run_feedd({"poll", "--config", config.string(), "--once"}, dir.path());
+}
+
+TEST(daemon, first_poll_stores_every_item_and_second_poll_is_conditional) {
+    http_server server;
+    auto feed_a = http_response::ok(rss("alpha", 5));
+    feed_a.etag = "\"a-v1\"";
+    server.set("/a.xml", feed_a);
+    auto feed_b = http_response::ok(atom("beta", 3), "application/atom+xml");
+    feed_b.last_modified = "Sat, 14 Jun 2025 12:00:00 GMT";
+    server.set("/b.xml", feed_b);
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/a.xml"), server.url("/b.xml")});
+
+    const auto first = poll_once(dir, config);
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.out.find("8 new items"), std::string::npos) << first.out;
+    EXPECT_EQ(stored_items(dir).size(), 8u);
+
+    const auto second = poll_once(dir, config);
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    ASSERT_EQ(server.hits("/a.xml"), 2);
+    ASSERT_EQ(server.hits("/b.xml"), 2);
+    EXPECT_EQ(server.requests("/a.xml").back().header("If-None-Match"), "\"a-v1\"");
+    EXPECT_EQ(server.requests("/b.xml").back().header("If-Modified-Since"),
+              "Sat, 14 Jun 2025 12:00:00 GMT");
+    EXPECT_EQ(stored_items(dir).size(), 8u);
+    for (const auto& f : stored_feeds(dir)) {
+        EXPECT_EQ(f.last_outcome, "not_modified") << f.config_url;
+        EXPECT_EQ(f.last_status, 304);
+        EXPECT_EQ(f.error_count, 0);
+    }
+    // The request identifies us.
+    const auto agent = server.requests("/a.xml").front().header("User-Agent");
+    ASSERT_TRUE(agent.has_value());
+    EXPECT_EQ(agent->rfind("feedd/", 0), 0u);
+}
+
+TEST(daemon, gzip_bodies_are_decoded) {
+    http_server server;
+    auto feed = http_response::ok(rss("zipped", 4));
+    feed.gzip = true;
+    server.set("/z.xml", feed);
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/z.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    EXPECT_EQ(server.requests("/z.xml").front().header("Accept-Encoding").value_or("").find("gzip"),
+              0u);
+    EXPECT_EQ(stored_items(dir).size(), 4u);
+}
+
+TEST(daemon, permanent_redirect_updates_the_stored_url_and_temporary_does_not) {
+    http_server server;
+    server.set("/old.xml", http_response::redirect(301, "/new.xml"));
+    server.set("/new.xml", http_response::ok(rss("moved", 2)));
+    server.set("/tmp.xml", http_response::redirect(302, "/target.xml"));
+    server.set("/target.xml", http_response::ok(rss("target", 1)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/old.xml"), server.url("/tmp.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+
+    const auto feeds = stored_feeds(dir);
+    const auto* moved = find_feed(feeds, server.url("/old.xml"));
+    ASSERT_NE(moved, nullptr);
+    EXPECT_EQ(moved->url, server.url("/new.xml"));
+    EXPECT_EQ(server.hits("/old.xml"), 1);  // the second poll went straight to the new URL
+    EXPECT_EQ(server.hits("/new.xml"), 2);
+    const auto* temporary = find_feed(feeds, server.url("/tmp.xml"));
+    ASSERT_NE(temporary, nullptr);
+    EXPECT_EQ(temporary->url, server.url("/tmp.xml"));
+    EXPECT_EQ(server.hits("/tmp.xml"), 2);
+    EXPECT_EQ(stored_items(dir).size(), 3u);
+}
+
+TEST(daemon, failing_feeds_are_recorded_and_never_stop_the_others) {
+    http_server server;
+    server.set("/gone.xml", http_response::error(404));
+    server.set("/broken.xml", http_response::error(500));
+    server.set("/page.html",
+               http_response::ok("<html><body><p>Not a feed</p></body></html>", "text/html"));
+    server.set("/good.xml", http_response::ok(rss("good", 3)));
+    temp_dir dir;
+    const auto config = write_config(
+        dir, {server.url("/gone.xml"), server.url("/broken.xml"), server.url("/page.html"),
+              server.url("/good.xml"), "http://127.0.0.1:1/refused.xml"});
+    const auto result = poll_once(dir, config);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.out.find("4 feeds failed"), std::string::npos) << result.out;
+
+    const auto feeds = stored_feeds(dir);
+    const auto expect_outcome = [&](const std::string& url, const std::string& outcome,
+                                    int status) {
+        const auto* f = find_feed(feeds, url);
+        ASSERT_NE(f, nullptr) << url;
+        EXPECT_EQ(f->last_outcome, outcome) << url;
+        EXPECT_EQ(f->last_status, status) << url;
+        EXPECT_EQ(f->error_count, outcome == "ok" ? 0 : 1) << url;
+        if (outcome != "ok") {
+            EXPECT_FALSE(f->last_error.empty()) << url;
+            EXPECT_GT(f->next_poll, *f->last_fetch) << url;
+        }
+    };
+    expect_outcome(server.url("/gone.xml"), "http_client", 404);
+    expect_outcome(server.url("/broken.xml"), "http_server", 500);
+    expect_outcome(server.url("/page.html"), "not_a_feed", 200);
+    expect_outcome(server.url("/good.xml"), "ok", 200);
+    expect_outcome("http://127.0.0.1:1/refused.xml", "network", 0);
+    EXPECT_EQ(stored_items(dir).size(), 3u);
+
+    // `feedd feeds` shows the failures to a person.
+    const auto status = run_feedd({"feeds", "--config", config.string()}, dir.path());
+    EXPECT_EQ(status.exit_code, 0);
+    EXPECT_NE(status.out.find("http_client"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("4 failing"), std::string::npos) << status.out;
+}
+
+TEST(daemon, a_stalled_server_times_out_and_an_oversized_body_is_refused) {
+    http_server server;
+    http_response hung;
+    hung.stall = true;
+    server.set("/hung.xml", hung);
+    server.set("/huge.xml", http_response::ok(rss("huge", 400)));
+    server.set("/fine.xml", http_response::ok(rss("fine", 2)));
+    temp_dir dir;
+    const auto config = write_config(
+        dir, {server.url("/hung.xml"), server.url("/huge.xml"), server.url("/fine.xml")},
+        "max_body = \"16KiB\"");
+    const auto result = poll_once(dir, config);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+
+    const auto feeds = stored_feeds(dir);
+    const auto* hung_feed = find_feed(feeds, server.url("/hung.xml"));
+    ASSERT_NE(hung_feed, nullptr);
+    EXPECT_EQ(hung_feed->last_outcome, "timeout");
+    const auto* huge_feed = find_feed(feeds, server.url("/huge.xml"));
+    ASSERT_NE(huge_feed, nullptr);
+    EXPECT_EQ(huge_feed->last_outcome, "too_large");
+    EXPECT_EQ(huge_feed->item_count, 0);
+    EXPECT_EQ(stored_items(dir).size(), 2u);
+}
+
+TEST(daemon, restarting_between_polls_stores_nothing_twice) {
+    http_server server;
+    auto feed = http_response::ok(rss("steady", 6));
+    feed.honour_conditional = false;  // every poll gets the full document again
+    feed.etag = "\"s1\"";
+    server.set("/s.xml", feed);
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/s.xml")}, "");
+
+    // The daemon polls the new feed at start-up; stop it.
+    {
+        child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
+        ASSERT_TRUE(eventually([&] { return server.hits("/s.xml") == 1; }));
+        ASSERT_TRUE(eventually([&] {
+            return std::filesystem::exists(db_path(dir)) && stored_feeds(dir).at(0).last_fetch;
+        }));
+        daemon.send(SIGTERM);
+        ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
+    }
+    // Restarted, it remembers the schedule: the feed is not due for 15 minutes.
+    {
+        child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
+        ASSERT_TRUE(
+            eventually([&] { return daemon.err().find("mode=daemon") != std::string::npos; }));
+        std::this_thread::sleep_for(1500ms);  // more than one scheduler tick
+        EXPECT_EQ(server.hits("/s.xml"), 1);
+        daemon.send(SIGTERM);
+        ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
+    }
+    // poll --once fetches every feed whatever its schedule: the full document again.
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    EXPECT_EQ(server.hits("/s.xml"), 2);
+    EXPECT_EQ(stored_items(dir).size(), 6u);
+
+    feed.body = rss("steady", 8);  // two new items appear, six stay
+    server.set("/s.xml", feed);
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    EXPECT_EQ(stored_items(dir).size(), 8u);
+    EXPECT_EQ(stored_feeds(dir).at(0).item_count, 8);
+}
+
+TEST(daemon, sigterm_during_a_poll_exits_cleanly_with_a_consistent_database) {
+    http_server server;
+    http_response hung;
+    hung.stall = true;
+    server.set("/hung.xml", hung);
+    for (int i = 0; i < 5; ++i) {
+        server.set(fmt::format("/f{}.xml", i), http_response::ok(rss(fmt::format("f{}", i), 10)));
+    }
+    temp_dir dir;
+    std::vector<std::string> urls{server.url("/hung.xml")};
+    for (int i = 0; i < 5; ++i)
+        urls.push_back(server.url(fmt::format("/f{}.xml", i)));
+    // A long timeout: the stalled fetch is still in flight when the signal comes.
+    write_file(
+        dir / "feedd.toml",
+        "[storage]\npath = \"state/feedd.db\"\n[fetch]\ntimeout = \"60s\"\n" + [&] {
+            std::string feeds;
+            for (const auto& u : urls)
+                feeds += "[[feed]]\nurl = \"" + u + "\"\n";
+            return feeds;
+        }());
+
+    child_process poll(FEEDD_BINARY, {"poll", "--config", (dir / "feedd.toml").string(), "--once"},
+                       dir.path());
+    ASSERT_TRUE(eventually([&] { return server.hits("/hung.xml") == 1; }));
+    ASSERT_TRUE(eventually([&] {
+        std::size_t stored = 0;
+        try {
+            stored = stored_items(dir).size();
+        } catch (const std::exception&) {
+            // not created yet
+        }
+        return stored == 50;
+    }));
+    poll.send(SIGTERM);
+    const auto code = poll.wait(10s);
+    ASSERT_TRUE(code.has_value()) << "feedd did not stop after SIGTERM";
+    EXPECT_EQ(*code, 0) << poll.err();
+
+    auto db = storage::database::open(db_path(dir), storage::open_mode::read_only);
+    EXPECT_EQ(db.integrity_check(), "ok");
+    EXPECT_EQ(db.items({}).size(), 50u);
+    // The interrupted fetch is not held against the feed.
+    for (const auto& f : db.feeds()) {
+        EXPECT_EQ(f.error_count, 0) << f.config_url;
+    }
+}
+
+TEST(daemon, https_feeds_are_verified_against_the_configured_ca) {
+    http_server trusted(server_tls::test());
+    trusted.set("/secure.xml", http_response::ok(rss("secure", 2)));
+    http_server untrusted(server_tls::untrusted());
+    untrusted.set("/secure.xml", http_response::ok(rss("forged", 2)));
+    temp_dir dir;
+    const auto config =
+        write_config(dir, {trusted.url("/secure.xml"), untrusted.url("/secure.xml")},
+                     fmt::format("ca_file = \"{}\"", server_tls::test_ca().string()));
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    const auto feeds = stored_feeds(dir);
+    ASSERT_NE(find_feed(feeds, trusted.url("/secure.xml")), nullptr);
+    EXPECT_EQ(find_feed(feeds, trusted.url("/secure.xml"))->last_outcome, "ok");
+    ASSERT_NE(find_feed(feeds, untrusted.url("/secure.xml")), nullptr);
+    EXPECT_EQ(find_feed(feeds, untrusted.url("/secure.xml"))->last_outcome, "tls");
+    EXPECT_EQ(stored_items(dir).size(), 2u);
+}
+
+TEST(daemon, local_files_and_opml_subscriptions_are_followed) {
+    temp_dir dir;
+    write_file(dir / "feeds/local.xml", rss("local", 3));
+    write_file(dir / "feeds/other.xml", atom("other", 2));
+    write_file(dir / "subs.opml",
+               "<?xml version=\"1.0\"?><opml version=\"2.0\"><head><title>s</title></head><body>"
+               "<outline text=\"Tech\"><outline text=\"Other\" type=\"rss\" "
+               "xmlUrl=\"feeds/other.xml\"/></outline></body></opml>");
+    const auto config = write_file(dir / "feedd.toml",
+                                   "opml = [\"subs.opml\"]\n[storage]\npath = \"state/feedd.db\"\n"
+                                   "[[feed]]\nurl = \"feeds/local.xml\"\ntags = [\"mine\"]\n");
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    EXPECT_EQ(stored_items(dir).size(), 5u);
+    const auto feeds = stored_feeds(dir);
+    ASSERT_EQ(feeds.size(), 2u);
+    bool tagged = false;
+    for (const auto& f : feeds) {
+        for (const auto& tag : f.tags)
+            tagged = tagged || tag == "Tech";
+    }
+    EXPECT_TRUE(tagged) << "OPML outline category should become a tag";
+
+    // The JSON Lines view has one object per item with the documented fields.
+    const auto listing =
+        run_feedd({"query", "items", "--config", config.string(), "--json"}, dir.path());
+    ASSERT_EQ(listing.exit_code, 0) << listing.err;
+    EXPECT_EQ(std::count(listing.out.begin(), listing.out.end(), '\n'), 5);
+    for (const char* field :
+         {"\"feed\":", "\"id\":", "\"title\":", "\"link\":", "\"published\":", "\"summary\":"}) {
+        EXPECT_NE(listing.out.find(field), std::string::npos) << field;
+    }
+    const auto limited = run_feedd(
+        {"query", "items", "--db", db_path(dir).string(), "--json", "--limit", "2"}, dir.path());
+    EXPECT_EQ(std::count(limited.out.begin(), limited.out.end(), '\n'), 2);
+}
+
+TEST(daemon, config_errors_name_the_file_line_and_key) {
+    temp_dir dir;
+    const auto config = write_file(dir / "broken.toml",
+                                   "[storage]\npath = \"x.db\"\n\n[[feed]]\nurl = \"feeds/a.xml\"\n"
+                                   "intervall = \"15m\"\n");
+    const auto result = poll_once(dir, config);
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("broken.toml:6"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("intervall"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("interval"), std::string::npos) << result.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.db"));
+}
+
+TEST(daemon, a_missing_database_gets_a_hint_not_a_crash) {
+    temp_dir dir;
+    const auto result =
+        run_feedd({"query", "items", "--db", (dir / "none.db").string()}, dir.path());
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("no database at"), std::string::npos) << result.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
+}
+
+}  // namespace
+}  // namespace feedd::test
