@@ -122,7 +122,7 @@ std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields
 // would pass the cap (a small gzip bomb can expand a thousandfold).
 std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
     z_stream zs{};
-    // 15+32: zlib or gzip header, detected; -15: raw deflate (what some servers send
+    // 15+32: a zlib or gzip header, detected; -15: raw deflate (what some servers send
     // for "deflate").
     if (inflateInit2(&zs, raw ? -15 : 15 + 32) != Z_OK) {
         throw fetch_failure(fetch_outcome::network, "cannot initialise zlib");
@@ -146,7 +146,7 @@ std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
                                 "decoded body over the " + std::to_string(cap) + "-byte cap");
         }
         if (rc == Z_STREAM_END) {
-            // gzip allows several members back to back; anything else after the end is junk.
+            // gzip allows several members back to back.
             if (zs.avail_in == 0 || raw) return out;
             if (inflateReset(&zs) != Z_OK) break;
             continue;
@@ -154,15 +154,18 @@ std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
         if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
             throw fetch_failure(fetch_outcome::network, "compressed body is truncated");
         }
-        if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            if (rc == Z_DATA_ERROR && !raw && out.empty() && zs.total_in < 4) {
-                throw std::invalid_argument("not zlib");  // caller retries as raw deflate
-            }
-            break;
-        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) break;
     }
     throw fetch_failure(fetch_outcome::network,
                         std::string("cannot decode body: ") + (zs.msg ? zs.msg : "bad data"));
+}
+
+// RFC 1950 header: compression method 8 and a check value making the pair divisible by 31.
+bool has_zlib_header(std::string_view data) {
+    if (data.size() < 2) return false;
+    const auto cmf = static_cast<unsigned char>(data[0]);
+    const auto flg = static_cast<unsigned char>(data[1]);
+    return (cmf & 0x0f) == 8 && (cmf * 256 + flg) % 31 == 0;
 }
 
 std::string decode_body(std::string body, std::string_view encodings, std::size_t cap) {
@@ -183,11 +186,8 @@ std::string decode_body(std::string body, std::string_view encodings, std::size_
         if (name == "gzip" || name == "x-gzip") {
             body = inflate_body(body, cap, false);
         } else if (name == "deflate") {
-            try {
-                body = inflate_body(body, cap, false);
-            } catch (const std::invalid_argument&) {
-                body = inflate_body(body, cap, true);
-            }
+            // "deflate" means zlib-wrapped (RFC 9110), but many servers send it raw.
+            body = inflate_body(body, cap, !has_zlib_header(body));
         } else {
             throw fetch_failure(fetch_outcome::network, "unsupported Content-Encoding: " + name);
         }
@@ -247,7 +247,9 @@ net::awaitable<http::response<http::string_body>> exchange(
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.header_limit(header_limit);
-    parser.body_limit(max_body_bytes);
+    // No body limit yet: set before the header, Beast would reject a large Content-Length
+    // itself with a vaguer message than ours below.
+    parser.body_limit(boost::none);
     state.phase = "read";
     lowest.expires_after(remaining(deadline));
     co_await http::async_read_header(stream, buffer, parser, net::use_awaitable);
@@ -260,6 +262,7 @@ net::awaitable<http::response<http::string_body>> exchange(
                             "Content-Length " + std::to_string(*length) + " is over the " +
                                 std::to_string(max_body_bytes) + "-byte cap");
     }
+    parser.body_limit(max_body_bytes);  // bounds chunked and read-until-close bodies
     lowest.expires_after(remaining(deadline));
     auto [ec, n] =
         co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
@@ -353,12 +356,13 @@ net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
             handshake_ec == net::error::operation_aborted) {
             throw boost::system::system_error(handshake_ec);
         }
-        std::string message = "TLS handshake with " + t.host + " failed: " + handshake_ec.message();
-        long verify = SSL_get_verify_result(tls_stream.native_handle());
-        if (verify != X509_V_OK) {
-            message += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
-        }
-        throw fetch_failure(fetch_outcome::tls, message);
+        const long verify = SSL_get_verify_result(tls_stream.native_handle());
+        throw fetch_failure(
+            fetch_outcome::tls,
+            verify != X509_V_OK
+                ? "TLS certificate of " + t.host +
+                      " rejected: " + X509_verify_cert_error_string(verify)
+                : "TLS handshake with " + t.host + " failed: " + handshake_ec.message());
     }
 
     auto response = co_await exchange(tls_stream, beast::get_lowest_layer(tls_stream), request,

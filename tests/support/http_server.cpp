@@ -265,7 +265,7 @@ net::awaitable<void> http_server::impl::serve(Stream& stream) {
             net::steady_timer timer(ioc, spec.delay);
             co_await timer.async_wait(net::use_awaitable);
         }
-        const std::string bytes = serialize(spec, record);
+        const std::string bytes = spec.raw ? *spec.raw : serialize(spec, record);
         if (spec.trickle.count() > 0) {
             for (char byte : bytes) {
                 auto [ec, written] = co_await net::async_write(stream, net::buffer(&byte, 1),
@@ -283,7 +283,7 @@ net::awaitable<void> http_server::impl::serve(Stream& stream) {
             co_await wait_for_close();
             co_return;
         }
-        if (!request.keep_alive()) co_return;
+        if (spec.raw || !request.keep_alive()) co_return;
     }
 }
 

@@ -54,6 +54,9 @@ struct http_response {
     std::optional<std::string> etag;
     std::optional<std::string> last_modified;
     bool honour_conditional = true;
+    // Send exactly these bytes instead of a response built from the fields above, then
+    // close (malformed or truncated responses).
+    std::optional<std::string> raw;
 
     static http_response ok(std::string body, std::string content_type = "application/xml");
     // A redirect to location (absolute or relative; sent verbatim).
