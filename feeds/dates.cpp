@@ -353,6 +353,15 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             c = ' ';
         }
     }
+    // A trailing comment names the zone again: "+0100 (CET)".
+    if (const auto open = lowered.find('('); open != std::string::npos) {
+        const auto close = lowered.find(')', open);
+        if (close == std::string::npos ||
+            lowered.find_first_not_of(' ', close + 1) != std::string::npos) {
+            return std::nullopt;
+        }
+        lowered.erase(open);
+    }
     std::vector<std::string> tokens;
     std::size_t pos = 0;
     while (pos < lowered.size()) {
@@ -423,7 +432,9 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             continue;
         }
         if (is_digit(tok[0])) {
-            if (tok.size() == 10 && tok[4] == '-' && tok[7] == '-') {
+            // "2004-05-28" and Perforce's "2006/09/15".
+            if (tok.size() == 10 &&
+                ((tok[4] == '-' && tok[7] == '-') || (tok[4] == '/' && tok[7] == '/'))) {
                 std::size_t p = 0;
                 f.year = digits(tok, p, 4);
                 ++p;

@@ -22,11 +22,16 @@ std::optional<std::string> string_field(const json::object& object, std::string_
     if (const auto* s = value->if_string()) {
         return std::string(*s);
     }
-    // Ids are sometimes numbers; keep their text.
-    if (value->is_int64() || value->is_uint64()) {
+    return std::nullopt;
+}
+
+// Ids should be strings, but some feeds use numbers; keep their text.
+std::optional<std::string> id_field(const json::object& object) {
+    const auto* value = object.if_contains("id");
+    if (value != nullptr && (value->is_int64() || value->is_uint64())) {
         return json::serialize(*value);
     }
-    return std::nullopt;
+    return string_field(object, "id");
 }
 
 std::optional<std::string> url_field(const json::object& object, std::string_view key,
@@ -73,7 +78,7 @@ std::vector<person> read_authors(const json::object& object, std::string_view ba
 
 item read_item(const json::object& object, std::string_view base) {
     item it;
-    if (auto id = string_field(object, "id")) {
+    if (auto id = id_field(object)) {
         it.id = std::string(trim(*id));
     }
     it.title = string_field(object, "title");

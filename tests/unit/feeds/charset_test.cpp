@@ -1,0 +1,73 @@
+#include "feeds/charset.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace feedd::feeds {
+namespace {
+
+std::string decoded(std::string_view bytes, std::string_view http = "") {
+    auto result = decode_document(bytes, http);
+    return result.utf8.value_or("<error>");
+}
+
+TEST(charset, content_type_parameter) {
+    EXPECT_EQ(charset_from_content_type("text/xml; charset=ISO-8859-1"), "iso-8859-1");
+    EXPECT_EQ(charset_from_content_type("application/rss+xml;charset=\"utf-8\""), "utf-8");
+    EXPECT_EQ(charset_from_content_type("text/xml"), "");
+}
+
+TEST(charset, utf8_passes_through_and_bom_is_removed) {
+    EXPECT_EQ(decoded("<a>\xC3\xA9</a>"), "<a>\u00e9</a>");
+    EXPECT_EQ(decoded("\xEF\xBB\xBF<a/>"), "<a/>");
+}
+
+TEST(charset, invalid_utf8_falls_back_to_windows_1252) {
+    const auto result = decode_document("<a>caf\xE9 \x93q\x94</a>", "");
+    EXPECT_EQ(result.encoding, "windows-1252");
+    EXPECT_EQ(result.utf8.value(), "<a>caf\u00e9 \u201cq\u201d</a>");
+}
+
+TEST(charset, xml_declaration_names_the_encoding) {
+    EXPECT_EQ(decoded("<?xml version=\"1.0\" encoding=\"iso-8859-7\"?><a>\xE1</a>"),
+              "<?xml version=\"1.0\" encoding=\"iso-8859-7\"?><a>\u03b1</a>");
+    EXPECT_EQ(decoded("<?xml version='1.0' encoding='koi8-r'?><a>\xC1</a>"),
+              "<?xml version='1.0' encoding='koi8-r'?><a>\u0430</a>");
+}
+
+TEST(charset, http_charset_wins_over_the_declaration) {
+    EXPECT_EQ(decoded("<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xE9</a>", "iso-8859-1"),
+              "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u00e9</a>");
+}
+
+TEST(charset, utf16_with_bom) {
+    const std::string le("\xFF\xFE<\0a\0/\0>\0", 10);
+    EXPECT_EQ(decoded(le), "<a/>");
+    const std::string be("\xFE\xFF\0<\0a\0/\0>", 10);
+    EXPECT_EQ(decoded(be), "<a/>");
+}
+
+TEST(charset, utf16_without_bom_is_recognised_from_the_first_characters) {
+    const std::string le("<\0?\0x\0m\0l\0", 10);
+    EXPECT_EQ(decoded(le), "<?xml");
+}
+
+TEST(charset, unknown_label_is_read_as_utf8) {
+    EXPECT_TRUE(decoded("<?xml version=\"1.0\" encoding=\"x-nonsense\"?><a>\xC3\xA9</a>")
+                    .ends_with("<a>\u00e9</a>"));
+}
+
+TEST(charset, c1_controls_become_windows_1252_punctuation) {
+    EXPECT_EQ(decoded("don\xC2\x92t"), "don\u2019t");
+}
+
+TEST(charset, utf8_validation) {
+    EXPECT_TRUE(is_valid_utf8("plain \xE2\x82\xAC"));
+    EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong
+    EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xE2\x82"));      // truncated
+}
+
+}  // namespace
+}  // namespace feedd::feeds

@@ -1,0 +1,86 @@
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "feeds/parse.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+std::string date(const std::optional<timestamp>& t) {
+    return t ? format_rfc3339(*t) : "null";
+}
+
+TEST(parse_jsonfeed, version_1_1) {
+    const auto result = parse(R"({
+  "version": "https://jsonfeed.org/version/1.1",
+  "title": "My <Example> Feed",
+  "home_page_url": "https://example.org/",
+  "feed_url": "https://example.org/feed.json",
+  "description": "desc",
+  "language": "en",
+  "icon": "/icon.png",
+  "items": [
+    {"id": "2", "url": "/second", "title": "Second", "content_html": "<p>Hello</p>",
+     "summary": "sum", "date_published": "2020-02-02T10:00:00+01:00",
+     "authors": [{"name": "Ann", "url": "https://ann.example"}], "tags": ["a", "b"],
+     "attachments": [{"url": "https://example.org/a.mp3", "mime_type": "audio/mpeg", "size_in_bytes": 42}]},
+    {"id": 1, "content_text": "1 < 2", "date_modified": "2020-01-01T00:00:00Z"}
+  ]})",
+                              "https://example.org/feed.json", "application/feed+json");
+    ASSERT_TRUE(result) << result.error;
+    const auto& f = *result.feed;
+    EXPECT_EQ(f.format, feed_format::json);
+    EXPECT_EQ(f.version, "1.1");
+    EXPECT_EQ(f.title, "My <Example> Feed");
+    EXPECT_EQ(f.link, "https://example.org/");
+    EXPECT_EQ(f.feed_url, "https://example.org/feed.json");
+    EXPECT_EQ(f.language, "en");
+    EXPECT_EQ(f.image, "https://example.org/icon.png");
+    EXPECT_EQ(date(f.updated), "2020-02-02T09:00:00Z");
+    ASSERT_EQ(f.items.size(), 2U);
+    const auto& a = f.items[0];
+    EXPECT_EQ(a.id, "2");
+    EXPECT_EQ(a.link, "https://example.org/second");
+    EXPECT_EQ(a.content_html, "<p>Hello</p>");
+    EXPECT_EQ(a.summary, "sum");
+    EXPECT_EQ(date(a.published), "2020-02-02T09:00:00Z");
+    EXPECT_EQ(a.authors.at(0).name, "Ann");
+    EXPECT_EQ(a.categories, (std::vector<std::string>{"a", "b"}));
+    ASSERT_EQ(a.enclosures.size(), 1U);
+    EXPECT_EQ(a.enclosures[0].length, 42);
+    const auto& b = f.items[1];
+    EXPECT_EQ(b.id, "1");
+    EXPECT_EQ(b.content_html, "1 &lt; 2");
+    EXPECT_FALSE(b.title.has_value());
+    EXPECT_EQ(date(b.updated), "2020-01-01T00:00:00Z");
+}
+
+TEST(parse_jsonfeed, version_1_0_single_author) {
+    const auto result = parse(R"({"version": "https://jsonfeed.org/version/1", "title": "t",
+      "items": [{"id": "x", "author": {"name": "Bob"}}]})",
+                              "", "");
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_EQ(result.feed->version, "1.0");
+    EXPECT_EQ(result.feed->items.at(0).authors.at(0).name, "Bob");
+}
+
+TEST(parse_jsonfeed, json_that_is_not_a_feed_is_an_error) {
+    EXPECT_FALSE(parse(R"({"hello": "world"})", "", ""));
+    EXPECT_FALSE(parse(R"({"version": )", "", ""));
+    EXPECT_FALSE(parse(R"([1, 2])", "", ""));
+}
+
+TEST(parse_jsonfeed, wrongly_typed_fields_are_ignored) {
+    const auto result = parse(R"({"version": "https://jsonfeed.org/version/1.1", "title": 5,
+      "items": [{"id": {"x": 1}, "tags": "notalist", "attachments": [{"url": 3}, {"nourl": true}]}, 7]})",
+                              "", "");
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_FALSE(result.feed->title.has_value());
+    ASSERT_EQ(result.feed->items.size(), 1U);
+    EXPECT_FALSE(result.feed->items[0].id.has_value());
+    EXPECT_TRUE(result.feed->items[0].enclosures.empty());
+}
+
+}  // namespace
+}  // namespace feedd::feeds

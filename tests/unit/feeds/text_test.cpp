@@ -1,0 +1,79 @@
+#include "feeds/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace feedd::feeds {
+namespace {
+
+TEST(text, decodes_numeric_and_named_entities) {
+    EXPECT_EQ(decode_entities("a &amp; b"), "a & b");
+    EXPECT_EQ(decode_entities("&#8217;&#x2019;"), "\u2019\u2019");
+    EXPECT_EQ(decode_entities("caf&eacute; &nbsp;"), "caf\u00e9 \u00a0");
+    EXPECT_EQ(decode_entities("&hellip;"), "\u2026");
+}
+
+TEST(text, leaves_unknown_references_and_bare_ampersands) {
+    EXPECT_EQ(decode_entities("AT&T"), "AT&T");
+    EXPECT_EQ(decode_entities("&bogus; &#; &"), "&bogus; &#; &");
+}
+
+TEST(text, maps_c1_references_to_windows_1252) {
+    EXPECT_EQ(decode_entities("don&#146;t"), "don\u2019t");
+}
+
+TEST(text, html_entity_lookup) {
+    EXPECT_EQ(html_entity("nbsp"), U'\u00a0');
+    EXPECT_EQ(html_entity("apos"), U'\'');
+    EXPECT_FALSE(html_entity("nosuch").has_value());
+}
+
+TEST(text, html_to_text_strips_tags_and_collapses_whitespace) {
+    EXPECT_EQ(html_to_text("<b>bold</b>   and\n\t<i>italic</i>"), "bold and italic");
+    EXPECT_EQ(html_to_text("  padded  "), "padded");
+    EXPECT_EQ(html_to_text(""), "");
+}
+
+TEST(text, block_elements_separate_words) {
+    EXPECT_EQ(html_to_text("<p>one</p><p>two</p>"), "one two");
+    EXPECT_EQ(html_to_text("line<br>break<br/>again"), "line break again");
+    EXPECT_EQ(html_to_text("<ul><li>a</li><li>b</li></ul>"), "a b");
+    EXPECT_EQ(html_to_text("<h1>t</h1>x"), "t x");
+    EXPECT_EQ(html_to_text("in<span>line</span>"), "inline");
+}
+
+TEST(text, decodes_entities_after_stripping) {
+    EXPECT_EQ(html_to_text("&lt;not a tag&gt; &amp;amp;"), "<not a tag> &amp;");
+    EXPECT_EQ(html_to_text("a&nbsp;&nbsp;b"), "a b");
+}
+
+TEST(text, drops_comments_scripts_and_styles) {
+    EXPECT_EQ(html_to_text("a<!-- hidden -->b"), "ab");
+    EXPECT_EQ(html_to_text("a<script>var x = '<p>';</script>b"), "ab");
+    EXPECT_EQ(html_to_text("a<STYLE>p { }</STYLE>b"), "ab");
+}
+
+TEST(text, keeps_text_that_only_looks_like_markup) {
+    EXPECT_EQ(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+    EXPECT_EQ(html_to_text("<!' x"), "<!' x");
+}
+
+TEST(text, stray_quote_in_tag_does_not_swallow_text) {
+    EXPECT_EQ(html_to_text("<a href=http://example.com/\">example</a>"), "example");
+    EXPECT_EQ(html_to_text("<a title=\"x > y\">z</a>"), "z");
+}
+
+TEST(text, collapse_whitespace_includes_unicode_spaces) {
+    EXPECT_EQ(collapse_whitespace("a\u00a0\u2003\u3000b "), "a b");
+    EXPECT_EQ(collapse_whitespace("\n\n"), "");
+}
+
+TEST(text, escape_html_escapes_markup_characters) {
+    EXPECT_EQ(escape_html("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+}
+
+TEST(text, trim_removes_ascii_whitespace_only) {
+    EXPECT_EQ(trim(" \t x y \r\n"), "x y");
+}
+
+}  // namespace
+}  // namespace feedd::feeds
