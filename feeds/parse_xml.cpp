@@ -177,6 +177,46 @@ bool is_name_start(char c) {
     return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':';
 }
 
+// For an HTML void element start tag at in[pos] that isn't self-closed (<br>,
+// <img src="x">), the position of its '>'; otherwise 0.
+std::size_t void_element_end(std::string_view in, std::size_t pos) {
+    static constexpr std::string_view voids[] = {"br", "hr", "img"};
+    for (const auto name : voids) {
+        if (pos + 1 + name.size() >= in.size()) {
+            continue;
+        }
+        std::string candidate(in.substr(pos + 1, name.size()));
+        std::transform(candidate.begin(), candidate.end(), candidate.begin(), [](char ch) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        });
+        const char after = in[pos + 1 + name.size()];
+        if (candidate != name ||
+            !(after == '>' || after == ' ' || after == '\t' || after == '\n' || after == '\r')) {
+            continue;
+        }
+        char quote = 0;
+        for (std::size_t k = pos + 1 + name.size(); k < in.size(); ++k) {
+            const char ch = in[k];
+            if (quote != 0) {
+                quote = ch == quote ? 0 : quote;
+            } else if (ch == '"' || ch == '\'') {
+                quote = ch;
+            } else if (ch == '<') {
+                return 0;
+            } else if (ch == '>') {
+                // Already well-formed: self-closed, or closed right after (<br></br>).
+                std::string next(in.substr(k + 1, name.size() + 2));
+                std::transform(next.begin(), next.end(), next.begin(), [](char c2) {
+                    return static_cast<char>(std::tolower(static_cast<unsigned char>(c2)));
+                });
+                return in[k - 1] == '/' || next == "</" + std::string(name) ? 0 : k;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
 // Makes common HTML-isms well-formed: HTML named entities become character
 // references, a bare '&' becomes &amp;. CDATA, comments and PIs are left alone.
 // The DOCTYPE is dropped so nothing it declares is ever expanded.
@@ -219,6 +259,14 @@ std::string repair(std::string_view in) {
                     ++j;
                 }
                 i = j < n ? j + 1 : n;
+                continue;
+            }
+            // Unescaped HTML in a description often has void elements (<br>, <img ...>)
+            // that XML would see as never closed: close them on the spot.
+            if (const std::size_t end = void_element_end(in, i); end != 0) {
+                out.append(in.substr(i, end - i));
+                out += "/>";
+                i = end + 1;
                 continue;
             }
             out.push_back(c);

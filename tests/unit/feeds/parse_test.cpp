@@ -1,0 +1,195 @@
+// Format detection, liberal recovery, encodings, limits and error values.
+#include "feeds/parse.hpp"
+
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace feedd::feeds {
+namespace {
+
+feed parse_ok(std::string_view bytes, std::string_view url = "", std::string_view content_type = "",
+              const parse_limits& limits = {}) {
+    auto result = parse(bytes, url, content_type, limits);
+    EXPECT_TRUE(result) << result.error;
+    return result.feed.value_or(feed{});
+}
+
+TEST(parse, detects_format_from_root_element_or_brace) {
+    EXPECT_EQ(parse_ok("<rss version=\"2.0\"><channel/></rss>").format, feed_format::rss);
+    EXPECT_EQ(parse_ok("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>").format, feed_format::atom);
+    EXPECT_EQ(
+        parse_ok("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/>").format,
+        feed_format::rdf);
+    EXPECT_EQ(parse_ok("  {\"version\": \"https://jsonfeed.org/version/1\", \"items\": []}").format,
+              feed_format::json);
+}
+
+TEST(parse, not_a_feed_is_an_error_value) {
+    const auto html = parse("<html><body>hi</body></html>", "", "");
+    EXPECT_FALSE(html);
+    EXPECT_NE(html.error.find("not a feed"), std::string::npos);
+    EXPECT_FALSE(parse("", "", ""));
+    EXPECT_FALSE(parse("just text", "", ""));
+}
+
+TEST(parse, syntax_error_reports_line_and_column) {
+    const auto result = parse("\n\n  <", "", "");
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error.rfind("line ", 0), 0U) << result.error;
+    EXPECT_NE(result.error.find("column"), std::string::npos);
+}
+
+TEST(parse, html_entities_and_bare_ampersands_are_recovered) {
+    const auto f = parse_ok(
+        "<rss version=\"2.0\"><channel><title>Caf&eacute;&nbsp;&amp; AT&T &hellip;</title>"
+        "<link>http://e.org/?a=1&b=2</link></channel></rss>");
+    EXPECT_EQ(f.title, "Caf\u00e9 & AT&T \u2026");
+    EXPECT_EQ(f.link, "http://e.org/?a=1&b=2");
+}
+
+TEST(parse, junk_before_the_prolog_is_skipped) {
+    const auto f = parse_ok(
+        "\n\n  garbage\n<?xml version=\"1.0\"?><rss "
+        "version=\"2.0\"><channel><title>t</title></channel></rss>");
+    EXPECT_EQ(f.title, "t");
+}
+
+TEST(parse, truncated_document_keeps_what_was_read) {
+    const auto f = parse_ok(
+        "<rss "
+        "version=\"2.0\"><channel><title>t</title><item><title>a</title></item><item><title>b");
+    EXPECT_EQ(f.title, "t");
+    ASSERT_GE(f.items.size(), 1U);
+    EXPECT_EQ(f.items[0].title, "a");
+}
+
+TEST(parse, dtd_entities_are_never_expanded) {
+    const std::string laughs = R"(<?xml version="1.0"?>
+<!DOCTYPE rss [
+  <!ENTITY a "aaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+  <!ENTITY ext SYSTEM "file:///etc/passwd">
+]>
+<rss version="2.0"><channel><title>&c;</title><description>&ext;</description></channel></rss>)";
+    const auto f = parse_ok(laughs);
+    EXPECT_EQ(f.title, "&c;");
+    EXPECT_EQ(f.description, "&ext;");
+}
+
+TEST(parse, cdata_is_left_alone_by_recovery) {
+    const auto f = parse_ok(
+        "<rss version=\"2.0\"><channel><item><description><![CDATA[a &nbsp; b & "
+        "c]]></description></item></channel></rss>");
+    EXPECT_EQ(f.items.at(0).summary, "a b & c");
+}
+
+TEST(parse, http_charset_wins) {
+    const std::string doc =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss "
+        "version=\"2.0\"><channel><title>caf\xE9</title></channel></rss>";
+    EXPECT_EQ(parse_ok(doc, "", "text/xml; charset=iso-8859-1").title, "caf\u00e9");
+}
+
+TEST(parse, declared_legacy_encoding_is_converted) {
+    const std::string doc =
+        "<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss "
+        "version=\"2.0\"><channel><title>\xCF\xF0\xE8\xE2\xE5\xF2</title></channel></rss>";
+    EXPECT_EQ(parse_ok(doc).title, "\u041f\u0440\u0438\u0432\u0435\u0442");
+}
+
+TEST(parse, invalid_utf8_is_read_as_windows_1252) {
+    const std::string doc =
+        "<rss version=\"2.0\"><channel><title>\x93quoted\x94</title></channel></rss>";
+    EXPECT_EQ(parse_ok(doc).title, "\u201cquoted\u201d");
+}
+
+TEST(parse, utf16_document_with_bom) {
+    const std::string text =
+        "<rss version=\"2.0\"><channel><title>\xC3\xA9t\xC3\xA9</title></channel></rss>";
+    // Build UTF-16LE by hand: all characters but é are ASCII.
+    std::string utf16 = "\xFF\xFE";
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\xC3') {
+            utf16 += '\xE9';
+            utf16 += '\0';
+            ++i;
+        } else {
+            utf16 += text[i];
+            utf16 += '\0';
+        }
+    }
+    EXPECT_EQ(parse_ok(utf16).title, "\u00e9t\u00e9");
+}
+
+TEST(parse, max_items_stops_early) {
+    std::string doc = "<rss version=\"2.0\"><channel>";
+    for (int i = 0; i < 50; ++i) {
+        doc += "<item><title>" + std::to_string(i) + "</title></item>";
+    }
+    doc += "</channel></rss>";
+    parse_limits limits;
+    limits.max_items = 10;
+    const auto f = parse_ok(doc, "", "", limits);
+    ASSERT_EQ(f.items.size(), 10U);
+    EXPECT_EQ(f.items[9].title, "9");
+}
+
+TEST(parse, document_size_cap) {
+    parse_limits limits;
+    limits.max_document_bytes = 16;
+    const auto result = parse("<rss version=\"2.0\"><channel/></rss>", "", "", limits);
+    EXPECT_FALSE(result);
+    EXPECT_NE(result.error.find("larger"), std::string::npos);
+}
+
+TEST(parse, nesting_depth_cap) {
+    std::string doc = "<rss version=\"2.0\"><channel><item><description>";
+    for (int i = 0; i < 1000; ++i) {
+        doc += "<div>";
+    }
+    doc += "</description></item></channel></rss>";
+    const auto result = parse(doc, "", "");
+    EXPECT_FALSE(result);
+    EXPECT_NE(result.error.find("nesting"), std::string::npos);
+
+    std::string json = "{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [";
+    json += std::string(5000, '[');
+    EXPECT_FALSE(parse(json, "", ""));
+}
+
+TEST(parse, arbitrary_bytes_never_crash) {
+    std::mt19937 rng(12345);  // fixed seed: deterministic
+    const std::string seed_doc =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" "
+        "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+        "<title>t &amp; &nbsp;</title><item><title>a</title><dc:date>2004-01-01</dc:date>"
+        "<description><![CDATA[<p>x</p>]]></description></item></channel></rss>";
+    for (int round = 0; round < 2000; ++round) {
+        std::string doc = seed_doc;
+        const int edits = 1 + static_cast<int>(rng() % 8);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t pos = rng() % doc.size();
+            switch (rng() % 3) {
+                case 0:
+                    doc[pos] = static_cast<char>(rng() % 256);
+                    break;
+                case 1:
+                    doc.erase(pos, 1 + rng() % 10);
+                    break;
+                default:
+                    doc.insert(pos, 1, "<>&;\"'/![]{}"[rng() % 12]);
+            }
+            if (doc.empty()) {
+                doc = "<";
+            }
+        }
+        const auto result = parse(doc, "http://e.org/", "");
+        EXPECT_TRUE(result || !result.error.empty());
+    }
+}
+
+}  // namespace
+}  // namespace feedd::feeds
