@@ -290,6 +290,10 @@ decoded_text decode_detected(std::string_view bytes, std::string_view http_chars
         (starts(std::string_view("\x3C\x00", 2)))) {
         return with_charset(bytes, "utf-16le");
     }
+    // "<?xm" in EBCDIC: such documents exist, and their declaration is unreadable as ASCII.
+    if (starts("\x4C\x6F\xA7\x94")) {
+        return with_charset(bytes, http.empty() ? std::string("ibm037") : http);
+    }
     if (!http.empty()) {
         return with_charset(bytes, http);
     }

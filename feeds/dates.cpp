@@ -512,7 +512,16 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             }
             continue;
         }
-        // Anything else is not a date we understand.
+        // An unknown zone abbreviation right after the time ("16:31:00 XYZT") is read
+        // as UTC, as feedparser and most readers do: the date and clock are still
+        // what the feed says, at worst a few hours off. Any other word is not a date.
+        const bool letters_only =
+            std::all_of(word.begin(), word.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
+        if (have_time && !have_zone && suffix.empty() && letters_only && word.size() >= 2 &&
+            word.size() <= 5) {
+            have_zone = true;
+            continue;
+        }
         return std::nullopt;
     }
     // Assign loose numbers: day (≤ 31) first, year next; a 4-digit number is a year.
@@ -540,8 +549,6 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
     } else if (am && f.hour == 12) {
         f.hour = 0;
     }
-    (void)have_time;
-    (void)have_zone;
     return to_timestamp(f);
 }
 

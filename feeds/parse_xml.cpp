@@ -261,6 +261,14 @@ std::string repair(std::string_view in) {
                 i = j < n ? j + 1 : n;
                 continue;
             }
+            // A '<' that can't start markup ("a < b") is text a sloppy feed forgot to escape.
+            if (i + 1 >= n ||
+                !(is_name_start(in[i + 1]) || in[i + 1] == '/' || in[i + 1] == '!' ||
+                  in[i + 1] == '?' || static_cast<unsigned char>(in[i + 1]) >= 0x80)) {
+                out += "&lt;";
+                ++i;
+                continue;
+            }
             // Unescaped HTML in a description often has void elements (<br>, <img ...>)
             // that XML would see as never closed: close them on the spot.
             if (const std::size_t end = void_element_end(in, i); end != 0) {

@@ -45,6 +45,10 @@ TEST(dates, zone_offsets_after_gmt) {
     EXPECT_EQ(iso("Wed, 19 Feb 2012 22:40:00 GMT+2"), "2012-02-19T20:40:00Z");
 }
 
+TEST(dates, unknown_zone_abbreviation_after_the_time_reads_as_utc) {
+    EXPECT_EQ(iso("Mon, 26 Jan 2004 16:31:00 XYZT"), "2004-01-26T16:31:00Z");
+}
+
 TEST(dates, military_zones_follow_rfc822) {
     EXPECT_EQ(iso("Thu, 01 Jan 2004 12:00:00 A"), "2004-01-01T13:00:00Z");
     EXPECT_EQ(iso("Thu, 01 Jan 2004 12:00:00 N"), "2004-01-01T11:00:00Z");
@@ -53,6 +57,7 @@ TEST(dates, military_zones_follow_rfc822) {
 TEST(dates, asctime_and_perforce) {
     EXPECT_EQ(iso("Sun Jan  4 16:29:06 PST 2004"), "2004-01-05T00:29:06Z");
     EXPECT_EQ(iso("Sun Jan  4 16:29:06 2004"), "2004-01-04T16:29:06Z");
+    EXPECT_EQ(iso("Sun Jul 15 01:16:00 +0000 2012"), "2012-07-15T01:16:00Z");
     EXPECT_EQ(iso("Fri, 2006/09/15 08:19:53 EDT"), "2006-09-15T12:19:53Z");
 }
 
@@ -96,7 +101,8 @@ TEST(dates, unreadable_is_null_never_a_guess) {
     EXPECT_EQ(iso("2003-12-31T10:61:55Z"), "null");
     EXPECT_EQ(iso("Thu, 31 Jun 2004 19:48:21 GMT"), "null");
     EXPECT_EQ(iso("Sun, 16 Dec 2012 1:2:3:4 GMT"), "null");
-    EXPECT_EQ(iso("Mon, 26 Jan 2004 16:31:00 Bogus"), "null");
+    EXPECT_EQ(iso("Mon, 26 Jan 2004 bogus 16:31:00"), "null");
+    EXPECT_EQ(iso("Mon, 26 Jan 2004 16:31:00 GMT extra"), "null");
     EXPECT_EQ(iso(std::string(1000, '9')), "null");
 }
 

@@ -49,6 +49,66 @@ TEST(parse, html_entities_and_bare_ampersands_are_recovered) {
     EXPECT_EQ(f.link, "http://e.org/?a=1&b=2");
 }
 
+TEST(parse, unescaped_less_than_in_text_is_recovered) {
+    const auto f = parse_ok(
+        "<rss version=\"2.0\"><channel><title>1 < "
+        "2</title><item><title>x</title></item></channel></rss>");
+    EXPECT_EQ(f.title, "1 < 2");
+    EXPECT_EQ(f.items.size(), 1U);
+}
+
+TEST(parse, ebcdic_document_is_decoded) {
+    // "<?xml version='1.0'?><rss version='2.0'><channel><title>A</title></channel></rss>" in
+    // IBM037.
+    const std::string ascii =
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>A</title></channel></rss>";
+    std::string ebcdic;
+    for (const char c : ascii) {
+        switch (c) {
+            case '<':
+                ebcdic += '\x4C';
+                break;
+            case '>':
+                ebcdic += '\x6E';
+                break;
+            case '?':
+                ebcdic += '\x6F';
+                break;
+            case '/':
+                ebcdic += '\x61';
+                break;
+            case '=':
+                ebcdic += '\x7E';
+                break;
+            case '\'':
+                ebcdic += '\x7D';
+                break;
+            case '.':
+                ebcdic += '\x4B';
+                break;
+            case ' ':
+                ebcdic += '\x40';
+                break;
+            case '0':
+            case '1':
+            case '2':
+                ebcdic += static_cast<char>(0xF0 + (c - '0'));
+                break;
+            default:
+                // Letters: a–i C1–C9 (lower 81–89), j–r 91–99, s–z A2–A9.
+                if (c >= 'a' && c <= 'i')
+                    ebcdic += static_cast<char>(0x81 + (c - 'a'));
+                else if (c >= 'j' && c <= 'r')
+                    ebcdic += static_cast<char>(0x91 + (c - 'j'));
+                else if (c >= 's' && c <= 'z')
+                    ebcdic += static_cast<char>(0xA2 + (c - 's'));
+                else if (c == 'A')
+                    ebcdic += '\xC1';
+        }
+    }
+    EXPECT_EQ(parse_ok(ebcdic).title, "A");
+}
+
 TEST(parse, junk_before_the_prolog_is_skipped) {
     const auto f = parse_ok(
         "\n\n  garbage\n<?xml version=\"1.0\"?><rss "
