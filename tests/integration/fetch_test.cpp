@@ -344,6 +344,38 @@ TEST(http_fetcher, stalled_server_times_out_within_budget) {
     EXPECT_EQ(server.hits("/feed.xml"), 1);
 }
 
+TEST(http_fetcher, slow_answer_within_budget_is_ok_and_beyond_is_timeout) {
+    http_server server;
+    http_response slow = http_response::ok(rss);
+    slow.delay = 100ms;
+    server.set("/slow.xml", slow);
+    slow.delay = 2s;
+    server.set("/slower.xml", slow);
+    auto options = test_options();
+    options.total_timeout = 400ms;
+
+    auto within = fetch(server.url("/slow.xml"), {}, options);
+    auto beyond = fetch(server.url("/slower.xml"), {}, options);
+
+    EXPECT_EQ(within.outcome, fetch_outcome::ok) << within.error;
+    EXPECT_GE(within.elapsed, 100ms);
+    EXPECT_EQ(beyond.outcome, fetch_outcome::timeout) << beyond.error;
+    EXPECT_LT(beyond.elapsed, 1500ms);
+}
+
+TEST(http_fetcher, handler_routes_see_the_request) {
+    http_server server;
+    server.set("/echo", [](const feedd::test::recorded_request& request) {
+        return http_response::ok(request.header("User-Agent").value_or("none"), "text/plain");
+    });
+
+    auto result = fetch(server.url("/echo"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+    EXPECT_EQ(result.body, test_options().user_agent);
+    EXPECT_EQ(result.content_type, "text/plain");
+}
+
 TEST(http_fetcher, slowloris_response_times_out_within_budget) {
     http_server server;
     http_response slow = http_response::ok(rss);
