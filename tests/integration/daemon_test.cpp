@@ -1,6 +1,9 @@
 // Whole-process tests: the feedd binary against real HTTP(S) servers on 127.0.0.1,
 // with a real SQLite file, checked through the store and the CLI.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -369,6 +372,57 @@ TEST(daemon, local_files_and_opml_subscriptions_are_followed) {
     const auto limited = run_feedd(
         {"query", "items", "--db", db_path(dir).string(), "--json", "--limit", "2"}, dir.path());
     EXPECT_EQ(std::count(limited.out.begin(), limited.out.end(), '\n'), 2);
+}
+
+// A stand-in for systemd's notification socket: collects the datagrams feedd sends.
+class notify_socket {
+  public:
+    explicit notify_socket(const std::filesystem::path& path) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+            throw std::runtime_error("cannot bind " + path.string());
+        timeval timeout{0, 100000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    }
+    ~notify_socket() { ::close(fd_); }
+
+    // Receives until a message contains `wanted` or the deadline passes.
+    bool wait_for(const std::string& wanted, std::chrono::milliseconds timeout = 10s) {
+        return eventually(
+            [&] {
+                char buffer[4096];
+                const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+                if (n > 0) messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+                return !messages_.empty() && messages_.back().find(wanted) != std::string::npos;
+            },
+            timeout);
+    }
+    const std::vector<std::string>& messages() const { return messages_; }
+
+  private:
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::vector<std::string> messages_;
+};
+
+TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
+    http_server server;
+    server.set("/n.xml", http_response::ok(rss("notified", 2)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/n.xml")});
+    notify_socket systemd(dir / "notify.sock");
+    child_process daemon(
+        FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
+        {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(), "WATCHDOG_USEC=200000"});
+    ASSERT_TRUE(systemd.wait_for("READY=1")) << daemon.err();
+    EXPECT_NE(systemd.messages().back().find("STATUS=following 1 feeds"), std::string::npos);
+    ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
+    daemon.send(SIGTERM);
+    ASSERT_TRUE(systemd.wait_for("STOPPING=1"));
+    EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
 }
 
 TEST(daemon, config_errors_name_the_file_line_and_key) {

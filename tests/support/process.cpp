@@ -13,7 +13,8 @@
 namespace feedd::test {
 
 child_process::child_process(const std::string& program, const std::vector<std::string>& args,
-                             const std::filesystem::path& dir)
+                             const std::filesystem::path& dir,
+                             const std::vector<std::string>& extra_env)
     : out_path_(dir / "stdout.txt"), err_path_(dir / "stderr.txt") {
     std::vector<std::string> argv_storage{program};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -21,6 +22,14 @@ child_process::child_process(const std::string& program, const std::vector<std::
     for (auto& a : argv_storage)
         argv.push_back(a.data());
     argv.push_back(nullptr);
+    // Built before fork: the child may only make async-signal-safe calls.
+    std::vector<std::string> env_storage(extra_env);
+    for (char** e = environ; *e != nullptr; ++e)
+        env_storage.emplace_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_storage)
+        envp.push_back(e.data());
+    envp.push_back(nullptr);
 
     const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -33,7 +42,7 @@ child_process::child_process(const std::string& program, const std::vector<std::
         ::dup2(err_fd, STDERR_FILENO);
         const int null_fd = ::open("/dev/null", O_RDONLY);
         if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-        ::execv(program.c_str(), argv.data());
+        ::execve(program.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     ::close(out_fd);

@@ -15,8 +15,9 @@ namespace feedd::test {
 class child_process {
   public:
     // Starts program with args; output is captured under dir (stdout.txt, stderr.txt).
+    // extra_env ("NAME=value") is added to this process's environment for the child.
     child_process(const std::string& program, const std::vector<std::string>& args,
-                  const std::filesystem::path& dir);
+                  const std::filesystem::path& dir, const std::vector<std::string>& extra_env = {});
     ~child_process();  // kills the child if it is still running
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
