@@ -168,5 +168,31 @@ TEST(parse_atom, feed_without_namespace_is_still_atom) {
     EXPECT_EQ(f.items.at(0).title, "e");
 }
 
+TEST(parse_atom, draft_namespace_root_is_read_as_atom) {
+    const auto f =
+        parse_ok(R"(<feed version="0.3" xmlns="http://purl.org/echo/"><title>Echo</title></feed>)");
+    EXPECT_EQ(f.format, feed_format::atom);
+    EXPECT_EQ(f.title, "Echo");
+}
+
+TEST(parse_atom, link_given_as_text_in_atom_0_3) {
+    const auto f = parse_ok(R"(<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry>
+<link rel="enclosure" type="text/html">http://e.org/enc</link>
+<link rel="alternate" type="text/html">http://e.org/alt</link></entry></feed>)");
+    EXPECT_EQ(f.items.at(0).link, "http://e.org/alt");
+}
+
+TEST(parse_atom, relative_id_resolves_against_the_document_url) {
+    const auto f = parse_ok(
+        R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>/relative/link</id></entry></feed>)",
+        "http://example.com/feed");
+    EXPECT_EQ(f.items.at(0).id, "http://example.com/relative/link");
+}
+
+TEST(parse_atom, language_underscore_is_normalised) {
+    EXPECT_EQ(parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en_US"/>)").language,
+              "en-US");
+}
+
 }  // namespace
 }  // namespace feedd::feeds

@@ -245,5 +245,45 @@ TEST(parse_rss, undeclared_prefixes_are_tolerated) {
     EXPECT_EQ(f.items.at(0).authors.at(0).name, "Ann");
 }
 
+TEST(parse_rss, summary_and_description_both_given) {
+    const auto f = parse_ok(
+        R"(<rss version="2.0"><channel><item><summary>short</summary><description>long &lt;b&gt;text&lt;/b&gt;</description></item></channel></rss>)");
+    EXPECT_EQ(f.items.at(0).summary, "short");
+    EXPECT_EQ(f.items.at(0).content_html, "long <b>text</b>");
+}
+
+TEST(parse_rss, xhtml_body_is_content) {
+    const auto f = parse_ok(
+        R"(<rss version="2.0"><channel><item><body xmlns="http://www.w3.org/1999/xhtml"><p>Example &amp; content</p></body></item></channel></rss>)");
+    EXPECT_EQ(f.items.at(0).content_html, "<p>Example &amp; content</p>");
+}
+
+TEST(parse_rss, atom_elements_inside_rss) {
+    const auto f = parse_ok(R"(<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+<atom:link rel="alternate" href="http://example.com/home"/>
+<item><atom:content type="html">&lt;p&gt;Body&lt;/p&gt;</atom:content><atom:updated>2020-01-01T00:00:00Z</atom:updated>
+<atom:author><atom:name>Ann</atom:name><atom:email>ann@example.com</atom:email></atom:author>
+<atom:category term="t1"/></item></channel></rss>)");
+    EXPECT_EQ(f.link, "http://example.com/home");
+    const auto& it = f.items.at(0);
+    EXPECT_EQ(it.content_html, "<p>Body</p>");
+    EXPECT_EQ(date(it.updated), "2020-01-01T00:00:00Z");
+    EXPECT_EQ(it.authors.at(0).email, "ann@example.com");
+    EXPECT_EQ(it.categories, std::vector<std::string>{"t1"});
+}
+
+TEST(parse_rss, unescaped_html_with_void_elements_in_description) {
+    const auto f = parse_ok(
+        R"(<rss version="2.0"><channel><item><description>one<br>two<img src="x.png"></description><title>after</title></item></channel></rss>)");
+    EXPECT_EQ(f.items.at(0).summary, "one two");
+    EXPECT_EQ(f.items.at(0).title, "after");
+}
+
+TEST(parse_rss, unknown_userland_namespace_is_still_rss) {
+    const auto f = parse_ok(
+        R"(<rss xmlns="http://backend.userland.com/rss2.1"><channel><description>d</description></channel></rss>)");
+    EXPECT_EQ(f.description, "d");
+}
+
 }  // namespace
 }  // namespace feedd::feeds
