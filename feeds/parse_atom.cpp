@@ -1,6 +1,5 @@
 // Atom 1.0 and 0.3 extraction.
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <string>
 

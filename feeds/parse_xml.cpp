@@ -62,7 +62,6 @@ std::optional<std::string_view> canonical_prefix(std::string_view uri) {
     if (stripped.starts_with("http://backend.userland.com/rss")) {
         return std::string_view{};
     }
-    // Atom 0.3 feeds sometimes use the "#" less or versioned forms; be lenient on scheme case.
     return std::nullopt;
 }
 
@@ -95,7 +94,8 @@ std::string canonical_name(std::string_view name, const std::vector<binding>& sc
             return "{" + it->uri + "}" + std::string(local);
         }
     }
-    // Undeclared prefix: trust the conventional meaning of common prefixes.
+    // Undeclared prefix: keep it, so "dc:date" without xmlns:dc still reads as
+    // Dublin Core (the canonical prefixes are the conventional ones).
     if (prefix.empty()) {
         return std::string(local);
     }
