@@ -131,6 +131,24 @@ decoded_text as_utf8(std::string_view bytes) {
     return {strip_utf8_bom(from_windows1252(bytes)), "windows-1252", {}};
 }
 
+// A conversion that doesn't yield markup means the label was wrong (a UCS-2
+// label on an ASCII file, say): the bytes themselves are the better witness.
+bool looks_like_markup(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    return first == std::string::npos || text[first] == '<' || text[first] == '{';
+}
+
+decoded_text with_charset(std::string_view bytes, const std::string& charset);
+
+decoded_text with_checked_charset(std::string_view bytes, const std::string& charset) {
+    decoded_text result = with_charset(bytes, charset);
+    if (result.utf8 && !looks_like_markup(*result.utf8) &&
+        looks_like_markup(std::string(bytes.substr(0, 64)))) {
+        return as_utf8(bytes);
+    }
+    return result;
+}
+
 decoded_text with_charset(std::string_view bytes, const std::string& charset) {
     if (charset.empty() || is_utf8_label(charset)) {
         return as_utf8(bytes);
@@ -270,7 +288,7 @@ decoded_text decode_detected(std::string_view bytes, std::string_view http_chars
         return with_charset(bytes.substr(2), "utf-16be");
     }
     if (!http.empty() && !(http.rfind("utf-16", 0) == 0 || http.rfind("utf-32", 0) == 0)) {
-        return with_charset(bytes, http);
+        return with_checked_charset(bytes, http);
     }
     if (starts("\xEF\xBB\xBF")) {
         return as_utf8(bytes);
@@ -295,14 +313,14 @@ decoded_text decode_detected(std::string_view bytes, std::string_view http_chars
         return with_charset(bytes, http.empty() ? std::string("ibm037") : http);
     }
     if (!http.empty()) {
-        return with_charset(bytes, http);
+        return with_checked_charset(bytes, http);
     }
     std::string declared = declared_encoding(bytes);
     // A declaration saying UTF-16 in an ASCII-compatible document is wrong.
     if (declared.rfind("utf-16", 0) == 0 || declared.rfind("utf-32", 0) == 0) {
         declared.clear();
     }
-    return with_charset(bytes, declared);
+    return with_checked_charset(bytes, declared);
 }
 
 }  // namespace

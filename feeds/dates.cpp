@@ -70,6 +70,11 @@ int digits(std::string_view text, std::size_t& pos, std::size_t n) {
     return value;
 }
 
+int one_or_two_digits(std::string_view text, std::size_t& pos) {
+    const std::size_t width = pos + 1 < text.size() && is_digit(text[pos + 1]) ? 2 : 1;
+    return digits(text, pos, width);
+}
+
 int expand_year(int year, std::size_t width) {
     if (width == 2) {
         return year < 50 ? 2000 + year : 1900 + year;
@@ -395,10 +400,11 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             }
             f.hour = digits(tok, p, run);
             ++p;
-            f.minute = digits(tok, p, 2);
+            // Sloppy clocks drop leading zeros: "1:2:3".
+            f.minute = one_or_two_digits(tok, p);
             if (p < tok.size() && tok[p] == ':') {
                 ++p;
-                f.second = digits(tok, p, 2);
+                f.second = one_or_two_digits(tok, p);
                 if (p < tok.size() && tok[p] == '.') {
                     ++p;
                     while (p < tok.size() && is_digit(tok[p])) {

@@ -58,6 +58,11 @@ TEST(charset, unknown_label_is_read_as_utf8) {
                     .ends_with("<a>\u00e9</a>"));
 }
 
+TEST(charset, a_label_that_garbles_the_markup_is_ignored) {
+    EXPECT_EQ(decoded("<?xml version=\"1.0\" encoding=\"ucs-2\"?><a>x</a>"),
+              "<?xml version=\"1.0\" encoding=\"ucs-2\"?><a>x</a>");
+}
+
 TEST(charset, c1_controls_become_windows_1252_punctuation) {
     EXPECT_EQ(decoded("don\xC2\x92t"), "don\u2019t");
 }
