@@ -575,7 +575,9 @@ std::optional<timestamp> parse_date(std::string_view text) {
         if (second_dash != std::string::npos) {
             const int m = month_from_name(lower(input.substr(5, second_dash - 5)));
             if (m > 0) {
-                const std::string mm = (m < 10 ? "0" : "") + std::to_string(m);
+                // Built digit by digit: g++ 12 -O2 warns falsely (-Wrestrict) on "0" + string.
+                const char mm[] = {static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10),
+                                   '\0'};
                 std::string rebuilt = input.substr(0, 5) + mm + input.substr(second_dash);
                 // Hours written with one digit: "T9:15".
                 if (const auto t = rebuilt.find('T');
