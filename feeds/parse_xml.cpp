@@ -365,44 +365,19 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
     return {line, column};
 }
 
-void append_escaped(std::string& out, std::string_view text, bool attribute) {
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                if (attribute) {
-                    out += "&quot;";
-                    break;
-                }
-                out.push_back(c);
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-}
-
 void serialise(std::string& out, pugi::xml_node node, bool escape_text) {
     for (auto c = node.first_child(); c; c = c.next_sibling()) {
         switch (c.type()) {
             case pugi::node_pcdata:
                 if (escape_text) {
-                    append_escaped(out, c.value(), false);
+                    append_html_escaped(out, c.value(), false);
                 } else {
                     out += c.value();
                 }
                 break;
             case pugi::node_cdata:
                 if (escape_text) {
-                    append_escaped(out, c.value(), false);
+                    append_html_escaped(out, c.value(), false);
                 } else {
                     out += c.value();
                 }
@@ -419,7 +394,7 @@ void serialise(std::string& out, pugi::xml_node node, bool escape_text) {
                     out += ' ';
                     out += attr_name;
                     out += "=\"";
-                    append_escaped(out, a.value(), true);
+                    append_html_escaped(out, a.value(), true);
                     out += '"';
                 }
                 if (!c.first_child()) {

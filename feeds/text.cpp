@@ -360,9 +360,7 @@ std::string html_to_text(std::string_view html) {
     return collapse_whitespace(raw);
 }
 
-std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes) {
     for (const char c : text) {
         switch (c) {
             case '&':
@@ -375,12 +373,22 @@ std::string escape_html(std::string_view text) {
                 out += "&gt;";
                 break;
             case '"':
-                out += "&quot;";
+                if (escape_quotes) {
+                    out += "&quot;";
+                } else {
+                    out.push_back(c);
+                }
                 break;
             default:
                 out.push_back(c);
         }
     }
+}
+
+std::string escape_html(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    append_html_escaped(out, text, true);
     return out;
 }
 

@@ -28,6 +28,8 @@ std::string_view trim(std::string_view text);
 // words, whitespace collapsed, trimmed.
 std::string html_to_text(std::string_view html);
 
+// Appends text with &, <, > (and " when escape_quotes) as character entities.
+void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes);
 // Escapes &, <, > and " so text can be embedded in HTML.
 std::string escape_html(std::string_view text);
 
