@@ -101,7 +101,8 @@ int run_cli(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version end here with 0; a usage error is exit code 2, like a bad config.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     setup_logging(log_level, isatty(STDERR_FILENO) != 0);
 

@@ -1,0 +1,117 @@
+// The command line as scripts use it: feedd parse, query filters, usage errors,
+// and the bundled demo configuration the README promises.
+#include <algorithm>
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::test {
+namespace {
+
+const std::filesystem::path data_dir = FEEDD_TEST_DATA;
+const std::filesystem::path repo_dir = data_dir.parent_path().parent_path();
+
+long lines(const std::string& text) {
+    return std::count(text.begin(), text.end(), '\n');
+}
+
+TEST(cli, parse_prints_the_documented_json_for_one_file) {
+    temp_dir dir;
+    const auto r = run_feedd({"parse", (data_dir / "feeds/rss2_full.xml").string(), "--url",
+                              "https://example.org/feed.xml"},
+                             dir.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = boost::json::parse(r.out).as_object();
+    EXPECT_EQ(doc.at("format"), "rss");
+    EXPECT_EQ(doc.at("version"), "2.0");
+    ASSERT_TRUE(doc.at("items").is_array());
+    EXPECT_GT(doc.at("items").as_array().size(), 0u);
+    for (const char* key :
+         {"title", "link", "feed_url", "description", "language", "updated", "image"}) {
+        EXPECT_TRUE(doc.contains(key)) << key;
+    }
+}
+
+TEST(cli, parse_reports_a_non_feed_on_one_line_and_fails) {
+    temp_dir dir;
+    const auto page = write_file(dir / "page.html", "<html><body>hello</body></html>");
+    const auto r = run_feedd({"parse", page.string()}, dir.path());
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("page.html"), std::string::npos) << r.err;
+}
+
+TEST(cli, parse_of_several_files_prints_only_the_errors) {
+    temp_dir dir;
+    const auto bad = write_file(dir / "bad.xml", "not xml at all");
+    const auto r = run_feedd({"parse", (data_dir / "feeds/rss2_full.xml").string(),
+                              (data_dir / "feeds/atom10_xml_base.xml").string(), bad.string()},
+                             dir.path());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("bad.xml"), std::string::npos);
+
+    const auto quiet =
+        run_feedd({"parse", "--quiet", (data_dir / "feeds/rss2_full.xml").string()}, dir.path());
+    EXPECT_EQ(quiet.exit_code, 0);
+    EXPECT_TRUE(quiet.out.empty());
+}
+
+TEST(cli, usage_errors_exit_with_2_and_help_with_0) {
+    temp_dir dir;
+    EXPECT_EQ(run_feedd({"poll", "--once"}, dir.path()).exit_code, 2);  // no --config
+    EXPECT_EQ(run_feedd({"frobnicate"}, dir.path()).exit_code, 2);
+    const auto help = run_feedd({"--help"}, dir.path());
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("poll"), std::string::npos);
+    const auto version = run_feedd({"--version"}, dir.path());
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_NE(version.out.find("feedd"), std::string::npos);
+}
+
+// The README's demo: the bundled config polls offline and stores every bundled item.
+TEST(cli, the_bundled_demo_polls_offline_and_answers_queries) {
+    temp_dir dir;
+    const auto config = (repo_dir / "examples/demo.toml").string();
+    const auto db = (dir / "demo.db").string();
+    const auto poll = run_feedd({"poll", "--config", config, "--db", db, "--once"}, dir.path());
+    ASSERT_EQ(poll.exit_code, 0) << poll.err;
+    EXPECT_NE(poll.out.find("0 feeds failed"), std::string::npos) << poll.out;
+
+    const auto all = run_feedd({"query", "items", "--db", db, "--json"}, dir.path());
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    EXPECT_GE(lines(all.out), 40);
+
+    // --feed narrows to one outlet, --limit caps, --since filters by age (the demo is dated 2025).
+    const auto feeds = run_feedd({"feeds", "--db", db, "--json"}, dir.path());
+    ASSERT_EQ(feeds.exit_code, 0);
+    const auto first_feed = boost::json::parse(feeds.out.substr(0, feeds.out.find('\n')));
+    const std::string feed_url(first_feed.at("url").as_string());
+    const auto one =
+        run_feedd({"query", "items", "--db", db, "--json", "--feed", feed_url}, dir.path());
+    ASSERT_EQ(one.exit_code, 0);
+    EXPECT_EQ(lines(one.out), first_feed.at("items").as_int64());
+    EXPECT_LT(lines(one.out), lines(all.out));
+    std::size_t start = 0;
+    while (start < one.out.size()) {
+        const auto end = one.out.find('\n', start);
+        const auto item = boost::json::parse(one.out.substr(start, end - start));
+        EXPECT_EQ(item.at("feed").as_string(), feed_url);
+        start = end + 1;
+    }
+    const auto recent =
+        run_feedd({"query", "items", "--db", db, "--json", "--since", "1d"}, dir.path());
+    EXPECT_EQ(lines(recent.out), 0) << "demo items are from June 2025";
+    const auto table = run_feedd({"query", "items", "--db", db, "--limit", "3"}, dir.path());
+    EXPECT_EQ(lines(table.out), 5) << table.out;  // header, 3 rows, count
+    EXPECT_EQ(table.out.rfind("PUBLISHED", 0), 0u) << table.out;
+}
+
+}  // namespace
+}  // namespace feedd::test
