@@ -128,12 +128,17 @@ class service {
     }
 
   private:
-    // Runs f() on a pool thread and resumes the caller on the loop.
+    // Runs f() on a pool thread and resumes the caller on the loop. Cancellation is
+    // not passed on: work on a pool runs to completion (a parse, a transaction), and
+    // Asio 1.81 would deliver the cancellation on the pool after the caller's slot
+    // is gone (chriskohlhoff/asio#1332).
     template <class F>
     static auto on_pool(net::thread_pool& pool, F f) -> net::awaitable<std::invoke_result_t<F>> {
         using result = std::invoke_result_t<F>;
         auto task = [f = std::move(f)]() mutable -> net::awaitable<result> { co_return f(); };
-        co_return co_await net::co_spawn(pool, std::move(task), net::use_awaitable);
+        co_return co_await net::co_spawn(
+            pool, std::move(task),
+            net::bind_cancellation_slot(net::cancellation_slot(), net::use_awaitable));
     }
 
     // Runs f(db) on the writer thread, the only one that touches db_.
@@ -147,38 +152,51 @@ class service {
         signals_.async_wait([this](boost::system::error_code ec, int signal) {
             if (ec) return;  // operation_aborted: we are stopping
             if (signal == SIGHUP) {
-                reload();
+                // A one-shot poll keeps the configuration it started with.
+                if (mode_ == run_mode::daemon) reload();
                 wait_for_signals();
                 return;
             }
             spdlog::info("signal={} stopping", signal == SIGTERM ? "TERM" : "INT");
+            interrupted_ = true;
             request_stop();
         });
     }
 
-    // SIGHUP: re-read the feed list; the old one stays if the file is broken.
+    // SIGHUP: re-read the feed list and intervals; the old configuration stays if
+    // the file is broken. [fetch] and [storage] apply at the next start: the fetcher
+    // and the database are built once.
     void reload() {
         notify("RELOADING=1");
+        config fresh;
         try {
-            auto fresh = load_config(cfg_.file);
-            fresh.storage_path = cfg_.storage_path;
-            cfg_ = std::move(fresh);
-            net::co_spawn(
-                ioc_,
-                [this]() -> net::awaitable<void> {
-                    auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
-                        return db.sync_feeds(specs, wall_now());
-                    };
-                    const auto feeds = co_await on_writer(std::move(sync));
-                    total_feeds_ = static_cast<int>(feeds.size());
-                    spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
-                    wake_.cancel();
-                },
-                top_level_handler("reload"));
+            fresh = load_config(cfg_.file);
         } catch (const std::exception& e) {
             spdlog::error("reload failed, keeping the previous configuration: {}", e.what());
+            notify("READY=1");
+            return;
         }
-        notify("READY=1");
+        fresh.storage_path = cfg_.storage_path;
+        fresh.fetch = cfg_.fetch;
+        cfg_ = std::move(fresh);
+        // Queued feeds may have left the configuration; the scheduler re-queues the
+        // ones still due on its next tick.
+        for (const auto& f : pending_)
+            busy_.erase(f.id);
+        pending_.clear();
+        net::co_spawn(
+            ioc_,
+            [this]() -> net::awaitable<void> {
+                auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
+                    return db.sync_feeds(specs, wall_now());
+                };
+                const auto feeds = co_await on_writer(std::move(sync));
+                total_feeds_ = static_cast<int>(feeds.size());
+                spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
+                notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
+                wake_.cancel();
+            },
+            top_level_handler("reload"));
     }
 
     net::awaitable<void> scheduler_loop() {
@@ -186,7 +204,9 @@ class service {
             const auto now = wall_now();
             const auto due =
                 co_await on_writer([now](storage::database& db) { return db.due_feeds(now); });
+            if (stopping_) break;  // the stop arrived while we were on the writer
             for (const auto& feed : due) {
+                if (cooling_down(feed.id, now)) continue;
                 if (busy_.insert(feed.id).second) pending_.push_back(feed);
             }
             dispatch();
@@ -202,7 +222,9 @@ class service {
         for (auto it = pending_.begin();
              it != pending_.end() && in_flight_ < cfg_.fetch.max_concurrency && !stopping_;) {
             const auto host = host_key(it->url);
-            if (!host.empty() && host_in_flight_[host] >= cfg_.fetch.per_host_concurrency) {
+            const auto busy_host = host_in_flight_.find(host);
+            if (!host.empty() && busy_host != host_in_flight_.end() &&
+                busy_host->second >= cfg_.fetch.per_host_concurrency) {
                 ++it;
                 continue;
             }
@@ -238,6 +260,8 @@ class service {
             } catch (const std::exception& ex) {
                 spdlog::error("feed_id={} poll failed: {}", id, ex.what());
             }
+            // Nothing moved its next_poll: keep it from being polled again every second.
+            cool_down(id);
         }
         show_progress();
         if (stopping_) {
@@ -249,6 +273,9 @@ class service {
     }
 
     net::awaitable<void> poll_feed(storage::feed_row feed) {
+        // Cancellation (shutdown) is checked explicitly below, never thrown at a
+        // co_await: a fetched and parsed document is still stored on the way out.
+        co_await net::this_coro::throw_if_cancelled(false);
         const auto started = std::chrono::steady_clock::now();
         const feeds::validators known{feed.etag, feed.last_modified};
         feeds::fetch_result fetched;
@@ -299,35 +326,57 @@ class service {
                            static_cast<std::uint64_t>(feed.id) * 1000003u +
                                static_cast<std::uint64_t>(r.fetched_at.time_since_epoch().count()));
         if (fetched.retry_after && !r.success) {
-            r.next_poll = std::max(r.next_poll, r.fetched_at + *fetched.retry_after);
+            // Honoured, but never beyond our own back-off cap: a hostile or broken
+            // Retry-After must not silence a feed for years.
+            r.next_poll =
+                std::max(r.next_poll, r.fetched_at + std::min(*fetched.retry_after, max_backoff));
         }
+        const auto outcome_name = r.outcome;
+        const auto success = r.success;
+        const auto error = r.error;
 
         storage::refresh_result stored;
         try {
-            auto store = [&r](storage::database& db) { return db.store_refresh(r); };
+            auto store = [r = std::move(r)](storage::database& db) { return db.store_refresh(r); };
             stored = co_await on_writer(std::move(store));
+            consecutive_store_failures_ = 0;
         } catch (const std::exception& e) {
-            // A failed write (disk full, corruption) is not the feed's fault and
-            // would repeat on every poll: stop, so systemd restarts us and the
-            // operator sees it.
-            spdlog::critical("feed={} storing failed: {}", feed.url, e.what());
-            fail(1);
+            // A busy lock held by another process, or a full disk, may pass: skip this
+            // feed until its next interval. Failing writes in a row mean the database
+            // itself is broken: stop, so systemd restarts us and the operator sees it.
+            spdlog::error("feed={} storing failed: {}", feed.url, e.what());
+            cool_down(feed.id);
+            if (++consecutive_store_failures_ >= max_store_failures && !stopping_) {
+                spdlog::critical("{} writes failed in a row; stopping", max_store_failures);
+                fail(1);
+            }
             co_return;
         }
 
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();
-        record(r.outcome, r.success, stored);
-        if (r.success) {
+        record(outcome_name, success, stored);
+        if (success) {
             // On a terminal, the progress line says it all; log lines are for journals.
             spdlog::log(terminal_ ? spdlog::level::debug : spdlog::level::info,
-                        "feed={} outcome={} status={} new={} ms={}", feed.url, r.outcome,
-                        r.http_status, stored.new_items, ms);
+                        "feed={} outcome={} status={} new={} ms={}", feed.url, outcome_name,
+                        fetched.http_status, stored.new_items, ms);
         } else {
             spdlog::warn("feed={} outcome={} status={} errors={} ms={} error=\"{}\"", feed.url,
-                         r.outcome, r.http_status, errors, ms, r.error);
+                         outcome_name, fetched.http_status, errors, ms, error);
         }
+    }
+
+    // A feed whose poll ended without moving its next_poll (a failed write, an
+    // unexpected exception) waits one interval before the scheduler takes it again.
+    void cool_down(std::int64_t id) { cooldown_until_[id] = wall_now() + std::chrono::minutes(1); }
+    bool cooling_down(std::int64_t id, timestamp now) {
+        const auto it = cooldown_until_.find(id);
+        if (it == cooldown_until_.end()) return false;
+        if (it->second > now) return true;
+        cooldown_until_.erase(it);
+        return false;
     }
 
     void record(const std::string& outcome, bool success, const storage::refresh_result& stored) {
@@ -353,6 +402,7 @@ class service {
         for (const auto& [name, count] : totals_.outcomes) {
             outcomes += fmt::format("{}{} {}", outcomes.empty() ? "" : ", ", count, name);
         }
+        if (interrupted_) std::cout << "Interrupted. ";
         std::cout << fmt::format(
             "Polled {} of {} feeds in {:.1f} s ({}): {} new items stored, {} already known; "
             "{} feeds failed{}. Database: {}\n",
@@ -372,6 +422,7 @@ class service {
             [this, period]() -> net::awaitable<void> {
                 while (!stopping_) {
                     co_await on_writer([](storage::database&) { return 0; });
+                    if (stopping_) break;
                     notify(fmt::format("WATCHDOG=1\nSTATUS=following {} feeds, {} failing",
                                        total_feeds_, totals_.failed));
                     watchdog_.expires_after(period);
@@ -386,6 +437,10 @@ class service {
         stopping_ = true;
         notify("STOPPING=1");
         pending_.clear();
+        // Terminal at once: a fetch holds nothing worth finishing (a cancelled fetch
+        // records nothing), and a co_spawn'd coroutine in Asio 1.81 only reacts to
+        // terminal cancellation unless it opts in to more. Parses and writes already
+        // under way are not cancelled (see on_pool) and complete.
         for (auto& [id, signal] : cancel_signals_)
             signal.emit(net::cancellation_type::terminal);
         boost::system::error_code ignored;  // stopping anyway
@@ -413,11 +468,13 @@ class service {
     config cfg_;
     run_mode mode_;
     net::io_context ioc_{1};
+    // Declared before the pools so it is destroyed after them: a pool's destructor
+    // joins its thread, which may still be inside a transaction.
+    storage::database db_;
     // Parsing and file reads; two threads match the two cores we plan for.
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.
     net::thread_pool writer_pool_{1};
-    storage::database db_;
     feeds::http_fetcher fetcher_;
     net::signal_set signals_;
     net::steady_timer wake_;
@@ -433,6 +490,10 @@ class service {
     int total_feeds_ = 0;
     bool stopping_ = false;
     int exit_code_ = 0;
+    bool interrupted_ = false;
+    std::map<std::int64_t, timestamp> cooldown_until_;
+    int consecutive_store_failures_ = 0;
+    static constexpr int max_store_failures = 3;
     poll_totals totals_;
     std::chrono::steady_clock::time_point started_;
 };

@@ -105,8 +105,10 @@ std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields
     auto text = trim(*value);
     std::int64_t secs = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
+    // Capped at a year: the caller adds it to a time point, which must not overflow.
+    constexpr std::int64_t max_seconds = 365LL * 24 * 3600;
     if (ec == std::errc{} && end == text.data() + text.size() && !text.empty()) {
-        return std::chrono::seconds(std::max<std::int64_t>(secs, 0));
+        return std::chrono::seconds(std::clamp<std::int64_t>(secs, 0, max_seconds));
     }
     auto when = parse_http_date(text);
     if (!when) return std::nullopt;
@@ -115,7 +117,7 @@ std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields
         if (auto server_now = parse_http_date(trim(*date))) now = *server_now;
     }
     auto delta = std::chrono::ceil<std::chrono::seconds>(*when - now);
-    return std::max(delta, std::chrono::seconds(0));
+    return std::clamp(delta, std::chrono::seconds(0), std::chrono::seconds(max_seconds));
 }
 
 // Inflates gzip, zlib or raw deflate data, stopping with too_large once the output
@@ -422,7 +424,11 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                         fetch_outcome::http_client,
                         "redirect loop: " + current + " redirects back to " + next_url);
                 }
-                all_permanent = all_permanent && (status == 301 || status == 308);
+                // A hop from https to http is followed (the content is public) but never
+                // stored as the feed's new URL: that would downgrade every later fetch.
+                const bool downgrade = next.scheme_id() == urls::scheme::http &&
+                                       urls::url_view(current).scheme_id() == urls::scheme::https;
+                all_permanent = all_permanent && (status == 301 || status == 308) && !downgrade;
                 current = std::move(next_url);
                 continue;
             }

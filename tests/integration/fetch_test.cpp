@@ -327,6 +327,31 @@ TEST(http_fetcher, retry_after_in_seconds_and_as_date) {
     EXPECT_EQ(b.retry_after, std::chrono::seconds(150)) << "relative to the response's Date";
 }
 
+TEST(http_fetcher, absurd_retry_after_is_capped_at_a_year) {
+    http_server server;
+    http_response response = http_response::error(503);
+    response.headers.emplace_back("Retry-After", "99999999999");
+    server.set("/busy", response);
+
+    auto result = fetch(server.url("/busy"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::http_server);
+    EXPECT_EQ(result.retry_after, std::chrono::seconds(365LL * 24 * 3600));
+}
+
+TEST(http_fetcher, permanent_redirect_from_https_to_http_is_followed_but_not_kept) {
+    http_server plain;
+    plain.set("/feed.xml", http_response::ok(rss));
+    http_server secure(server_tls::test());
+    secure.set("/feed.xml", http_response::redirect(301, plain.url("/feed.xml")));
+
+    auto result = fetch(secure.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+    EXPECT_EQ(result.final_url, plain.url("/feed.xml"));
+    EXPECT_FALSE(result.permanent_url) << "a downgrade to http must not become the feed's URL";
+}
+
 TEST(http_fetcher, stalled_server_times_out_within_budget) {
     http_server server;
     http_response stall;
