@@ -112,7 +112,7 @@ int run_cli(int argc, char** argv) {
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {
             items_opts.db = items_args.db_path();
-            if (!items_feed.empty()) items_opts.feed_url = items_feed;
+            if (!items_feed.empty()) items_opts.feed_url = feed_url_argument(items_feed);
             items_opts.since = optional_duration(items_since);
             if (items_limit > 0) items_opts.limit = items_limit;
             return query_items_command(items_opts, std::cout, std::cerr);

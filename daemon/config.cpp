@@ -18,6 +18,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include "feeds/opml.hpp"
@@ -267,8 +268,10 @@ struct url_result {
     std::string error;
 };
 
-// http(s) URLs stay as written (validated); file:// URLs and local paths become
-// absolute file:// URLs, relative paths resolving against base_dir.
+// http(s) URLs are validated and normalised (RFC 3986: case of scheme and host,
+// percent-encoding, dot segments, empty path as "/"), so the same feed written two
+// ways is one feed; file:// URLs and local paths become absolute file:// URLs,
+// relative paths resolving against base_dir.
 url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
     const auto text = trim(raw);
     if (text.empty()) return {{}, {}, fmt::format("empty URL; {}", url_expectation)};
@@ -296,7 +299,12 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
             }
             urls::url key(*parsed);
             key.normalize();
-            return {std::string(text), std::string(key.buffer()), {}};
+            // Host names are case-insensitive (RFC 3986 §6.2.2.1); Boost.URL 1.81's
+            // normalize() leaves their case alone.
+            if (key.host_type() == urls::host_type::name)
+                key.set_encoded_host(lower(key.encoded_host()));
+            if (key.path().empty()) key.set_path_absolute(true);
+            return {std::string(key.buffer()), std::string(key.buffer()), {}};
         }
         case urls::scheme::file: {
             const auto host = parsed->host();
@@ -330,6 +338,14 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
                     fmt::format(R"(unsupported URL scheme "{}" in "{}"; {})", parsed->scheme(),
                                 text, url_expectation)};
     }
+}
+
+std::string without_feed_scheme(std::string_view url) {
+    const auto text = trim(url);
+    if (text.substr(0, 5) != "feed:") return std::string(text);
+    const auto rest = text.substr(5);
+    if (rest.substr(0, 2) == "//") return "http:" + std::string(rest);
+    return std::string(rest);  // feed:https://example.org/rss
 }
 
 struct known_key {
@@ -702,11 +718,14 @@ class loader {
         if (!parsed) fail(node, key, fmt::format("{}: {}", path.string(), parsed.error));
         for (const auto& outline : parsed.feeds) {
             // Relative xmlUrl values name files next to the OPML file, not the config.
-            auto url = normalise_feed_url(outline.url, path.parent_path());
+            // feed:// (and feed:https://) is how some readers export plain web URLs.
+            auto url = normalise_feed_url(without_feed_scheme(outline.url), path.parent_path());
             if (!url.error.empty()) {
-                fail(node, key,
-                     fmt::format("{}: outline \"{}\": {}", path.string(),
-                                 outline.title.value_or(outline.url), url.error));
+                // One odd outline in an exported OPML file must not refuse the whole
+                // configuration: skip it and say so.
+                spdlog::warn("{}: {}: skipping outline \"{}\": {}", shown_, path.string(),
+                             outline.title.value_or(outline.url), url.error);
+                continue;
             }
             feed_config feed;
             feed.url = std::move(url.url);
@@ -744,6 +763,12 @@ class loader {
 
 config load_config(const std::filesystem::path& file) {
     return loader(file).run();
+}
+
+std::string feed_url_argument(std::string_view text) {
+    auto url = normalise_feed_url(text, fs::current_path());
+    if (!url.error.empty()) throw config_error(url.error);
+    return url.url;
 }
 
 seconds parse_duration(std::string_view text) {

@@ -52,6 +52,10 @@ config load_config(const std::filesystem::path& file);
 // (without a position) on a malformed value.
 std::chrono::seconds parse_duration(std::string_view text);
 
+// A feed URL as a user types it on the command line (--feed), normalised the way
+// the configuration normalises it: local paths against the current folder.
+std::string feed_url_argument(std::string_view text);
+
 // Minimum polling interval: anything shorter is raised to this.
 inline constexpr std::chrono::seconds min_interval{60};
 

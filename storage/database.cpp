@@ -234,7 +234,15 @@ struct database::impl {
 INSERT INTO feeds (config_url, url, title, tags, interval_s, next_poll, active)
 VALUES (:config_url, :config_url, :title, :tags, :interval_s, :now, 1)
 ON CONFLICT (config_url) DO UPDATE
-SET title = excluded.title, tags = excluded.tags, interval_s = excluded.interval_s, active = 1
+SET title = excluded.title, tags = excluded.tags, interval_s = excluded.interval_s,
+    -- A shortened interval applies now, not after the old, longer one ran out; a feed
+    -- back in the configuration is polled at once. Back-off after errors is kept.
+    next_poll = CASE
+        WHEN feeds.active = 0 THEN min(feeds.next_poll, excluded.next_poll)
+        WHEN feeds.error_count = 0 AND feeds.last_fetch IS NOT NULL
+            THEN min(feeds.next_poll, feeds.last_fetch + excluded.interval_s)
+        ELSE feeds.next_poll END,
+    active = 1
 )sql"),
           deactivate_feeds_(db_, R"sql(
 UPDATE feeds SET active = 0

@@ -342,13 +342,30 @@ TEST_F(config_test, opml_problems_name_the_config_line_and_the_opml_file) {
     expect_error(
         "opml = [\"feed.xml\"]\n", 1, "opml[1]",
         {(dir_ / "feed.xml").string() + ": line 2: root element is <rss>; expected <opml>"});
+}
 
-    test::write_file(
-        dir_ / "ftp.opml",
-        "<opml><body><outline text=\"Old\" xmlUrl=\"ftp://x.example/f\"/></body></opml>");
-    expect_error(
-        "opml = [\"ftp.opml\"]\n", 1, "opml[1]",
-        {(dir_ / "ftp.opml").string(), R"(outline "Old")", R"(unsupported URL scheme "ftp")"});
+// One outline we cannot follow in an exported OPML file skips that outline only;
+// feed:// is how some readers export plain web URLs.
+TEST_F(config_test, opml_outlines_with_odd_urls_are_skipped_or_mapped) {
+    test::write_file(dir_ / "mixed.opml",
+                     "<opml><body><outline text=\"Old\" xmlUrl=\"ftp://x.example/f\"/>"
+                     "<outline text=\"Podcast\" xmlUrl=\"feed://pod.example/rss\"/>"
+                     "<outline text=\"Secure\" xmlUrl=\"feed:https://s.example/rss\"/>"
+                     "<outline text=\"Plain\" xmlUrl=\"https://p.example/rss\"/></body></opml>");
+    const auto cfg = load("opml = [\"mixed.opml\"]\n");
+    ASSERT_EQ(cfg.feeds.size(), 3u);
+    EXPECT_EQ(cfg.feeds[0].url, "http://pod.example/rss");
+    EXPECT_EQ(cfg.feeds[1].url, "https://s.example/rss");
+    EXPECT_EQ(cfg.feeds[2].url, "https://p.example/rss");
+}
+
+TEST_F(config_test, http_urls_are_normalised_so_one_feed_written_two_ways_is_one_feed) {
+    const auto cfg = load(
+        "[[feed]]\nurl = \"HTTPS://News.Example.ORG\"\ntags = [\"a\"]\n"
+        "[[feed]]\nurl = \"https://news.example.org/\"\ntags = [\"b\"]\n");
+    ASSERT_EQ(cfg.feeds.size(), 1u);
+    EXPECT_EQ(cfg.feeds[0].url, "https://news.example.org/");
+    EXPECT_EQ(cfg.feeds[0].tags, (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(parse_duration, accepts_units_largest_first) {

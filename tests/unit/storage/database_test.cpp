@@ -164,6 +164,35 @@ TEST_F(database_test, sync_updates_known_feeds_and_deactivates_dropped_ones) {
     EXPECT_EQ(third[0].item_count, 1);
 }
 
+TEST_F(database_test, a_shortened_interval_or_a_returning_feed_is_due_sooner) {
+    const std::string url = "https://a.example/feed";
+    db_.sync_feeds({spec(url, std::nullopt, {}, hours(24))}, t0);
+    const auto id = add_feed(url);
+    auto r = ok_refresh(id, t0);
+    r.next_poll = t0 + hours(24);
+    db_.store_refresh(r);
+
+    // 24 h → 15 min: due 15 min after the last fetch, not a day later.
+    db_.sync_feeds({spec(url, std::nullopt, {}, minutes(15))}, t0 + minutes(1));
+    EXPECT_EQ(db_.feed(id)->next_poll, t0 + minutes(15));
+    // Lengthening never postpones what is already scheduled.
+    db_.sync_feeds({spec(url, std::nullopt, {}, hours(6))}, t0 + minutes(2));
+    EXPECT_EQ(db_.feed(id)->next_poll, t0 + minutes(15));
+
+    // Removed, then configured again: polled at once.
+    db_.sync_feeds({}, t0 + minutes(3));
+    db_.sync_feeds({spec(url)}, t0 + minutes(4));
+    EXPECT_EQ(db_.feed(id)->next_poll, t0 + minutes(4));
+    EXPECT_TRUE(db_.feed(id)->active);
+
+    // A feed backing off after errors keeps its back-off.
+    auto failed = failed_refresh(id, t0 + minutes(5));
+    failed.next_poll = t0 + hours(4);
+    db_.store_refresh(failed);
+    db_.sync_feeds({spec(url, std::nullopt, {}, minutes(1))}, t0 + minutes(6));
+    EXPECT_EQ(db_.feed(id)->next_poll, t0 + hours(4));
+}
+
 TEST_F(database_test, sync_with_an_empty_list_deactivates_everything) {
     add_feed("https://a.example/feed");
     EXPECT_TRUE(db_.sync_feeds({}, t0).empty());
@@ -410,8 +439,13 @@ TEST_F(database_test, items_are_newest_first_with_filters_and_limit) {
 }
 
 TEST_F(database_test, due_feeds_are_active_and_ordered_by_next_poll) {
+    // Hourly feeds, so the re-sync below leaves each next_poll where the refresh put it.
+    const auto hourly = [](std::string url) {
+        return spec(std::move(url), std::nullopt, {}, hours(1));
+    };
     const auto rows = db_.sync_feeds(
-        {spec("https://a.example/"), spec("https://b.example/"), spec("https://c.example/")}, t0);
+        {hourly("https://a.example/"), hourly("https://b.example/"), hourly("https://c.example/")},
+        t0);
     auto ra = ok_refresh(rows[0].id, t0);
     ra.next_poll = t0 + minutes(30);
     auto rb = ok_refresh(rows[1].id, t0);
@@ -428,7 +462,7 @@ TEST_F(database_test, due_feeds_are_active_and_ordered_by_next_poll) {
     EXPECT_EQ(due[0].config_url, "https://b.example/");
     EXPECT_EQ(due[1].config_url, "https://c.example/");
 
-    db_.sync_feeds({spec("https://a.example/"), spec("https://c.example/")}, t0);
+    db_.sync_feeds({hourly("https://a.example/"), hourly("https://c.example/")}, t0);
     due = db_.due_feeds(t0 + hours(1));
     ASSERT_EQ(due.size(), 2U);
     EXPECT_EQ(due[0].config_url, "https://c.example/");
