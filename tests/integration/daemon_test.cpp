@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -423,6 +424,86 @@ TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
     daemon.send(SIGTERM);
     ASSERT_TRUE(systemd.wait_for("STOPPING=1"));
     EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
+}
+
+TEST(daemon, fetches_per_host_stay_within_the_cap) {
+    http_server server;
+    std::mutex mutex;
+    std::vector<std::chrono::steady_clock::time_point> arrivals;
+    constexpr auto answer_delay = 200ms;
+    std::vector<std::string> urls;
+    for (int i = 0; i < 6; ++i) {
+        const auto path = fmt::format("/capped{}.xml", i);
+        server.set(path, [&, i](const recorded_request&) {
+            {
+                std::lock_guard lock(mutex);
+                arrivals.push_back(std::chrono::steady_clock::now());
+            }
+            auto response = http_response::ok(rss(fmt::format("capped{}", i), 1));
+            response.delay = answer_delay;
+            return response;
+        });
+        urls.push_back(server.url(path));
+    }
+    temp_dir dir;
+    const auto config = write_file(dir / "feedd.toml", [&] {
+        std::string text = "[storage]\npath = \"state/feedd.db\"\n[fetch]\nper_host = 2\n";
+        for (const auto& u : urls)
+            text += "[[feed]]\nurl = \"" + u + "\"\n";
+        return text;
+    }());
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    ASSERT_EQ(arrivals.size(), 6u);
+    std::sort(arrivals.begin(), arrivals.end());
+    // With two fetches at most in flight, a third request can only start after one of
+    // the first two was answered, which takes at least answer_delay. (A slow machine
+    // only widens the gaps, so this holds however loaded the machine is.)
+    for (std::size_t i = 2; i < arrivals.size(); ++i) {
+        EXPECT_GE(arrivals[i] - arrivals[i - 2], answer_delay - 5ms) << "request " << i;
+    }
+    EXPECT_EQ(stored_items(dir).size(), 6u);
+}
+
+TEST(daemon, retry_after_on_429_postpones_the_next_poll) {
+    http_server server;
+    auto busy = http_response::error(429);
+    busy.headers.emplace_back("Retry-After", "7200");
+    server.set("/busy.xml", busy);
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/busy.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    const auto feed = stored_feeds(dir).at(0);
+    EXPECT_EQ(feed.last_outcome, "http_client");
+    EXPECT_EQ(feed.last_status, 429);
+    ASSERT_TRUE(feed.last_fetch);
+    EXPECT_GE(feed.next_poll - *feed.last_fetch, 2h);
+}
+
+TEST(daemon, sighup_applies_a_new_feed_list_and_survives_a_broken_one) {
+    http_server server;
+    server.set("/one.xml", http_response::ok(rss("one", 2)));
+    server.set("/two.xml", http_response::ok(rss("two", 3)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/one.xml")});
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
+    ASSERT_TRUE(eventually([&] { return server.hits("/one.xml") == 1; })) << daemon.err();
+
+    write_config(dir, {server.url("/one.xml"), server.url("/two.xml")});
+    daemon.send(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return server.hits("/two.xml") == 1; })) << daemon.err();
+    ASSERT_TRUE(eventually([&] { return stored_items(dir).size() == 5u; }));
+
+    write_file(dir / "feedd.toml", "[storage\nthis is not toml");
+    daemon.send(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        return daemon.err().find("reload failed, keeping the previous configuration") !=
+               std::string::npos;
+    })) << daemon.err();
+    EXPECT_TRUE(daemon.running());
+
+    daemon.send(SIGTERM);
+    EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
+    EXPECT_EQ(stored_feeds(dir).size(), 2u);
 }
 
 TEST(daemon, config_errors_name_the_file_line_and_key) {
