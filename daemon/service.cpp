@@ -87,20 +87,6 @@ class service {
           hard_stop_(ioc_),
           terminal_(mode == run_mode::once && isatty(STDERR_FILENO) != 0) {}
 
-    // Completion handler of the long-lived tasks: a failure there ends the daemon
-    // with a non-zero code so systemd restarts it.
-    std::function<void(std::exception_ptr)> top_level_handler(std::string task) {
-        return [this, task = std::move(task)](std::exception_ptr e) {
-            if (!e || stopping_) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::critical("task={} failed: {}", task, ex.what());
-            }
-            fail(1);
-        };
-    }
-
     int run() {
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
         total_feeds_ = static_cast<int>(feeds.size());
@@ -128,6 +114,20 @@ class service {
     }
 
   private:
+    // Completion handler of the long-lived tasks: a failure there ends the daemon
+    // with a non-zero code so systemd restarts it.
+    std::function<void(std::exception_ptr)> top_level_handler(std::string task) {
+        return [this, task = std::move(task)](std::exception_ptr e) {
+            if (!e || stopping_) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::critical("task={} failed: {}", task, ex.what());
+            }
+            fail(1);
+        };
+    }
+
     // Runs f() on a pool thread and resumes the caller on the loop. Cancellation is
     // not passed on: work on a pool runs to completion (a parse, a transaction), and
     // Asio 1.81 would deliver the cancellation on the pool after the caller's slot
