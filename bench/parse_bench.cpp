@@ -25,7 +25,8 @@ const std::vector<farm_file>& farm() {
         std::vector<farm_file> out;
         const char* dir = std::getenv("FEEDD_BENCH_FARM");
         if (dir == nullptr) {
-            std::cerr << "set FEEDD_BENCH_FARM to a feed farm folder (see bench/parse-throughput)\n";
+            std::cerr
+                << "set FEEDD_BENCH_FARM to a feed farm folder (see bench/parse-throughput)\n";
             std::exit(2);
         }
         std::ifstream list(std::string(dir) + "/files.txt");
@@ -48,7 +49,8 @@ const std::vector<farm_file>& farm() {
 
 std::int64_t farm_bytes() {
     std::int64_t total = 0;
-    for (const auto& f : farm()) total += static_cast<std::int64_t>(f.bytes.size());
+    for (const auto& f : farm())
+        total += static_cast<std::int64_t>(f.bytes.size());
     return total;
 }
 
