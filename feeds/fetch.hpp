@@ -63,7 +63,7 @@ struct fetch_result {
 
 // One fetcher serves every feed; fetch() runs on the fetcher's executor (the I/O loop).
 class http_fetcher {
-public:
+  public:
     http_fetcher(boost::asio::any_io_executor executor, fetch_options options);
     ~http_fetcher();
     http_fetcher(const http_fetcher&) = delete;
@@ -73,7 +73,7 @@ public:
     // a cancelled fetch (shutdown) ends with outcome network and error "cancelled".
     boost::asio::awaitable<fetch_result> fetch(std::string url, validators known);
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -26,7 +26,7 @@ struct parse_result {
 
 // base_url: where the document came from (resolves relative links); may be empty.
 // content_type: the HTTP Content-Type header (its charset wins); may be empty.
-parse_result parse(std::string_view bytes, std::string_view base_url,
-                   std::string_view content_type, const parse_limits& limits = {});
+parse_result parse(std::string_view bytes, std::string_view base_url, std::string_view content_type,
+                   const parse_limits& limits = {});
 
 }  // namespace feedd::feeds
