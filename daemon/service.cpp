@@ -358,6 +358,11 @@ class service {
                             .count();
         record(outcome_name, success, stored);
         if (success) {
+            failing_.erase(feed.id);
+        } else {
+            failing_.insert(feed.id);
+        }
+        if (success) {
             // On a terminal, the progress line says it all; log lines are for journals.
             spdlog::log(terminal_ ? spdlog::level::debug : spdlog::level::info,
                         "feed={} outcome={} status={} new={} ms={}", feed.url, outcome_name,
@@ -424,7 +429,7 @@ class service {
                     co_await on_writer([](storage::database&) { return 0; });
                     if (stopping_) break;
                     notify(fmt::format("WATCHDOG=1\nSTATUS=following {} feeds, {} failing",
-                                       total_feeds_, totals_.failed));
+                                       total_feeds_, failing_.size()));
                     watchdog_.expires_after(period);
                     co_await watchdog_.async_wait(net::as_tuple(net::use_awaitable));
                 }
@@ -483,7 +488,8 @@ class service {
     bool terminal_;
 
     std::deque<storage::feed_row> pending_;
-    std::set<std::int64_t> busy_;  // queued or in flight
+    std::set<std::int64_t> busy_;     // queued or in flight
+    std::set<std::int64_t> failing_;  // whose last poll since start failed, for STATUS=
     std::map<std::int64_t, net::cancellation_signal> cancel_signals_;
     std::map<std::string, int> host_in_flight_;
     int in_flight_ = 0;
