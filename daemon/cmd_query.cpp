@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "daemon/clock.hpp"
 #include "daemon/commands.hpp"
 #include "feeds/model.hpp"
 #include "storage/database.hpp"
@@ -19,10 +20,6 @@ namespace feedd::daemon {
 namespace json = boost::json;
 
 namespace {
-
-storage::timestamp wall_now() {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
 
 // A read-only connection; a missing database gets a hint instead of SQLite's message.
 storage::database open_store(const std::filesystem::path& db) {

@@ -22,6 +22,7 @@
 #include <toml++/toml.h>
 
 #include "feeds/opml.hpp"
+#include "feeds/text.hpp"
 
 namespace feedd::daemon {
 
@@ -41,19 +42,8 @@ constexpr milliseconds max_duration = std::chrono::days(365);
 // OPML files are local, but still input from outside: cap what we read.
 constexpr std::size_t max_opml_bytes = 32 * 1024 * 1024;
 
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view space = " \t\r\n\f\v";
-    const auto first = s.find_first_not_of(space);
-    if (first == std::string_view::npos) return {};
-    return s.substr(first, s.find_last_not_of(space) - first + 1);
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using feeds::ascii_lower;
+using feeds::trim;
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -168,7 +158,7 @@ size_result parse_size_text(std::string_view original) {
     auto text = trim(original);
     const auto number = take_number(text);
     if (!number) return {0, fmt::format(R"("{}": no number; {})", original, expected)};
-    const auto unit = lower(trim(text));
+    const auto unit = ascii_lower(trim(text));
     static const std::pair<std::string_view, std::uint64_t> units[] = {
         {"b", 1},
         {"kb", 1000},
@@ -302,7 +292,7 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
             // Host names are case-insensitive (RFC 3986 §6.2.2.1); Boost.URL 1.81's
             // normalize() leaves their case alone.
             if (key.host_type() == urls::host_type::name)
-                key.set_encoded_host(lower(key.encoded_host()));
+                key.set_encoded_host(ascii_lower(key.encoded_host()));
             if (key.path().empty()) key.set_path_absolute(true);
             return {std::string(key.buffer()), std::string(key.buffer()), {}};
         }
@@ -472,7 +462,7 @@ class loader {
             const known_key* best = nullptr;
             std::size_t best_distance = std::numeric_limits<std::size_t>::max();
             for (const auto& candidate : known) {
-                const auto d = edit_distance(lower(name), candidate.name);
+                const auto d = edit_distance(ascii_lower(name), candidate.name);
                 if (d < best_distance) {
                     best = &candidate;
                     best_distance = d;
@@ -609,7 +599,7 @@ class loader {
                      fmt::format("no such file {}; expected a PEM file of CA certificates",
                                  path.string()));
             }
-            out.ca_file = path;
+            out.extra_ca_file = path;
         }
     }
 

@@ -12,20 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "feeds/fetch_options.hpp"
+
 namespace feedd::daemon {
 
 struct config_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-struct fetch_config {
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds total_timeout{std::chrono::seconds(30)};
-    std::size_t max_body_bytes = 16 * 1024 * 1024;
+// [fetch]: what each fetch does (handed to the fetcher as is) and how many run at once.
+struct fetch_config : feeds::fetch_options {
     int max_concurrency = 16;      // fetches in flight overall
     int per_host_concurrency = 2;  // fetches in flight per host
-    std::string user_agent = "feedd/0.1 (+https://github.com/feedd/feedd)";
-    std::optional<std::filesystem::path> ca_file;  // extra trusted CA (PEM)
 };
 
 struct feed_config {

@@ -1,3 +1,4 @@
+#include "daemon/clock.hpp"
 #include "daemon/service.hpp"
 
 #include <systemd/sd-daemon.h>
@@ -42,20 +43,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-timestamp wall_now() {
-    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-feeds::fetch_options fetch_options_from(const fetch_config& c) {
-    feeds::fetch_options o;
-    o.connect_timeout = c.connect_timeout;
-    o.total_timeout = c.total_timeout;
-    o.max_body_bytes = c.max_body_bytes;
-    o.user_agent = c.user_agent;
-    o.extra_ca_file = c.ca_file;
-    return o;
-}
-
 std::vector<storage::feed_spec> feed_specs(const config& cfg) {
     std::vector<storage::feed_spec> specs;
     specs.reserve(cfg.feeds.size());
@@ -80,7 +67,7 @@ class service {
         : cfg_(cfg),
           mode_(mode),
           db_(storage::database::open(cfg.storage_path, storage::open_mode::read_write)),
-          fetcher_(ioc_.get_executor(), fetch_options_from(cfg.fetch)),
+          fetcher_(ioc_.get_executor(), cfg.fetch),
           signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
           wake_(ioc_),
           watchdog_(ioc_),

@@ -13,14 +13,6 @@
 namespace feedd::feeds {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    return out;
-}
-
 // The encoding named in an ASCII-compatible XML declaration, lower-cased.
 std::string declared_encoding(std::string_view bytes) {
     const auto start = bytes.find("<?xml");
@@ -45,7 +37,7 @@ std::string declared_encoding(std::string_view bytes) {
     if (close == std::string_view::npos) {
         return {};
     }
-    return lower(decl.substr(pos + 1, close - pos - 1));
+    return ascii_lower(decl.substr(pos + 1, close - pos - 1));
 }
 
 bool is_utf8_label(std::string_view name) {
@@ -166,7 +158,7 @@ decoded_text with_charset(std::string_view bytes, const std::string& charset) {
 }  // namespace
 
 std::string charset_from_content_type(std::string_view content_type) {
-    const std::string ct = lower(content_type);
+    const std::string ct = ascii_lower(content_type);
     const auto pos = ct.find("charset=");
     if (pos == std::string::npos) {
         return {};
@@ -272,7 +264,7 @@ decoded_text decode_document(std::string_view bytes, std::string_view http_chars
 namespace {
 
 decoded_text decode_detected(std::string_view bytes, std::string_view http_charset) {
-    const std::string http = lower(trim(http_charset));
+    const std::string http = ascii_lower(trim(http_charset));
     // UTF-16 is self-describing through its BOM, whatever a wrong header claims.
     auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
     if (starts(std::string_view("\xFF\xFE\x00\x00", 4))) {

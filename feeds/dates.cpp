@@ -46,14 +46,6 @@ std::string fold(std::string_view text) {
     return out;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    return out;
-}
-
 // Reads exactly n digits at text[pos]; -1 when they aren't there.
 int digits(std::string_view text, std::size_t& pos, std::size_t n) {
     if (pos + n > text.size()) {
@@ -352,7 +344,7 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
     if (korean) {
         f.offset_minutes = 9 * 60;
     }
-    std::string lowered = fold(lower(text));
+    std::string lowered = fold(ascii_lower(text));
     for (char& c : lowered) {
         if (c == ',' || c == '\t') {
             c = ' ';
@@ -573,7 +565,7 @@ std::optional<timestamp> parse_date(std::string_view text) {
     if (input.size() > 5 && is_digit(input[0]) && input[4] == '-') {
         const auto second_dash = input.find('-', 5);
         if (second_dash != std::string::npos) {
-            const int m = month_from_name(lower(input.substr(5, second_dash - 5)));
+            const int m = month_from_name(ascii_lower(input.substr(5, second_dash - 5)));
             if (m > 0) {
                 // Built digit by digit: g++ 12 -O2 warns falsely (-Wrestrict) on "0" + string.
                 const char mm[] = {static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10),

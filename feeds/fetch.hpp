@@ -13,6 +13,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "feeds/fetch_options.hpp"
+
 namespace feedd::feeds {
 
 enum class fetch_outcome {
@@ -34,16 +36,6 @@ std::optional<fetch_outcome> fetch_outcome_from_string(std::string_view text);
 struct validators {
     std::optional<std::string> etag;
     std::optional<std::string> last_modified;
-};
-
-struct fetch_options {
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
-    std::chrono::milliseconds total_timeout{std::chrono::seconds(30)};
-    std::size_t max_body_bytes = 16 * 1024 * 1024;
-    int max_redirects = 5;
-    std::string user_agent = "feedd/0.1 (+https://github.com/feedd/feedd)";
-    // Extra CA certificate (PEM) to trust besides the system store; tests use it.
-    std::optional<std::filesystem::path> extra_ca_file;
 };
 
 struct fetch_result {

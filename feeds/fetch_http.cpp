@@ -31,6 +31,7 @@
 #include <zlib.h>
 
 #include "feeds/fetch_http_date.hpp"
+#include "feeds/text.hpp"
 
 namespace feedd::feeds {
 
@@ -81,14 +82,6 @@ std::chrono::milliseconds remaining(steady::time_point deadline) {
 
 bool is_redirect(int status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
 }
 
 std::optional<std::string> header(const http::fields& fields, http::field name) {

@@ -8,18 +8,11 @@
 
 #include <pugixml.hpp>
 
+#include "feeds/text.hpp"
+
 namespace feedd::feeds {
 
 namespace {
-
-constexpr std::string_view whitespace = " \t\r\n\f\v";
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(whitespace);
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(whitespace);
-    return s.substr(first, last - first + 1);
-}
 
 bool iequals(std::string_view a, std::string_view b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {

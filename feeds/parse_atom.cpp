@@ -33,14 +33,6 @@ std::vector<pugi::xml_node> atom_children(pugi::xml_node parent, std::string_vie
     return out;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(trim(text));
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    return out;
-}
-
 std::optional<std::string> plain_of(pugi::xml_node node) {
     if (!node) {
         return std::nullopt;
@@ -63,13 +55,14 @@ std::optional<std::string> link_href(pugi::xml_node link) {
 std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_view url) {
     std::optional<std::string> first;
     for (auto link : atom_children(parent, "link")) {
-        const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
+        const std::string rel =
+            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
         auto href = link_href(link);
         if (rel != "alternate" || !href) {
             continue;
         }
         std::string resolved = resolve_url(xml::base_of(link, url), *href);
-        const std::string type = lower(xml::attribute(link, "type").value_or(""));
+        const std::string type = ascii_lower(trim(xml::attribute(link, "type").value_or("")));
         if (type == "text/html" || type == "application/xhtml+xml") {
             return resolved;
         }
@@ -83,7 +76,8 @@ std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_vie
 std::optional<std::string> link_with_rel(pugi::xml_node parent, std::string_view wanted,
                                          std::string_view url) {
     for (auto link : atom_children(parent, "link")) {
-        const std::string rel = lower(xml::attribute(link, "rel").value_or("alternate"));
+        const std::string rel =
+            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
         if (auto href = link_href(link); rel == wanted && href) {
             return resolve_url(xml::base_of(link, url), *href);
         }
@@ -190,7 +184,7 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         }
     }
     for (auto link : atom_children(node, "link")) {
-        const std::string rel = lower(xml::attribute(link, "rel").value_or(""));
+        const std::string rel = ascii_lower(trim(xml::attribute(link, "rel").value_or("")));
         const auto href = xml::attribute(link, "href");
         if (rel != "enclosure" || !href) {
             continue;

@@ -12,14 +12,6 @@
 namespace feedd::feeds {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(trim(text));
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    return out;
-}
-
 std::string decode_base64(std::string_view in) {
     std::string out;
     std::uint32_t buffer = 0;
@@ -54,8 +46,8 @@ std::string decode_base64(std::string_view in) {
 }  // namespace
 
 text_construct read_text_construct(pugi::xml_node node) {
-    const std::string type = lower(xml::attribute(node, "type").value_or(""));
-    const std::string mode = lower(xml::attribute(node, "mode").value_or(""));
+    const std::string type = ascii_lower(trim(xml::attribute(node, "type").value_or("")));
+    const std::string mode = ascii_lower(trim(xml::attribute(node, "mode").value_or("")));
     const bool text_type = type.empty() || type == "text" || type == "text/plain";
     const bool html_type = type == "html" || type.find("html") != std::string::npos;
     const bool xml_type = type == "xhtml" || type.ends_with("xml");

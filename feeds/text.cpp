@@ -225,6 +225,14 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
 std::string collapse_whitespace(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -24,6 +24,10 @@ std::string collapse_whitespace(std::string_view text);
 // Removes leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);
 
+// ASCII lower-case, without the C locale: element names, schemes, charset, month and
+// zone names are ASCII, and std::tolower's locale lookup is measurable on hot paths.
+std::string ascii_lower(std::string_view text);
+
 // HTML → plain text: tags removed, entities decoded, block elements separate
 // words, whitespace collapsed, trimmed.
 std::string html_to_text(std::string_view html);

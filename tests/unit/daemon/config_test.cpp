@@ -74,7 +74,7 @@ TEST_F(config_test, complete_file_sets_every_key) {
     EXPECT_EQ(cfg.fetch.max_concurrency, 8);
     EXPECT_EQ(cfg.fetch.per_host_concurrency, 3);
     EXPECT_EQ(cfg.fetch.user_agent, "feedd-test/1.0 (+https://example.org/bot)");
-    EXPECT_EQ(cfg.fetch.ca_file, data_dir / "extra-ca.pem");
+    EXPECT_EQ(cfg.fetch.extra_ca_file, data_dir / "extra-ca.pem");
 
     ASSERT_EQ(cfg.feeds.size(), 5u);
     // [[feed]] tables first, in order; the OPML's copy of example.org only adds tags.
@@ -112,7 +112,7 @@ TEST_F(config_test, defaults_apply_when_keys_are_absent) {
     EXPECT_EQ(cfg.fetch.max_concurrency, 16);
     EXPECT_EQ(cfg.fetch.per_host_concurrency, 2);
     EXPECT_EQ(cfg.fetch.user_agent, defaults.user_agent);
-    EXPECT_FALSE(cfg.fetch.ca_file);
+    EXPECT_FALSE(cfg.fetch.extra_ca_file);
     ASSERT_EQ(cfg.feeds.size(), 1u);
     EXPECT_EQ(cfg.feeds[0].interval, 15min);
     EXPECT_FALSE(cfg.feeds[0].title);
