@@ -1,4 +1,6 @@
 // `feedd parse`: one feed document → the JSON of docs/interfaces.md.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,7 +21,7 @@ bool read_input(const std::string& file, std::string& bytes, std::ostream& err) 
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-        err << "feedd parse: cannot open " << file << '\n';
+        err << "feedd parse: cannot open " << file << ": " << std::strerror(errno) << '\n';
         return false;
     }
     std::ostringstream text;

@@ -44,6 +44,11 @@ TEST(cli, parse_reports_a_non_feed_on_one_line_and_fails) {
     EXPECT_TRUE(r.out.empty());
     EXPECT_EQ(lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find("page.html"), std::string::npos) << r.err;
+
+    const auto missing = run_feedd({"parse", (dir / "missing.xml").string()}, dir.path());
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.err.find("missing.xml: No such file or directory"), std::string::npos)
+        << missing.err;
 }
 
 TEST(cli, parse_of_several_files_prints_only_the_errors) {
