@@ -85,7 +85,12 @@ std::optional<timestamp> to_timestamp(const fields& f) {
         return std::nullopt;
     }
     const sys_seconds local = sys_days{ymd} + hours{f.hour} + minutes{f.minute} + seconds{f.second};
-    return local - minutes{f.offset_minutes};
+    const sys_seconds utc = local - minutes{f.offset_minutes};
+    // RFC 3339 has four-digit years: a zone that pushes 9999-12-31 over the edge is no date.
+    if (utc < sys_days{year{1} / January / 1} || utc >= sys_days{year{10000} / January / 1}) {
+        return std::nullopt;
+    }
+    return utc;
 }
 
 // Zone suffix of an ISO 8601 time: Z, ±hh, ±hhmm, ±hh:mm. False if malformed.
@@ -119,7 +124,41 @@ bool parse_iso_zone(std::string_view text, std::size_t& pos, int& offset) {
             return false;
         }
     }
+    // Real zones are within ±14 hours; "-9999" is not an offset.
+    if (h > 23 || m > 59) {
+        return false;
+    }
     offset = sign * (h * 60 + m);
+    return true;
+}
+
+// ISO 8601 week date after the year: "Www" or "Www-D" (extended), "WwwD" (basic).
+// pos is at the 'W'. Week 1 is the week with the year's first Thursday.
+bool parse_week_date(std::string_view text, std::size_t& pos, fields& f) {
+    ++pos;
+    const int week = digits(text, pos, 2);
+    int day_of_week = 1;
+    if (pos < text.size() && text[pos] == '-') {
+        ++pos;
+        day_of_week = digits(text, pos, 1);
+    } else if (pos < text.size() && is_digit(text[pos])) {
+        day_of_week = digits(text, pos, 1);
+    }
+    if (week < 1 || week > 53 || day_of_week < 1 || day_of_week > 7 || f.year < 1) {
+        return false;
+    }
+    const sys_days jan4 = sys_days{year{f.year} / January / 4};
+    const unsigned iso_weekday = weekday{jan4}.iso_encoding();
+    const sys_days week1_monday = jan4 - days{iso_weekday - 1};
+    const sys_days date = week1_monday + days{(week - 1) * 7 + (day_of_week - 1)};
+    // Week 53 exists only in years whose week 53 Thursday is still in that year.
+    if (year_month_day{week1_monday + days{(week - 1) * 7 + 3}}.year() != year{f.year}) {
+        return false;
+    }
+    const year_month_day ymd{date};
+    f.year = static_cast<int>(ymd.year());
+    f.month = static_cast<int>(unsigned{ymd.month()});
+    f.day = static_cast<int>(unsigned{ymd.day()});
     return true;
 }
 
@@ -156,7 +195,15 @@ std::optional<timestamp> parse_iso8601(std::string_view text) {
         f.year = expand_year(y, digit_run);
         f.month = 1;
         f.day = 1;
-        if (pos < n && text[pos] == '-') {
+        const bool week_date =
+            digit_run == 4 && pos < n &&
+            (text[pos] == 'W' || (text[pos] == '-' && pos + 1 < n && text[pos + 1] == 'W'));
+        if (week_date) {
+            pos += text[pos] == '-' ? 1 : 0;
+            if (!parse_week_date(text, pos, f)) {
+                return std::nullopt;
+            }
+        } else if (pos < n && text[pos] == '-') {
             ++pos;
             std::size_t run = 0;
             while (pos + run < n && is_digit(text[pos + run])) {
@@ -333,6 +380,59 @@ bool normalise_korean(std::string& text) {
     return found;
 }
 
+// A date written with numbers only: year first ("2006/09/15", "2024.01.05") is Y-M-D;
+// year last is D.M.Y with dots (the European convention), and with '/' or '-' only when
+// the order is plain from the values ("13/01/2024", or day == month). False otherwise:
+// "05/01/2024" could be either, and a guess is worse than no date.
+bool numeric_date(std::string_view tok, fields& f) {
+    int parts[3] = {-1, -1, -1};
+    std::size_t widths[3] = {0, 0, 0};
+    char separator = 0;
+    std::size_t pos = 0;
+    for (int k = 0; k < 3; ++k) {
+        const std::size_t start = pos;
+        while (pos < tok.size() && is_digit(tok[pos])) {
+            ++pos;
+        }
+        widths[k] = pos - start;
+        if (widths[k] == 0 || widths[k] > 4) {
+            return false;
+        }
+        std::size_t p = start;
+        parts[k] = digits(tok, p, widths[k]);
+        if (k < 2) {
+            if (pos >= tok.size() || (separator != 0 && tok[pos] != separator)) {
+                return false;
+            }
+            separator = tok[pos++];
+        }
+    }
+    // A trailing dot ("5.1.2024.") is how some languages end a date.
+    if (pos < tok.size() && !(separator == '.' && pos + 1 == tok.size() && tok[pos] == '.')) {
+        return false;
+    }
+    if (widths[0] == 4 && widths[1] <= 2 && widths[2] <= 2) {
+        f.year = parts[0];
+        f.month = parts[1];
+        f.day = parts[2];
+        return true;
+    }
+    if (widths[2] != 4 || widths[0] > 2 || widths[1] > 2) {
+        return false;
+    }
+    f.year = parts[2];
+    if (separator == '.' || (parts[0] > 12 && parts[1] <= 12) || parts[0] == parts[1]) {
+        f.day = parts[0];
+        f.month = parts[1];
+    } else if (parts[1] > 12 && parts[0] <= 12) {
+        f.month = parts[0];
+        f.day = parts[1];
+    } else {
+        return false;
+    }
+    return true;
+}
+
 // A liberal token-based reader for RFC 822 and its relatives (asctime, "Thu Aug 30
 // 2012 17:26:16 +0200", "13 Feb, 2012", "GMT-01:01"), plus "YYYY-MM-DD hh:mm".
 std::optional<timestamp> parse_loose(std::string text, bool korean) {
@@ -430,15 +530,11 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             continue;
         }
         if (is_digit(tok[0])) {
-            // "2004-05-28" and Perforce's "2006/09/15".
-            if (tok.size() == 10 &&
-                ((tok[4] == '-' && tok[7] == '-') || (tok[4] == '/' && tok[7] == '/'))) {
-                std::size_t p = 0;
-                f.year = digits(tok, p, 4);
-                ++p;
-                f.month = digits(tok, p, 2);
-                ++p;
-                f.day = digits(tok, p, 2);
+            // "2004-05-28", Perforce's "2006/09/15", "05.01.2024", "13/01/2024".
+            if (const auto separator = tok.find_first_of("-/."); separator != std::string::npos) {
+                if (!numeric_date(tok, f)) {
+                    return std::nullopt;
+                }
                 continue;
             }
             std::size_t run = 0;
