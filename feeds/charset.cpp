@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 
 #include <iconv.h>
 
@@ -61,18 +63,70 @@ std::string from_windows1252(std::string_view bytes) {
     return out;
 }
 
+// Labels iconv doesn't know, or knows as a narrower charset than the one feeds mean
+// by them (WHATWG Encoding Standard: Shift_JIS is windows-31j, EUC-KR is windows-949,
+// GB2312 is GBK, Big5 is Big5-HKSCS).
+constexpr std::pair<std::string_view, std::string_view> charset_aliases[] = {
+    {"shift_jis", "CP932"},
+    {"shift-jis", "CP932"},
+    {"sjis", "CP932"},
+    {"x-sjis", "CP932"},
+    {"ms_kanji", "CP932"},
+    {"ms932", "CP932"},
+    {"csshiftjis", "CP932"},
+    {"windows-31j", "CP932"},
+    {"x-ms-cp932", "CP932"},
+    {"x-euc-jp", "EUC-JP"},
+    {"cseucpkdfmtjapanese", "EUC-JP"},
+    {"euc-kr", "CP949"},
+    {"ks_c_5601-1987", "CP949"},
+    {"ks_c_5601-1989", "CP949"},
+    {"ksc5601", "CP949"},
+    {"ksc_5601", "CP949"},
+    {"korean", "CP949"},
+    {"csksc56011987", "CP949"},
+    {"iso-ir-149", "CP949"},
+    {"windows-949", "CP949"},
+    {"cseuckr", "CP949"},
+    {"x-windows-949", "CP949"},
+    {"gb2312", "GBK"},
+    {"x-gbk", "GBK"},
+    {"gb_2312-80", "GBK"},
+    {"gb_2312", "GBK"},
+    {"csgb2312", "GBK"},
+    {"chinese", "GBK"},
+    {"iso-ir-58", "GBK"},
+    {"csiso58gb231280", "GBK"},
+    {"x-gb2312", "GBK"},
+    {"euc-cn", "GBK"},
+    {"big5", "BIG5-HKSCS"},
+    {"big5-hkscs", "BIG5-HKSCS"},
+    {"cn-big5", "BIG5-HKSCS"},
+    {"csbig5", "BIG5-HKSCS"},
+    {"x-x-big5", "BIG5-HKSCS"},
+    {"koi8", "KOI8-R"},
+    {"koi8_r", "KOI8-R"},
+    {"cskoi8r", "KOI8-R"},
+    {"koi8-ru", "KOI8-U"},
+    {"windows-874", "CP874"},
+    {"tis-620", "CP874"},
+    {"iso-8859-11", "CP874"},
+    {"x-mac-cyrillic", "MAC-CYRILLIC"},
+    {"x-mac-ukrainian", "MAC-CYRILLIC"},
+    {"macintosh", "MACINTOSH"},
+    {"x-mac-roman", "MACINTOSH"},
+    {"mac", "MACINTOSH"},
+};
+
 std::string iconv_alias(const std::string& name) {
-    if (name == "x-sjis" || name == "shift-jis" || name == "sjis") {
-        return "SHIFT_JIS";
+    for (const auto& [label, iconv_name] : charset_aliases) {
+        if (name == label) {
+            return std::string(iconv_name);
+        }
     }
-    if (name == "x-euc-jp") {
-        return "EUC-JP";
-    }
-    if (name == "gb2312" || name == "x-gbk") {
-        return "GBK";
-    }
-    if (name == "utf-16" || name == "utf-32") {
-        return name;  // BOM-less: iconv assumes big-endian, as the XML spec does
+    // "x-cp1250", "x-windows-1251": the x- prefix adds nothing iconv needs.
+    if (name.rfind("x-", 0) == 0) {
+        return name.substr(2);
     }
     return name;
 }
