@@ -146,10 +146,21 @@ parse_result extract_json_feed(std::string_view utf8, std::string_view url,
     options.allow_invalid_utf8 = true;
     options.allow_trailing_commas = true;
     boost::system::error_code ec;
-    json::value doc = json::parse(utf8, ec, {}, options);
-    if (ec) {
-        return {std::nullopt, "JSON: " + ec.message()};
+    json::stream_parser parser({}, options);
+    const std::size_t used = parser.write(utf8.data(), utf8.size(), ec);
+    if (!ec) {
+        parser.finish(ec);
     }
+    if (ec) {
+        const auto before = utf8.substr(0, std::min(used, utf8.size()));
+        const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+        const auto last_newline = before.rfind('\n');
+        const auto column =
+            before.size() - (last_newline == std::string_view::npos ? 0 : last_newline + 1) + 1;
+        return {std::nullopt, "line " + std::to_string(line) + ", column " +
+                                  std::to_string(column) + ": JSON: " + ec.message()};
+    }
+    json::value doc = parser.release();
     if (!doc.is_object()) {
         return {std::nullopt, "not a feed: the JSON document is not an object"};
     }
@@ -181,7 +192,8 @@ parse_result extract_json_feed(std::string_view utf8, std::string_view url,
     if (const auto* items = object.if_contains("items"); items != nullptr && items->is_array()) {
         for (const auto& value : items->get_array()) {
             if (f.items.size() >= limits.max_items) {
-                break;
+                return {std::nullopt, "items[" + std::to_string(f.items.size()) + "]: more than " +
+                                          std::to_string(limits.max_items) + " items"};
             }
             if (value.is_object()) {
                 f.items.push_back(read_item(value.get_object(), url));

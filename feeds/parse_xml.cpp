@@ -123,19 +123,29 @@ void adopt_unknown_root_namespace(pugi::xml_node root, std::vector<binding>& sco
     }
 }
 
+// A cap the document broke: what, and the offset (in the loaded buffer) of the
+// element that broke it, or -1.
+struct cap_violation {
+    std::string problem;
+    std::ptrdiff_t offset = -1;
+};
+
 // Rewrites element and attribute names to canonical ones; iterative so deep
-// documents can't exhaust the stack. Returns the maximum depth seen.
-std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
+// documents can't exhaust the stack. Stops at the first element over the depth
+// cap, or the first item/entry (at feed or channel level) over the item cap.
+std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limits& limits) {
     std::vector<binding> scope;
     std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
     stack.emplace_back(root, 1);
-    std::size_t deepest = 0;
+    std::size_t items = 0;
     while (!stack.empty()) {
         auto [node, depth] = stack.back();
         stack.pop_back();
-        deepest = std::max(deepest, depth);
-        if (depth > max_depth) {
-            return deepest;
+        // Checked before the node is renamed: offset_debug() needs the original name.
+        if (depth > limits.max_depth) {
+            return cap_violation{
+                "nesting deeper than " + std::to_string(limits.max_depth) + " elements",
+                node.offset_debug()};
         }
         while (!scope.empty() && scope.back().depth >= depth) {
             scope.pop_back();
@@ -152,6 +162,13 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             adopt_unknown_root_namespace(node, scope);
         }
         const std::string element_name = canonical_name(node.name(), scope, false);
+        // rss/channel/item, rdf:RDF/item, feed/entry: depth 2 or 3.
+        if (depth <= 3 &&
+            (element_name == "item" || element_name == "atom:entry" || element_name == "entry") &&
+            ++items > limits.max_items) {
+            return cap_violation{"more than " + std::to_string(limits.max_items) + " items",
+                                 node.offset_debug()};
+        }
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
             const std::string_view name = attr.name();
             if (name.find(':') != std::string_view::npos && name.rfind("xmlns", 0) != 0) {
@@ -170,7 +187,7 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             stack.emplace_back(*it, depth + 1);
         }
     }
-    return deepest;
+    return std::nullopt;
 }
 
 bool is_name_start(char c) {
@@ -442,8 +459,14 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     if (!root) {
         return "line 1, column 1: no root element";
     }
-    if (canonicalise(root, limits.max_depth) > limits.max_depth) {
-        return "nesting deeper than " + std::to_string(limits.max_depth) + " elements";
+    if (const auto violation = canonicalise(root, limits)) {
+        if (violation->offset < 0) {
+            return violation->problem;
+        }
+        const auto [line, column] =
+            line_column(repaired, static_cast<std::size_t>(violation->offset));
+        return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+               violation->problem;
     }
     return {};
 }
