@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,6 +74,106 @@ std::string_view feed_url_of(const pugi::xml_node& outline) {
     return {};
 }
 
+// An attribute value: &, <, >, " escaped; tab and line breaks as character references
+// so attribute-value normalisation keeps them; other control characters, which XML 1.0
+// cannot carry at all, dropped.
+void append_attribute(std::string& out, std::string_view value) {
+    for (const char c : value) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\t':
+                out += "&#9;";
+                break;
+            case '\n':
+                out += "&#10;";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+        }
+    }
+}
+
+// The folder tree of an export: folders and feeds (indices into the input) in order.
+struct folder {
+    std::string label;
+    std::vector<std::unique_ptr<folder>> folders;
+    std::vector<std::pair<bool, std::size_t>> order;  // (is a folder, index)
+
+    folder& subfolder(std::string_view name) {
+        for (auto& f : folders) {
+            if (f->label == name) return *f;
+        }
+        folders.push_back(std::make_unique<folder>());
+        folders.back()->label = std::string(name);
+        order.emplace_back(true, folders.size() - 1);
+        return *folders.back();
+    }
+};
+
+void write_feed(std::string& out, const opml_feed& feed, std::span<const std::string> overflow,
+                std::size_t indent) {
+    out.append(indent, ' ');
+    out += "<outline type=\"rss\" text=\"";
+    append_attribute(out, feed.title.value_or(""));
+    out += '"';
+    if (feed.title) {
+        out += " title=\"";
+        append_attribute(out, *feed.title);
+        out += '"';
+    }
+    out += " xmlUrl=\"";
+    append_attribute(out, feed.url);
+    out += '"';
+    if (!overflow.empty()) {
+        out += " category=\"";
+        for (std::size_t i = 0; i < overflow.size(); ++i) {
+            if (i > 0) out += ',';
+            append_attribute(out, overflow[i]);
+        }
+        out += '"';
+    }
+    out += "/>\n";
+}
+
+void write_folder(std::string& out, const folder& node, const std::vector<opml_feed>& feeds,
+                  std::size_t depth) {
+    const std::size_t indent = 4 + 2 * depth;
+    for (const auto& [is_folder, index] : node.order) {
+        if (!is_folder) {
+            const auto& feed = feeds[index];
+            std::vector<std::string> tags;
+            for (const auto& tag : feed.tags) {
+                if (!trim(tag).empty()) tags.emplace_back(trim(tag));
+            }
+            const auto nested = std::min(tags.size(), max_opml_folder_depth);
+            write_feed(out, feed, std::span<const std::string>(tags).subspan(nested), indent);
+            continue;
+        }
+        const auto& sub = *node.folders[index];
+        out.append(indent, ' ');
+        out += "<outline text=\"";
+        append_attribute(out, sub.label);
+        out += "\">\n";
+        write_folder(out, sub, feeds, depth + 1);
+        out.append(indent, ' ');
+        out += "</outline>\n";
+    }
+}
+
 struct pending {
     pugi::xml_node node;
     std::size_t depth;  // number of folder labels that apply to this node
@@ -135,6 +237,37 @@ opml_result parse_opml(std::string_view bytes) {
         }
     }
     return result;
+}
+
+std::string write_opml(const std::vector<opml_feed>& feeds, std::string_view title) {
+    folder root;
+    for (std::size_t i = 0; i < feeds.size(); ++i) {
+        folder* at = &root;
+        std::size_t depth = 0;
+        for (const auto& tag : feeds[i].tags) {
+            if (trim(tag).empty()) continue;
+            if (depth++ == max_opml_folder_depth) break;
+            at = &at->subfolder(trim(tag));
+        }
+        at->order.emplace_back(false, i);
+    }
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n";
+    out += "  <head>\n    <title>";
+    for (const char c : title) {
+        if (c == '&') {
+            out += "&amp;";
+        } else if (c == '<') {
+            out += "&lt;";
+        } else if (c == '>') {
+            out += "&gt;";
+        } else if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') {
+            out.push_back(c);
+        }
+    }
+    out += "</title>\n  </head>\n  <body>\n";
+    write_folder(out, root, feeds, 0);
+    out += "  </body>\n</opml>\n";
+    return out;
 }
 
 }  // namespace feedd::feeds

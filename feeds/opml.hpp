@@ -1,7 +1,9 @@
-// OPML reading: outlines with an xmlUrl become feed subscriptions; the titles of
-// the enclosing outlines (and any category attribute) become tags. Pure.
+// OPML reading and writing: outlines with an xmlUrl become feed subscriptions; the
+// titles of the enclosing outlines (and any category attribute) become tags; writing
+// nests each feed in folder outlines named by its tags. Pure.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +24,13 @@ struct opml_result {
 };
 
 opml_result parse_opml(std::string_view bytes);
+
+// An OPML 2.0 document listing the feeds in order: each one an outline (type="rss",
+// text and title, xmlUrl) inside folder outlines named by its tags, outermost first,
+// so parse_opml reads the same titles and tags back. Tags beyond max_opml_folder_depth
+// go into the outline's category attribute instead.
+std::string write_opml(const std::vector<opml_feed>& feeds, std::string_view title);
+
+inline constexpr std::size_t max_opml_folder_depth = 32;
 
 }  // namespace feedd::feeds
