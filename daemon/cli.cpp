@@ -98,6 +98,24 @@ int run_cli(int argc, char** argv) {
     feeds_args.add_to(*feeds_cmd, false);
     feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
 
+    auto* opml = app.add_subcommand("opml", "OPML import/export of the subscriptions");
+    opml->require_subcommand(1);
+    std::string opml_config;
+    std::string opml_out;
+    auto* opml_export = opml->add_subcommand("export", "write the configured feeds as OPML 2.0");
+    opml_export->add_option("--config,-c", opml_config, "configuration file (TOML)")->required();
+    opml_export->add_option("--out,-o", opml_out, "output file (default: stdout)");
+
+    discover_options discover_opts;
+    std::string discover_ca;
+    auto* discover =
+        app.add_subcommand("discover", "list the feeds an HTML page advertises (FILE|URL|-)");
+    discover->add_option("input", discover_opts.input, "HTML file, - for stdin, or http(s) URL")
+        ->required();
+    discover->add_option("--url", discover_opts.url, "the page's URL, for links in a file");
+    discover->add_flag("--json", discover_opts.json, "JSON Lines, one object per feed");
+    discover->add_option("--ca-file", discover_ca, "also trust this CA certificate (PEM)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -108,6 +126,15 @@ int run_cli(int argc, char** argv) {
 
     try {
         if (*parse) return parse_command(parse_opts, std::cout, std::cerr);
+        if (*opml_export) {
+            opml_export_options options{opml_config, std::nullopt};
+            if (!opml_out.empty()) options.out_file = opml_out;
+            return opml_export_command(options, std::cout, std::cerr);
+        }
+        if (*discover) {
+            if (!discover_ca.empty()) discover_opts.extra_ca_file = discover_ca;
+            return discover_command(discover_opts, std::cout, std::cerr);
+        }
         if (*run) return run_service(run_args.load(), run_mode::daemon);
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {

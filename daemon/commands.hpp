@@ -1,5 +1,5 @@
-// The one-shot commands behind the CLI (parse, query items, feeds). Each takes
-// plain values, writes to the given streams and returns the exit code.
+// The one-shot commands behind the CLI (parse, query items, feeds, opml export, discover). Each
+// takes plain values, writes to the given streams and returns the exit code.
 #pragma once
 
 #include <chrono>
@@ -33,5 +33,21 @@ struct feeds_options {
     bool json = false;
 };
 int feeds_command(const feeds_options& options, std::ostream& out, std::ostream& err);
+
+struct opml_export_options {
+    std::filesystem::path config_file;
+    std::optional<std::filesystem::path> out_file;  // stdout when unset
+};
+// Writes the configured feeds (config [[feed]] tables and OPML imports) as OPML 2.0.
+int opml_export_command(const opml_export_options& options, std::ostream& out, std::ostream& err);
+
+struct discover_options {
+    std::string input;  // a file, "-" for stdin, or an http(s) URL to fetch
+    std::string url;    // the page's URL for a file (base for relative links)
+    bool json = false;  // JSON Lines instead of tab-separated lines
+    std::optional<std::filesystem::path> extra_ca_file;  // tests: trust this CA too
+};
+// Lists the feeds an HTML page advertises, or says that the input is itself a feed.
+int discover_command(const discover_options& options, std::ostream& out, std::ostream& err);
 
 }  // namespace feedd::daemon
