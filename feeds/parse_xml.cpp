@@ -463,8 +463,9 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
         if (violation->offset < 0) {
             return violation->problem;
         }
-        const auto [line, column] =
-            line_column(repaired, static_cast<std::size_t>(violation->offset));
+        // offset_debug() points at the element's name; report its '<'.
+        const auto [line, column] = line_column(
+            repaired, static_cast<std::size_t>(std::max<std::ptrdiff_t>(violation->offset - 1, 0)));
         return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
                violation->problem;
     }

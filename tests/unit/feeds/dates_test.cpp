@@ -1,8 +1,11 @@
 #include "feeds/dates.hpp"
 
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
 
 namespace feedd::feeds {
 namespace {
@@ -107,6 +110,51 @@ TEST(dates, unreadable_is_null_never_a_guess) {
     EXPECT_EQ(iso("Mon, 26 Jan 2004 bogus 16:31:00"), "null");
     EXPECT_EQ(iso("Mon, 26 Jan 2004 16:31:00 GMT extra"), "null");
     EXPECT_EQ(iso(std::string(1000, '9')), "null");
+}
+
+// tests/data/dates/dialects.tsv: one dialect per line, "input<TAB>expected".
+TEST(dates, dialects_fixture) {
+    std::istringstream lines(test::read_file(std::string(FEEDD_TEST_DATA) + "/dates/dialects.tsv"));
+    std::string line;
+    int checked = 0;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] == '#') {
+            continue;
+        }
+        const auto tab = line.rfind('\t');
+        ASSERT_NE(tab, std::string::npos) << line;
+        EXPECT_EQ(iso(line.substr(0, tab)), line.substr(tab + 1))
+            << "input: " << line.substr(0, tab);
+        ++checked;
+    }
+    EXPECT_GT(checked, 70);
+}
+
+TEST(dates, week_dates) {
+    EXPECT_EQ(iso("2009-W01-1"), "2008-12-29T00:00:00Z");
+    EXPECT_EQ(iso("2009W537"), "2010-01-03T00:00:00Z");
+    EXPECT_EQ(iso("2009-W53"), "2009-12-28T00:00:00Z");
+    EXPECT_EQ(iso("2009-W54-1"), "null");
+    EXPECT_EQ(iso("2009-W00-1"), "null");
+    EXPECT_EQ(iso("2009-W01-8"), "null");
+}
+
+TEST(dates, numeric_dates_only_when_unambiguous) {
+    EXPECT_EQ(iso("31.12.2003"), "2003-12-31T00:00:00Z");
+    EXPECT_EQ(iso("12/31/2003 10:00"), "2003-12-31T10:00:00Z");
+    EXPECT_EQ(iso("31-12-2003"), "2003-12-31T00:00:00Z");
+    EXPECT_EQ(iso("02/03/2003"), "null");
+    EXPECT_EQ(iso("02-03-2003"), "null");
+    EXPECT_EQ(iso("2003/12/31"), "2003-12-31T00:00:00Z");
+    EXPECT_EQ(iso("1.2.3"), "null");
+    EXPECT_EQ(iso("31.12.03"), "null");
+    EXPECT_EQ(iso("2003-12/31"), "null");
+}
+
+TEST(dates, results_outside_four_digit_years_are_null) {
+    EXPECT_EQ(iso("Fri, 31 Dec 9999 23:59:59 -1200"), "null");
+    EXPECT_EQ(iso("Fri, 31 Dec 9999 11:59:59 -1200"), "9999-12-31T23:59:59Z");
+    EXPECT_EQ(iso("0001-01-01T00:00:00+01:00"), "null");
 }
 
 }  // namespace

@@ -148,5 +148,77 @@ TEST(opml, empty_body_is_valid_and_empty) {
     EXPECT_TRUE(result.feeds.empty());
 }
 
+TEST(opml_write, round_trips_titles_tags_and_order_through_parse_opml) {
+    const std::vector<opml_feed> feeds = {
+        {"https://wire.example/rss", "Wire", {"News", "World"}},
+        {"https://paper.example/atom?a=1&b=2", "Paper \"Daily\" <Edition> & Co", {"News"}},
+        {"https://solo.example/feed", std::nullopt, {}},
+        {"https://agency.example/rss", "Agency", {"News", "World"}},
+        {"file:///var/feeds/local.xml", "Local", {"Mine", "\u00c9t\u00e9"}},
+    };
+    const std::string text = write_opml(feeds, "My <feeds>");
+    const auto back = parse_opml(text);
+    ASSERT_TRUE(back) << back.error << "\n" << text;
+    ASSERT_EQ(back.feeds.size(), feeds.size()) << text;
+    // Feeds sharing a folder path are written together, in first-appearance order.
+    const std::vector<std::string> order = {
+        "https://wire.example/rss", "https://agency.example/rss",
+        "https://paper.example/atom?a=1&b=2", "https://solo.example/feed",
+        "file:///var/feeds/local.xml"};
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        EXPECT_EQ(back.feeds[i].url, order[i]);
+    }
+    for (const auto& original : feeds) {
+        const auto* read = find(back, original.url);
+        ASSERT_NE(read, nullptr) << original.url;
+        EXPECT_EQ(read->title, original.title) << original.url;
+        EXPECT_EQ(read->tags, original.tags) << original.url;
+    }
+    EXPECT_NE(text.find("<opml version=\"2.0\">"), std::string::npos);
+    EXPECT_NE(text.find("<title>My &lt;feeds&gt;</title>"), std::string::npos);
+    EXPECT_NE(text.find("xmlUrl=\"https://paper.example/atom?a=1&amp;b=2\""), std::string::npos);
+}
+
+TEST(opml_write, nested_fixture_survives_read_write_read) {
+    const auto first = parse_opml(data("nested.opml"));
+    ASSERT_TRUE(first) << first.error;
+    const auto second = parse_opml(write_opml(first.feeds, "again"));
+    ASSERT_TRUE(second) << second.error;
+    ASSERT_EQ(second.feeds.size(), first.feeds.size());
+    for (const auto& feed : first.feeds) {
+        const auto* read = find(second, feed.url);
+        ASSERT_NE(read, nullptr) << feed.url;
+        EXPECT_EQ(read->title, feed.title);
+        EXPECT_EQ(read->tags, feed.tags);
+    }
+}
+
+TEST(opml_write, control_characters_and_line_breaks_are_safe) {
+    const std::vector<opml_feed> feeds = {
+        {"https://x.example/rss", std::string("Line\none\ttab\x01" "bell\x0b"), {"a\nb"}}};
+    const auto back = parse_opml(write_opml(feeds, "t\x02"));
+    ASSERT_TRUE(back) << back.error;
+    ASSERT_EQ(back.feeds.size(), 1U);
+    EXPECT_EQ(back.feeds[0].title, "Line\none\ttabbell");
+    EXPECT_EQ(back.feeds[0].tags, tags{"a\nb"});
+}
+
+TEST(opml_write, deep_tag_lists_go_to_the_category_attribute) {
+    opml_feed feed{"https://deep.example/rss", "Deep", {}};
+    for (std::size_t i = 0; i < max_opml_folder_depth + 5; ++i) {
+        feed.tags.push_back("t" + std::to_string(i));
+    }
+    const auto back = parse_opml(write_opml({feed}, "deep"));
+    ASSERT_TRUE(back) << back.error;
+    ASSERT_EQ(back.feeds.size(), 1U);
+    EXPECT_EQ(back.feeds[0].tags, feed.tags);
+}
+
+TEST(opml_write, empty_list_is_valid_opml) {
+    const auto back = parse_opml(write_opml({}, ""));
+    ASSERT_TRUE(back) << back.error;
+    EXPECT_TRUE(back.feeds.empty());
+}
+
 }  // namespace
 }  // namespace feedd::feeds

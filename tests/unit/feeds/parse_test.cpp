@@ -184,17 +184,39 @@ TEST(parse, utf16_document_with_bom) {
     EXPECT_EQ(parse_ok(utf16).title, "\u00e9t\u00e9");
 }
 
-TEST(parse, max_items_stops_early) {
-    std::string doc = "<rss version=\"2.0\"><channel>";
+TEST(parse, too_many_items_is_an_error_naming_the_first_one_over) {
+    std::string doc = "<rss version=\"2.0\"><channel>\n";
     for (int i = 0; i < 50; ++i) {
-        doc += "<item><title>" + std::to_string(i) + "</title></item>";
+        doc += "<item><title>" + std::to_string(i) + "</title></item>\n";
     }
     doc += "</channel></rss>";
     parse_limits limits;
     limits.max_items = 10;
-    const auto f = parse_ok(doc, "", "", limits);
-    ASSERT_EQ(f.items.size(), 10U);
-    EXPECT_EQ(f.items[9].title, "9");
+    const auto result = parse(doc, "", "", limits);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error, "line 12, column 1: more than 10 items");
+
+    limits.max_items = 50;  // exactly at the cap is fine
+    EXPECT_EQ(parse_ok(doc, "", "", limits).items.size(), 50U);
+}
+
+TEST(parse, too_many_atom_entries_and_json_items) {
+    std::string atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
+    std::string json = R"({"version": "https://jsonfeed.org/version/1.1", "items": [)";
+    for (int i = 0; i < 4; ++i) {
+        atom += "<entry><title>x</title></entry>";
+        json += std::string(i > 0 ? "," : "") + R"({"id": "x"})";
+    }
+    atom += "</feed>";
+    json += "]}";
+    parse_limits limits;
+    limits.max_items = 3;
+    const auto a = parse(atom, "", "", limits);
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error, "line 1, column 136: more than 3 items");
+    const auto j = parse(json, "", "", limits);
+    ASSERT_FALSE(j);
+    EXPECT_EQ(j.error, "items[3]: more than 3 items");
 }
 
 TEST(parse, document_size_cap) {
@@ -205,19 +227,29 @@ TEST(parse, document_size_cap) {
     EXPECT_NE(result.error.find("larger"), std::string::npos);
 }
 
-TEST(parse, nesting_depth_cap) {
-    std::string doc = "<rss version=\"2.0\"><channel><item><description>";
+TEST(parse, nesting_depth_cap_names_the_element_too_deep) {
+    std::string doc = "<rss version=\"2.0\"><channel><item>\n<description>";
     for (int i = 0; i < 1000; ++i) {
         doc += "<div>";
     }
     doc += "</description></item></channel></rss>";
     const auto result = parse(doc, "", "");
     EXPECT_FALSE(result);
-    EXPECT_NE(result.error.find("nesting"), std::string::npos);
+    // Depth 256 is the 252nd <div>: 5 + 13 + 251 * 5 characters into line 2.
+    EXPECT_EQ(result.error, "line 2, column 1274: nesting deeper than 256 elements");
 
     std::string json = "{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [";
     json += std::string(5000, '[');
-    EXPECT_FALSE(parse(json, "", ""));
+    const auto deep_json = parse(json, "", "");
+    EXPECT_FALSE(deep_json);
+    EXPECT_NE(deep_json.error.find("line 1, column "), std::string::npos) << deep_json.error;
+}
+
+TEST(parse, json_syntax_error_names_line_and_column) {
+    const auto result =
+        parse("{\"version\": \"https://jsonfeed.org/version/1\",\n  \"items\": [}", "", "");
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error.rfind("line 2, column 13: JSON: ", 0), 0U) << result.error;
 }
 
 TEST(parse, arbitrary_bytes_never_crash) {
