@@ -361,10 +361,51 @@ std::string repair(std::string_view in) {
             ++i;
             continue;
         }
+        // C0 control characters are not XML; feeds carry them by accident.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            ++i;
+            continue;
+        }
         out.push_back(c);
         ++i;
     }
     return out;
+}
+
+// Where an item (or entry) that was still open at offset starts: the '<' of the last
+// item start tag before offset when no end tag of an item follows it; nullopt when the
+// parser stopped outside an item. Prefixes don't matter ("rss:item", "atom:entry").
+std::optional<std::size_t> unfinished_item_start(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    auto is_item = [](std::string_view name) {
+        const auto colon = name.find(':');
+        const auto local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+        return local == "item" || local == "entry";
+    };
+    auto name_at = [&](std::size_t from) {
+        std::size_t end = from;
+        while (end < offset && text[end] != '>' && text[end] != '/' && text[end] != ' ' &&
+               text[end] != '\t' && text[end] != '\r' && text[end] != '\n') {
+            ++end;
+        }
+        return text.substr(from, end - from);
+    };
+    for (auto lt = text.rfind('<', offset); lt != std::string_view::npos;
+         lt = lt == 0 ? std::string_view::npos : text.rfind('<', lt - 1)) {
+        if (lt + 1 < offset && text[lt + 1] == '/') {
+            if (is_item(name_at(lt + 2))) {
+                return std::nullopt;  // the last item before the error was closed
+            }
+            continue;
+        }
+        if (is_item(name_at(lt + 1))) {
+            const auto gt = text.find('>', lt);
+            const bool self_closed =
+                gt != std::string_view::npos && gt < offset && gt > lt && text[gt - 1] == '/';
+            return self_closed ? std::nullopt : std::optional<std::size_t>(lt);
+        }
+    }
+    return std::nullopt;
 }
 
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
@@ -446,9 +487,17 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     }
     const std::string repaired = repair(utf8.substr(start));
     const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata;
-    const auto result =
-        doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
-    const auto root = doc.document_element();
+    auto result = doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
+    auto root = doc.document_element();
+    // A truncated download or a broken tag inside an item: read again up to that item,
+    // so the feed keeps its complete items and not a half of the last one.
+    if (!result && root) {
+        if (const auto cut =
+                unfinished_item_start(repaired, static_cast<std::size_t>(result.offset))) {
+            result = doc.load_buffer(repaired.data(), *cut, options, pugi::encoding_utf8);
+            root = doc.document_element();
+        }
+    }
     if (!result && !root) {
         const auto [line, column] = line_column(repaired, static_cast<std::size_t>(result.offset));
         return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +

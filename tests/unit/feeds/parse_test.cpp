@@ -116,13 +116,44 @@ TEST(parse, junk_before_the_prolog_is_skipped) {
     EXPECT_EQ(f.title, "t");
 }
 
-TEST(parse, truncated_document_keeps_what_was_read) {
+TEST(parse, truncated_document_keeps_its_complete_items) {
     const auto f = parse_ok(
         "<rss "
         "version=\"2.0\"><channel><title>t</title><item><title>a</title></item><item><title>b");
     EXPECT_EQ(f.title, "t");
-    ASSERT_GE(f.items.size(), 1U);
+    ASSERT_EQ(f.items.size(), 1U);
     EXPECT_EQ(f.items[0].title, "a");
+
+    // Cut inside the first item: the channel survives, no half item.
+    const auto first = parse_ok("<rss version=\"2.0\"><channel><title>t</title><item><title>a");
+    EXPECT_EQ(first.title, "t");
+    EXPECT_TRUE(first.items.empty());
+
+    // Atom with prefixes, cut inside an attribute of the third entry.
+    const auto atom = parse_ok(
+        "<a:feed xmlns:a=\"http://www.w3.org/2005/Atom\"><a:entry><a:id>1</a:id></a:entry>"
+        "<a:entry><a:id>2</a:id></a:entry><a:entry><a:link href=\"http://x");
+    ASSERT_EQ(atom.items.size(), 2U);
+    EXPECT_EQ(atom.items[1].id, "2");
+
+    // A broken tag inside an item is the same: the items before it are kept.
+    const auto broken = parse_ok(
+        "<rss version=\"2.0\"><channel><item><title>a</title></item>"
+        "<item><title>b</b></item><item><title>c</title></item></channel></rss>");
+    ASSERT_EQ(broken.items.size(), 1U);
+
+    // Stopped outside any item (after the last one closed): nothing is dropped.
+    const auto after =
+        parse_ok("<rss version=\"2.0\"><channel><item><title>a</title></item><item/><ttl>5</t");
+    EXPECT_EQ(after.items.size(), 2U);
+}
+
+TEST(parse, control_characters_are_dropped) {
+    const auto f = parse_ok(
+        "<rss version=\"2.0\"><channel><title>a\x01"
+        "b\x1f c\x7f</title>"
+        "</channel></rss>");
+    EXPECT_EQ(f.title, "ab c\x7f");
 }
 
 TEST(parse, dtd_entities_are_never_expanded) {
@@ -231,6 +262,9 @@ TEST(parse, nesting_depth_cap_names_the_element_too_deep) {
     std::string doc = "<rss version=\"2.0\"><channel><item>\n<description>";
     for (int i = 0; i < 1000; ++i) {
         doc += "<div>";
+    }
+    for (int i = 0; i < 1000; ++i) {
+        doc += "</div>";
     }
     doc += "</description></item></channel></rss>";
     const auto result = parse(doc, "", "");
