@@ -1,0 +1,65 @@
+// The liberal-XML recovery paths, one hand-written fixture each (tests/data/liberal/).
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "feeds/parse.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::feeds {
+namespace {
+
+feed parse_fixture(const std::string& name) {
+    const std::string bytes = test::read_file(std::string(FEEDD_TEST_DATA) + "/liberal/" + name);
+    EXPECT_FALSE(bytes.empty()) << name;
+    auto result = parse(bytes, "", "");
+    EXPECT_TRUE(result) << name << ": " << result.error;
+    return result.feed.value_or(feed{});
+}
+
+TEST(liberal, html_entities_and_bare_ampersands) {
+    const auto f = parse_fixture("html_entities.xml");
+    EXPECT_EQ(f.title, "Fish & Chips \u2014 \u201cCaf\u00e9\u201d \u2026");
+    EXPECT_EQ(f.link, "http://chips.example/?a=1&b=2");
+    EXPECT_EQ(
+        f.description,
+        "Tom & Jerry \u00a9 2024 &unknownentity; \u20ac5 \u20ac6 \u2013");  // &#150; is cp1252
+    ASSERT_EQ(f.items.size(), 1U);
+    EXPECT_EQ(f.items[0].title, "AT&T");
+}
+
+TEST(liberal, junk_before_the_prolog_and_control_characters) {
+    const auto f = parse_fixture("junk_and_controls.xml");
+    EXPECT_EQ(f.title, "After junk");
+    ASSERT_EQ(f.items.size(), 1U);
+    EXPECT_EQ(f.items[0].title, "abc");
+}
+
+TEST(liberal, undeclared_prefixes_keep_their_conventional_meaning) {
+    const auto f = parse_fixture("undeclared_prefix.xml");
+    ASSERT_EQ(f.items.size(), 1U);
+    ASSERT_EQ(f.items[0].authors.size(), 1U);
+    EXPECT_EQ(f.items[0].authors[0].name, "Una Declared");
+    ASSERT_TRUE(f.items[0].published.has_value());
+    EXPECT_EQ(format_rfc3339(*f.items[0].published), "2024-05-01T12:00:00Z");
+    EXPECT_EQ(f.items[0].content_html, "<p>full</p>");
+}
+
+TEST(liberal, truncated_document_keeps_the_complete_items) {
+    const auto f = parse_fixture("truncated.xml");
+    EXPECT_EQ(f.title, "Cut short");
+    ASSERT_EQ(f.items.size(), 2U);
+    EXPECT_EQ(f.items[1].id, "2");
+}
+
+TEST(liberal, dtd_entities_are_never_expanded) {
+    const auto f = parse_fixture("dtd_entities.xml");
+    ASSERT_TRUE(f.title.has_value());
+    EXPECT_EQ(f.title->find("lol"), f.title->rfind("lol")) << *f.title;  // not multiplied
+    EXPECT_EQ(f.title->find("root:"), std::string::npos) << *f.title;    // no file read
+    ASSERT_EQ(f.items.size(), 1U);
+    EXPECT_EQ(f.items[0].title, "Still parsed");
+}
+
+}  // namespace
+}  // namespace feedd::feeds
