@@ -439,14 +439,20 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
     fields f;
     bool have_time = false;
     bool have_zone = false;
+    bool numeric_zone = false;
     bool pm = false;
     bool am = false;
     if (korean) {
         f.offset_minutes = 9 * 60;
     }
     std::string lowered = fold(ascii_lower(text));
-    for (char& c : lowered) {
-        if (c == ',' || c == '\t') {
+    for (std::size_t i = 0; i < lowered.size(); ++i) {
+        char& c = lowered[i];
+        // "2013-03-23T03:51:00 UTC": the ISO 'T' separates tokens like a space.
+        const bool iso_t = c == 't' && i >= 10 && i + 1 < lowered.size() &&
+                           is_digit(lowered[i - 1]) && is_digit(lowered[i + 1]) &&
+                           lowered[i - 3] == '-';
+        if (c == ',' || c == '\t' || iso_t) {
             c = ' ';
         }
     }
@@ -510,6 +516,7 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             have_time = true;
             // A zone glued to the time: "10:00:00+0200" or "10:00Z".
             if (p < tok.size()) {
+                numeric_zone = tok[p] == '+' || tok[p] == '-';
                 int offset = 0;
                 if (!parse_iso_zone(tok, p, offset) || p != tok.size()) {
                     return std::nullopt;
@@ -527,7 +534,27 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             }
             f.offset_minutes = offset;
             have_zone = true;
+            numeric_zone = true;
             continue;
+        }
+        // RFC 850 and cookie dates: "06-Dec-09", "6-December-2009".
+        if (is_digit(tok[0]) && std::count(tok.begin(), tok.end(), '-') == 2) {
+            const auto first = tok.find('-');
+            const auto second = tok.find('-', first + 1);
+            const std::string day_part = tok.substr(0, first);
+            const std::string month_part = tok.substr(first + 1, second - first - 1);
+            const std::string year_part = tok.substr(second + 1);
+            const auto all_digits = [](const std::string& part) {
+                return !part.empty() && part.size() <= 4 &&
+                       std::all_of(part.begin(), part.end(), is_digit);
+            };
+            if (const int m = month_from_name(month_part);
+                m > 0 && all_digits(day_part) && day_part.size() <= 2 && all_digits(year_part)) {
+                f.month = m;
+                f.day = std::stoi(day_part);
+                f.year = expand_year(std::stoi(year_part), year_part.size());
+                continue;
+            }
         }
         if (is_digit(tok[0])) {
             // "2004-05-28", Perforce's "2006/09/15", "05.01.2024", "13/01/2024".
@@ -574,6 +601,10 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
             continue;
         }
         if (auto zone = named_zone_minutes(word)) {
+            // "+0200 CET": the number is what the clock meant; the name is a label.
+            if (numeric_zone && suffix.empty()) {
+                continue;
+            }
             f.offset_minutes = *zone;
             have_zone = true;
             if (!suffix.empty()) {
