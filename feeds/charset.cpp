@@ -44,7 +44,7 @@ std::string declared_encoding(std::string_view bytes) {
 
 bool is_utf8_label(std::string_view name) {
     return name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii" ||
-           name == "unicode-1-1-utf-8";
+           name == "unicode-1-1-utf-8" || name == "ansi_x3.4-1968" || name == "cp65001";
 }
 
 // Labels that WHATWG maps to windows-1252: their C1 range is always cp1252 in practice.

@@ -1,5 +1,6 @@
 #include "feeds/discover.hpp"
 
+#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,33 @@ TEST(discover, feed_types) {
     EXPECT_FALSE(is_feed_type("text/html"));
     EXPECT_FALSE(is_feed_type("application/json+oembed"));
     EXPECT_FALSE(is_feed_type(""));
+}
+
+TEST(discover, arbitrary_edits_of_a_page_never_crash) {
+    std::mt19937 rng(20261128);  // fixed seed: deterministic
+    const std::string page = data("blog.html");
+    for (int round = 0; round < 2000; ++round) {
+        std::string doc = page;
+        for (int e = 0; e < 1 + static_cast<int>(rng() % 8); ++e) {
+            const std::size_t pos = rng() % doc.size();
+            switch (rng() % 3) {
+                case 0:
+                    doc[pos] = static_cast<char>(rng() % 256);
+                    break;
+                case 1:
+                    doc.erase(pos, 1 + rng() % 40);
+                    break;
+                default:
+                    doc.insert(pos, 1, "<>&;\"'/=!- "[rng() % 12]);
+            }
+            if (doc.empty()) {
+                doc = "<";
+            }
+        }
+        for (const auto& feed : discover_feeds(doc, "https://blog.example/")) {
+            EXPECT_FALSE(feed.url.empty());
+        }
+    }
 }
 
 }  // namespace
