@@ -433,6 +433,30 @@ bool numeric_date(std::string_view tok, fields& f) {
     return true;
 }
 
+// Chinese and Japanese "2024年1月5日 10:00" → "2024-1-5 10:00". No zone is implied
+// (unlike the Korean markers): the two countries' zones differ.
+void normalise_cjk(std::string& text) {
+    if (text.find("\u5e74") == std::string::npos) {
+        return;
+    }
+    const std::pair<std::string_view, std::string_view> replacements[] = {
+        {"\u5e74", "-"}, {"\u6708", "-"}, {"\u65e5", " "}};
+    for (const auto& [from, to] : replacements) {
+        for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+            text.replace(pos, from.size(), to);
+            pos += to.size();
+        }
+    }
+    std::string out;
+    for (const char c : text) {
+        if (c == ' ' && !out.empty() && out.back() == '-') {
+            continue;
+        }
+        out.push_back(c);
+    }
+    text = std::move(out);
+}
+
 // A liberal token-based reader for RFC 822 and its relatives (asctime, "Thu Aug 30
 // 2012 17:26:16 +0200", "13 Feb, 2012", "GMT-01:01"), plus "YYYY-MM-DD hh:mm".
 std::optional<timestamp> parse_loose(std::string text, bool korean) {
@@ -688,6 +712,7 @@ std::optional<timestamp> parse_date(std::string_view text) {
         return iso;
     }
     const bool korean = normalise_korean(input);
+    normalise_cjk(input);
     // Hungarian style "2004-július-13T9:15-05:00": month name between dashes.
     if (input.size() > 5 && is_digit(input[0]) && input[4] == '-') {
         const auto second_dash = input.find('-', 5);
