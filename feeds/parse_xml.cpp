@@ -4,12 +4,36 @@
 #include <cstring>
 #include <utility>
 
+#include <utf8proc.h>
+
 #include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
 
 namespace feedd::feeds::xml {
 namespace {
+
+// The document is UTF-8 before parsing, but pugixml writes a character reference
+// to a surrogate (&#xD800;) as its 3 bytes; repair() drops such references only
+// where its lexer sees them. Ill-formed sequences become U+FFFD.
+void make_valid_utf8(auto&& set, const char* value) {
+    const std::string_view text(value);
+    if (is_valid_utf8(text)) {
+        return;
+    }
+    std::string out;
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    auto left = static_cast<utf8proc_ssize_t>(text.size());
+    while (left > 0) {
+        utf8proc_int32_t cp = 0;
+        const auto used = utf8proc_iterate(p, left, &cp);
+        const auto step = used > 0 ? used : 1;
+        append_utf8(out, used > 0 ? static_cast<char32_t>(cp) : U'\uFFFD');
+        p += step;
+        left -= step;
+    }
+    set(out.c_str());
+}
 
 struct known_namespace {
     std::string_view uri;
@@ -159,11 +183,16 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             }
         }
         node.set_name(element_name.c_str());
+        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+            make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
+        }
         // Push children in reverse so they are visited in order (scope pops rely on it).
         std::vector<pugi::xml_node> kids;
         for (auto c = node.first_child(); c; c = c.next_sibling()) {
             if (c.type() == pugi::node_element) {
                 kids.push_back(c);
+            } else {
+                make_valid_utf8([&](const char* v) { c.set_value(v); }, c.value());
             }
         }
         for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
