@@ -14,8 +14,9 @@ namespace feedd::feeds::xml {
 namespace {
 
 // The document is UTF-8 before parsing, but pugixml writes a character reference
-// to a surrogate (&#xD800;) as its 3 bytes; repair() drops such references only
-// where its lexer sees them. Ill-formed sequences become U+FFFD.
+// to a surrogate (&#xD800;) as its 3 bytes (repair() drops such references only
+// where its lexer sees them), and the values of a tree cut short by a syntax error
+// can hold a split sequence. Ill-formed sequences become U+FFFD.
 void make_valid_utf8(auto&& set, const char* value) {
     const std::string_view text(value);
     if (is_valid_utf8(text)) {
@@ -165,6 +166,9 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             scope.pop_back();
         }
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+            make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
+        }
+        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
             const std::string_view name = attr.name();
             if (name == "xmlns") {
                 scope.push_back({"", attr.value(), depth});
@@ -183,9 +187,6 @@ std::size_t canonicalise(pugi::xml_node root, std::size_t max_depth) {
             }
         }
         node.set_name(element_name.c_str());
-        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
-            make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
-        }
         // Push children in reverse so they are visited in order (scope pops rely on it).
         std::vector<pugi::xml_node> kids;
         for (auto c = node.first_child(); c; c = c.next_sibling()) {
