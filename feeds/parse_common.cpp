@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "feeds/charset.hpp"
 #include "feeds/dates.hpp"
 #include "feeds/parse_xml.hpp"
 #include "feeds/text.hpp"
@@ -43,6 +44,19 @@ std::string decode_base64(std::string_view in) {
     return out;
 }
 
+// Base64 content carries raw bytes in no declared encoding: bytes that are not
+// UTF-8 are read as windows-1252, as decode_document does for mislabelled documents.
+std::string utf8_or_windows1252(std::string bytes) {
+    if (is_valid_utf8(bytes)) {
+        return bytes;
+    }
+    std::string out;
+    for (const char c : bytes) {
+        append_utf8(out, windows1252_code_point(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
 }  // namespace
 
 text_construct read_text_construct(pugi::xml_node node) {
@@ -61,7 +75,7 @@ text_construct read_text_construct(pugi::xml_node node) {
     };
     // Atom 1.0: any other media type is base64; Atom 0.3 says so with mode.
     if (mode == "base64" || (!text_type && !html_type && !xml_type && !type.starts_with("text/"))) {
-        std::string decoded = decode_base64(xml::text(node));
+        std::string decoded = utf8_or_windows1252(decode_base64(xml::text(node)));
         return html_type ? as_html(std::move(decoded)) : as_text(decoded);
     }
     if (mode == "escaped") {

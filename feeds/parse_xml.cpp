@@ -4,12 +4,37 @@
 #include <cstring>
 #include <utility>
 
+#include <utf8proc.h>
+
 #include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
 
 namespace feedd::feeds::xml {
 namespace {
+
+// The document is UTF-8 before parsing, but pugixml writes a character reference
+// to a surrogate (&#xD800;) as its 3 bytes (repair() drops such references only
+// where its lexer sees them), and the values of a tree cut short by a syntax error
+// can hold a split sequence. Ill-formed sequences become U+FFFD.
+void make_valid_utf8(auto&& set, const char* value) {
+    const std::string_view text(value);
+    if (is_valid_utf8(text)) {
+        return;
+    }
+    std::string out;
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+    auto left = static_cast<utf8proc_ssize_t>(text.size());
+    while (left > 0) {
+        utf8proc_int32_t cp = 0;
+        const auto used = utf8proc_iterate(p, left, &cp);
+        const auto step = used > 0 ? used : 1;
+        append_utf8(out, used > 0 ? static_cast<char32_t>(cp) : U'\uFFFD');
+        p += step;
+        left -= step;
+    }
+    set(out.c_str());
+}
 
 struct known_namespace {
     std::string_view uri;
@@ -151,6 +176,9 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
             scope.pop_back();
         }
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+            make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
+        }
+        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
             const std::string_view name = attr.name();
             if (name == "xmlns") {
                 scope.push_back({"", attr.value(), depth});
@@ -181,6 +209,8 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
         for (auto c = node.first_child(); c; c = c.next_sibling()) {
             if (c.type() == pugi::node_element) {
                 kids.push_back(c);
+            } else {
+                make_valid_utf8([&](const char* v) { c.set_value(v); }, c.value());
             }
         }
         for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
