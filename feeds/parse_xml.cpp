@@ -463,9 +463,21 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     return {};
 }
 
+namespace {
+
+// name == node_name, rejecting most names on their first byte (the extractors ask a lot).
+bool name_is(std::string_view name, const char* node_name) {
+    if (name.empty() || node_name[0] != name[0]) {
+        return name.empty() && node_name[0] == '\0';
+    }
+    return name == node_name;
+}
+
+}  // namespace
+
 pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element && name == c.name()) {
+        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             return c;
         }
     }
@@ -475,7 +487,7 @@ pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
 std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
     std::vector<pugi::xml_node> out;
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element && name == c.name()) {
+        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             out.push_back(c);
         }
     }
