@@ -230,14 +230,28 @@ std::string repair(std::string_view in) {
     out.reserve(in.size() + in.size() / 16);
     std::size_t i = 0;
     const std::size_t n = in.size();
+    // Where the next '<' and '&' are (n: none), found with memchr and kept until passed.
+    auto find_byte = [&](char wanted, std::size_t from) {
+        if (from >= n) {
+            return n;
+        }
+        const void* at = std::memchr(in.data() + from, wanted, n - from);
+        return at == nullptr ? n
+                             : static_cast<std::size_t>(static_cast<const char*>(at) - in.data());
+    };
+    std::size_t next_lt = find_byte('<', 0);
+    std::size_t next_amp = find_byte('&', 0);
     while (i < n) {
         const char c = in[i];
         if (c != '<' && c != '&') {
             // Text up to the next '<' or '&' needs no repair: copy it in one go.
-            std::size_t j = i + 1;
-            while (j < n && in[j] != '<' && in[j] != '&') {
-                ++j;
+            if (next_lt < i) {
+                next_lt = find_byte('<', i);
             }
+            if (next_amp < i) {
+                next_amp = find_byte('&', i);
+            }
+            const std::size_t j = std::min(next_lt, next_amp);
             out.append(in.substr(i, j - i));
             i = j;
             continue;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "feeds/charset.hpp"
@@ -278,13 +279,26 @@ std::string html_to_text(std::string_view html) {
     std::string raw;
     raw.reserve(html.size());
     std::size_t i = 0;
+    // Where the next '<' and '&' are (size: none), found with memchr and kept until passed.
+    auto find_byte = [&](char wanted, std::size_t from) {
+        if (from >= html.size()) {
+            return html.size();
+        }
+        const void* at = std::memchr(html.data() + from, wanted, html.size() - from);
+        return at == nullptr ? html.size()
+                             : static_cast<std::size_t>(static_cast<const char*>(at) - html.data());
+    };
+    std::size_t next_lt = find_byte('<', 0);
+    std::size_t next_amp = find_byte('&', 0);
     while (i < html.size()) {
         // Text up to the next '<' or '&' is copied as it is.
-        std::size_t plain_end = i;
-        while (plain_end < html.size() && html[plain_end] != '<' && html[plain_end] != '&') {
-            ++plain_end;
+        if (next_lt < i) {
+            next_lt = find_byte('<', i);
         }
-        if (plain_end > i) {
+        if (next_amp < i) {
+            next_amp = find_byte('&', i);
+        }
+        if (const std::size_t plain_end = std::min(next_lt, next_amp); plain_end > i) {
             raw.append(html.substr(i, plain_end - i));
             i = plain_end;
             continue;
