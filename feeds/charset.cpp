@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -172,7 +173,10 @@ std::string strip_utf8_bom(std::string text) {
 
 decoded_text as_utf8(std::string_view bytes) {
     if (is_valid_utf8(bytes)) {
-        return {strip_utf8_bom(std::string(bytes)), "utf-8", {}};
+        if (bytes.starts_with("\xEF\xBB\xBF")) {
+            bytes.remove_prefix(3);  // drop the BOM before copying, not after
+        }
+        return {std::string(bytes), "utf-8", {}};
     }
     return {strip_utf8_bom(from_windows1252(bytes)), "windows-1252", {}};
 }
@@ -242,6 +246,15 @@ bool is_valid_utf8(std::string_view bytes) {
     std::size_t i = 0;
     const std::size_t n = bytes.size();
     while (i < n) {
+        // Most of a feed is ASCII: check eight bytes at a time.
+        if (i + 8 <= n) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, bytes.data() + i, sizeof word);
+            if ((word & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         const auto c = static_cast<unsigned char>(bytes[i]);
         if (c < 0x80) {
             ++i;
@@ -286,12 +299,20 @@ namespace {
 // C1 control characters (U+0080–U+009F) never mean themselves in a feed: they are
 // windows-1252 punctuation that went through a latin-1 conversion ("demoronising").
 void replace_c1_controls(std::string& text) {
-    if (text.find('\xC2') == std::string::npos) {
+    // Most documents have none: find the first before copying anything.
+    std::size_t first = text.find('\xC2');
+    while (first != std::string::npos &&
+           !(first + 1 < text.size() && static_cast<unsigned char>(text[first + 1]) >= 0x80 &&
+             static_cast<unsigned char>(text[first + 1]) < 0xA0)) {
+        first = text.find('\xC2', first + 1);
+    }
+    if (first == std::string::npos) {
         return;
     }
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    out.append(text, 0, first);
+    for (std::size_t i = first; i < text.size(); ++i) {
         const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0U;
         if (text[i] == '\xC2' && next >= 0x80 && next < 0xA0) {
             append_utf8(out, windows1252_code_point(static_cast<unsigned char>(next)));

@@ -469,7 +469,12 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
     if (korean) {
         f.offset_minutes = 9 * 60;
     }
-    std::string lowered = fold(ascii_lower(text));
+    std::string lowered = ascii_lower(text);
+    // Case folding only changes non-ASCII text; most dates are ASCII.
+    if (std::any_of(lowered.begin(), lowered.end(),
+                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+        lowered = fold(lowered);
+    }
     for (std::size_t i = 0; i < lowered.size(); ++i) {
         char& c = lowered[i];
         // "2013-03-23T03:51:00 UTC": the ISO 'T' separates tokens like a space.

@@ -37,7 +37,7 @@ std::optional<std::string> plain_of(pugi::xml_node node) {
     if (!node) {
         return std::nullopt;
     }
-    return read_text_construct(node).plain;
+    return read_text_construct(node, text_parts::plain).plain;
 }
 
 // A link's href; Atom 0.3 feeds sometimes give the URL as the element's text.
@@ -159,12 +159,12 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         }
     }
     if (auto summary = atom_child(node, "summary")) {
-        it.summary = read_text_construct(summary).plain;
+        it.summary = read_text_construct(summary, text_parts::plain).plain;
     } else if (auto description = xml::child(node, "dc:description")) {
         it.summary = markup_text(description);
     }
     if (auto content = atom_child(node, "content")) {
-        it.content_html = read_text_construct(content).html;
+        it.content_html = read_text_construct(content, text_parts::html).html;
     }
     for (auto category : atom_children(node, "category")) {
         std::string term(trim(xml::attribute(category, "term").value_or("")));

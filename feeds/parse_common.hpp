@@ -33,9 +33,12 @@ struct text_construct {
     std::string plain;  // plain text
 };
 
+// Which parts of a text construct the caller reads (the others are left empty).
+enum class text_parts { both, html, plain };
+
 // An Atom text construct (title, subtitle, summary, content), honouring type
 // (text, html, xhtml, MIME types, base64) and the Atom 0.3 mode attribute.
-text_construct read_text_construct(pugi::xml_node node);
+text_construct read_text_construct(pugi::xml_node node, text_parts parts = text_parts::both);
 
 // The date in an element's text, or nullopt when missing or unreadable.
 std::optional<timestamp> date_of(pugi::xml_node node);

@@ -172,7 +172,7 @@ item extract_item(pugi::xml_node node, std::string_view url) {
     } else if (auto fullitem = child(node, "fullitem")) {
         it.content_html = xml::inner_markup(fullitem);
     } else if (auto atom_content = child(node, "atom:content")) {
-        it.content_html = read_text_construct(atom_content).html;
+        it.content_html = read_text_construct(atom_content, text_parts::html).html;
     } else if (auto description = child(node, "description"); description && summary_element) {
         it.content_html = xml::inner_markup(description);
     }

@@ -69,31 +69,37 @@ std::string_view strip_uri(std::string_view uri) {
     return uri;
 }
 
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
+}
+
 std::optional<std::string_view> canonical_prefix(std::string_view uri) {
-    std::string stripped(strip_uri(uri));
-    std::transform(stripped.begin(), stripped.end(), stripped.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
+    const std::string_view stripped = strip_uri(uri);
     for (const auto& ns : known_namespaces) {
-        std::string known(ns.uri);
-        std::transform(known.begin(), known.end(), known.begin(), [](char c) {
-            return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        });
-        if (known == stripped) {
+        if (iequals(ns.uri, stripped)) {
             return ns.prefix;
         }
     }
     // Userland published its RSS namespace in several versions (rss2, rss2.1, ...).
-    if (stripped.starts_with("http://backend.userland.com/rss")) {
+    constexpr std::string_view userland = "http://backend.userland.com/rss";
+    if (iequals(stripped.substr(0, userland.size()), userland)) {
         return std::string_view{};
     }
     return std::nullopt;
 }
 
 struct binding {
+    binding(std::string p, std::string u, std::size_t d)
+        : prefix(std::move(p)), uri(std::move(u)), depth(d), canonical(canonical_prefix(uri)) {}
     std::string prefix;
     std::string uri;
     std::size_t depth;
+    std::optional<std::string_view> canonical;  // canonical_prefix(uri), looked up once
 };
 
 // Canonical name for prefix:local given the bindings in scope.
@@ -111,7 +117,7 @@ std::string canonical_name(std::string_view name, const std::vector<binding>& sc
             if (it->uri.empty()) {
                 return std::string(local);
             }
-            if (const auto canonical = canonical_prefix(it->uri)) {
+            if (const auto& canonical = it->canonical) {
                 return canonical->empty() ? std::string(local)
                                           : std::string(*canonical) + ":" + std::string(local);
             }
@@ -136,12 +142,13 @@ void adopt_unknown_root_namespace(pugi::xml_node root, std::vector<binding>& sco
     }
     for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
         if (it->prefix.empty()) {
-            if (!it->uri.empty() && !canonical_prefix(it->uri)) {
+            if (!it->uri.empty() && !it->canonical) {
                 if (name == "feed") {
                     it->uri = "http://www.w3.org/2005/Atom";
                 } else if (name == "rss" || name == "channel") {
                     it->uri = "";
                 }
+                it->canonical = canonical_prefix(it->uri);
             }
             return;
         }
@@ -181,9 +188,9 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
             const std::string_view name = attr.name();
             if (name == "xmlns") {
-                scope.push_back({"", attr.value(), depth});
+                scope.emplace_back("", attr.value(), depth);
             } else if (name.rfind("xmlns:", 0) == 0) {
-                scope.push_back({std::string(name.substr(6)), attr.value(), depth});
+                scope.emplace_back(std::string(name.substr(6)), attr.value(), depth);
             }
         }
         if (depth == 1) {
@@ -203,18 +210,16 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                 attr.set_name(canonical_name(name, scope, true).c_str());
             }
         }
-        node.set_name(element_name.c_str());
+        if (element_name != node.name()) {  // set_name allocates: only when it changes
+            node.set_name(element_name.c_str());
+        }
         // Push children in reverse so they are visited in order (scope pops rely on it).
-        std::vector<pugi::xml_node> kids;
-        for (auto c = node.first_child(); c; c = c.next_sibling()) {
+        for (auto c = node.last_child(); c; c = c.previous_sibling()) {
             if (c.type() == pugi::node_element) {
-                kids.push_back(c);
+                stack.emplace_back(c, depth + 1);
             } else {
                 make_valid_utf8([&](const char* v) { c.set_value(v); }, c.value());
             }
-        }
-        for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
-            stack.emplace_back(*it, depth + 1);
         }
     }
     return std::nullopt;
@@ -228,16 +233,16 @@ bool is_name_start(char c) {
 // <img src="x">), the position of its '>'; otherwise 0.
 std::size_t void_element_end(std::string_view in, std::size_t pos) {
     static constexpr std::string_view voids[] = {"br", "hr", "img"};
+    if (pos + 1 < in.size() && lower(in[pos + 1]) != 'b' && lower(in[pos + 1]) != 'h' &&
+        lower(in[pos + 1]) != 'i') {
+        return 0;  // the common case: no void element starts with this letter
+    }
     for (const auto name : voids) {
         if (pos + 1 + name.size() >= in.size()) {
             continue;
         }
-        std::string candidate(in.substr(pos + 1, name.size()));
-        std::transform(candidate.begin(), candidate.end(), candidate.begin(), [](char ch) {
-            return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        });
         const char after = in[pos + 1 + name.size()];
-        if (candidate != name ||
+        if (!iequals(in.substr(pos + 1, name.size()), name) ||
             !(after == '>' || after == ' ' || after == '\t' || after == '\n' || after == '\r')) {
             continue;
         }
@@ -272,8 +277,32 @@ std::string repair(std::string_view in) {
     out.reserve(in.size() + in.size() / 16);
     std::size_t i = 0;
     const std::size_t n = in.size();
+    // Where the next '<' and '&' are (n: none), found with memchr and kept until passed.
+    auto find_byte = [&](char wanted, std::size_t from) {
+        if (from >= n) {
+            return n;
+        }
+        const void* at = std::memchr(in.data() + from, wanted, n - from);
+        return at == nullptr ? n
+                             : static_cast<std::size_t>(static_cast<const char*>(at) - in.data());
+    };
+    std::size_t next_lt = find_byte('<', 0);
+    std::size_t next_amp = find_byte('&', 0);
     while (i < n) {
         const char c = in[i];
+        if (c != '<' && c != '&') {
+            // Text up to the next '<' or '&' needs no repair: copy it in one go.
+            if (next_lt < i) {
+                next_lt = find_byte('<', i);
+            }
+            if (next_amp < i) {
+                next_amp = find_byte('&', i);
+            }
+            const std::size_t j = std::min(next_lt, next_amp);
+            out.append(in.substr(i, j - i));
+            i = j;
+            continue;
+        }
         if (c == '<') {
             auto skip_to = [&](std::string_view terminator, std::size_t from) {
                 const auto end = in.find(terminator, from);
@@ -551,9 +580,21 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     return {};
 }
 
+namespace {
+
+// name == node_name, rejecting most names on their first byte (the extractors ask a lot).
+bool name_is(std::string_view name, const char* node_name) {
+    if (name.empty() || node_name[0] != name[0]) {
+        return name.empty() && node_name[0] == '\0';
+    }
+    return name == node_name;
+}
+
+}  // namespace
+
 pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element && name == c.name()) {
+        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             return c;
         }
     }
@@ -563,7 +604,7 @@ pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
 std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
     std::vector<pugi::xml_node> out;
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element && name == c.name()) {
+        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             out.push_back(c);
         }
     }

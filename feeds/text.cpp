@@ -1,8 +1,10 @@
 #include "feeds/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "feeds/charset.hpp"
@@ -234,29 +236,42 @@ std::string ascii_lower(std::string_view text) {
 }
 
 std::string collapse_whitespace(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+    // Per byte: 0 = never a space, 1 = ASCII space, 2 = may start a Unicode space
+    // (U+00A0, U+1680, U+2000–U+205F, U+3000).
+    static constexpr auto byte_class = [] {
+        std::array<unsigned char, 256> table{};
+        for (const unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) {
+            table[c] = 1;
+        }
+        for (const unsigned c : {0xC2U, 0xE1U, 0xE2U, 0xE3U}) {
+            table[c] = 2;
+        }
+        return table;
+    }();
+    // The output is never longer than the input: write through a pointer, shrink at the end.
+    std::string out(text.size(), '\0');
+    char* const begin = out.data();
+    char* w = begin;
     bool pending_space = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::size_t n = text.size();
+    for (std::size_t i = 0; i < n;) {
         const char c = text[i];
-        bool space = is_space(c);
-        std::size_t width = 1;
-        // Unicode spaces (U+00A0, U+2000–U+200A, U+3000, ...) count as whitespace.
-        if (const std::size_t w = unicode_space_width(text, i); w > 0) {
-            space = true;
-            width = w;
+        if (const unsigned char kind = byte_class[static_cast<unsigned char>(c)]; kind != 0) {
+            const std::size_t width = kind == 1 ? 1 : unicode_space_width(text, i);
+            if (width > 0) {
+                pending_space = true;
+                i += width;
+                continue;
+            }
         }
-        if (space) {
-            pending_space = true;
-            i += width - 1;
-            continue;
-        }
-        if (pending_space && !out.empty()) {
-            out.push_back(' ');
+        if (pending_space && w != begin) {
+            *w++ = ' ';
         }
         pending_space = false;
-        out.push_back(c);
+        *w++ = c;
+        ++i;
     }
+    out.resize(static_cast<std::size_t>(w - begin));
     return out;
 }
 
@@ -264,7 +279,30 @@ std::string html_to_text(std::string_view html) {
     std::string raw;
     raw.reserve(html.size());
     std::size_t i = 0;
+    // Where the next '<' and '&' are (size: none), found with memchr and kept until passed.
+    auto find_byte = [&](char wanted, std::size_t from) {
+        if (from >= html.size()) {
+            return html.size();
+        }
+        const void* at = std::memchr(html.data() + from, wanted, html.size() - from);
+        return at == nullptr ? html.size()
+                             : static_cast<std::size_t>(static_cast<const char*>(at) - html.data());
+    };
+    std::size_t next_lt = find_byte('<', 0);
+    std::size_t next_amp = find_byte('&', 0);
     while (i < html.size()) {
+        // Text up to the next '<' or '&' is copied as it is.
+        if (next_lt < i) {
+            next_lt = find_byte('<', i);
+        }
+        if (next_amp < i) {
+            next_amp = find_byte('&', i);
+        }
+        if (const std::size_t plain_end = std::min(next_lt, next_amp); plain_end > i) {
+            raw.append(html.substr(i, plain_end - i));
+            i = plain_end;
+            continue;
+        }
         const char c = html[i];
         if (c == '<') {
             if (html.substr(i, 4) == "<!--") {
@@ -302,10 +340,7 @@ std::string html_to_text(std::string_view html) {
                     html[name_end] == ':' || html[name_end] == '-')) {
                 ++name_end;
             }
-            std::string name(html.substr(j, name_end - j));
-            std::transform(name.begin(), name.end(), name.begin(), [](char ch) {
-                return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            });
+            const std::string name = ascii_lower(html.substr(j, name_end - j));
             // Find the end of the tag, skipping quoted attribute values.
             std::size_t k = name_end;
             char quote = 0;

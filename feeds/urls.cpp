@@ -31,10 +31,30 @@ std::string encode_stray(std::string_view ref) {
     return out;
 }
 
+// True when text opens with "scheme:". Such a reference is absolute (a relative one
+// can't have ':' in its first segment), so it resolves to itself whether it parses or not.
+bool starts_with_scheme(std::string_view text) {
+    if (text.empty() || std::isalpha(static_cast<unsigned char>(text[0])) == 0) {
+        return false;
+    }
+    for (const char c : text.substr(1)) {
+        if (c == ':') {
+            return true;
+        }
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '+' && c != '-' && c != '.') {
+            return false;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string resolve_url(std::string_view base, std::string_view ref) {
     const std::string_view given = trim(ref);
+    if (starts_with_scheme(given)) {
+        return std::string(given);  // the common case, without parsing anything
+    }
     const std::string base_text = encode_stray(trim(base));
     const std::string ref_text = encode_stray(given);
     auto parsed_ref = urls::parse_uri_reference(ref_text);

@@ -2,6 +2,7 @@
 // and the bundled demo configuration the README promises.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -66,6 +67,41 @@ TEST(cli, parse_of_several_files_prints_only_the_errors) {
         run_feedd({"parse", "--quiet", (data_dir / "feeds/rss2_full.xml").string()}, dir.path());
     EXPECT_EQ(quiet.exit_code, 0);
     EXPECT_TRUE(quiet.out.empty());
+}
+
+// Many files are parsed on several threads: every file is still read and parsed, and the
+// errors come out in the order the files were given.
+TEST(cli, parse_of_many_files_reports_errors_in_input_order) {
+    temp_dir dir;
+    std::vector<std::string> args = {"parse", "--quiet"};
+    std::vector<std::string> bad_names;
+    for (int i = 0; i < 24; ++i) {
+        if (i % 5 == 2) {
+            const std::string name = "bad" + std::to_string(i) + ".xml";
+            args.push_back(
+                write_file(dir / name, "<html>" + std::to_string(i) + "</html>").string());
+            bad_names.push_back(name);
+        } else if (i == 13) {
+            args.push_back((dir / "missing13.xml").string());
+            bad_names.push_back("missing13.xml");
+        } else {
+            args.push_back(
+                (data_dir / (i % 2 == 0 ? "feeds/rss2_full.xml" : "feeds/atom10_xml_base.xml"))
+                    .string());
+        }
+    }
+    const auto r = run_feedd(args, dir.path());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_EQ(lines(r.err), static_cast<long>(bad_names.size())) << r.err;
+    std::size_t from = 0;
+    for (const auto& name : bad_names) {
+        const auto at = r.err.find(name, from);
+        ASSERT_NE(at, std::string::npos) << name << " missing or out of order in:\n" << r.err;
+        from = at + name.size();
+    }
+    EXPECT_NE(r.err.find("missing13.xml: No such file or directory"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("bad7.xml: not a feed"), std::string::npos) << r.err;
 }
 
 TEST(cli, usage_errors_exit_with_2_and_help_with_0) {
