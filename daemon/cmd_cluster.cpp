@@ -119,11 +119,14 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     }
 
     // Signatures on every core: the expensive, independent part.
+    stories::signature_options sign_options;
+    if (options.hashes) sign_options.hashes = *options.hashes;
+    if (options.shingle_words) sign_options.shingle_words = *options.shingle_words;
     std::vector<stories::signature> signatures(items.size());
     const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
     const auto sign_range = [&](std::size_t first) {
         for (std::size_t i = first; i < items.size(); i += threads) {
-            signatures[i] = stories::make_signature(items[i].title, items[i].text);
+            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
         }
     };
     if (threads > 1 && items.size() > 64) {
@@ -135,7 +138,7 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
             thread.join();
     } else {
         for (std::size_t i = 0; i < items.size(); ++i) {
-            signatures[i] = stories::make_signature(items[i].title, items[i].text);
+            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
         }
     }
 
@@ -152,11 +155,17 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
 
-    stories::clusterer clusterer;
-    std::vector<stories::story_id> story(items.size());
+    stories::cluster_options tuning;
+    if (options.threshold) tuning.threshold = *options.threshold;
+    if (options.containment) tuning.containment = *options.containment;
+    if (options.title_support) tuning.title_support = *options.title_support;
+    if (options.headline_threshold) tuning.headline_threshold = *options.headline_threshold;
+    if (options.bands) tuning.bands = *options.bands;
+    if (options.rows) tuning.rows = *options.rows;
+    stories::clusterer clusterer(tuning);
+    std::vector<stories::cluster_decision> decisions(items.size());
     for (const std::size_t i : order) {
-        story[i] =
-            clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]).story;
+        decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
     }
 
     std::string text;
@@ -165,8 +174,21 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         text += "{\"id\": ";
         text += json::serialize(json::string_view(items[i].id));
         text += ", \"cluster\": \"c";
-        text += std::to_string(story[i]);
-        text += "\"}\n";
+        text += std::to_string(decisions[i].story);
+        text += '"';
+        if (options.explain) {
+            const auto& d = decisions[i];
+            text += ", \"similarity\": ";
+            text += std::to_string(d.similarity);
+            text += ", \"matched\": ";
+            text += d.matched_item == 0
+                        ? std::string("null")
+                        : json::serialize(json::string_view(
+                              items[static_cast<std::size_t>(d.matched_item - 1)].id));
+            text += ", \"reason\": ";
+            text += json::serialize(json::string_view(d.reason));
+        }
+        text += "}\n";
     }
     if (options.out.empty() || options.out == "-") {
         out << text;

@@ -26,12 +26,6 @@ struct entry {
     std::uint32_t seq = 0;  // low 32 bits of the member's sequence number
 };
 
-std::string format_reason(const char* what, double value) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%s %.3f", what, value);
-    return buf;
-}
-
 }  // namespace
 
 struct clusterer::state {
@@ -122,7 +116,42 @@ double title_overlap(const member& m, const signature& sig) {
     return static_cast<double>(common) / std::min(m.title_words, sig.title_words);
 }
 
+std::string describe(const char* rule, const match_features& f) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s (jaccard %.2f, containment %.2f of %u shingles, title %.2f)",
+                  rule, f.jaccard, f.containment, f.smaller_shingles, f.title_overlap);
+    return buf;
+}
+
 }  // namespace
+
+match_verdict verify(const match_features& f, const cluster_options& o) {
+    const double score = std::max(f.jaccard, f.containment);
+    if (f.headline_only) {
+        if (f.jaccard >= o.headline_threshold && f.title_overlap >= o.headline_threshold) {
+            return {"same headline", f.jaccard};
+        }
+        return {};
+    }
+    // Titles agree, or say nothing (too few content words to judge).
+    const bool titles_agree = !f.title_known || f.title_overlap >= o.title_support;
+    const bool contained_enough = f.smaller_shingles >= o.min_contained_shingles;
+    if (f.jaccard >= o.strong_threshold) return {"text", score};
+    if (f.containment >= o.strong_containment &&
+        f.smaller_shingles >= 2 * o.min_contained_shingles) {
+        return {"contained text", score};
+    }
+    if (titles_agree && f.jaccard >= o.threshold) return {"text + title", score};
+    if (titles_agree && contained_enough && f.containment >= o.containment) {
+        return {"contained text + title", score};
+    }
+    if (f.title_known && f.title_overlap >= o.title_match &&
+        (f.jaccard >= o.threshold / 2 ||
+         (f.containment >= o.containment * 0.7 && contained_enough))) {
+        return {"same title + some text", score};
+    }
+    return {};
+}
 
 clusterer::clusterer(cluster_options options, story_id first_story_id)
     : options_(options), state_(std::make_unique<state>()) {
@@ -148,6 +177,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                                     std::to_string(s.hashes));
     }
     if (!has_words) best.reason = "no words";
+    const char* best_rule = nullptr;
+    match_features best_features;
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     if (has_words && bands > 0) {
         std::array<std::uint16_t, 1024> query{};
@@ -186,28 +217,16 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 jaccard * (static_cast<double>(m.shingles) + sig.shingles) / (1 + jaccard);
             const double contained = std::min(1.0, inter / small);
             const double title = title_overlap(m, sig);
-            double score = 0;
-            std::string reason;
-            if (headline_only) {
-                if (jaccard >= options_.headline_threshold) {
-                    score = jaccard;
-                    reason = format_reason("headline jaccard", jaccard);
-                }
-            } else if (jaccard >= options_.threshold) {
-                score = jaccard;
-                reason = format_reason("jaccard", jaccard);
-            } else if (contained >= options_.containment &&
-                       small >= options_.min_contained_shingles) {
-                score = contained;
-                reason = format_reason("containment", contained);
-            } else if (title >= options_.title_support &&
-                       (jaccard >= options_.threshold / 2 ||
-                        (contained >= options_.containment * 0.7 &&
-                         small >= options_.min_contained_shingles))) {
-                score = std::max(jaccard, contained * 0.7);
-                reason = format_reason("title + text", std::max(jaccard, contained));
-            }
-            if (reason.empty()) continue;
+            match_features f;
+            f.jaccard = jaccard;
+            f.containment = contained;
+            f.smaller_shingles = static_cast<std::uint32_t>(small);
+            f.title_overlap = title;
+            f.title_known = std::min(m.title_words, sig.title_words) >= 2;
+            f.headline_only = headline_only;
+            const match_verdict v = verify(f, options_);
+            if (v.rule == nullptr) continue;
+            const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story.
             const bool better =
                 score > best_score ||
@@ -220,10 +239,15 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             best.new_story = false;
             best.similarity = score;
             best.matched_item = m.item;
-            best.reason = std::move(reason);
+            best_rule = v.rule;
+            best_features = f;
         }
     }
-    if (best.new_story) best.story = s.next_story++;
+    if (best.new_story) {
+        best.story = s.next_story++;
+    } else {
+        best.reason = describe(best_rule, best_features);
+    }
     restore(item, best.story, time, sig);
     return best;
 }
