@@ -114,6 +114,7 @@ int run_cli(int argc, char** argv) {
     cluster->add_option("--rows", cluster_opts.rows, "MinHash values per LSH band");
     cluster->add_option("--hashes", cluster_opts.hashes, "MinHash values per signature");
     cluster->add_option("--shingle-words", cluster_opts.shingle_words, "words per shingle");
+    cluster->add_option("--max-words", cluster_opts.max_words, "text words signed, 0 for all");
 
     try {
         app.parse(argc, argv);

@@ -97,11 +97,13 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     if (!read_all(options.in, bytes, err)) return 1;
     const std::string input_name = options.in.empty() || options.in == "-" ? "<stdin>" : options.in;
 
-    std::vector<input_item> items;
-    json::parser parser;
+    struct line_ref {
+        std::string_view text;
+        std::size_t number;
+    };
+    std::vector<line_ref> lines;
     std::size_t line_number = 0;
-    std::size_t start = 0;
-    while (start < bytes.size()) {
+    for (std::size_t start = 0; start < bytes.size();) {
         auto end = bytes.find('\n', start);
         if (end == std::string::npos) end = bytes.size();
         ++line_number;
@@ -109,36 +111,38 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         start = end + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-        input_item item;
-        if (auto problem = parse_line(parser, line, item)) {
-            err << "feedd cluster: " << input_name << ':' << line_number << ": " << *problem
-                << '\n';
-            return 1;
-        }
-        items.push_back(std::move(item));
+        lines.push_back({line, line_number});
     }
 
-    // Signatures on every core: the expensive, independent part.
+    // Parsing and signing on every core: the expensive, independent part.
     stories::signature_options sign_options;
     if (options.hashes) sign_options.hashes = *options.hashes;
     if (options.shingle_words) sign_options.shingle_words = *options.shingle_words;
-    std::vector<stories::signature> signatures(items.size());
-    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
-    const auto sign_range = [&](std::size_t first) {
-        for (std::size_t i = first; i < items.size(); i += threads) {
+    if (options.max_words) sign_options.max_words = *options.max_words;
+    std::vector<input_item> items(lines.size());
+    std::vector<stories::signature> signatures(lines.size());
+    std::vector<std::optional<std::string>> problems(lines.size());
+    const std::size_t threads =
+        lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
+    const auto work = [&](std::size_t first) {
+        json::parser parser;
+        for (std::size_t i = first; i < lines.size(); i += threads) {
+            problems[i] = parse_line(parser, lines[i].text, items[i]);
+            if (problems[i]) continue;
             signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
         }
     };
-    if (threads > 1 && items.size() > 64) {
-        std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < threads; ++t)
-            pool.emplace_back(sign_range, t);
-        sign_range(0);
-        for (auto& thread : pool)
-            thread.join();
-    } else {
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+        pool.emplace_back(work, t);
+    work(0);
+    for (auto& thread : pool)
+        thread.join();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (problems[i]) {
+            err << "feedd cluster: " << input_name << ':' << lines[i].number << ": " << *problems[i]
+                << '\n';
+            return 1;
         }
     }
 

@@ -40,7 +40,7 @@ struct cluster_command_options {
     bool explain = false;  // add each item's similarity, matched item and reason
     // Tuning knobs; unset means the daemon's defaults (stories/clusterer.hpp, signature.hpp).
     std::optional<double> threshold, containment, title_support, headline_threshold;
-    std::optional<int> bands, rows, hashes, shingle_words;
+    std::optional<int> bands, rows, hashes, shingle_words, max_words;
 };
 int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
 

@@ -32,8 +32,30 @@ struct clusterer::state {
     story_id next_story = 1;
     int hashes = 0;  // MinHash values per signature, fixed by the first signature seen
     std::deque<member> members;
-    std::deque<std::uint16_t> values;  // hashes per member, low 16 bits of each MinHash value
-    std::uint64_t base_seq = 0;        // sequence number of members.front()
+    // A ring of `hashes` values per member (low 16 bits of each MinHash value), slot = seq mod
+    // ring_slots: contiguous per member, so verification is one tight loop.
+    std::vector<std::uint16_t> ring;
+    std::size_t ring_slots = 0;
+
+    std::uint16_t* values_of(std::uint64_t seq) {
+        return ring.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(hashes);
+    }
+
+    // Room for one more member; doubles the ring and moves the live members when full.
+    void reserve_one() {
+        const auto per = static_cast<std::size_t>(hashes);
+        if (members.size() < ring_slots && ring.size() == ring_slots * per) return;
+        const std::size_t slots = std::max<std::size_t>(64, ring_slots * 2);
+        std::vector<std::uint16_t> next(slots * per);
+        if (ring.size() == ring_slots * per && per > 0) {
+            for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
+                std::copy_n(values_of(seq), per, next.data() + (seq & (slots - 1)) * per);
+            }
+        }
+        ring.swap(next);
+        ring_slots = slots;
+    }
+    std::uint64_t base_seq = 0;  // sequence number of members.front()
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;  // scratch
@@ -204,12 +226,10 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         for (const std::uint32_t index : cands) {
             const member& m = s.members[index];
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
-            const std::size_t at =
-                static_cast<std::size_t>(index) * static_cast<std::size_t>(s.hashes);
+            const std::uint16_t* values = s.values_of(s.base_seq + index);
             int same = 0;
             for (int i = 0; i < s.hashes; ++i) {
-                same += s.values[at + static_cast<std::size_t>(i)] ==
-                        query[static_cast<std::size_t>(i)];
+                same += values[i] == query[static_cast<std::size_t>(i)] ? 1 : 0;
             }
             const double jaccard = static_cast<double>(same) / s.hashes;
             const double small = std::min(m.shingles, sig.shingles);
@@ -267,11 +287,12 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     if (has_words && s.hashes == 0) s.hashes = static_cast<int>(sig.minhash.size());
     const bool indexed = has_words && static_cast<int>(sig.minhash.size()) == s.hashes;
     const std::uint64_t seq = s.base_seq + s.members.size();
+    s.reserve_one();
     s.members.push_back(m);
-    const std::size_t at = s.values.size();
-    for (int i = 0; i < s.hashes; ++i) {
-        s.values.push_back(
-            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0);
+    std::uint16_t* values = s.ring_slots > 0 && s.hashes > 0 ? s.values_of(seq) : nullptr;
+    for (int i = 0; values != nullptr && i < s.hashes; ++i) {
+        values[i] =
+            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
     }
     if (!indexed) {
         s.members.back().shingles = 0;
@@ -279,7 +300,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     }
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     for (int b = 0; b < bands; ++b) {
-        const std::uint32_t key = band_key(&s.values[at], b, options_.rows);
+        const std::uint32_t key = band_key(values, b, options_.rows);
         s.insert_entry({key, static_cast<std::uint32_t>(seq)});
     }
 }
@@ -298,15 +319,13 @@ void clusterer::expire(std::int64_t now) {
     const int bands = s.hashes == 0 ? 0 : std::min(options_.bands, s.hashes / options_.rows);
     while (!s.members.empty() && s.members.front().time < oldest) {
         if (s.members.front().shingles != 0) {
-            std::array<std::uint16_t, 1024> values{};
-            std::copy_n(s.values.begin(), s.hashes, values.begin());
+            const std::uint16_t* values = s.values_of(s.base_seq);
             for (int b = 0; b < bands; ++b) {
-                s.erase_entry({band_key(values.data(), b, options_.rows),
-                               static_cast<std::uint32_t>(s.base_seq)});
+                s.erase_entry(
+                    {band_key(values, b, options_.rows), static_cast<std::uint32_t>(s.base_seq)});
             }
         }
         s.members.pop_front();
-        s.values.erase(s.values.begin(), s.values.begin() + s.hashes);
         ++s.base_seq;
     }
 }
@@ -317,7 +336,7 @@ std::size_t clusterer::windowed_items() const {
 
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
-    return s.members.size() * sizeof(member) + s.values.size() * sizeof(std::uint16_t) +
+    return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
            s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t);
 }
 

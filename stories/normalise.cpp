@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <iterator>
 #include <vector>
 
@@ -14,6 +13,21 @@
 
 namespace feedd::stories {
 namespace {
+
+constexpr std::array<bool, 256> alnum_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    return t;
+}();
+
+bool is_ascii_alnum_fast(char c) {
+    return alnum_table[static_cast<unsigned char>(c)];
+}
 
 bool is_ascii_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -139,9 +153,10 @@ struct word_ref {
 
 class tokenizer {
   public:
-    void run(std::string_view text) {
+    // Stops after about max_words words (0: no limit).
+    void run(std::string_view text, std::size_t max_words = 0) {
         std::size_t i = 0;
-        while (i < text.size()) {
+        while (i < text.size() && (max_words == 0 || words_.size() < max_words)) {
             const char c = text[i];
             if (c == '<') {
                 i = tag(text, i);
@@ -155,13 +170,16 @@ class tokenizer {
                     continue;
                 }
             }
-            if (is_ascii_alnum(c) && !dot_pending_) {
+            if (is_ascii_alnum_fast(c) && !dot_pending_) {
                 // Fast path: a run of ASCII letters and digits.
                 std::size_t j = i + 1;
-                while (j < text.size() && is_ascii_alnum(text[j]))
+                while (j < text.size() && is_ascii_alnum_fast(text[j]))
                     ++j;
+                const std::size_t at = word_.size();
+                word_.resize(at + (j - i));
+                // Letters and digits: setting bit 0x20 lower-cases letters, keeps digits.
                 for (std::size_t k = i; k < j; ++k)
-                    word_.push_back(lower(text[k]));
+                    word_[at + (k - i)] = static_cast<char>(text[k] | 0x20);
                 after_space_ = false;
                 i = j;
                 continue;
@@ -422,31 +440,31 @@ class tokenizer {
     }
 };
 
-// A phrase is words separated by single spaces, matched word by word.
-bool match_at(const tokenizer& t, std::size_t at, std::size_t end, std::string_view phrase) {
-    if (at >= end || (t.words()[at].flags & cue) == 0) return false;
-    std::size_t i = at;
-    while (!phrase.empty()) {
-        if (i >= end) return false;
-        const auto space = phrase.find(' ');
-        const auto first = phrase.substr(0, space);
-        if (t.word(t.words()[i++]) != first) return false;
-        phrase = space == std::string_view::npos ? std::string_view() : phrase.substr(space + 1);
+// A phrase: up to three words, matched word by word.
+struct phrase {
+    std::array<std::string_view, 3> words;
+};
+
+bool match_at(const tokenizer& t, std::size_t at, std::size_t end, const phrase& p) {
+    for (const auto w : p.words) {
+        if (w.empty()) return true;
+        if (at >= end || t.word(t.words()[at]) != w) return false;
+        ++at;
     }
     return true;
 }
 
 template <std::size_t N>
 bool starts_with_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
-                        const std::string_view (&phrases)[N]) {
+                        const phrase (&phrases)[N]) {
     return std::any_of(std::begin(phrases), std::end(phrases),
-                       [&](std::string_view p) { return match_at(t, begin, end, p); });
+                       [&](const phrase& p) { return match_at(t, begin, end, p); });
 }
 
 // The position of the first phrase in [begin, end), or end.
 template <std::size_t N>
 std::size_t find_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
-                        const std::string_view (&phrases)[N]) {
+                        const phrase (&phrases)[N]) {
     for (std::size_t i = begin; i < end; ++i) {
         if ((t.words()[i].flags & cue) != 0 && starts_with_phrase(t, i, end, phrases)) return i;
     }
@@ -454,39 +472,50 @@ std::size_t find_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
 }
 
 // Paragraph openings that only outlet furniture uses.
-constexpr std::string_view furniture_openings[] = {"reporting by", "additional reporting",
-                                                   "writing by",   "editing by",
-                                                   "compiled by",  "the post",
-                                                   "read more",    "continue reading",
-                                                   "related",      "see also",
-                                                   "sign up",      "subscribe",
-                                                   "follow us",    "copyright",
-                                                   "all rights",   "our standards",
-                                                   "click here",   "advertisement",
-                                                   "share this",   "more from",
-                                                   "recommended",  "newsletter"};
+constexpr phrase furniture_openings[] = {{{"reporting", "by"}}, {{"additional", "reporting"}},
+                                         {{"writing", "by"}},   {{"editing", "by"}},
+                                         {{"compiled", "by"}},  {{"the", "post"}},
+                                         {{"read", "more"}},    {{"continue", "reading"}},
+                                         {{"related"}},         {{"see", "also"}},
+                                         {{"sign", "up"}},      {{"subscribe"}},
+                                         {{"follow", "us"}},    {{"copyright"}},
+                                         {{"all", "rights"}},   {{"our", "standards"}},
+                                         {{"click", "here"}},   {{"advertisement"}},
+                                         {{"share", "this"}},   {{"more", "from"}},
+                                         {{"recommended"}},     {{"newsletter"}}};
 
 // Phrases that mark a short paragraph as furniture wherever they appear in it.
-constexpr std::string_view furniture_phrases[] = {
-    "appeared first", "all rights reserved", "copyright",        "reporting by", "editing by",
-    "writing by",     "newsletter",          "sign up",          "subscribe",    "trust principles",
-    "read more",      "continue reading",    "related coverage", "follow us",    "click here"};
+constexpr phrase furniture_phrases[] = {{{"appeared", "first"}},   {{"all", "rights", "reserved"}},
+                                        {{"copyright"}},           {{"reporting", "by"}},
+                                        {{"editing", "by"}},       {{"writing", "by"}},
+                                        {{"newsletter"}},          {{"sign", "up"}},
+                                        {{"subscribe"}},           {{"trust", "principles"}},
+                                        {{"read", "more"}},        {{"continue", "reading"}},
+                                        {{"related", "coverage"}}, {{"follow", "us"}},
+                                        {{"click", "here"}}};
 
-constexpr std::string_view tail_phrases[] = {"continue reading", "read more", "click here",
-                                             "the post", "read the full"};
+constexpr phrase tail_phrases[] = {{{"continue", "reading"}},
+                                   {{"read", "more"}},
+                                   {{"click", "here"}},
+                                   {{"the", "post"}},
+                                   {{"read", "the", "full"}}};
 
-constexpr std::string_view credit_phrases[] = {"reporting by", "editing by", "writing by",
-                                               "compiled by", "additional reporting"};
+constexpr phrase credit_phrases[] = {{{"reporting", "by"}},
+                                     {{"editing", "by"}},
+                                     {{"writing", "by"}},
+                                     {{"compiled", "by"}},
+                                     {{"additional", "reporting"}}};
 
 // Calls emit(word) for each word of the text that is story text, not outlet furniture.
 template <typename Emit>
-void story_words(std::string_view text_html, Emit&& emit) {
+void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit) {
     thread_local tokenizer t;
     t.reset();
-    t.run(text_html);
+    // Read a margin past the limit, so furniture dropped from the start does not shorten it.
+    t.run(text_html, max_words == 0 ? 0 : max_words + max_words / 2);
     const auto& words = t.words();
-    thread_local std::vector<bool> keep;
-    keep.assign(words.size(), true);
+    thread_local std::vector<std::uint8_t> keep;
+    keep.assign(words.size(), 1);
     bool first = true;
     std::size_t begin = 0;
     while (begin < words.size()) {
@@ -506,7 +535,7 @@ void story_words(std::string_view text_html, Emit&& emit) {
         }
         if (drop) {
             std::fill(keep.begin() + static_cast<std::ptrdiff_t>(begin),
-                      keep.begin() + static_cast<std::ptrdiff_t>(end), false);
+                      keep.begin() + static_cast<std::ptrdiff_t>(end), std::uint8_t{0});
             begin = end;
             continue;
         }
@@ -526,7 +555,7 @@ void story_words(std::string_view text_html, Emit&& emit) {
         const std::size_t tail_from = end > from + 12 ? end - 12 : from;
         const std::size_t tail = find_phrase(t, tail_from, end, tail_phrases);
         for (std::size_t i = begin; i < end; ++i) {
-            if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = false;
+            if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = 0;
         }
         // "(Reporting by A; Editing by B)" inside the paragraph.
         for (std::size_t i = from; i < tail;) {
@@ -539,19 +568,23 @@ void story_words(std::string_view text_html, Emit&& emit) {
                 ++j;
             if (find_phrase(t, i, j, credit_phrases) < j) {
                 std::fill(keep.begin() + static_cast<std::ptrdiff_t>(i),
-                          keep.begin() + static_cast<std::ptrdiff_t>(j), false);
+                          keep.begin() + static_cast<std::ptrdiff_t>(j), std::uint8_t{0});
             }
             i = j;
         }
         if (std::any_of(keep.begin() + static_cast<std::ptrdiff_t>(begin),
                         keep.begin() + static_cast<std::ptrdiff_t>(end),
-                        [](bool k) { return k; })) {
+                        [](std::uint8_t k) { return k != 0; })) {
             first = false;
         }
         begin = end;
     }
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        if (keep[i]) emit(t.word(words[i]));
+    std::size_t emitted = 0;
+    for (std::size_t i = 0; i < words.size() && (max_words == 0 || emitted < max_words); ++i) {
+        if (keep[i] != 0) {
+            emit(t.word(words[i]));
+            ++emitted;
+        }
     }
 }
 
@@ -586,16 +619,18 @@ std::size_t count_spaces(std::string_view text) {
 std::string normalise_text(std::string_view text_html) {
     std::string out;
     out.reserve(text_html.size());
-    story_words(text_html, [&](std::string_view w) {
+    story_words(text_html, 0, [&](std::string_view w) {
         if (!out.empty()) out.push_back(' ');
         out.append(w);
     });
     return out;
 }
 
-void for_each_text_word(std::string_view text_html,
-                        const std::function<void(std::string_view)>& emit) {
-    story_words(text_html, emit);
+const std::vector<std::string_view>& text_words(std::string_view text_html, std::size_t max_words) {
+    thread_local std::vector<std::string_view> out;
+    out.clear();
+    story_words(text_html, max_words, [&](std::string_view w) { out.push_back(w); });
+    return out;
 }
 
 std::string normalise_title(std::string_view title) {

@@ -6,7 +6,6 @@
 // ... appeared first on ...", "Read more"/"Continue reading" tails, copyright, newsletter and
 // related-coverage lines, headline prefixes ("UPDATE 1-", "Breaking:") and suffixes ("- Reuters",
 // "| Outlet"). Pure; never throws on bad input (invalid UTF-8 becomes U+FFFD).
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,9 +15,11 @@ namespace feedd::stories {
 // Body text (plain or HTML) → its words, lower-case, joined by single spaces.
 std::string normalise_text(std::string_view text_html);
 
-// The same words, one call each, without building the string (the signature's hot path).
-void for_each_text_word(std::string_view text_html,
-                        const std::function<void(std::string_view)>& emit);
+// The same words as views, without building the string (the signature's hot path), at most
+// max_words of them (0: all). The views and the vector belong to the calling thread and stay
+// valid until its next call.
+const std::vector<std::string_view>& text_words(std::string_view text_html,
+                                                std::size_t max_words = 0);
 
 // Headline → its words without outlet decorations, joined by single spaces.
 std::string normalise_title(std::string_view title);

@@ -100,8 +100,9 @@ signature make_signature(std::string_view title, std::string_view text_html,
     thread_local std::vector<std::uint64_t> words;
     thread_local std::vector<std::uint64_t> shingles;
     words.clear();
-    for_each_text_word(
-        text_html, [&](std::string_view word) { words.push_back(hash_word(word, options.seed)); });
+    for (const auto word :
+         text_words(text_html, static_cast<std::size_t>(std::max(0, options.max_words))))
+        words.push_back(hash_word(word, options.seed));
     sig.text_words = static_cast<std::uint32_t>(words.size());
     // A headline-only item (no usable text) is fingerprinted by its headline.
     if (words.size() < 3) word_hashes(norm_title, options.seed, words);
@@ -118,8 +119,6 @@ signature make_signature(std::string_view title, std::string_view text_html,
             }
             shingles.push_back(h ^ (h >> 29));
         }
-        std::sort(shingles.begin(), shingles.end());
-        shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
     }
     sig.shingles = static_cast<std::uint32_t>(shingles.size());
     if (!shingles.empty()) {
