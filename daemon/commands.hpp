@@ -49,5 +49,14 @@ struct discover_options {
 };
 // Lists the feeds an HTML page advertises, or says that the input is itself a feed.
 int discover_command(const discover_options& options, std::ostream& out, std::ostream& err);
+struct cluster_command_options {
+    std::string in;        // JSON Lines items; "" or "-" is stdin
+    std::string out;       // one {"id","cluster"} line per item; "" or "-" is stdout
+    bool explain = false;  // add each item's similarity, matched item and reason
+    // Tuning knobs; unset means the daemon's defaults (stories/clusterer.hpp, signature.hpp).
+    std::optional<double> threshold, containment, title_support, headline_threshold;
+    std::optional<int> bands, rows, hashes, shingle_words, max_words;
+};
+int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
 
 }  // namespace feedd::daemon
