@@ -124,6 +124,12 @@ int run_cli(int argc, char** argv) {
     feeds_args.add_to(*feeds_cmd, false);
     feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
 
+    cluster_command_options cluster_opts;
+    auto* cluster = app.add_subcommand(
+        "cluster", "group JSON Lines items into stories, as the daemon does (one line per item)");
+    cluster->add_option("--in", cluster_opts.in, "JSON Lines items, - for stdin (default)");
+    cluster->add_option("--out", cluster_opts.out, "where the clusters go, - for stdout (default)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -134,6 +140,7 @@ int run_cli(int argc, char** argv) {
 
     try {
         if (*parse) return parse_command(parse_opts, std::cout, std::cerr);
+        if (*cluster) return cluster_command(cluster_opts, std::cout, std::cerr);
         if (*run) return run_service(run_args.load(), run_mode::daemon);
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {

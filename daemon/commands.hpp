@@ -52,4 +52,10 @@ struct feeds_options {
 };
 int feeds_command(const feeds_options& options, std::ostream& out, std::ostream& err);
 
+struct cluster_command_options {
+    std::string in;   // JSON Lines items; "" or "-" is stdin
+    std::string out;  // one {"id","cluster"} line per item; "" or "-" is stdout
+};
+int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
+
 }  // namespace feedd::daemon
