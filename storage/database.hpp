@@ -124,6 +124,7 @@ class database {
     std::string integrity_check() const;
 
   private:
+    friend struct database_access;  // storage/database_access.hpp, for storage's own modules
     struct impl;
     explicit database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;
