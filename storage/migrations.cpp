@@ -95,7 +95,59 @@ CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DE
 )sql",
     },
     migration{
-        "full-text index of item titles and text; topics",
+        "stories: members with similarity and reason, sources, windowed signatures",
+        R"sql(
+-- id is the clusterer's story id; first_seen and last_seen are story times.
+-- representative_item is the earliest member; no foreign key, so a future
+-- retention job can drop items before their story.
+CREATE TABLE stories (
+    id                  INTEGER PRIMARY KEY,
+    first_seen          INTEGER NOT NULL,
+    last_seen           INTEGER NOT NULL,
+    representative_item INTEGER NOT NULL,
+    member_count        INTEGER NOT NULL,
+    source_count        INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX stories_newest ON stories (last_seen DESC, id DESC);
+
+-- Each clustered item's story. seq is the order the clusterer saw the items in,
+-- which the index rebuild replays; time is the clustering clock (fetch time),
+-- story_time the item's publication capped at the fetch, which people see.
+CREATE TABLE story_members (
+    item_id      INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    story_id     INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL UNIQUE,
+    time         INTEGER NOT NULL,
+    story_time   INTEGER NOT NULL,
+    source       TEXT    NOT NULL,
+    similarity   REAL,
+    matched_item INTEGER,
+    reason       TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX story_members_by_story ON story_members (story_id, seq);
+
+CREATE TABLE story_sources (
+    story_id   INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    source     TEXT    NOT NULL,
+    first_seen INTEGER NOT NULL,
+    first_item INTEGER NOT NULL,
+    PRIMARY KEY (story_id, source)
+) STRICT, WITHOUT ROWID;
+
+-- MinHash signatures of the members still inside the clustering window.
+CREATE TABLE item_signatures (
+    item_id   INTEGER PRIMARY KEY REFERENCES story_members (item_id) ON DELETE CASCADE,
+    time      INTEGER NOT NULL,
+    signature BLOB    NOT NULL
+) STRICT;
+
+CREATE INDEX item_signatures_by_time ON item_signatures (time);
+)sql",
+    },
+    migration{
+        "full-text index of item titles and text; topics and their timelines",
         R"sql(
 -- Folded text (storage/search.cpp fold_for_index) of each item, keyed by items.id. Folded in C++
 -- so the index splits and compares words exactly as topic rules do; kept in step by
@@ -118,6 +170,18 @@ CREATE TABLE topics (
     active     INTEGER NOT NULL DEFAULT 1,
     changed_at INTEGER NOT NULL
 ) STRICT;
+
+-- Timelines: a story enters a topic's timeline when one of its items first matches the
+-- topic; added_at is that item's first_seen (its fetch time), so a rebuild reproduces it.
+CREATE TABLE topic_stories (
+    topic_id   INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    story_id   INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    added_at   INTEGER NOT NULL,
+    first_item INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, story_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX topic_stories_timeline ON topic_stories (topic_id, added_at DESC, story_id DESC);
 )sql",
         &backfill_items_fts,
     },

@@ -86,22 +86,6 @@ std::vector<std::string> strings_from_json(const std::string& text) {
     return json::value_to<std::vector<std::string>>(json::parse(text));
 }
 
-// A topic's feed and tag scopes: an item's feed must pass both (an empty list passes all).
-bool in_scope(const topic_row& topic, const std::string& feed_url,
-              const std::vector<std::string>& feed_tags) {
-    if (!topic.feeds.empty() &&
-        std::find(topic.feeds.begin(), topic.feeds.end(), feed_url) == topic.feeds.end()) {
-        return false;
-    }
-    if (!topic.tags.empty() &&
-        std::none_of(topic.tags.begin(), topic.tags.end(), [&](const std::string& tag) {
-            return std::find(feed_tags.begin(), feed_tags.end(), tag) != feed_tags.end();
-        })) {
-        return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 std::string fts_query(const stories::rule_node& root) {
@@ -159,8 +143,8 @@ search_response search(const database& db, const search_request& request) {
         }
     }
 
-    std::string sql = "SELECT " + std::string(database_access::item_columns) + R"sql(, f.tags
-FROM items i JOIN feeds f ON f.id = i.feed_id
+    std::string sql = "SELECT " + std::string(database_access::item_columns) + ", f.tags" +
+                      database_access::item_from + R"sql(
 WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
 )sql";
     if (!match.empty())
@@ -177,7 +161,7 @@ WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
         auto item = database_access::read_item(stmt);
         const auto feed_tags =
             strings_from_json(stmt.getColumn(database_access::item_column_count).getString());
-        if (topic && !in_scope(*topic, item.feed_url, feed_tags)) continue;
+        if (topic && !feed_in_scope(topic->feeds, topic->tags, item.feed_url, feed_tags)) continue;
         const auto text = stories::item_plain_text(item.summary, item.content_html);
         const auto source = source_name(item.feed_title, item.feed_url);
         const stories::prepared_item view(

@@ -180,8 +180,11 @@ TEST_F(search_test, deleting_a_feed_removes_its_items_from_the_index) {
 TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
     {
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
-        raw.exec("DROP TRIGGER items_fts_delete; DROP TABLE items_fts; DROP TABLE topics;");
-        raw.exec("PRAGMA user_version = 1");
+        // Versions 2 (stories) and 3 (this index, topics) only added tables.
+        raw.exec(
+            "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
+            "DROP TABLE items_fts; DROP TABLE item_signatures; DROP TABLE story_sources; "
+            "DROP TABLE story_members; DROP TABLE stories; PRAGMA user_version = 1");
     }
     db_ = database::open(path_, open_mode::read_write);  // migrates 1 -> latest
     EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
