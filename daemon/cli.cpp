@@ -92,11 +92,87 @@ int run_cli(int argc, char** argv) {
     items->add_option("--limit", items_limit, "at most N items")->check(CLI::PositiveNumber);
     items->add_flag("--json", items_opts.json, "JSON Lines, one object per item");
 
+    store_args stories_args;
+    stories_options stories_opts;
+    std::string stories_since;
+    int stories_limit = 0;
+    auto* stories = query->add_subcommand("stories", "stories (wire copies folded), newest first");
+    stories_args.add_to(*stories, false);
+    stories->add_option("--since", stories_since,
+                        "only stories with an item newer than DURATION (e.g. 24h, 7d)");
+    stories
+        ->add_option("--min-sources", stories_opts.min_sources,
+                     "only stories reported by at least N outlets")
+        ->check(CLI::PositiveNumber);
+    stories->add_option("--limit", stories_limit, "at most N stories")->check(CLI::PositiveNumber);
+    stories->add_flag("--json", stories_opts.json, "JSON Lines, one object per story");
+
+    store_args story_args;
+    story_options story_opts;
+    auto* story = query->add_subcommand("story", "one story: its sources and items");
+    story_args.add_to(*story, false);
+    story->add_option("id", story_opts.id, "story id (see `feedd query stories`)")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    story->add_flag("--explain", story_opts.explain,
+                    "each item's similarity to the story and why it joined");
+    story->add_flag("--json", story_opts.json, "one JSON object");
+
+    store_args search_args;
+    search_options search_opts;
+    std::string search_topic;
+    auto* search = query->add_subcommand(
+        "search", "items whose title or text match EXPR (the topic rule language)");
+    search_args.add_to(*search, false);
+    search
+        ->add_option("expression", search_opts.expression,
+                     R"(words, "phrases", AND, OR, NOT/-, ( ), title: text: feed: tag: )"
+                     "source: category:")
+        ->required();
+    search->add_option("--topic", search_topic, "only items that topic also matches");
+    search->add_option("--limit", search_opts.limit, "at most N items (default 50)")
+        ->check(CLI::PositiveNumber);
+    search->add_flag("--json", search_opts.json, "JSON Lines, one object per item");
+
+    store_args topics_list_args;
+    topics_list_options topics_list_opts;
+    auto* topics_list = query->add_subcommand("topics", "topics with their story counts");
+    topics_list_args.add_to(*topics_list, false);
+    topics_list->add_flag("--json", topics_list_opts.json, "JSON Lines, one object per topic");
+
+    store_args timeline_args;
+    timeline_options timeline_opts;
+    std::string timeline_since;
+    int timeline_limit = 0;
+    auto* timeline = query->add_subcommand("timeline", "a topic's stories, newest entry first");
+    timeline_args.add_to(*timeline, false);
+    timeline->add_option("name", timeline_opts.topic, "topic name")->required();
+    timeline->add_option("--since", timeline_since,
+                         "only stories that entered within DURATION (e.g. 24h, 7d)");
+    timeline->add_option("--limit", timeline_limit, "at most N stories")
+        ->check(CLI::PositiveNumber);
+    timeline->add_flag("--json", timeline_opts.json, "JSON Lines, one object per story");
+
+    auto* topics_cmd = app.add_subcommand("topics", "maintain topic timelines");
+    topics_cmd->require_subcommand(1);
+    store_args rebuild_args;
+    topics_rebuild_options rebuild_opts;
+    auto* rebuild = topics_cmd->add_subcommand(
+        "rebuild", "re-evaluate stored items against the topics (after editing a rule)");
+    rebuild_args.add_to(*rebuild, false);
+    rebuild->add_option("name", rebuild_opts.name, "only this topic (default: all)");
+
     store_args feeds_args;
     feeds_options feeds_opts;
     auto* feeds_cmd = app.add_subcommand("feeds", "followed feeds and their fetch status");
     feeds_args.add_to(*feeds_cmd, false);
     feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
+
+    cluster_command_options cluster_opts;
+    auto* cluster = app.add_subcommand(
+        "cluster", "group JSON Lines items into stories, as the daemon does (one line per item)");
+    cluster->add_option("--in", cluster_opts.in, "JSON Lines items, - for stdin (default)");
+    cluster->add_option("--out", cluster_opts.out, "where the clusters go, - for stdout (default)");
 
     try {
         app.parse(argc, argv);
@@ -108,6 +184,7 @@ int run_cli(int argc, char** argv) {
 
     try {
         if (*parse) return parse_command(parse_opts, std::cout, std::cerr);
+        if (*cluster) return cluster_command(cluster_opts, std::cout, std::cerr);
         if (*run) return run_service(run_args.load(), run_mode::daemon);
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {
@@ -116,6 +193,42 @@ int run_cli(int argc, char** argv) {
             items_opts.since = optional_duration(items_since);
             if (items_limit > 0) items_opts.limit = items_limit;
             return query_items_command(items_opts, std::cout, std::cerr);
+        }
+        if (*stories) {
+            stories_opts.db = stories_args.db_path();
+            stories_opts.since = optional_duration(stories_since);
+            if (stories_limit > 0) stories_opts.limit = stories_limit;
+            return query_stories_command(stories_opts, std::cout, std::cerr);
+        }
+        if (*story) {
+            story_opts.db = story_args.db_path();
+            return query_story_command(story_opts, std::cout, std::cerr);
+        }
+        if (*search) {
+            search_opts.db = search_args.db_path();
+            if (!search_topic.empty()) search_opts.topic = search_topic;
+            return query_search_command(search_opts, std::cout, std::cerr);
+        }
+        if (*topics_list) {
+            topics_list_opts.db = topics_list_args.db_path();
+            return query_topics_command(topics_list_opts, std::cout, std::cerr);
+        }
+        if (*timeline) {
+            timeline_opts.db = timeline_args.db_path();
+            timeline_opts.since = optional_duration(timeline_since);
+            if (timeline_limit > 0) timeline_opts.limit = timeline_limit;
+            return query_timeline_command(timeline_opts, std::cout, std::cerr);
+        }
+        if (*rebuild) {
+            // With a config, its topics are synced first, so an edited rule is what gets rebuilt.
+            if (!rebuild_args.config_file.empty()) {
+                const auto cfg = rebuild_args.load();
+                rebuild_opts.db = cfg.storage_path;
+                rebuild_opts.topics = cfg.topics;
+            } else {
+                rebuild_opts.db = rebuild_args.db_path();
+            }
+            return topics_rebuild_command(rebuild_opts, std::cout, std::cerr);
         }
         if (*feeds_cmd) {
             feeds_opts.db = feeds_args.db_path();

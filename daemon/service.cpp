@@ -32,6 +32,8 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/feed_url.hpp"
+#include "daemon/ingest.hpp"
+#include "daemon/topics.hpp"
 #include "daemon/schedule.hpp"
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
@@ -67,6 +69,7 @@ class service {
         : cfg_(cfg),
           mode_(mode),
           db_(storage::database::open(cfg.storage_path, storage::open_mode::read_write)),
+          ingest_(cfg.stories),
           fetcher_(ioc_.get_executor(), cfg.fetch),
           signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
           wake_(ioc_),
@@ -77,8 +80,12 @@ class service {
     int run() {
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
         total_feeds_ = static_cast<int>(feeds.size());
-        spdlog::info("database={} feeds={} mode={}", cfg_.storage_path.string(), feeds.size(),
-                     mode_ == run_mode::once ? "once" : "daemon");
+        // Before the writer thread exists, so this thread may still touch db_.
+        ingest_.rebuild(db_);
+        apply_topics(db_, topic_specs(cfg_.topics), wall_now());
+        spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
+                     feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
+                     ingest_.windowed_items());
         started_ = std::chrono::steady_clock::now();
         wait_for_signals();
         if (mode_ == run_mode::once) {
@@ -165,6 +172,7 @@ class service {
         }
         fresh.storage_path = cfg_.storage_path;
         fresh.fetch = cfg_.fetch;
+        fresh.stories = cfg_.stories;  // the index was built with these
         cfg_ = std::move(fresh);
         // Queued feeds may have left the configuration; the scheduler re-queues the
         // ones still due on its next tick.
@@ -174,8 +182,11 @@ class service {
         net::co_spawn(
             ioc_,
             [this]() -> net::awaitable<void> {
-                auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
-                    return db.sync_feeds(specs, wall_now());
+                auto sync = [specs = feed_specs(cfg_),
+                             topics = topic_specs(cfg_.topics)](storage::database& db) {
+                    auto feeds = db.sync_feeds(specs, wall_now());
+                    apply_topics(db, topics, wall_now());  // new rules apply to new items
+                    return feeds;
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
@@ -299,6 +310,11 @@ class service {
                 r.error = parsed.error;
             }
         }
+        std::vector<signed_item> signatures;
+        if (!r.items.empty()) {
+            auto sign = [items = &r.items] { return sign_items(*items); };
+            signatures = co_await on_pool(cpu_pool_, std::move(sign));
+        }
         r.outcome = feeds::to_string(outcome);
         r.success =
             outcome == feeds::fetch_outcome::ok || outcome == feeds::fetch_outcome::not_modified;
@@ -324,7 +340,8 @@ class service {
 
         storage::refresh_result stored;
         try {
-            auto store = [r = std::move(r)](storage::database& db) { return db.store_refresh(r); };
+            auto store = [this, r = std::move(r), signatures = std::move(signatures)](
+                             storage::database& db) { return ingest_.store(db, r, signatures); };
             stored = co_await on_writer(std::move(store));
             consecutive_store_failures_ = 0;
         } catch (const std::exception& e) {
@@ -463,6 +480,8 @@ class service {
     // Declared before the pools so it is destroyed after them: a pool's destructor
     // joins its thread, which may still be inside a transaction.
     storage::database db_;
+    // The story index: lives with db_ and, like it, is only touched on the writer.
+    story_ingest ingest_;
     // Parsing and file reads; two threads match the two cores we plan for.
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.

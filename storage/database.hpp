@@ -133,7 +133,8 @@ class database {
     // Stories, most recently active first (by last_seen), with sources and members.
     std::vector<story_view> list_stories(const story_query& q) const;
     std::optional<story_view> load_story(std::int64_t id) const;
-    // Stored signatures with a story time at or after `since`, in clustering order.
+    // Stored signatures in clustering order, from the first member whose clustering
+    // time (new_item::time) is at or after `since` on.
     std::vector<windowed_signature> windowed_signatures(timestamp since) const;
     // The highest story id ever stored, 0 when none.
     std::int64_t max_story_id() const;

@@ -88,7 +88,8 @@ struct clustering_step {
     // Gets the new items ordered by (story_time, document order) and returns one
     // assignment per item, in that order. Throwing rolls the whole refresh back.
     std::function<std::vector<story_assignment>(const std::vector<new_item>&)> assign;
-    // Signatures of items clustered (new_item::time) before this are deleted.
+    // Signatures of the members clustered before the first one whose new_item::time
+    // is at or after this are deleted (first in, first out, like the index).
     std::optional<timestamp> prune_before;
 };
 

@@ -53,7 +53,14 @@ UPDATE stories SET
     source_count = (SELECT count(*) FROM story_sources WHERE story_id = :story)
 WHERE id = :story
 )sql"),
-      prune_(db, "DELETE FROM item_signatures WHERE time < :before"),
+      // The index forgets members first in, first out: a member clustered before
+      // the first one inside the window goes, even if its own clock reading is newer.
+      prune_(db, R"sql(
+DELETE FROM item_signatures WHERE item_id IN (
+    SELECT item_id FROM story_members
+    WHERE seq < coalesce((SELECT min(seq) FROM story_members WHERE time >= :before),
+                         (SELECT max(seq) + 1 FROM story_members)))
+)sql"),
       list_ids_(db, R"sql(
 SELECT id FROM stories
 WHERE (:since IS NULL OR last_seen >= :since) AND source_count >= :min_sources
@@ -82,7 +89,8 @@ ORDER BY m.seq
       select_windowed_(db, R"sql(
 SELECT s.item_id, m.story_id, s.time, s.signature
 FROM item_signatures s JOIN story_members m ON m.item_id = s.item_id
-WHERE s.time >= :since
+WHERE m.seq >= coalesce((SELECT min(seq) FROM story_members WHERE time >= :since),
+                        (SELECT max(seq) + 1 FROM story_members))
 ORDER BY m.seq
 )sql"),
       max_story_id_(db, "SELECT coalesce(max(id), 0) FROM stories") {}

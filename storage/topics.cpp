@@ -281,9 +281,9 @@ std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std
     if (!find_topic(db, name)) return std::nullopt;
     SQLite::Statement s(database_access::connection(db), R"sql(
 SELECT ts.story_id, ts.added_at, ts.first_item
-FROM topic_stories ts JOIN topics t ON t.id = ts.topic_id
+FROM topic_stories ts JOIN topics t ON t.id = ts.topic_id JOIN stories s ON s.id = ts.story_id
 WHERE t.name = :name AND (:since IS NULL OR ts.added_at >= :since)
-ORDER BY ts.added_at DESC, ts.story_id DESC
+ORDER BY s.first_seen DESC, ts.story_id DESC
 LIMIT :limit
 )sql");
     s.bind(":name", std::string(name));

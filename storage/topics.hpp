@@ -89,7 +89,8 @@ struct timeline_entry {
     story_view story;
 };
 
-// A topic's timeline, newest entry first (added_at, then story id); since filters on added_at.
+// A topic's timeline: its stories by first appearance (story first_seen), newest first; since
+// filters on when they entered (added_at).
 // nullopt when no topic has that name.
 std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std::string_view name,
                                                          std::optional<timestamp> since,

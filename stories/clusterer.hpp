@@ -19,22 +19,25 @@ using item_id = std::int64_t;
 
 struct cluster_options {
     std::chrono::seconds window{std::chrono::hours(24 * 7)};  // members older than this expire
-    double threshold = 0.3;              // estimated Jaccard that joins on its own
-    double containment = 0.7;            // estimated containment of the shorter text that joins
+    double threshold = 0.3;    // estimated Jaccard that joins on its own
+    double containment = 0.7;  // estimated containment of the shorter text that joins
     std::uint32_t min_contained_shingles = 8;  // shorter text must have this many shingles
-    int bands = 32;                      // LSH bands; rows per band = hashes / bands
+    double title_support = 0.5;       // title-word overlap that lets weaker text evidence join
+    double headline_threshold = 0.6;  // Jaccard for two headline-only items (no text)
+    int bands = 16;  // LSH bands of `rows` MinHash values each (bands * rows <= hashes)
+    int rows = 2;
 };
 
 struct cluster_decision {
     story_id story = 0;
     bool new_story = true;
-    double similarity = 0;  // of the best verified match, 0 for a new story
+    double similarity = 0;     // of the best verified match, 0 for a new story
     item_id matched_item = 0;  // the member matched, 0 for a new story
     std::string reason;        // e.g. "jaccard 0.82", "containment 0.91", "no candidate"
 };
 
 class clusterer {
-public:
+  public:
     explicit clusterer(cluster_options options = {}, story_id first_story_id = 1);
     ~clusterer();
     clusterer(clusterer&&) noexcept;
@@ -54,7 +57,7 @@ public:
 
     const cluster_options& options() const { return options_; }
 
-private:
+  private:
     struct state;
     cluster_options options_;
     std::unique_ptr<state> state_;

@@ -23,7 +23,7 @@ struct signature {
     // Minimum hash (low 32 bits of XXH3) per slot over the shingles of title + text; empty when
     // the item has no words at all.
     std::vector<std::uint32_t> minhash;
-    std::uint32_t shingles = 0;  // distinct shingles hashed (estimates set size for containment)
+    std::uint32_t shingles = 0;    // distinct shingles hashed (estimates set size for containment)
     std::uint32_t text_words = 0;  // words in the normalised text (0: headline-only item)
     // Sorted, distinct 16-bit hashes of the title's content words (stop words and outlet
     // decorations removed); title_words of them are used.

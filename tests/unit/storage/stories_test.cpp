@@ -283,6 +283,30 @@ TEST_F(stories_test, signatures_come_back_in_clustering_order_and_are_pruned_by_
     EXPECT_EQ(db_.load_story(1)->member_count, 2);
 }
 
+TEST_F(stories_test, the_window_forgets_first_in_first_out) {
+    // Fetch times can step back (a slow parse, a clock correction): a member behind
+    // a newer one stays as long as that one does, in the database as in the index.
+    const auto feed = add_feed("https://a.example/rss", "A");
+    script s;
+    s.decisions = {starts(1, "s1"), starts(2, "s2"), starts(3, "s3"), starts(4, "s4")};
+    db_.store_refresh(ok_refresh(feed, t0 + hours(10), {item("1")}), s.step());
+    db_.store_refresh(ok_refresh(feed, t0 + hours(5), {item("2")}), s.step());
+    db_.store_refresh(ok_refresh(feed, t0 + hours(20), {item("3")}), s.step());
+    auto signatures = [](const std::vector<windowed_signature>& v) {
+        std::string out;
+        for (const auto& w : v)
+            out += w.signature + " ";
+        return out;
+    };
+    EXPECT_EQ(signatures(db_.windowed_signatures(t0 + hours(8))), "s1 s2 s3 ");
+    EXPECT_EQ(signatures(db_.windowed_signatures(t0 + hours(11))), "s3 ");
+    EXPECT_EQ(signatures(db_.windowed_signatures(t0 + days(2))), "");
+    db_.store_refresh(ok_refresh(feed, t0 + hours(21), {item("4")}), s.step(t0 + hours(8)));
+    EXPECT_EQ(signatures(db_.windowed_signatures(timestamp::min())), "s1 s2 s3 s4 ");
+    db_.store_refresh(ok_refresh(feed, t0 + hours(22), {}), s.step(t0 + hours(11)));
+    EXPECT_EQ(signatures(db_.windowed_signatures(timestamp::min())), "s3 s4 ");
+}
+
 TEST_F(stories_test, a_throwing_step_rolls_back_the_items_too) {
     const auto feed = add_feed("https://a.example/rss", "A");
     clustering_step failing;
