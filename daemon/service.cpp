@@ -33,6 +33,7 @@
 
 #include "daemon/feed_url.hpp"
 #include "daemon/ingest.hpp"
+#include "daemon/topics.hpp"
 #include "daemon/schedule.hpp"
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
@@ -81,6 +82,7 @@ class service {
         total_feeds_ = static_cast<int>(feeds.size());
         // Before the writer thread exists, so this thread may still touch db_.
         ingest_.rebuild(db_);
+        apply_topics(db_, topic_specs(cfg_.topics), wall_now());
         spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
                      feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
                      ingest_.windowed_items());
@@ -180,8 +182,11 @@ class service {
         net::co_spawn(
             ioc_,
             [this]() -> net::awaitable<void> {
-                auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
-                    return db.sync_feeds(specs, wall_now());
+                auto sync = [specs = feed_specs(cfg_),
+                             topics = topic_specs(cfg_.topics)](storage::database& db) {
+                    auto feeds = db.sync_feeds(specs, wall_now());
+                    apply_topics(db, topics, wall_now());  // new rules apply to new items
+                    return feeds;
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
