@@ -93,11 +93,43 @@ int run_cli(int argc, char** argv) {
     items->add_option("--limit", items_limit, "at most N items")->check(CLI::PositiveNumber);
     items->add_flag("--json", items_opts.json, "JSON Lines, one object per item");
 
+    store_args stories_args;
+    stories_options stories_opts;
+    std::string stories_since;
+    int stories_limit = 0;
+    auto* stories = query->add_subcommand("stories", "stories (wire copies folded), newest first");
+    stories_args.add_to(*stories, false);
+    stories->add_option("--since", stories_since,
+                        "only stories with an item newer than DURATION (e.g. 24h, 7d)");
+    stories
+        ->add_option("--min-sources", stories_opts.min_sources,
+                     "only stories reported by at least N outlets")
+        ->check(CLI::PositiveNumber);
+    stories->add_option("--limit", stories_limit, "at most N stories")->check(CLI::PositiveNumber);
+    stories->add_flag("--json", stories_opts.json, "JSON Lines, one object per story");
+
+    store_args story_args;
+    story_options story_opts;
+    auto* story = query->add_subcommand("story", "one story: its sources and items");
+    story_args.add_to(*story, false);
+    story->add_option("id", story_opts.id, "story id (see `feedd query stories`)")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    story->add_flag("--explain", story_opts.explain,
+                    "each item's similarity to the story and why it joined");
+    story->add_flag("--json", story_opts.json, "one JSON object");
+
     store_args feeds_args;
     feeds_options feeds_opts;
     auto* feeds_cmd = app.add_subcommand("feeds", "followed feeds and their fetch status");
     feeds_args.add_to(*feeds_cmd, false);
     feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
+
+    cluster_command_options cluster_opts;
+    auto* cluster = app.add_subcommand(
+        "cluster", "group JSON Lines items into stories, as the daemon does (one line per item)");
+    cluster->add_option("--in", cluster_opts.in, "JSON Lines items, - for stdin (default)");
+    cluster->add_option("--out", cluster_opts.out, "where the clusters go, - for stdout (default)");
 
     try {
         app.parse(argc, argv);
@@ -114,6 +146,7 @@ int run_cli(int argc, char** argv) {
             if (!listen.empty()) override_listen(cfg, listen);
             return run_service(cfg, run_mode::daemon);
         }
+        if (*cluster) return cluster_command(cluster_opts, std::cout, std::cerr);
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {
             items_opts.db = items_args.db_path();
@@ -121,6 +154,16 @@ int run_cli(int argc, char** argv) {
             items_opts.since = optional_duration(items_since);
             if (items_limit > 0) items_opts.limit = items_limit;
             return query_items_command(items_opts, std::cout, std::cerr);
+        }
+        if (*stories) {
+            stories_opts.db = stories_args.db_path();
+            stories_opts.since = optional_duration(stories_since);
+            if (stories_limit > 0) stories_opts.limit = stories_limit;
+            return query_stories_command(stories_opts, std::cout, std::cerr);
+        }
+        if (*story) {
+            story_opts.db = story_args.db_path();
+            return query_story_command(story_opts, std::cout, std::cerr);
         }
         if (*feeds_cmd) {
             feeds_opts.db = feeds_args.db_path();

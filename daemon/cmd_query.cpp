@@ -1,5 +1,5 @@
-// `feedd query items` and `feedd feeds`: read-only views of the store, as a
-// table for people or JSON Lines for scripts.
+// `feedd query items|stories|story` and `feedd feeds`: read-only views of the
+// store, as a table for people or JSON Lines for scripts.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 
 #include "daemon/clock.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/story_json.hpp"
 #include "feeds/model.hpp"
 #include "storage/database.hpp"
 
@@ -120,6 +121,7 @@ int query_items_command(const items_options& options, std::ostream& out, std::os
             o["published"] = optional_time(it.published);
             o["updated"] = optional_time(it.updated);
             o["first_seen"] = feeds::format_rfc3339(it.first_seen);
+            o["story"] = it.story_id ? json::value(*it.story_id) : json::value(nullptr);
             o["summary"] = optional_text(it.summary);
             o["authors"] = strings(it.authors);
             o["categories"] = strings(it.categories);
@@ -134,15 +136,145 @@ int query_items_command(const items_options& options, std::ostream& out, std::os
     }
     const int width = terminal_width();
     constexpr std::size_t feed_width = 18;
-    const auto title_width = static_cast<std::size_t>(std::max(20, width - 16 - 2 - 18 - 2));
-    out << pad("PUBLISHED", 16) << "  " << pad("FEED", feed_width) << "  TITLE\n";
+    constexpr std::size_t story_width = 6;
+    const auto title_width =
+        static_cast<std::size_t>(std::max(20, width - 16 - 2 - 18 - 2 - 6 - 2));
+    out << pad("PUBLISHED", 16) << "  " << pad("FEED", feed_width) << "  "
+        << pad("STORY", story_width) << "  TITLE\n";
     for (const auto& it : items) {
         const auto when = it.published ? it.published : std::optional(it.first_seen);
         out << pad(short_time(when), 16) << "  "
             << pad(it.feed_title.value_or(it.feed_url), feed_width) << "  "
+            << pad(it.story_id ? std::to_string(*it.story_id) : "-", story_width) << "  "
             << fit(it.title.value_or(it.link.value_or("(untitled)")), title_width) << '\n';
     }
     out << items.size() << " item" << (items.size() == 1 ? "" : "s") << '\n';
+    return 0;
+}
+
+json::object story_to_json(const storage::story_view& story, bool explain) {
+    json::object o;
+    o["id"] = story.id;
+    o["title"] = optional_text(story.title);
+    o["link"] = optional_text(story.link);
+    o["first_seen"] = feeds::format_rfc3339(story.first_seen);
+    o["last_seen"] = feeds::format_rfc3339(story.last_seen);
+    o["member_count"] = story.member_count;
+    json::array sources;
+    for (const auto& s : story.sources)
+        sources.emplace_back(s.name);
+    o["sources"] = std::move(sources);
+    json::array items;
+    for (const auto& m : story.items) {
+        json::object item;
+        item["id"] = m.item_id;
+        item["feed"] = m.feed;
+        item["feed_title"] = optional_text(m.feed_title);
+        item["source"] = m.source;
+        item["title"] = optional_text(m.title);
+        item["link"] = optional_text(m.link);
+        item["published"] = optional_time(m.published);
+        if (explain) {
+            item["similarity"] = m.similarity ? json::value(*m.similarity) : json::value(nullptr);
+            item["matched_item"] =
+                m.matched_item ? json::value(*m.matched_item) : json::value(nullptr);
+            item["reason"] = m.reason;
+        }
+        items.push_back(std::move(item));
+    }
+    o["items"] = std::move(items);
+    return o;
+}
+
+namespace {
+
+std::string joined_sources(const storage::story_view& story) {
+    std::string text;
+    for (const auto& s : story.sources)
+        text += (text.empty() ? "" : ", ") + s.name;
+    return text;
+}
+
+}  // namespace
+
+int query_stories_command(const stories_options& options, std::ostream& out, std::ostream&) {
+    auto db = open_store(options.db);
+    storage::story_query q;
+    if (options.since) q.since = wall_now() - *options.since;
+    q.min_sources = options.min_sources;
+    q.limit = options.limit;
+    const auto stories = db.list_stories(q);
+
+    if (options.json) {
+        for (const auto& s : stories)
+            out << json::serialize(story_to_json(s, false)) << '\n';
+        return 0;
+    }
+    if (stories.empty()) {
+        out << "No stories" << (options.since || options.min_sources > 1 ? " match." : " yet.")
+            << '\n';
+        return 0;
+    }
+    const int width = terminal_width();
+    const auto title_width = static_cast<std::size_t>(std::max(20, width - 7 - 2 - 16 - 2 - 8 - 2));
+    out << pad("STORY", 7) << "  " << pad("LAST SEEN", 16) << "  " << pad("SOURCES", 8)
+        << "  TITLE\n";
+    for (const auto& s : stories) {
+        out << pad(std::to_string(s.id), 7) << "  " << pad(short_time(s.last_seen), 16) << "  "
+            << pad(std::to_string(s.source_count), 8) << "  "
+            << fit(s.title.value_or(s.link.value_or("(untitled)")), title_width) << '\n';
+        out << std::string(7 + 2 + 16 + 2 + 8 + 2, ' ') << fit(joined_sources(s), title_width)
+            << '\n';
+    }
+    out << stories.size() << (stories.size() == 1 ? " story\n" : " stories\n");
+    return 0;
+}
+
+int query_story_command(const story_options& options, std::ostream& out, std::ostream& err) {
+    auto db = open_store(options.db);
+    const auto story = db.load_story(options.id);
+    if (!story) {
+        err << fmt::format("feedd: no story {} in {} (`feedd query stories` lists them)\n",
+                           options.id, options.db.string());
+        return 1;
+    }
+    if (options.json) {
+        out << json::serialize(story_to_json(*story, options.explain)) << '\n';
+        return 0;
+    }
+    const auto& s = *story;
+    const auto first_source = s.sources.empty() ? std::string("?") : s.sources.front().name;
+    out << "Story " << s.id << ": " << s.title.value_or("(untitled)") << '\n';
+    if (s.link) out << "  " << *s.link << '\n';
+    out << fmt::format("First seen {} on {}, last {}; {} item{} from {} source{}\n",
+                       short_time(s.first_seen), first_source, short_time(s.last_seen),
+                       s.member_count, s.member_count == 1 ? "" : "s", s.source_count,
+                       s.source_count == 1 ? "" : "s");
+    out << "Sources: " << joined_sources(s) << "\n\n";
+    const int width = terminal_width();
+    const auto text_width = static_cast<std::size_t>(std::max(20, width - 6));
+    int n = 0;
+    for (const auto& m : s.items) {
+        out << fmt::format("{:>3}. ", ++n) << pad(m.source, 18) << "  "
+            << pad(short_time(m.published), 16) << "  "
+            << fit(m.title.value_or("(untitled)"),
+                   static_cast<std::size_t>(std::max(20, width - 5 - 18 - 2 - 16 - 2)))
+            << '\n';
+        if (m.link) out << "     " << fit(*m.link, text_width) << '\n';
+        if (options.explain) {
+            if (m.similarity) {
+                out << "     "
+                    << fit(fmt::format("joined: similarity {:.3f}{} — {}", *m.similarity,
+                                       m.matched_item ? fmt::format(" to item {}", *m.matched_item)
+                                                      : std::string(),
+                                       m.reason),
+                           text_width)
+                    << '\n';
+            } else {
+                out << "     " << fit("started the story — " + m.reason, text_width) << '\n';
+            }
+        }
+    }
     return 0;
 }
 

@@ -1,8 +1,9 @@
-// The one-shot commands behind the CLI (parse, query items, feeds). Each takes
+// The one-shot commands behind the CLI (parse, query items/stories/story, feeds). Each takes
 // plain values, writes to the given streams and returns the exit code.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -28,10 +29,33 @@ struct items_options {
 };
 int query_items_command(const items_options& options, std::ostream& out, std::ostream& err);
 
+struct stories_options {
+    std::filesystem::path db;
+    std::optional<std::chrono::seconds> since;  // stories with a member this recent
+    int min_sources = 1;
+    std::optional<int> limit;
+    bool json = false;
+};
+int query_stories_command(const stories_options& options, std::ostream& out, std::ostream& err);
+
+struct story_options {
+    std::filesystem::path db;
+    std::int64_t id = 0;
+    bool explain = false;  // each member's similarity and why it joined
+    bool json = false;
+};
+int query_story_command(const story_options& options, std::ostream& out, std::ostream& err);
+
 struct feeds_options {
     std::filesystem::path db;
     bool json = false;
 };
 int feeds_command(const feeds_options& options, std::ostream& out, std::ostream& err);
+
+struct cluster_command_options {
+    std::string in;   // JSON Lines items; "" or "-" is stdin
+    std::string out;  // one {"id","cluster"} line per item; "" or "-" is stdout
+};
+int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
 
 }  // namespace feedd::daemon

@@ -348,8 +348,8 @@ struct known_key {
 };
 
 constexpr known_key top_keys[] = {
-    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},
-    {"fetch", "[fetch]"},  {"feed", "[[feed]]"},     {"http", "[http]"},
+    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},       {"fetch", "[fetch]"},
+    {"feed", "[[feed]]"},  {"http", "[http]"},       {"stories", "[stories]"},
 };
 constexpr known_key http_keys[] = {
     {"listen", R"("listen")"},
@@ -360,6 +360,7 @@ constexpr known_key http_keys[] = {
 };
 constexpr known_key storage_keys[] = {{"path", R"("path")"}};
 constexpr known_key poll_keys[] = {{"interval", R"("interval")"}};
+constexpr known_key stories_keys[] = {{"window", R"("window")"}, {"threshold", R"("threshold")"}};
 constexpr known_key fetch_keys[] = {
     {"connect_timeout", R"("connect_timeout")"},
     {"timeout", R"("timeout")"},
@@ -402,6 +403,9 @@ class loader {
         }
         if (const auto* fetch = section(table, "fetch", fetch_keys)) read_fetch(*fetch, cfg.fetch);
         if (const auto* http = section(table, "http", http_keys)) read_http(*http, cfg.http);
+        if (const auto* stories = section(table, "stories", stories_keys)) {
+            read_stories(*stories, cfg.stories);
+        }
         if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
         if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
         return cfg;
@@ -555,6 +559,32 @@ class loader {
             fail(node, key, R"(zero timeout; expected a positive duration like "10s")");
         }
         return value;
+    }
+
+    void read_stories(const toml::table& stories, stories_config& out) const {
+        if (const auto* node = stories.get("window")) {
+            const auto value =
+                std::chrono::duration_cast<seconds>(get_duration(*node, "stories.window", false));
+            // Copies of one wire story arrive within hours; under an hour the window
+            // would split them, and a zero window would never fold anything.
+            if (value < std::chrono::hours(1)) {
+                fail(
+                    *node, "stories.window",
+                    R"(shorter than 1h; expected a duration like "7d" (copies arrive hours apart))");
+            }
+            out.window = value;
+        }
+        if (const auto* node = stories.get("threshold")) {
+            const auto* number = node->as_floating_point();
+            const auto expected = "a number between 0 and 1 like 0.3";
+            if (!number) wrong_type(*node, "stories.threshold", expected);
+            const double value = number->get();
+            if (!(value > 0.0 && value <= 1.0)) {
+                fail(*node, "stories.threshold",
+                     fmt::format("{} is out of range; expected {}", value, expected));
+            }
+            out.threshold = value;
+        }
     }
 
     void read_fetch(const toml::table& fetch, fetch_config& out) const {

@@ -37,6 +37,16 @@ struct http_config {
     int requests_per_second = 100;  // per client address, sustained (bursts of twice that)
 };
 
+// [stories]: how items fold into stories.
+struct stories_config {
+    // A new item is compared with the items fetched up to this long before it;
+    // older signatures are dropped from the index and the database.
+    std::chrono::seconds window{std::chrono::days(7)};
+    // Estimated Jaccard similarity that joins a story on its own; unset keeps the
+    // clusterer's default.
+    std::optional<double> threshold;
+};
+
 struct feed_config {
     // Normalised: http(s) URLs as given, local paths as absolute file:// URLs.
     std::string url;
@@ -50,6 +60,7 @@ struct config {
     std::filesystem::path storage_path;  // absolute; relative paths resolve against file's folder
     fetch_config fetch;
     http_config http;
+    stories_config stories;
     std::chrono::seconds default_interval{std::chrono::minutes(15)};
     std::vector<feed_config>
         feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url

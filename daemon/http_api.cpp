@@ -97,15 +97,16 @@ class query_params {
         return it->second;
     }
 
-    int limit() const {
-        const auto text = get("limit");
-        if (!text) return default_page_limit;
+    int limit() const { return number("limit", default_page_limit, 1, max_page_limit); }
+
+    int number(const std::string& name, int fallback, int min, int max) const {
+        const auto text = get(name);
+        if (!text) return fallback;
         int value = 0;
         const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-        if (ec != std::errc() || end != text->data() + text->size() || value < 1 ||
-            value > max_page_limit) {
-            throw bad_request{400, fmt::format("limit=\"{}\": expected a whole number from 1 to {}",
-                                               *text, max_page_limit)};
+        if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+            throw bad_request{400, fmt::format("{}=\"{}\": expected a whole number from {} to {}",
+                                               name, *text, min, max)};
         }
         return value;
     }
@@ -206,7 +207,7 @@ http_reply route(const http_request& request, web_store& store, const metrics_re
                 store.timeline(t.name, std::nullopt, 5).value_or(std::vector<story_view>{});
             shown.push_back({std::move(t), std::move(latest)});
         }
-        return html(home_page(shown, store.latest_stories(20), now));
+        return html(home_page(shown, store.stories(std::nullopt, 1, 20), now));
     }
     if (n == 1 && segments[0] == "healthz") {
         query_params q(url, {});
@@ -231,6 +232,12 @@ http_reply route(const http_request& request, web_store& store, const metrics_re
             const auto since = q.since(now);
             const auto limit = q.limit();
             r = ok(json_type, stories_json(timeline_of(store, name, since, limit)));
+        } else if (n == 2 && segments[1] == "stories") {
+            query_params q(url, {"since", "limit", "min_sources"});
+            const auto since = q.since(now);
+            const auto limit = q.limit();
+            const auto min_sources = q.number("min_sources", 1, 1, 1000);
+            r = ok(json_type, stories_json(store.stories(since, min_sources, limit)));
         } else if (n == 3 && segments[1] == "stories") {
             query_params q(url, {});
             const auto story = store.story(story_id(segments[2]));

@@ -36,6 +36,7 @@
 #include "daemon/http_events.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/ingest.hpp"
 #include "daemon/web_store.hpp"
 #include "daemon/schedule.hpp"
 #include "feeds/fetch.hpp"
@@ -57,6 +58,12 @@ std::vector<storage::feed_spec> feed_specs(const config& cfg) {
     return specs;
 }
 
+// What one refresh's unit of work on the writer returns.
+struct stored_refresh {
+    storage::refresh_result result;
+    std::vector<story_event> events;  // for /events subscribers, built after the commit
+};
+
 // Totals of one poll round (once mode) or since start (daemon mode).
 struct poll_totals {
     int attempted = 0;
@@ -72,6 +79,7 @@ class service {
         : cfg_(cfg),
           mode_(mode),
           db_(storage::database::open(cfg.storage_path, storage::open_mode::read_write)),
+          ingest_(cfg.stories),
           fetcher_(ioc_.get_executor(), cfg.fetch),
           signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
           wake_(ioc_),
@@ -84,8 +92,11 @@ class service {
     int run() {
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
         total_feeds_ = static_cast<int>(feeds.size());
-        spdlog::info("database={} feeds={} mode={}", cfg_.storage_path.string(), feeds.size(),
-                     mode_ == run_mode::once ? "once" : "daemon");
+        // Before the writer thread exists, so this thread may still touch db_.
+        ingest_.rebuild(db_);
+        spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
+                     feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
+                     ingest_.windowed_items());
         started_ = std::chrono::steady_clock::now();
         wait_for_signals();
         if (mode_ == run_mode::once) {
@@ -175,7 +186,8 @@ class service {
         }
         fresh.storage_path = cfg_.storage_path;
         fresh.fetch = cfg_.fetch;
-        fresh.http = cfg_.http;  // the listener is bound once, at start
+        fresh.http = cfg_.http;        // the listener is bound once, at start
+        fresh.stories = cfg_.stories;  // the index was built with these
         cfg_ = std::move(fresh);
         // Queued feeds may have left the configuration; the scheduler re-queues the
         // ones still due on its next tick.
@@ -352,6 +364,11 @@ class service {
                 r.error = parsed.error;
             }
         }
+        std::vector<signed_item> signatures;
+        if (!r.items.empty()) {
+            auto sign = [items = &r.items] { return sign_items(*items); };
+            signatures = co_await on_pool(cpu_pool_, std::move(sign));
+        }
         r.outcome = feeds::to_string(outcome);
         r.success =
             outcome == feeds::fetch_outcome::ok || outcome == feeds::fetch_outcome::not_modified;
@@ -376,10 +393,27 @@ class service {
         const auto error = r.error;
 
         storage::refresh_result stored;
+        std::vector<story_event> story_updates;
         try {
-            auto store = [r = std::move(r)](storage::database& db) { return db.store_refresh(r); };
             const auto write_started = std::chrono::steady_clock::now();
-            stored = co_await on_writer(std::move(store));
+            // Story events cost a read per touched story: only when someone listens.
+            const bool want_events = events_.subscribers() > 0;
+            auto store = [this, r = std::move(r), signatures = std::move(signatures),
+                          want_events](storage::database& db) {
+                stored_refresh out;
+                std::vector<storage::story_assignment> decisions;
+                out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
+                try {
+                    if (want_events) out.events = story_events(db, decisions);
+                } catch (const std::exception& e) {
+                    // Committed already: a failed read costs the events, not the refresh.
+                    spdlog::warn("feed_id={} story events not built: {}", r.feed_id, e.what());
+                }
+                return out;
+            };
+            auto written = co_await on_writer(std::move(store));
+            stored = written.result;
+            story_updates = std::move(written.events);
             metrics_.observe("feedd_writer_duration_seconds",
                              seconds_of(std::chrono::steady_clock::now() - write_started));
             consecutive_store_failures_ = 0;
@@ -409,6 +443,10 @@ class service {
             event.feed = feed.config_url;
             event.new_items = stored.new_items;
             events_.publish(event);
+            metrics_.add("feedd_events_published_total", 1);
+        }
+        for (const auto& update : story_updates) {
+            events_.publish(update);
             metrics_.add("feedd_events_published_total", 1);
         }
         if (success) {
@@ -537,6 +575,8 @@ class service {
     // Declared before the pools so it is destroyed after them: a pool's destructor
     // joins its thread, which may still be inside a transaction.
     storage::database db_;
+    // The story index: lives with db_ and, like it, is only touched on the writer.
+    story_ingest ingest_;
     // Parsing and file reads; two threads match the two cores we plan for.
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.

@@ -61,8 +61,10 @@ class web_store {
                                                             std::optional<web_time> since,
                                                             int limit) = 0;
     virtual std::optional<story_view> story(std::int64_t id) = 0;
-    // Stories across all feeds, most recently active first.
-    virtual std::vector<story_view> latest_stories(int limit) = 0;
+    // Stories across all feeds, most recently active first: those with a member at or
+    // after since and at least min_sources outlets.
+    virtual std::vector<story_view> stories(std::optional<web_time> since, int min_sources,
+                                            int limit) = 0;
     // Throws search_error for a malformed expression.
     virtual std::vector<story_view> search(std::string_view expression,
                                            std::optional<std::string> topic, int limit) = 0;

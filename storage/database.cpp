@@ -1,5 +1,7 @@
 #include "storage/database.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
@@ -9,10 +11,13 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include "feeds/identity.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sql_helpers.hpp"
+#include "storage/story_store.hpp"
 
 namespace feedd::storage {
 namespace json = boost::json;
@@ -26,62 +31,6 @@ constexpr int busy_timeout_ms = 5000;
 // fetch_outcome::not_modified as feeds::to_string spells it; storage sees only the
 // model headers, not feeds/fetch.hpp.
 constexpr std::string_view not_modified_outcome = "not_modified";
-
-// Resets a member statement and clears its bindings before use, and resets it again
-// afterwards: a SELECT left mid-result keeps its read transaction open, which would
-// pin a reader to an old WAL snapshot and block checkpoints.
-class statement_use {
-  public:
-    explicit statement_use(SQLite::Statement& stmt) : stmt_(stmt) {
-        // A failed previous run leaves its error code to be returned by the next
-        // reset; that error was already thrown back then.
-        stmt_.tryReset();
-        stmt_.clearBindings();
-    }
-    ~statement_use() { stmt_.tryReset(); }
-    statement_use(const statement_use&) = delete;
-    statement_use& operator=(const statement_use&) = delete;
-
-    SQLite::Statement* operator->() const { return &stmt_; }
-
-  private:
-    SQLite::Statement& stmt_;
-};
-
-std::int64_t to_unix(timestamp t) {
-    return t.time_since_epoch().count();
-}
-timestamp from_unix(std::int64_t s) {
-    return timestamp{std::chrono::seconds{s}};
-}
-
-void bind_optional(SQLite::Statement& stmt, const char* name,
-                   const std::optional<std::string>& value) {
-    if (value) {
-        stmt.bind(name, *value);
-    } else {
-        stmt.bind(name);  // NULL
-    }
-}
-
-void bind_optional(SQLite::Statement& stmt, const char* name,
-                   const std::optional<timestamp>& value) {
-    if (value) {
-        stmt.bind(name, to_unix(*value));
-    } else {
-        stmt.bind(name);
-    }
-}
-
-std::optional<std::string> optional_text(const SQLite::Column& column) {
-    if (column.isNull()) return std::nullopt;
-    return column.getString();
-}
-
-std::optional<timestamp> optional_time(const SQLite::Column& column) {
-    if (column.isNull()) return std::nullopt;
-    return from_unix(column.getInt64());
-}
 
 std::string strings_to_json(const std::vector<std::string>& values) {
     return json::serialize(json::value_from(values));
@@ -217,6 +166,30 @@ struct prepared_item {
     std::string enclosures;
 };
 
+// When an item's story happened, as people read it: when it was published, but
+// never later than when we fetched it (a future date is a feed's mistake), and the
+// fetch time when the feed gives no date.
+timestamp story_time(const feeds::item& it, timestamp fetched_at) {
+    return it.published ? std::min(*it.published, fetched_at) : fetched_at;
+}
+
+// The outlet an item speaks for: its feed's title, else the host of its link, else
+// the feed's URL.
+std::string outlet(const std::optional<std::string>& feed_title, const feeds::item& it,
+                   const std::string& feed_url) {
+    if (feed_title && !feed_title->empty()) return *feed_title;
+    if (it.link) {
+        const auto url = boost::urls::parse_uri(*it.link);
+        if (url && !url->host().empty()) {
+            auto host = std::string(url->host());
+            for (auto& c : host)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            return host;
+        }
+    }
+    return feed_url;
+}
+
 }  // namespace
 
 struct database::impl {
@@ -273,13 +246,37 @@ ON CONFLICT (feed_id, key) DO NOTHING
           select_items_(db_, R"sql(
 SELECT i.id, i.feed_id, f.config_url, coalesce(f.title, f.feed_title), i.key, i.guid, i.title,
        i.link, i.published, i.updated, i.summary, i.content_html, i.authors, i.categories,
-       i.first_seen
-FROM items i JOIN feeds f ON f.id = i.feed_id
+       i.first_seen, m.story_id
+FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN story_members m ON m.item_id = i.id
 WHERE (:feed_url IS NULL OR f.config_url = :feed_url OR f.url = :feed_url)
   AND (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC
 LIMIT :limit
 )sql") {}
+
+    // Inside store_refresh's transaction: hands the new items to the clusterer
+    // oldest story first and records its decisions.
+    void cluster_new_items(const refresh& r, const clustering_step& step,
+                           std::vector<new_item>& fresh) {
+        if (step.prune_before) stories_.prune_signatures(*step.prune_before);
+        if (fresh.empty()) return;
+        const auto [title, feed_url] = stories_.feed_names(r.feed_id);
+        for (auto& n : fresh) {
+            n.source = outlet(title, r.items[n.index], feed_url);
+        }
+        std::stable_sort(fresh.begin(), fresh.end(), [](const new_item& a, const new_item& b) {
+            return a.story_time < b.story_time;
+        });
+        const auto decisions = step.assign(fresh);
+        if (decisions.size() != fresh.size()) {
+            throw std::logic_error(fmt::format("clustering step returned {} decisions for {} items",
+                                               decisions.size(), fresh.size()));
+        }
+        auto seq = stories_.next_seq();
+        for (std::size_t i = 0; i < fresh.size(); ++i) {
+            stories_.record(fresh[i], decisions[i], seq++);
+        }
+    }
 
     void require_writable(std::string_view operation) const {
         if (mode_ == open_mode::read_only) {
@@ -299,6 +296,7 @@ LIMIT :limit
     SQLite::Statement update_fetch_state_;
     SQLite::Statement insert_item_;
     SQLite::Statement select_items_;
+    story_store stories_{db_};
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -371,7 +369,7 @@ std::vector<feed_row> database::due_feeds(timestamp now) const {
     return read_feeds(impl_->select_due_);
 }
 
-refresh_result database::store_refresh(const refresh& r) {
+refresh_result database::store_refresh(const refresh& r, const clustering_step& step) {
     impl_->require_writable("store_refresh");
     refresh_result result;
 
@@ -393,6 +391,8 @@ refresh_result database::store_refresh(const refresh& r) {
     // ones are still the right ones to send next time.
     const bool replace_validators =
         r.success && !(r.outcome == not_modified_outcome && !r.etag && !r.last_modified);
+
+    std::vector<new_item> fresh;
 
     SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
@@ -433,10 +433,18 @@ refresh_result database::store_refresh(const refresh& r) {
         s.bind(":first_seen", to_unix(r.fetched_at));
         if (s.exec() == 1) {
             ++result.new_items;
+            if (step.assign) {
+                fresh.push_back(new_item{impl_->db_.getLastInsertRowid(),
+                                         static_cast<std::size_t>(p.item - r.items.data()),
+                                         r.fetched_at,
+                                         story_time(*p.item, r.fetched_at),
+                                         {}});
+            }
         } else {
             ++result.known_items;
         }
     }
+    if (step.assign) impl_->cluster_new_items(r, step, fresh);
     tx.commit();
     return result;
 }
@@ -465,9 +473,26 @@ std::vector<stored_item> database::items(const item_query& q) const {
         it.authors = author_names_from_json(s.getColumn(12).getString());
         it.categories = strings_from_json(s.getColumn(13).getString());
         it.first_seen = from_unix(s.getColumn(14).getInt64());
+        if (!s.getColumn(15).isNull()) it.story_id = s.getColumn(15).getInt64();
         out.push_back(std::move(it));
     }
     return out;
+}
+
+std::vector<story_view> database::list_stories(const story_query& q) const {
+    return impl_->stories_.list(q);
+}
+
+std::optional<story_view> database::load_story(std::int64_t id) const {
+    return impl_->stories_.load(id);
+}
+
+std::vector<windowed_signature> database::windowed_signatures(timestamp since) const {
+    return impl_->stories_.windowed(since);
+}
+
+std::int64_t database::max_story_id() const {
+    return impl_->stories_.max_story_id();
 }
 
 std::string database::integrity_check() const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "feeds/model.hpp"
+#include "storage/stories.hpp"
 
 namespace feedd::storage {
 
@@ -84,6 +85,7 @@ struct stored_item {
     std::vector<std::string> authors;
     std::vector<std::string> categories;
     timestamp first_seen{};
+    std::optional<std::int64_t> story_id;  // null until clustered
 };
 
 struct item_query {
@@ -115,10 +117,21 @@ class database {
     std::optional<feed_row> feed(std::int64_t id) const;
     std::vector<feed_row> due_feeds(timestamp now) const;  // active, next_poll <= now
 
-    refresh_result store_refresh(const refresh& r);
+    // With a clustering step, the items stored for the first time are clustered
+    // and their stories recorded in the same transaction (see clustering_step).
+    refresh_result store_refresh(const refresh& r, const clustering_step& step = {});
 
     // Newest first by coalesce(published, first_seen).
     std::vector<stored_item> items(const item_query& q) const;
+
+    // Stories, most recently active first (by last_seen), with sources and members.
+    std::vector<story_view> list_stories(const story_query& q) const;
+    std::optional<story_view> load_story(std::int64_t id) const;
+    // Stored signatures in clustering order, from the first member whose clustering
+    // time (new_item::time) is at or after `since` on.
+    std::vector<windowed_signature> windowed_signatures(timestamp since) const;
+    // The highest story id ever stored, 0 when none.
+    std::int64_t max_story_id() const;
 
     // "ok" or SQLite's report.
     std::string integrity_check() const;

@@ -70,6 +70,58 @@ CREATE INDEX items_newest ON items (coalesce(published, first_seen) DESC, id DES
 CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, id DESC);
 )sql",
     },
+    migration{
+        "stories: members with similarity and reason, sources, windowed signatures",
+        R"sql(
+-- id is the clusterer's story id; first_seen and last_seen are story times.
+-- representative_item is the earliest member; no foreign key, so a future
+-- retention job can drop items before their story.
+CREATE TABLE stories (
+    id                  INTEGER PRIMARY KEY,
+    first_seen          INTEGER NOT NULL,
+    last_seen           INTEGER NOT NULL,
+    representative_item INTEGER NOT NULL,
+    member_count        INTEGER NOT NULL,
+    source_count        INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX stories_newest ON stories (last_seen DESC, id DESC);
+
+-- Each clustered item's story. seq is the order the clusterer saw the items in,
+-- which the index rebuild replays; time is the clustering clock (fetch time),
+-- story_time the item's publication capped at the fetch, which people see.
+CREATE TABLE story_members (
+    item_id      INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    story_id     INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL UNIQUE,
+    time         INTEGER NOT NULL,
+    story_time   INTEGER NOT NULL,
+    source       TEXT    NOT NULL,
+    similarity   REAL,
+    matched_item INTEGER,
+    reason       TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX story_members_by_story ON story_members (story_id, seq);
+
+CREATE TABLE story_sources (
+    story_id   INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    source     TEXT    NOT NULL,
+    first_seen INTEGER NOT NULL,
+    first_item INTEGER NOT NULL,
+    PRIMARY KEY (story_id, source)
+) STRICT, WITHOUT ROWID;
+
+-- MinHash signatures of the members still inside the clustering window.
+CREATE TABLE item_signatures (
+    item_id   INTEGER PRIMARY KEY REFERENCES story_members (item_id) ON DELETE CASCADE,
+    time      INTEGER NOT NULL,
+    signature BLOB    NOT NULL
+) STRICT;
+
+CREATE INDEX item_signatures_by_time ON item_signatures (time);
+)sql",
+    },
 };
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <string>
@@ -416,6 +418,29 @@ TEST(http, event_stream_sees_new_items_after_they_are_stored) {
     EXPECT_EQ(data.at("feed").as_string(), b_url);
     EXPECT_EQ(data.at("new_items").as_int64(), 4);
 
+    // Its items started stories: one "story" event each, after the items event (a's
+    // may come first, for the same reason as above).
+    constexpr std::string_view beta_source = "\"source\":\"beta\"";
+    const auto stories_seen = events.read_until(
+        [&](const std::string& s) {
+            std::size_t count = 0;
+            for (auto pos = s.find(beta_source); pos != s.npos; pos = s.find(beta_source, pos + 1))
+                ++count;
+            return count >= 4 && s.ends_with("\n\n");
+        },
+        10s);
+    const auto story_at =
+        stories_seen.rfind("event: story\ndata: ", stories_seen.find(beta_source));
+    ASSERT_NE(story_at, std::string::npos) << stories_seen;
+    const auto story_line =
+        stories_seen.substr(story_at + 19, stories_seen.find('\n', story_at + 19) - story_at - 19);
+    const auto story = json::parse(story_line).as_object();
+    EXPECT_GT(story.at("id").as_int64(), 0);
+    EXPECT_EQ(story.at("source").as_string(), "beta");
+    EXPECT_NE(std::string(story.at("title").as_string()).find("beta story"), std::string::npos);
+    EXPECT_EQ(get(daemon.port(), fmt::format("/api/stories/{}", story.at("id").as_int64())).status,
+              200);
+
     // A bad filter is a JSON 400, not a stream.
     const auto bad = get(daemon.port(), "/events?topic=NOT%20OK");
     EXPECT_EQ(bad.status, 400);
@@ -424,6 +449,113 @@ TEST(http, event_stream_sees_new_items_after_they_are_stored) {
     EXPECT_EQ(daemon.process().wait(10s), 0);
     events.read_all(2s);
     EXPECT_TRUE(events.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace feedd::test
+
+namespace feedd::test {
+namespace {
+
+// One wire story carried by several outlets, so it folds into one story with sources.
+const std::string wire_text =
+    "Russian President Vladimir Putin told Donald Trump in a phone call on Saturday that he "
+    "condemned Israel's strikes on Iran and was ready to mediate between the two countries, "
+    "the Kremlin said, adding that both leaders agreed the conflict must not spread across the "
+    "region and that talks on a ceasefire should begin as soon as possible";
+
+std::string wire_feed(const std::string& outlet, const std::string& slug) {
+    return fmt::format(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{0}</title>"
+        "<link>https://{1}.example/</link><description>d</description>"
+        "<item><title>Putin speaks to Trump, condemns Israel's strikes on Iran, Kremlin "
+        "says</title><link>https://{1}.example/world/putin-trump</link><guid>{1}-1</guid>"
+        "<pubDate>Sat, 14 Jun 2025 12:00:00 GMT</pubDate><description>{2}</description></item>"
+        "</channel></rss>",
+        outlet, slug, wire_text);
+}
+
+// Everything a hostile feed could try: script in the title, an onerror image, a
+// javascript: link, markup in the outlet's name.
+const std::string hostile_feed =
+    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>"
+    "<title><![CDATA[Evil <script>document.title='pwned'</script>Outlet]]></title>"
+    "<link>https://evil.example/</link><description>d</description><item>"
+    "<title><![CDATA[<script>document.title='pwned'</script>Hostile <img src=x "
+    "onerror=\"document.title='pwned'\"> item]]></title>"
+    "<link>javascript:document.title='pwned'</link><guid>evil-1</guid>"
+    "<pubDate>Sat, 14 Jun 2025 13:00:00 GMT</pubDate>"
+    "<description><![CDATA[<img src=x onerror=\"document.title='pwned'\"><script>"
+    "document.title='pwned'</script><a href=\"javascript:document.title='pwned'\">click</a>]]>"
+    "</description></item></channel></rss>";
+
+std::vector<std::string> chromium_args(const std::filesystem::path& profile) {
+    return {"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--user-data-dir=" + profile.string(),
+            // Nothing but loopback, not even DNS.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            // Give any script that slipped through time to run before the DOM is dumped.
+            "--virtual-time-budget=3000"};
+}
+
+TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
+    http_server feeds;
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/yahoo.xml", http_response::ok(wire_feed("Yahoo News", "yahoo")));
+    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
+    feeds.set("/evil.xml", http_response::ok(hostile_feed));
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"",
+                          {feeds.url("/reuters.xml"), feeds.url("/yahoo.xml"),
+                           feeds.url("/usatoday.xml"), feeds.url("/evil.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto base = fmt::format("http://127.0.0.1:{}", daemon.port());
+    // Wait for the three copies to fold into one story.
+    ASSERT_TRUE(eventually([&] {
+        const auto r = get(daemon.port(), "/api/stories?min_sources=3");
+        return r.status == 200 && json::parse(r.body).as_array().size() == 1;
+    })) << get(daemon.port(), "/api/stories").body;
+    ASSERT_TRUE(eventually([&] { return feeds.hits("/evil.xml") == 1; }));
+    ASSERT_TRUE(eventually(
+        [&] { return get(daemon.port(), "/").body.find("Hostile") != std::string::npos; }));
+
+    const auto browser_dir = dir / "chromium";
+    std::filesystem::create_directories(browser_dir / "dom");
+    auto dom_args = chromium_args(browser_dir / "profile-dom");
+    dom_args.push_back("--dump-dom");
+    dom_args.push_back(base + "/");
+    child_process dump("/usr/bin/chromium", dom_args, browser_dir / "dom");
+    ASSERT_EQ(dump.wait(90s), 0) << dump.err();
+    const auto dom = dump.out();
+    // The page rendered, with the folded story and its outlets.
+    EXPECT_NE(dom.find("<title>feedd</title>"), std::string::npos) << dom.substr(0, 2000);
+    EXPECT_NE(dom.find("3 sources"), std::string::npos);
+    for (const auto* outlet : {"Reuters", "Yahoo News", "USA Today"})
+        EXPECT_NE(dom.find(outlet), std::string::npos) << outlet;
+    // The hostile item is shown as text, and nothing of it ran or became markup.
+    EXPECT_NE(dom.find("Hostile"), std::string::npos);
+    EXPECT_EQ(dom.find("<title>pwned"), std::string::npos);
+    EXPECT_EQ(dom.find("<script"), std::string::npos);
+    // (as text the item's markup is there, escaped; as an element attribute it is not)
+    EXPECT_FALSE(std::regex_search(dom, std::regex("<[a-zA-Z][^<>]*\\sonerror=")));
+    EXPECT_EQ(dom.find("href=\"javascript:"), std::string::npos);
+
+    // A screenshot for people to look at (kept in FEEDD_SCREENSHOT_DIR when set).
+    std::filesystem::create_directories(browser_dir / "shot");
+    const auto png = browser_dir / "shot" / "home.png";
+    auto shot_args = chromium_args(browser_dir / "profile-shot");
+    shot_args.push_back("--window-size=1200,1400");
+    shot_args.push_back("--screenshot=" + png.string());
+    shot_args.push_back(base + "/");
+    child_process shot("/usr/bin/chromium", shot_args, browser_dir / "shot");
+    ASSERT_EQ(shot.wait(90s), 0) << shot.err();
+    const auto bytes = read_file(png);
+    ASSERT_GT(bytes.size(), 10000u);
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
+        std::filesystem::copy_file(png, std::filesystem::path(keep) / "home.png",
+                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 }  // namespace

@@ -368,6 +368,24 @@ TEST_F(config_test, http_urls_are_normalised_so_one_feed_written_two_ways_is_one
     EXPECT_EQ(cfg.feeds[0].tags, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST_F(config_test, stories_window_and_threshold) {
+    const auto defaults = load("");
+    EXPECT_EQ(defaults.stories.window, std::chrono::days(7));
+    EXPECT_FALSE(defaults.stories.threshold);
+    const auto set = load("[stories]\nwindow = \"2d\"\nthreshold = 0.45\n");
+    EXPECT_EQ(set.stories.window, std::chrono::days(2));
+    EXPECT_DOUBLE_EQ(set.stories.threshold.value_or(0), 0.45);
+
+    expect_error("[stories]\nwindow = \"10m\"\n", 2, "stories.window", {"shorter than 1h"});
+    expect_error("[stories]\nwindow = 7\n", 2, "stories.window", {"bare number 7 has no unit"});
+    expect_error("[stories]\nthreshold = 1.5\n", 2, "stories.threshold",
+                 {"1.5 is out of range; expected a number between 0 and 1"});
+    expect_error("[stories]\nthreshold = \"high\"\n", 2, "stories.threshold",
+                 {"got a string; expected a number between 0 and 1"});
+    expect_error("[stories]\nwindw = \"7d\"\n", 2, "stories.windw",
+                 {R"(unknown key "windw" in [stories] (did you mean "window"?))"});
+}
+
 TEST(parse_duration, accepts_units_largest_first) {
     EXPECT_EQ(parse_duration("90s"), 90s);
     EXPECT_EQ(parse_duration("15m"), 15min);

@@ -79,7 +79,13 @@ class fake_store final : public web_store {
         if (id == 7) return wire_story();
         return std::nullopt;
     }
-    std::vector<story_view> latest_stories(int) override { return {wire_story()}; }
+    std::vector<story_view> stories(std::optional<web_time> since, int min_sources,
+                                    int limit) override {
+        last_since = since;
+        last_limit = limit;
+        last_min_sources = min_sources;
+        return {wire_story()};
+    }
     std::vector<story_view> search(std::string_view expression, std::optional<std::string>,
                                    int) override {
         if (expression == "(") throw search_error("column 2: expected a term after '('");
@@ -88,6 +94,7 @@ class fake_store final : public web_store {
 
     std::optional<web_time> last_since;
     int last_limit = 0;
+    int last_min_sources = 0;
 };
 
 http_reply get(fake_store& store, std::string target,
@@ -196,6 +203,17 @@ TEST(http_api, story_by_id) {
     const auto r = get(store, "/api/stories/7");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(json::parse(r.body).at("title").as_string(), wire_story().title);
+}
+
+TEST(http_api, story_list) {
+    fake_store store;
+    const auto r = get(store, "/api/stories?min_sources=2&limit=5&since=1d");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(store.last_min_sources, 2);
+    EXPECT_EQ(store.last_limit, 5);
+    EXPECT_EQ(store.last_since, t0 + 1h - 24h);
+    EXPECT_EQ(json::parse(r.body).as_array().size(), 1u);
+    EXPECT_EQ(get(store, "/api/stories?min_sources=0").status, 400);
 }
 
 TEST(http_api, search_with_topic) {

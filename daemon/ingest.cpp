@@ -1,0 +1,125 @@
+#include "daemon/ingest.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace feedd::daemon {
+
+std::vector<signed_item> sign_items(const std::vector<feeds::item>& items) {
+    std::vector<signed_item> out;
+    out.reserve(items.size());
+    for (const auto& it : items) {
+        // The fuller text wins: a copy that only carries a summary is still found
+        // by containment in the longer one.
+        const auto& text = it.content_html ? it.content_html : it.summary;
+        auto sig = stories::make_signature(it.title.value_or(""), text.value_or(""));
+        auto encoded = stories::encode_signature(sig);
+        out.push_back(signed_item{std::move(sig), std::move(encoded)});
+    }
+    return out;
+}
+
+stories::cluster_options cluster_options_of(const stories_config& cfg) {
+    stories::cluster_options options;
+    options.window = cfg.window;
+    if (cfg.threshold) options.threshold = *cfg.threshold;
+    return options;
+}
+
+story_ingest::story_ingest(const stories_config& cfg)
+    : options_(cluster_options_of(cfg)), clusterer_(options_) {}
+
+void story_ingest::rebuild(const storage::database& db) {
+    stale_ = true;
+    const auto next_id = db.max_story_id() + 1;
+    // Pruning never removes the newest member, so the newest stored signature
+    // carries the newest clustering time.
+    const auto members = db.windowed_signatures(storage::timestamp::min());
+    std::optional<storage::timestamp> newest;
+    for (const auto& m : members)
+        newest = newest ? std::max(*newest, m.time) : m.time;
+    stories::clusterer fresh(options_, next_id);
+    std::size_t unreadable = 0;
+    // The clusterer expires first in, first out: it dropped the members up to the
+    // first one inside the window of the newest, and kept everything after it.
+    bool inside = false;
+    for (const auto& m : members) {
+        inside = inside || m.time >= *newest - options_.window;
+        if (!inside) continue;  // expired; its signature goes at the next write
+        const auto sig = stories::decode_signature(m.signature);
+        if (!sig) {
+            // Written by a feedd with another signature format: that member can no
+            // longer attract copies, which costs a missed fold, never data.
+            ++unreadable;
+            continue;
+        }
+        fresh.restore(m.item_id, m.story_id, m.time.time_since_epoch().count(), *sig);
+    }
+    if (newest) fresh.expire(newest->time_since_epoch().count());
+    fresh.set_next_story_id(next_id);
+    clusterer_ = std::move(fresh);
+    newest_ = newest;
+    stale_ = false;
+    if (unreadable > 0) {
+        spdlog::warn("stories: {} stored signatures were unreadable and are left out of the index",
+                     unreadable);
+    }
+}
+
+storage::refresh_result story_ingest::store(storage::database& db, const storage::refresh& r,
+                                            const std::vector<signed_item>& signatures,
+                                            std::vector<storage::story_assignment>* decisions) {
+    if (signatures.size() != r.items.size()) {
+        throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
+                                           signatures.size(), r.items.size()));
+    }
+    if (stale_) rebuild(db);
+
+    storage::clustering_step step;
+    // Everything older than the window of the newest member is out of the index
+    // already; its signatures go in this transaction.
+    if (newest_) step.prune_before = *newest_ - options_.window;
+    step.assign = [this, &signatures, decisions](const std::vector<storage::new_item>& items) {
+        std::vector<storage::story_assignment> out;
+        out.reserve(items.size());
+        for (const auto& it : items) {
+            const auto& s = signatures.at(it.index);
+            const auto d = clusterer_.add(it.id, it.time.time_since_epoch().count(), s.signature);
+            storage::story_assignment a;
+            a.story_id = d.story;
+            a.new_story = d.new_story;
+            if (!d.new_story) {
+                a.similarity = d.similarity;
+                a.matched_item = d.matched_item;
+            }
+            a.reason = d.reason;
+            a.signature = s.encoded;
+            out.push_back(std::move(a));
+            newest_ = newest_ ? std::max(*newest_, it.time) : it.time;
+        }
+        // Expiring at the newest clustering time leaves the index a function of
+        // what is stored, which rebuild() reproduces.
+        if (newest_) clusterer_.expire(newest_->time_since_epoch().count());
+        if (decisions) *decisions = out;
+        return out;
+    };
+    try {
+        return db.store_refresh(r, step);
+    } catch (...) {
+        // The transaction rolled back; the index may hold items the database does
+        // not. Put it back in step with what was committed.
+        try {
+            rebuild(db);
+        } catch (const std::exception& e) {
+            spdlog::error("stories: rebuilding the index after a failed write failed too: {}",
+                          e.what());
+        }
+        throw;
+    }
+}
+
+}  // namespace feedd::daemon

@@ -1,0 +1,68 @@
+// Folding new items into stories as they are stored. Signatures are computed on
+// the CPU pool (sign_items); the streaming clusterer lives with the storage writer
+// and decides inside the transaction that stores the items, so the stories in the
+// database and the in-memory index never disagree: only items that are really new
+// get clustered, and a refresh that rolls back rebuilds the index from the
+// database. The window runs on the clustering clock, the fetch time (a first poll's
+// backlog of week-old items from several feeds, fetched in any order, still
+// folds): between refreshes the index holds exactly the members clustered within
+// `window` of the newest one. At start-up it is rebuilt from the stored
+// signatures the same way, in the original order, so an item joins exactly the
+// story it would have joined had the daemon never stopped.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "feeds/model.hpp"
+#include "stories/clusterer.hpp"
+#include "stories/signature.hpp"
+#include "storage/database.hpp"
+
+namespace feedd::daemon {
+
+struct signed_item {
+    stories::signature signature;
+    std::string encoded;  // encode_signature(signature), stored while inside the window
+};
+
+// One signature per item, in the same order. Pure CPU work: run it on the pool.
+std::vector<signed_item> sign_items(const std::vector<feeds::item>& items);
+
+// The clusterer options a [stories] section asks for.
+stories::cluster_options cluster_options_of(const stories_config& cfg);
+
+class story_ingest {
+  public:
+    explicit story_ingest(const stories_config& cfg);
+
+    // All members below: the writer thread only (or before it starts).
+
+    // Replaces the index with the stored members clustered within the window of
+    // the newest stored one, restored in clustering order, and continues
+    // story ids after the highest stored one.
+    void rebuild(const storage::database& db);
+
+    // Stores one refresh; its new items are clustered in the same transaction and
+    // signatures older than the window are pruned. `signatures` matches r.items
+    // (or is empty when the refresh carries no items). On failure the index is
+    // rebuilt from the database before the exception propagates.
+    // decisions, when given, receives the clusterer's decision per new item (for the
+    // HTTP server's event stream).
+    storage::refresh_result store(storage::database& db, const storage::refresh& r,
+                                  const std::vector<signed_item>& signatures,
+                                  std::vector<storage::story_assignment>* decisions = nullptr);
+
+    std::size_t windowed_items() const { return clusterer_.windowed_items(); }
+
+  private:
+    stories::cluster_options options_;
+    stories::clusterer clusterer_;
+    std::optional<storage::timestamp> newest_;  // the newest clustering time
+    bool stale_ = false;                        // a rebuild failed: retry before the next decision
+};
+
+}  // namespace feedd::daemon

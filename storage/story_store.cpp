@@ -1,0 +1,272 @@
+#include "storage/story_store.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "storage/sql_helpers.hpp"
+
+namespace feedd::storage {
+namespace {
+
+std::string blob_of(const SQLite::Column& column) {
+    const auto* data = static_cast<const char*>(column.getBlob());
+    return data == nullptr ? std::string()
+                           : std::string(data, static_cast<std::size_t>(column.getBytes()));
+}
+
+}  // namespace
+
+story_store::story_store(SQLite::Database& db)
+    : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
+      next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM story_members"),
+      insert_story_(db, R"sql(
+INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
+VALUES (:id, :time, :time, :item, 0, 0)
+)sql"),
+      insert_member_(db, R"sql(
+INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
+                           matched_item, reason)
+VALUES (:item, :story, :seq, :time, :story_time, :source, :similarity, :matched_item, :reason)
+)sql"),
+      insert_signature_(db, R"sql(
+INSERT INTO item_signatures (item_id, time, signature) VALUES (:item, :time, :signature)
+)sql"),
+      upsert_source_(db, R"sql(
+INSERT INTO story_sources (story_id, source, first_seen, first_item)
+VALUES (:story, :source, :time, :item)
+ON CONFLICT (story_id, source) DO UPDATE SET
+    -- Both right-hand sides see the old row: an earlier copy from the same outlet
+    -- becomes its first appearance.
+    first_item = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_item
+                      ELSE first_item END,
+    first_seen = min(first_seen, excluded.first_seen)
+)sql"),
+      update_story_(db, R"sql(
+UPDATE stories SET
+    representative_item = CASE WHEN member_count = 0 OR :time < first_seen THEN :item
+                               ELSE representative_item END,
+    first_seen = min(first_seen, :time),
+    last_seen = max(last_seen, :time),
+    member_count = member_count + 1,
+    source_count = (SELECT count(*) FROM story_sources WHERE story_id = :story)
+WHERE id = :story
+)sql"),
+      // The index forgets members first in, first out: a member clustered before
+      // the first one inside the window goes, even if its own clock reading is newer.
+      prune_(db, R"sql(
+DELETE FROM item_signatures WHERE item_id IN (
+    SELECT item_id FROM story_members
+    WHERE seq < coalesce((SELECT min(seq) FROM story_members WHERE time >= :before),
+                         (SELECT max(seq) + 1 FROM story_members)))
+)sql"),
+      list_ids_(db, R"sql(
+SELECT id FROM stories
+WHERE (:since IS NULL OR last_seen >= :since) AND source_count >= :min_sources
+ORDER BY last_seen DESC, id DESC
+LIMIT :limit
+)sql"),
+      select_story_(db, R"sql(
+SELECT s.id, s.first_seen, s.last_seen, s.representative_item, s.member_count, s.source_count,
+       i.title, i.link
+FROM stories s LEFT JOIN items i ON i.id = s.representative_item
+WHERE s.id = :id
+)sql"),
+      select_sources_(db, R"sql(
+SELECT src.source, src.first_seen, src.first_item
+FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
+WHERE src.story_id = :id
+ORDER BY src.first_seen, m.seq
+)sql"),
+      select_members_(db, R"sql(
+SELECT m.item_id, f.config_url, coalesce(f.title, f.feed_title), m.source, i.title, i.link,
+       i.published, m.story_time, m.time, m.similarity, m.matched_item, m.reason
+FROM story_members m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id
+WHERE m.story_id = :id
+ORDER BY m.seq
+)sql"),
+      select_windowed_(db, R"sql(
+SELECT s.item_id, m.story_id, s.time, s.signature
+FROM item_signatures s JOIN story_members m ON m.item_id = s.item_id
+WHERE m.seq >= coalesce((SELECT min(seq) FROM story_members WHERE time >= :since),
+                        (SELECT max(seq) + 1 FROM story_members))
+ORDER BY m.seq
+)sql"),
+      max_story_id_(db, "SELECT coalesce(max(id), 0) FROM stories") {}
+
+std::pair<std::optional<std::string>, std::string> story_store::feed_names(std::int64_t feed_id) {
+    statement_use stmt(feed_title_);
+    feed_title_.bind(":id", feed_id);
+    if (!feed_title_.executeStep()) return {};
+    return {optional_text(feed_title_.getColumn(0)), feed_title_.getColumn(1).getString()};
+}
+
+std::int64_t story_store::next_seq() {
+    statement_use stmt(next_seq_);
+    next_seq_.executeStep();
+    return next_seq_.getColumn(0).getInt64();
+}
+
+void story_store::record(const new_item& item, const story_assignment& decision, std::int64_t seq) {
+    if (decision.new_story) {
+        statement_use stmt(insert_story_);
+        insert_story_.bind(":id", decision.story_id);
+        insert_story_.bind(":time", to_unix(item.story_time));
+        insert_story_.bind(":item", item.id);
+        try {
+            insert_story_.exec();
+        } catch (const SQLite::Exception& e) {
+            throw std::runtime_error(fmt::format(
+                "item {} starts story {}, but that story exists already ({}); the in-memory "
+                "index is out of step with the database",
+                item.id, decision.story_id, e.what()));
+        }
+    }
+    {
+        statement_use stmt(upsert_source_);
+        upsert_source_.bind(":story", decision.story_id);
+        upsert_source_.bind(":source", item.source);
+        upsert_source_.bind(":time", to_unix(item.story_time));
+        upsert_source_.bind(":item", item.id);
+        try {
+            upsert_source_.exec();
+        } catch (const SQLite::Exception& e) {
+            throw std::runtime_error(
+                fmt::format("item {} joins story {}, which is not stored ({}); the in-memory "
+                            "index is out of step with the database",
+                            item.id, decision.story_id, e.what()));
+        }
+    }
+    {
+        statement_use stmt(insert_member_);
+        insert_member_.bind(":item", item.id);
+        insert_member_.bind(":story", decision.story_id);
+        insert_member_.bind(":seq", seq);
+        insert_member_.bind(":time", to_unix(item.time));
+        insert_member_.bind(":story_time", to_unix(item.story_time));
+        insert_member_.bind(":source", item.source);
+        if (decision.similarity) {
+            insert_member_.bind(":similarity", *decision.similarity);
+        } else {
+            insert_member_.bind(":similarity");
+        }
+        if (decision.matched_item) {
+            insert_member_.bind(":matched_item", *decision.matched_item);
+        } else {
+            insert_member_.bind(":matched_item");
+        }
+        insert_member_.bind(":reason", decision.reason);
+        insert_member_.exec();
+    }
+    {
+        statement_use stmt(update_story_);
+        update_story_.bind(":story", decision.story_id);
+        update_story_.bind(":time", to_unix(item.story_time));
+        update_story_.bind(":item", item.id);
+        update_story_.exec();
+    }
+    if (!decision.signature.empty()) {
+        statement_use stmt(insert_signature_);
+        insert_signature_.bind(":item", item.id);
+        insert_signature_.bind(":time", to_unix(item.time));
+        insert_signature_.bind(":signature", decision.signature.data(),
+                               static_cast<int>(decision.signature.size()));
+        insert_signature_.exec();
+    }
+}
+
+void story_store::prune_signatures(timestamp before) {
+    statement_use stmt(prune_);
+    prune_.bind(":before", to_unix(before));
+    prune_.exec();
+}
+
+std::vector<story_view> story_store::list(const story_query& q) {
+    std::vector<std::int64_t> ids;
+    {
+        statement_use stmt(list_ids_);
+        bind_optional(list_ids_, ":since", q.since);
+        list_ids_.bind(":min_sources", q.min_sources);
+        list_ids_.bind(":limit", q.limit ? *q.limit : -1);  // negative: no limit
+        while (list_ids_.executeStep())
+            ids.push_back(list_ids_.getColumn(0).getInt64());
+    }
+    std::vector<story_view> out;
+    out.reserve(ids.size());
+    for (const auto id : ids) {
+        if (auto story = load(id)) out.push_back(std::move(*story));
+    }
+    return out;
+}
+
+std::optional<story_view> story_store::load(std::int64_t id) {
+    story_view v;
+    {
+        auto& s = select_story_;
+        statement_use stmt(s);
+        s.bind(":id", id);
+        if (!s.executeStep()) return std::nullopt;
+        v.id = s.getColumn(0).getInt64();
+        v.first_seen = from_unix(s.getColumn(1).getInt64());
+        v.last_seen = from_unix(s.getColumn(2).getInt64());
+        v.representative_item = s.getColumn(3).getInt64();
+        v.member_count = s.getColumn(4).getInt();
+        v.source_count = s.getColumn(5).getInt();
+        v.title = optional_text(s.getColumn(6));
+        v.link = optional_text(s.getColumn(7));
+    }
+    {
+        auto& s = select_sources_;
+        statement_use stmt(s);
+        s.bind(":id", id);
+        while (s.executeStep()) {
+            v.sources.push_back(story_source{s.getColumn(0).getString(),
+                                             from_unix(s.getColumn(1).getInt64()),
+                                             s.getColumn(2).getInt64()});
+        }
+    }
+    {
+        auto& s = select_members_;
+        statement_use stmt(s);
+        s.bind(":id", id);
+        while (s.executeStep()) {
+            story_member m;
+            m.item_id = s.getColumn(0).getInt64();
+            m.feed = s.getColumn(1).getString();
+            m.feed_title = optional_text(s.getColumn(2));
+            m.source = s.getColumn(3).getString();
+            m.title = optional_text(s.getColumn(4));
+            m.link = optional_text(s.getColumn(5));
+            m.published = optional_time(s.getColumn(6));
+            m.story_time = from_unix(s.getColumn(7).getInt64());
+            m.clustered_at = from_unix(s.getColumn(8).getInt64());
+            if (!s.getColumn(9).isNull()) m.similarity = s.getColumn(9).getDouble();
+            if (!s.getColumn(10).isNull()) m.matched_item = s.getColumn(10).getInt64();
+            m.reason = s.getColumn(11).getString();
+            v.items.push_back(std::move(m));
+        }
+    }
+    return v;
+}
+
+std::vector<windowed_signature> story_store::windowed(timestamp since) {
+    auto& s = select_windowed_;
+    statement_use stmt(s);
+    s.bind(":since", to_unix(since));
+    std::vector<windowed_signature> out;
+    while (s.executeStep()) {
+        out.push_back(windowed_signature{s.getColumn(0).getInt64(), s.getColumn(1).getInt64(),
+                                         from_unix(s.getColumn(2).getInt64()),
+                                         blob_of(s.getColumn(3))});
+    }
+    return out;
+}
+
+std::int64_t story_store::max_story_id() {
+    statement_use stmt(max_story_id_);
+    max_story_id_.executeStep();
+    return max_story_id_.getColumn(0).getInt64();
+}
+
+}  // namespace feedd::storage

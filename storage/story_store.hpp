@@ -1,0 +1,57 @@
+// The SQL behind stories: recording the clusterer's decisions inside a refresh's
+// transaction, reading stories back, and the windowed signatures for the index
+// rebuild. Internal to storage/ (it speaks SQLiteCpp); the public API is
+// storage/database.hpp with the types of storage/stories.hpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "storage/stories.hpp"
+
+namespace feedd::storage {
+
+class story_store {
+  public:
+    explicit story_store(SQLite::Database& db);
+
+    // Writer only, inside the refresh's transaction.
+    // The feed's display title (configured, else its own) if any, and its config_url.
+    std::pair<std::optional<std::string>, std::string> feed_names(std::int64_t feed_id);
+    // The clustering order number the next member gets.
+    std::int64_t next_seq();
+    // Stores one decision: the member row, its signature, the story's counters and
+    // sources. Throws std::runtime_error when the decision contradicts the store (a
+    // join to an unknown story, a "new" story whose id exists).
+    void record(const new_item& item, const story_assignment& decision, std::int64_t seq);
+    void prune_signatures(timestamp before);
+
+    std::vector<story_view> list(const story_query& q);
+    std::optional<story_view> load(std::int64_t id);
+    std::vector<windowed_signature> windowed(timestamp since);
+    std::int64_t max_story_id();
+
+  private:
+    SQLite::Statement feed_title_;
+    SQLite::Statement next_seq_;
+    SQLite::Statement insert_story_;
+    SQLite::Statement insert_member_;
+    SQLite::Statement insert_signature_;
+    SQLite::Statement upsert_source_;
+    SQLite::Statement update_story_;
+    SQLite::Statement prune_;
+    SQLite::Statement list_ids_;
+    SQLite::Statement select_story_;
+    SQLite::Statement select_sources_;
+    SQLite::Statement select_members_;
+    SQLite::Statement select_windowed_;
+    SQLite::Statement max_story_id_;
+};
+
+}  // namespace feedd::storage

@@ -1,0 +1,25 @@
+#pragma once
+// Text normalisation for clustering: what two copies of one wire story still share after outlets
+// have restyled them. HTML → text, Unicode fold (stories/fold.hpp), punctuation dropped, house
+// style unified (per cent/percent/% → pct, U.S./US → us, million → mln ...), and the parts an
+// outlet adds removed: datelines, bylines and "Reporting by ... Editing by ..." credits, "The post
+// ... appeared first on ...", "Read more"/"Continue reading" tails, copyright, newsletter and
+// related-coverage lines, headline prefixes ("UPDATE 1-", "Breaking:") and suffixes ("- Reuters",
+// "| Outlet"). Pure; never throws on bad input (invalid UTF-8 becomes U+FFFD).
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace feedd::stories {
+
+// Body text (plain or HTML) → its words, lower-case, joined by single spaces.
+std::string normalise_text(std::string_view text_html);
+
+// Headline → its words without outlet decorations, joined by single spaces.
+std::string normalise_title(std::string_view title);
+
+// The words of a normalised title that carry meaning: stop words, "says", "update" and other
+// decorations and one-letter words removed. Views into `normalised_title`.
+std::vector<std::string_view> title_content_words(std::string_view normalised_title);
+
+}  // namespace feedd::stories

@@ -1,0 +1,258 @@
+#include "daemon/ingest.hpp"
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "storage/database.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::minutes;
+using storage::timestamp;
+
+const timestamp t0{std::chrono::seconds{1'750'000'000}};
+
+// Text for story n: six sentences of words drawn by a fixed generator, so copies of
+// one story share them and different stories share almost nothing.
+std::string story_text(unsigned n, int drop_first = 0) {
+    static const std::vector<std::string> words = {
+        "minister", "talks",   "border",   "market",    "shares",   "court",   "ruling",
+        "vote",     "energy",  "prices",   "strike",    "union",    "flood",   "river",
+        "police",   "protest", "budget",   "deficit",   "tariff",   "export",  "airline",
+        "merger",   "bank",    "rates",    "inflation", "drought",  "harvest", "wheat",
+        "election", "senate",  "summit",   "treaty",    "missile",  "launch",  "satellite",
+        "virus",    "vaccine", "hospital", "school",    "teachers", "storm",   "coast",
+        "rescue",   "village", "factory",  "workers",   "pension",  "reform",  "judge",
+        "appeal",   "company", "profit",   "quarter",   "forecast", "oil",     "pipeline"};
+    std::mt19937 gen(n * 7919u + 13u);
+    std::string text;
+    for (int sentence = 0; sentence < 6; ++sentence) {
+        std::string s;
+        for (int w = 0; w < 12; ++w)
+            s += (w ? " " : "") + words[gen() % words.size()];
+        if (sentence >= drop_first) text += "<p>" + s + ".</p>";
+    }
+    return text;
+}
+
+feeds::item copy(const std::string& id, unsigned story, const std::string& title,
+                 int drop_first = 0) {
+    feeds::item it;
+    it.id = id;
+    it.title = title;
+    it.link = "https://outlet.example/" + id;
+    it.content_html = story_text(story, drop_first);
+    return it;
+}
+
+storage::refresh refresh_of(std::int64_t feed, timestamp at, std::vector<feeds::item> items) {
+    storage::refresh r;
+    r.feed_id = feed;
+    r.fetched_at = at;
+    r.outcome = "ok";
+    r.http_status = 200;
+    r.success = true;
+    r.items = std::move(items);
+    r.next_poll = at + minutes(15);
+    return r;
+}
+
+struct step {
+    std::string feed;
+    timestamp at;
+    std::vector<feeds::item> items;
+};
+
+// Every stored item's key → (story, similarity, reason), for comparing two runs.
+std::map<std::string, std::string> decisions(const storage::database& db) {
+    std::map<std::string, std::string> out;
+    for (const auto& story : db.list_stories({})) {
+        for (const auto& m : story.items) {
+            out[m.link.value_or("?")] =
+                std::to_string(story.id) + " " +
+                (m.similarity ? std::to_string(*m.similarity) : std::string("new")) + " " +
+                m.reason + " " + m.source;
+        }
+    }
+    return out;
+}
+
+class ingest_test : public ::testing::Test {
+  protected:
+    // Feeds A, B, C; returns their ids by name.
+    std::map<std::string, std::int64_t> add_feeds(storage::database& db) {
+        std::vector<storage::feed_spec> specs;
+        for (const auto* name : {"A", "B", "C"}) {
+            storage::feed_spec s;
+            s.config_url = std::string("https://") + name + ".example/rss";
+            s.title = std::string("Outlet ") + name;
+            specs.push_back(s);
+        }
+        std::map<std::string, std::int64_t> ids;
+        for (const auto& f : db.sync_feeds(specs, t0))
+            ids[f.title.value_or("")] = f.id;
+        return ids;
+    }
+
+    static void run(story_ingest& ingest, storage::database& db,
+                    std::map<std::string, std::int64_t>& feeds, const step& s) {
+        const auto r = refresh_of(feeds.at("Outlet " + s.feed), s.at, s.items);
+        ingest.store(db, r, sign_items(r.items));
+    }
+
+    test::temp_dir dir_;
+    stories_config cfg_;
+};
+
+// Outlet A carries stories 1-4; B copies 1 and 3; after the restart C copies 1 and
+// 4 and has a story of its own.
+std::vector<step> scenario() {
+    return {
+        {"A",
+         t0,
+         {copy("a1", 1, "Talks on border collapse"), copy("a2", 2, "Court ruling on energy"),
+          copy("a3", 3, "Union calls strike"), copy("a4", 4, "Flood hits river towns")}},
+        {"B",
+         t0 + hours(2),
+         {copy("b1", 1, "UPDATE 1-Talks on border collapse", 1),
+          copy("b3", 3, "Union calls nationwide strike - Reuters")}},
+        {"C",
+         t0 + hours(5),
+         {copy("c1", 1, "Border talks collapse, officials say", 1),
+          copy("c4", 4, "Flood hits river towns"), copy("c9", 9, "Budget deficit widens")}},
+    };
+}
+
+TEST_F(ingest_test, a_restart_rebuilds_the_index_so_copies_join_the_same_stories) {
+    const auto steps = scenario();
+
+    auto straight_db =
+        storage::database::open(dir_ / "straight.db", storage::open_mode::read_write);
+    auto straight_feeds = add_feeds(straight_db);
+    story_ingest straight(cfg_);
+    straight.rebuild(straight_db);
+    for (const auto& s : steps)
+        run(straight, straight_db, straight_feeds, s);
+
+    auto restarted_db =
+        storage::database::open(dir_ / "restarted.db", storage::open_mode::read_write);
+    auto restarted_feeds = add_feeds(restarted_db);
+    {
+        story_ingest before(cfg_);
+        before.rebuild(restarted_db);
+        run(before, restarted_db, restarted_feeds, steps[0]);
+        run(before, restarted_db, restarted_feeds, steps[1]);
+    }
+    story_ingest after(cfg_);
+    after.rebuild(restarted_db);
+    EXPECT_EQ(after.windowed_items(), 6U);
+    run(after, restarted_db, restarted_feeds, steps[2]);
+
+    const auto expected = decisions(straight_db);
+    EXPECT_EQ(decisions(restarted_db), expected);
+    // And the runs folded what they should, so the comparison is not vacuous.
+    const auto* story1 = &expected.at("https://outlet.example/a1");
+    EXPECT_EQ(expected.at("https://outlet.example/b1").substr(0, 2), story1->substr(0, 2));
+    EXPECT_EQ(expected.at("https://outlet.example/c1").substr(0, 2), story1->substr(0, 2));
+    EXPECT_EQ(expected.at("https://outlet.example/c4").substr(0, 2),
+              expected.at("https://outlet.example/a4").substr(0, 2));
+    const auto stories = restarted_db.list_stories({});
+    EXPECT_EQ(stories.size(), 5U);              // 1, 2, 3, 4 and C's own
+    EXPECT_EQ(restarted_db.max_story_id(), 5);  // ids continue after the restart
+    const auto s1 = restarted_db.load_story(std::stoll(*story1));
+    ASSERT_TRUE(s1);
+    ASSERT_EQ(s1->sources.size(), 3U);
+    EXPECT_EQ(s1->sources[0].name, "Outlet A");
+    EXPECT_EQ(s1->sources[2].name, "Outlet C");
+}
+
+TEST_F(ingest_test, items_fetched_after_the_window_start_new_stories_before_and_after_a_restart) {
+    cfg_.window = days(1);
+    auto db = storage::database::open(dir_ / "w.db", storage::open_mode::read_write);
+    auto feeds = add_feeds(db);
+    {
+        story_ingest ingest(cfg_);
+        ingest.rebuild(db);
+        run(ingest, db, feeds, {"A", t0, {copy("a1", 1, "Talks on border collapse")}});
+        run(ingest, db, feeds, {"A", t0 + hours(30), {copy("a2", 2, "Court ruling on energy")}});
+        // a1 left the window when a2 was clustered: its copy starts a new story.
+        run(ingest, db, feeds, {"B", t0 + hours(31), {copy("b1", 1, "Talks on border collapse")}});
+    }
+    story_ingest restarted(cfg_);
+    restarted.rebuild(db);
+    EXPECT_EQ(restarted.windowed_items(), 2U);  // a2 and b1; a1 expired
+    // Its signature was pruned in the later transactions.
+    EXPECT_EQ(db.windowed_signatures(timestamp::min()).size(), 2U);
+    run(restarted, db, feeds,
+        {"C",
+         t0 + hours(32),
+         {copy("c1", 1, "Talks on border collapse"), copy("c2", 2, "Court ruling on energy")}});
+    const auto d = decisions(db);
+    EXPECT_NE(d.at("https://outlet.example/b1").substr(0, 2),
+              d.at("https://outlet.example/a1").substr(0, 2));
+    EXPECT_EQ(d.at("https://outlet.example/c1").substr(0, 2),
+              d.at("https://outlet.example/b1").substr(0, 2));
+    EXPECT_EQ(d.at("https://outlet.example/c2").substr(0, 2),
+              d.at("https://outlet.example/a2").substr(0, 2));
+}
+
+TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
+    const auto steps = scenario();
+    auto straight_db =
+        storage::database::open(dir_ / "straight.db", storage::open_mode::read_write);
+    auto straight_feeds = add_feeds(straight_db);
+    story_ingest straight(cfg_);
+    straight.rebuild(straight_db);
+    for (const auto& s : steps)
+        run(straight, straight_db, straight_feeds, s);
+
+    const auto path = dir_ / "failing.db";
+    auto db = storage::database::open(path, storage::open_mode::read_write);
+    auto feeds = add_feeds(db);
+    story_ingest ingest(cfg_);
+    ingest.rebuild(db);
+    run(ingest, db, feeds, steps[0]);
+    {
+        // The second member row of B's refresh fails after the clusterer already
+        // took both items (and b1 joined story 1 in memory).
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec(
+            "CREATE TRIGGER fail_b3 BEFORE INSERT ON story_members "
+            "WHEN (SELECT guid FROM items WHERE id = NEW.item_id) = 'b3' "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    }
+    const auto r = refresh_of(feeds.at("Outlet B"), steps[1].at, steps[1].items);
+    EXPECT_THROW(ingest.store(db, r, sign_items(r.items)), std::exception);
+    EXPECT_EQ(db.items({}).size(), 4U);
+    EXPECT_EQ(ingest.windowed_items(), 4U);  // rebuilt: B's items are not in the index
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec("DROP TRIGGER fail_b3");
+    }
+    run(ingest, db, feeds, steps[1]);
+    run(ingest, db, feeds, steps[2]);
+    EXPECT_EQ(decisions(db), decisions(straight_db));
+}
+
+TEST_F(ingest_test, signatures_must_match_the_items) {
+    auto db = storage::database::open(dir_ / "x.db", storage::open_mode::read_write);
+    auto feeds = add_feeds(db);
+    story_ingest ingest(cfg_);
+    const auto r = refresh_of(feeds.at("Outlet A"), t0, {copy("a1", 1, "x")});
+    EXPECT_THROW(ingest.store(db, r, {}), std::logic_error);
+    EXPECT_TRUE(db.items({}).empty());
+}
+
+}  // namespace
+}  // namespace feedd::daemon
