@@ -64,6 +64,7 @@ int run_cli(int argc, char** argv) {
     std::string listen;
     auto* run = app.add_subcommand("run", "run the daemon in the foreground");
     run_args.add_to(*run, true);
+    run->add_option("--listen", listen, "serve HTTP on ADDR:PORT (overrides [http] listen)");
 
     store_args poll_args;
     bool once = false;
@@ -222,8 +223,12 @@ int run_cli(int argc, char** argv) {
             if (!discover_ca.empty()) discover_opts.extra_ca_file = discover_ca;
             return discover_command(discover_opts, std::cout, std::cerr);
         }
+        if (*run) {
+            auto cfg = run_args.load();
+            if (!listen.empty()) override_listen(cfg, listen);
+            return run_service(cfg, run_mode::daemon);
+        }
         if (*cluster) return cluster_command(cluster_opts, std::cout, std::cerr);
-        if (*run) return run_service(run_args.load(), run_mode::daemon);
         if (*poll) return run_service(poll_args.load(), run_mode::once);
         if (*items) {
             items_opts.db = items_args.db_path();

@@ -1,8 +1,12 @@
 #include "daemon/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -345,8 +349,15 @@ struct known_key {
 };
 
 constexpr known_key top_keys[] = {
-    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},     {"fetch", "[fetch]"},
-    {"feed", "[[feed]]"},  {"stories", "[stories]"}, {"topic", "[[topic]]"},
+    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},       {"fetch", "[fetch]"},
+    {"feed", "[[feed]]"},  {"http", "[http]"},       {"stories", "[stories]"}, {"topic", "[[topic]]"},
+};
+constexpr known_key http_keys[] = {
+    {"listen", R"("listen")"},
+    {"token_file", R"("token_file")"},
+    {"request_timeout", R"("request_timeout")"},
+    {"max_connections", R"("max_connections")"},
+    {"rate_limit", R"("rate_limit")"},
 };
 constexpr known_key storage_keys[] = {{"path", R"("path")"}};
 constexpr known_key poll_keys[] = {{"interval", R"("interval")"}};
@@ -398,6 +409,7 @@ class loader {
             }
         }
         if (const auto* fetch = section(table, "fetch", fetch_keys)) read_fetch(*fetch, cfg.fetch);
+        if (const auto* http = section(table, "http", http_keys)) read_http(*http, cfg.http);
         if (const auto* stories = section(table, "stories", stories_keys)) {
             read_stories(*stories, cfg.stories);
         }
@@ -638,6 +650,54 @@ class loader {
                                  path.string()));
             }
             out.extra_ca_file = path;
+        }
+    }
+
+    void read_http(const toml::table& http, http_config& out) const {
+        if (const auto* node = http.get("listen")) {
+            const auto text = get_string(*node, "http.listen", R"(a string like "127.0.0.1:8080")");
+            if (const auto problem = check_listen_address(text); !problem.empty())
+                fail(*node, "http.listen", problem);
+            out.listen = text;
+        }
+        if (const auto* node = http.get("token_file")) {
+            const auto path = resolve(get_path(*node, "http.token_file"));
+            std::ifstream in(path, std::ios::binary);
+            std::string token((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+            if (!in.is_open()) {
+                fail(*node, "http.token_file",
+                     fmt::format("cannot read {}; expected a file holding the API token",
+                                 path.string()));
+            }
+            token = std::string(trim(token));
+            if (token.size() < 16 || std::any_of(token.begin(), token.end(), [](unsigned char c) {
+                    return c <= 0x20 || c >= 0x7f;
+                })) {
+                fail(*node, "http.token_file",
+                     fmt::format("{} holds no usable token; expected one line of at least 16 "
+                                 "printable characters without spaces",
+                                 path.string()));
+            }
+            out.token = token;
+            out.token_file = path;
+        }
+        if (const auto* node = http.get("request_timeout")) {
+            out.request_timeout = get_timeout(*node, "http.request_timeout");
+        }
+        if (const auto* node = http.get("max_connections")) {
+            out.max_connections =
+                static_cast<int>(get_integer(*node, "http.max_connections", 1, 100000));
+        }
+        if (const auto* node = http.get("rate_limit")) {
+            out.requests_per_second =
+                static_cast<int>(get_integer(*node, "http.rate_limit", 1, 1000000));
+        }
+        if (out.listen && !out.token && !is_loopback_listen(*out.listen)) {
+            fail(*http.get("listen"), "http.listen",
+                 fmt::format("{} is not a loopback address and no token_file is set; set "
+                             "[http] token_file so the API is not open to the network",
+                             *out.listen));
         }
     }
 
@@ -883,6 +943,73 @@ std::string feed_url_argument(std::string_view text) {
     auto url = normalise_feed_url(text, fs::current_path());
     if (!url.error.empty()) throw config_error(url.error);
     return url.url;
+}
+
+namespace {
+
+// Splits "ADDR:PORT" / "[ADDR]:PORT"; false when the shape is wrong.
+bool split_listen(std::string_view text, std::string& host, std::string_view& port) {
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return false;
+        host = std::string(text.substr(1, close - 1));
+        port = text.substr(close + 2);
+        return true;
+    }
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return false;
+    host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+    return true;
+}
+
+}  // namespace
+
+std::string check_listen_address(std::string_view text) {
+    std::string host;
+    std::string_view port;
+    if (!split_listen(text, host, port)) {
+        return fmt::format(
+            R"("{}" is not ADDR:PORT; expected e.g. "127.0.0.1:8080" or "[::1]:8080")", text);
+    }
+    in6_addr v6{};
+    in_addr v4{};
+    const bool bracketed = !text.empty() && text.front() == '[';
+    if (bracketed ? inet_pton(AF_INET6, host.c_str(), &v6) != 1
+                  : inet_pton(AF_INET, host.c_str(), &v4) != 1) {
+        return fmt::format(R"("{}" is not a literal IP address; expected e.g. "127.0.0.1" or )"
+                           R"("[::1]" (host names are not resolved))",
+                           host);
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+        return fmt::format(R"(port "{}" is not a number from 0 to 65535)", port);
+    }
+    return "";
+}
+
+bool is_loopback_listen(std::string_view text) {
+    std::string host;
+    std::string_view port;
+    if (!split_listen(text, host, port)) return false;
+    if (!text.empty() && text.front() == '[') return host == "::1";
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) != 1) return false;
+    return (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+void override_listen(config& cfg, std::string_view listen) {
+    if (const auto problem = check_listen_address(listen); !problem.empty())
+        throw config_error(fmt::format("--listen: {}", problem));
+    if (!cfg.http.token && !is_loopback_listen(listen)) {
+        throw config_error(
+            fmt::format("--listen {}: not a loopback address and the configuration sets no [http] "
+                        "token_file; add one so the API is not open to the network",
+                        listen));
+    }
+    cfg.http.listen = std::string(listen);
 }
 
 seconds parse_duration(std::string_view text) {

@@ -26,6 +26,17 @@ struct fetch_config : feeds::fetch_options {
     int per_host_concurrency = 2;  // fetches in flight per host
 };
 
+// [http]: the daemon's HTTP server (API, topic feeds, events, web page, metrics).
+struct http_config {
+    std::optional<std::string> listen;  // "ADDR:PORT"; none: no server
+    std::optional<std::string> token;   // bearer token read from token_file
+    std::optional<std::filesystem::path> token_file;
+    // A request must arrive whole within this (slow clients are cut off).
+    std::chrono::milliseconds request_timeout{10'000};
+    int max_connections = 512;      // open connections overall
+    int requests_per_second = 100;  // per client address, sustained (bursts of twice that)
+};
+
 // [stories]: how items fold into stories.
 struct stories_config {
     // A new item is compared with the items fetched up to this long before it;
@@ -56,6 +67,7 @@ struct config {
     std::filesystem::path file;          // the config file itself (absolute)
     std::filesystem::path storage_path;  // absolute; relative paths resolve against file's folder
     fetch_config fetch;
+    http_config http;
     stories_config stories;
     std::chrono::seconds default_interval{std::chrono::minutes(15)};
     std::vector<feed_config>
@@ -73,6 +85,16 @@ std::chrono::seconds parse_duration(std::string_view text);
 // A feed URL as a user types it on the command line (--feed), normalised the way
 // the configuration normalises it: local paths against the current folder.
 std::string feed_url_argument(std::string_view text);
+
+// Checks an HTTP listen address "IPv4:PORT" or "[IPv6]:PORT" (a literal address, never
+// a name: resolving one at start-up could send DNS traffic). Returns "" when it is
+// fine, else what is wrong and what is expected.
+std::string check_listen_address(std::string_view text);
+// True when the listen address is on 127.0.0.0/8 or ::1.
+bool is_loopback_listen(std::string_view text);
+// Applies `feedd run --listen`: validates it and that a token exists for a
+// non-loopback address. Throws config_error.
+void override_listen(config& cfg, std::string_view listen);
 
 // Minimum polling interval: anything shorter is raised to this.
 inline constexpr std::chrono::seconds min_interval{60};

@@ -71,7 +71,8 @@ void story_ingest::rebuild(const storage::database& db) {
 }
 
 storage::refresh_result story_ingest::store(storage::database& db, const storage::refresh& r,
-                                            const std::vector<signed_item>& signatures) {
+                                            const std::vector<signed_item>& signatures,
+                                            std::vector<storage::story_assignment>* decisions) {
     if (signatures.size() != r.items.size()) {
         throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
                                            signatures.size(), r.items.size()));
@@ -82,7 +83,7 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
     // Everything older than the window of the newest member is out of the index
     // already; its signatures go in this transaction.
     if (newest_) step.prune_before = *newest_ - options_.window;
-    step.assign = [this, &signatures](const std::vector<storage::new_item>& items) {
+    step.assign = [this, &signatures, decisions](const std::vector<storage::new_item>& items) {
         std::vector<storage::story_assignment> out;
         out.reserve(items.size());
         for (const auto& it : items) {
@@ -103,6 +104,7 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
         // Expiring at the newest clustering time leaves the index a function of
         // what is stored, which rebuild() reproduces.
         if (newest_) clusterer_.expire(newest_->time_since_epoch().count());
+        if (decisions) *decisions = out;
         return out;
     };
     try {

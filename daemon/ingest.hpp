@@ -50,8 +50,11 @@ class story_ingest {
     // signatures older than the window are pruned. `signatures` matches r.items
     // (or is empty when the refresh carries no items). On failure the index is
     // rebuilt from the database before the exception propagates.
+    // decisions, when given, receives the clusterer's decision per new item (for the
+    // HTTP server's event stream).
     storage::refresh_result store(storage::database& db, const storage::refresh& r,
-                                  const std::vector<signed_item>& signatures);
+                                  const std::vector<signed_item>& signatures,
+                                  std::vector<storage::story_assignment>* decisions = nullptr);
 
     std::size_t windowed_items() const { return clusterer_.windowed_items(); }
 

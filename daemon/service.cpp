@@ -32,8 +32,13 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/feed_url.hpp"
+#include "daemon/http_api.hpp"
+#include "daemon/http_events.hpp"
+#include "daemon/http_server.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/topics.hpp"
+#include "daemon/web_store.hpp"
 #include "daemon/schedule.hpp"
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
@@ -53,6 +58,12 @@ std::vector<storage::feed_spec> feed_specs(const config& cfg) {
     }
     return specs;
 }
+
+// What one refresh's unit of work on the writer returns.
+struct stored_refresh {
+    storage::refresh_result result;
+    std::vector<story_event> events;  // for /events subscribers, built after the commit
+};
 
 // Totals of one poll round (once mode) or since start (daemon mode).
 struct poll_totals {
@@ -75,7 +86,9 @@ class service {
           wake_(ioc_),
           watchdog_(ioc_),
           hard_stop_(ioc_),
-          terminal_(mode == run_mode::once && isatty(STDERR_FILENO) != 0) {}
+          terminal_(mode == run_mode::once && isatty(STDERR_FILENO) != 0) {
+        declare_feedd_metrics(metrics_);
+    }
 
     int run() {
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
@@ -96,6 +109,8 @@ class service {
         } else {
             net::co_spawn(ioc_, scheduler_loop(), top_level_handler("scheduler"));
             start_watchdog();
+            // READY=1 promises a bound listener: bind first (a busy port ends start-up).
+            if (cfg_.http.listen) start_http();
             notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
         }
         ioc_.run();
@@ -103,6 +118,7 @@ class service {
         // database closes (its destructor runs after this).
         writer_pool_.join();
         cpu_pool_.join();
+        reader_pool_.join();
         if (mode_ == run_mode::once) print_summary();
         return exit_code_;
     }
@@ -172,6 +188,7 @@ class service {
         }
         fresh.storage_path = cfg_.storage_path;
         fresh.fetch = cfg_.fetch;
+        fresh.http = cfg_.http;        // the listener is bound once, at start
         fresh.stories = cfg_.stories;  // the index was built with these
         cfg_ = std::move(fresh);
         // Queued feeds may have left the configuration; the scheduler re-queues the
@@ -195,6 +212,45 @@ class service {
                 wake_.cancel();
             },
             top_level_handler("reload"));
+    }
+
+    void start_http() {
+        http_server_options options;
+        options.listen = *cfg_.http.listen;
+        options.token = cfg_.http.token;
+        options.request_timeout = cfg_.http.request_timeout;
+        options.max_connections = cfg_.http.max_connections;
+        options.max_connections_per_client = std::max(1, cfg_.http.max_connections / 8);
+        options.requests_per_second = cfg_.http.requests_per_second;
+        options.request_burst = 2.0 * cfg_.http.requests_per_second;
+        // Requests are answered on the reader thread, with its own read-only
+        // connection; the loop only moves bytes.
+        auto handler = [this](http_request request) -> net::awaitable<http_reply> {
+            auto work = [this, request = std::move(request)] { return serve(request); };
+            co_return co_await on_pool(reader_pool_, std::move(work));
+        };
+        http_ = std::make_unique<http_server>(ioc_.get_executor(), std::move(options),
+                                              std::move(handler), events_, &metrics_);
+        http_->bind();
+        spdlog::info("http listen={} port={}", *cfg_.http.listen, http_->port());
+        net::co_spawn(ioc_, http_->run(), top_level_handler("http"));
+    }
+
+    // Reader thread only: reader_store_ belongs to it.
+    http_reply serve(const http_request& request) {
+        try {
+            if (!reader_store_) reader_store_ = open_web_store(cfg_.storage_path);
+        } catch (const std::exception& e) {
+            spdlog::error("http: cannot open the store for reading: {}", e.what());
+            return error_reply(503, "the store cannot be opened for reading; see the daemon's log");
+        }
+        return handle_request(request, *reader_store_, &metrics_, wall_now());
+    }
+
+    void update_queue_metrics() {
+        metrics_.set("feedd_queue_depth", static_cast<double>(pending_.size()),
+                     {{"queue", "pending_polls"}});
+        metrics_.set("feedd_queue_depth", in_flight_, {{"queue", "in_flight_fetches"}});
     }
 
     net::awaitable<void> scheduler_loop() {
@@ -230,6 +286,7 @@ class service {
             it = pending_.erase(it);
             start_poll(std::move(feed), host);
         }
+        update_queue_metrics();
     }
 
     void start_poll(storage::feed_row feed, const std::string& host) {
@@ -262,6 +319,7 @@ class service {
             cool_down(id);
         }
         show_progress();
+        update_queue_metrics();
         if (stopping_) {
             if (in_flight_ == 0) hard_stop_.cancel();
             return;
@@ -296,6 +354,7 @@ class service {
         r.feed_id = feed.id;
         r.fetched_at = wall_now();
         r.http_status = fetched.http_status;
+        metrics_.add("feedd_fetch_bytes_total", static_cast<double>(fetched.body.size()));
         r.error = fetched.error;
         auto outcome = fetched.outcome;
         if (outcome == feeds::fetch_outcome::ok) {
@@ -339,10 +398,29 @@ class service {
         const auto error = r.error;
 
         storage::refresh_result stored;
+        std::vector<story_event> story_updates;
         try {
-            auto store = [this, r = std::move(r), signatures = std::move(signatures)](
-                             storage::database& db) { return ingest_.store(db, r, signatures); };
-            stored = co_await on_writer(std::move(store));
+            const auto write_started = std::chrono::steady_clock::now();
+            // Story events cost a read per touched story: only when someone listens.
+            const bool want_events = events_.subscribers() > 0;
+            auto store = [this, r = std::move(r), signatures = std::move(signatures),
+                          want_events](storage::database& db) {
+                stored_refresh out;
+                std::vector<storage::story_assignment> decisions;
+                out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
+                try {
+                    if (want_events) out.events = story_events(db, decisions);
+                } catch (const std::exception& e) {
+                    // Committed already: a failed read costs the events, not the refresh.
+                    spdlog::warn("feed_id={} story events not built: {}", r.feed_id, e.what());
+                }
+                return out;
+            };
+            auto written = co_await on_writer(std::move(store));
+            stored = written.result;
+            story_updates = std::move(written.events);
+            metrics_.observe("feedd_writer_duration_seconds",
+                             seconds_of(std::chrono::steady_clock::now() - write_started));
             consecutive_store_failures_ = 0;
         } catch (const std::exception& e) {
             // A busy lock held by another process, or a full disk, may pass: skip this
@@ -361,11 +439,29 @@ class service {
                             std::chrono::steady_clock::now() - started)
                             .count();
         record(outcome_name, success, stored);
+        metrics_.observe("feedd_fetch_duration_seconds",
+                         seconds_of(std::chrono::steady_clock::now() - started));
+        if (stored.new_items > 0) {
+            // After the commit: a subscriber that reacts by querying sees the items.
+            story_event event;
+            event.what = story_event::kind::new_items;
+            event.feed = feed.config_url;
+            event.new_items = stored.new_items;
+            events_.publish(event);
+            metrics_.add("feedd_events_published_total", 1);
+        }
+        for (const auto& update : story_updates) {
+            events_.publish(update);
+            metrics_.add("feedd_events_published_total", 1);
+        }
         if (success) {
             failing_.erase(feed.id);
         } else {
             failing_.insert(feed.id);
         }
+        metrics_.set("feedd_feeds", total_feeds_ - static_cast<double>(failing_.size()),
+                     {{"state", "ok"}});
+        metrics_.set("feedd_feeds", static_cast<double>(failing_.size()), {{"state", "failing"}});
         if (success) {
             // On a terminal, the progress line says it all; log lines are for journals.
             spdlog::log(terminal_ ? spdlog::level::debug : spdlog::level::info,
@@ -394,6 +490,9 @@ class service {
         ++totals_.outcomes[outcome];
         totals_.new_items += stored.new_items;
         totals_.known_items += stored.known_items;
+        metrics_.add("feedd_fetches_total", 1, {{"outcome", outcome}});
+        metrics_.add("feedd_items_total", stored.new_items, {{"state", "new"}});
+        metrics_.add("feedd_items_total", stored.known_items, {{"state", "known"}});
     }
 
     void show_progress() {
@@ -454,6 +553,7 @@ class service {
             signal.emit(net::cancellation_type::terminal);
         boost::system::error_code ignored;  // stopping anyway
         signals_.cancel(ignored);
+        if (http_) http_->stop();
         wake_.cancel();
         watchdog_.cancel();
         if (in_flight_ > 0) {
@@ -486,6 +586,12 @@ class service {
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.
     net::thread_pool writer_pool_{1};
+    // HTTP requests read the store here, one read-only connection (reader_store_).
+    net::thread_pool reader_pool_{1};
+    std::unique_ptr<web_store> reader_store_;
+    metrics_registry metrics_;
+    event_hub events_;
+    std::unique_ptr<http_server> http_;
     feeds::http_fetcher fetcher_;
     net::signal_set signals_;
     net::steady_timer wake_;

@@ -1,0 +1,87 @@
+#include "daemon/http_events.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace feedd::daemon {
+
+namespace json = boost::json;
+
+std::string_view event_name(story_event::kind what) {
+    switch (what) {
+        case story_event::kind::new_story:
+            return "story";
+        case story_event::kind::new_source:
+            return "source";
+        case story_event::kind::new_items:
+            return "items";
+    }
+    return "message";
+}
+
+std::string format_event(std::uint64_t id, const story_event& e) {
+    json::object o;
+    if (e.what == story_event::kind::new_items) {
+        o["feed"] = e.feed;
+        o["new_items"] = e.new_items;
+    } else {
+        o["id"] = e.story_id;
+        o["title"] = e.title;
+        o["link"] = e.link ? json::value(*e.link) : json::value(nullptr);
+        o["source"] = e.source;
+        json::array sources;
+        for (const auto& s : e.sources)
+            sources.emplace_back(s);
+        o["sources"] = std::move(sources);
+        json::array topics;
+        for (const auto& t : e.topics)
+            topics.emplace_back(t);
+        o["topics"] = std::move(topics);
+    }
+    // JSON serialises without raw newlines, so one data: line carries it.
+    return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", id, event_name(e.what),
+                       json::serialize(o));
+}
+
+std::shared_ptr<event_hub::subscriber> event_hub::subscribe(std::optional<std::string> topic,
+                                                            std::function<void()> wake) {
+    auto s = std::make_shared<subscriber>();
+    s->topic = std::move(topic);
+    s->wake = std::move(wake);
+    subscribers_.push_back(s);
+    return s;
+}
+
+void event_hub::publish(const story_event& event) {
+    const auto message = format_event(next_id_++, event);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+        const auto s = it->lock();
+        if (!s) {
+            it = subscribers_.erase(it);
+            continue;
+        }
+        ++it;
+        // A topic filter passes story events of that topic; item events carry no
+        // topic and go only to unfiltered subscribers.
+        if (s->topic &&
+            std::find(event.topics.begin(), event.topics.end(), *s->topic) == event.topics.end())
+            continue;
+        if (s->overflowed) continue;
+        if (s->queue.size() >= max_queued) {
+            s->overflowed = true;
+            s->queue.clear();
+        } else {
+            s->queue.push_back(message);
+        }
+        if (s->wake) s->wake();
+    }
+}
+
+std::size_t event_hub::subscribers() {
+    subscribers_.remove_if([](const auto& w) { return w.expired(); });
+    return subscribers_.size();
+}
+
+}  // namespace feedd::daemon

@@ -1,0 +1,107 @@
+#include "daemon/web_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace feedd::daemon {
+
+namespace {
+
+// Topics and timelines come from storage's topic read functions (branch `topics`);
+// until they are in this build every topic is unknown and search finds nothing.
+class database_web_store final : public web_store {
+  public:
+    explicit database_web_store(storage::database db) : db_(std::move(db)) {}
+
+    std::vector<storage::feed_row> feeds() override { return db_.feeds(); }
+    std::vector<topic_view> topics() override { return {}; }
+    std::optional<std::vector<story_view>> timeline(std::string_view, std::optional<web_time>,
+                                                    int) override {
+        return std::nullopt;
+    }
+    std::optional<story_view> story(std::int64_t id) override {
+        const auto s = db_.load_story(id);
+        if (!s) return std::nullopt;
+        return to_web_story(*s);
+    }
+    std::vector<story_view> stories(std::optional<web_time> since, int min_sources,
+                                    int limit) override {
+        storage::story_query q;
+        q.since = since;
+        q.min_sources = min_sources;
+        q.limit = limit;
+        std::vector<story_view> out;
+        for (const auto& s : db_.list_stories(q))
+            out.push_back(to_web_story(s));
+        return out;
+    }
+    std::vector<story_view> search(std::string_view, std::optional<std::string>, int) override {
+        return {};
+    }
+
+  private:
+    storage::database db_;
+};
+
+}  // namespace
+
+story_view to_web_story(const storage::story_view& s) {
+    story_view v;
+    v.id = s.id;
+    v.title = s.title.value_or("");
+    v.link = s.link;
+    v.first_seen = s.first_seen;
+    v.updated = s.last_seen;
+    for (const auto& source : s.sources)
+        v.sources.push_back(source.name);
+    for (const auto& m : s.items) {
+        story_item_view item;
+        item.feed = m.feed;
+        item.source = m.source;
+        item.title = m.title;
+        item.link = m.link;
+        item.published = m.published;
+        item.first_seen = m.story_time;
+        // The entry changes when an outlet joins: that is when it was clustered.
+        v.updated = std::max(v.updated, m.clustered_at);
+        v.items.push_back(std::move(item));
+    }
+    return v;
+}
+
+std::vector<story_event> story_events(const storage::database& db,
+                                      const std::vector<storage::story_assignment>& decisions) {
+    // Several items of one refresh may land in one story: one event for it.
+    std::map<std::int64_t, bool> touched;  // story id → started in this refresh
+    for (const auto& d : decisions)
+        touched[d.story_id] = touched[d.story_id] || d.new_story;
+    std::vector<story_event> out;
+    for (const auto& [id, started] : touched) {
+        const auto s = db.load_story(id);
+        if (!s || s->items.empty()) continue;
+        const auto& joined = s->items.back();
+        const auto source =
+            std::find_if(s->sources.begin(), s->sources.end(),
+                         [&](const auto& src) { return src.name == joined.source; });
+        const bool new_source = source != s->sources.end() && source->first_item == joined.item_id;
+        if (!started && !new_source) continue;  // one more copy from an outlet it had
+        story_event e;
+        e.what = started ? story_event::kind::new_story : story_event::kind::new_source;
+        e.story_id = id;
+        e.title = s->title.value_or("");
+        e.link = s->link;
+        e.source = joined.source;
+        for (const auto& src : s->sources)
+            e.sources.push_back(src.name);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::unique_ptr<web_store> open_web_store(const std::filesystem::path& database) {
+    return std::make_unique<database_web_store>(
+        storage::database::open(database, storage::open_mode::read_only));
+}
+
+}  // namespace feedd::daemon

@@ -1,0 +1,562 @@
+// The daemon's HTTP server end to end: feedd run with [http] listen on 127.0.0.1,
+// queried with a small raw-socket client (so tests can also misbehave on purpose:
+// huge headers, slow headers, too many connections).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/http_server.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// A connected loopback socket, closed at scope exit.
+class client_socket {
+  public:
+    explicit client_socket(std::uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
+    ~client_socket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    client_socket(const client_socket&) = delete;
+    client_socket& operator=(const client_socket&) = delete;
+
+    bool connected() const { return connected_; }
+    bool send(std::string_view data) {
+        while (!data.empty()) {
+            const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n <= 0) return false;
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+    // Reads until the peer closes or timeout passes; what arrived.
+    std::string read_all(std::chrono::milliseconds timeout = 5s) {
+        return read_until([](const std::string&) { return false; }, timeout);
+    }
+    template <class Done>
+    std::string read_until(Done done, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!done(received_)) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) break;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+            char buf[8192];
+            const auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed_ = true;
+                break;
+            }
+            received_.append(buf, static_cast<std::size_t>(n));
+        }
+        return received_;
+    }
+    bool closed_by_peer() const { return closed_; }
+
+  private:
+    int fd_ = -1;
+    bool connected_ = false;
+    bool closed_ = false;
+    std::string received_;
+};
+
+struct reply {
+    int status = 0;
+    std::string head;  // status line and headers
+    std::string body;
+
+    std::optional<std::string> header(const std::string& name) const {
+        const std::regex re("\r\n" + name + ": ([^\r]*)", std::regex::icase);
+        std::smatch m;
+        if (std::regex_search(head, m, re)) return m[1].str();
+        return std::nullopt;
+    }
+};
+
+reply parse_reply(const std::string& raw) {
+    reply r;
+    const auto end = raw.find("\r\n\r\n");
+    r.head = raw.substr(0, end);
+    if (end != std::string::npos) r.body = raw.substr(end + 4);
+    if (raw.rfind("HTTP/1.1 ", 0) == 0) r.status = std::stoi(raw.substr(9, 3));
+    return r;
+}
+
+reply request(std::uint16_t port, const std::string& method, const std::string& target,
+              const std::string& extra_headers = "") {
+    client_socket s(port);
+    if (!s.connected()) return {};
+    s.send(fmt::format("{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Connection: close\r\n\r\n", method,
+                       target, extra_headers));
+    return parse_reply(s.read_all());
+}
+
+reply get(std::uint16_t port, const std::string& target, const std::string& extra_headers = "") {
+    return request(port, "GET", target, extra_headers);
+}
+
+std::string rss(const std::string& name, int items) {
+    std::string out = fmt::format(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{0}</title>"
+        "<link>https://{0}.example/</link><description>d</description>",
+        name);
+    for (int i = 0; i < items; ++i) {
+        out += fmt::format(
+            "<item><title>{0} story {1}</title><link>https://{0}.example/{1}</link>"
+            "<guid>{0}-{1}</guid><pubDate>Sat, 14 Jun 2025 12:{1:02}:00 GMT</pubDate></item>",
+            name, i);
+    }
+    return out + "</channel></rss>";
+}
+
+std::string feeds_toml(const std::vector<std::string>& urls) {
+    std::string out;
+    for (const auto& u : urls)
+        out += fmt::format("[[feed]]\nurl = \"{}\"\n\n", u);
+    return out;
+}
+
+// feedd run with an [http] section; waits for the listener and learns its port.
+class running_daemon {
+  public:
+    running_daemon(const temp_dir& dir, const std::string& http_section,
+                   const std::vector<std::string>& feed_urls,
+                   const std::vector<std::string>& extra_args = {})
+        : dir_(dir) {
+        config_ = write_file(dir / "feedd.toml",
+                             fmt::format("[storage]\npath = \"state/feedd.db\"\n\n[fetch]\n"
+                                         "timeout = \"2s\"\n\n[http]\n{}\n\n{}",
+                                         http_section, feeds_toml(feed_urls)));
+        std::vector<std::string> args = {"--log-level", "debug", "run", "--config",
+                                         config_.string()};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        process_.emplace(FEEDD_BINARY, args, dir.path());
+        const std::regex listening("http listen=\\S+ port=(\\d+)");
+        eventually(
+            [&] {
+                std::smatch m;
+                const auto err = process_->err();
+                if (std::regex_search(err, m, listening))
+                    port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+                return port_ != 0 || !process_->running();
+            },
+            10s);
+    }
+    ~running_daemon() {
+        if (process_ && process_->running()) {
+            process_->send(SIGTERM);
+            process_->wait(10s);
+        }
+    }
+
+    std::uint16_t port() const { return port_; }
+    child_process& process() { return *process_; }
+    const std::filesystem::path& config() const { return config_; }
+
+  private:
+    const temp_dir& dir_;
+    std::filesystem::path config_;
+    std::optional<child_process> process_;
+    std::uint16_t port_ = 0;
+};
+
+TEST(http, endpoints_answer_with_json_and_errors_are_json_4xx) {
+    http_server feeds;
+    feeds.set("/a.xml", http_response::ok(rss("alpha", 3)));
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {feeds.url("/a.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+
+    const auto health = get(port, "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.body, "ok\n");
+
+    // The first poll shows in /api/feeds and /metrics.
+    ASSERT_TRUE(eventually([&] {
+        const auto r = get(port, "/api/feeds");
+        if (r.status != 200) return false;
+        const auto list = json::parse(r.body).as_array();
+        return list.size() == 1 && list[0].at("items").as_int64() == 3;
+    })) << get(port, "/api/feeds").body;
+    const auto metrics = get(port, "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(metrics.body.find("feedd_fetches_total{outcome=\"ok\"} 1\n"), std::string::npos)
+        << metrics.body;
+    EXPECT_NE(metrics.body.find("feedd_items_total{state=\"new\"} 3\n"), std::string::npos);
+    EXPECT_NE(metrics.body.find("feedd_fetch_duration_seconds_count 1\n"), std::string::npos);
+    EXPECT_NE(metrics.body.find("feedd_feeds{state=\"ok\"} 1\n"), std::string::npos);
+
+    const auto topics = get(port, "/api/topics");
+    EXPECT_EQ(topics.status, 200);
+    EXPECT_TRUE(json::parse(topics.body).is_array());
+
+    for (const auto& [target, status] : std::vector<std::pair<std::string, int>>{
+             {"/api/topics/no-such-topic/timeline", 404},
+             {"/api/topics/x/timeline?limit=-1", 400},
+             {"/api/stories/abc", 400},
+             {"/nope", 404},
+             {"/api/feeds?x=1", 400},
+             {"/%00%zz", 400},
+         }) {
+        const auto r = get(port, target);
+        EXPECT_EQ(r.status, status) << target;
+        EXPECT_EQ(r.header("Content-Type"), "application/json; charset=utf-8") << target;
+        EXPECT_TRUE(json::parse(r.body).as_object().contains("error")) << target << r.body;
+    }
+    const auto post = request(port, "POST", "/api/feeds", "Content-Length: 2\r\n\r\n{}");
+    EXPECT_EQ(post.status, 405);
+    EXPECT_EQ(post.header("Allow"), "GET, HEAD");
+
+    // HEAD: same headers, no body.
+    const auto head = request(port, "HEAD", "/api/feeds");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.body, "");
+    EXPECT_EQ(head.header("Content-Length"), std::to_string(get(port, "/api/feeds").body.size()));
+
+    // ETag on the API: a second GET with If-None-Match is a bodiless 304.
+    const auto first = get(port, "/api/topics");
+    ASSERT_TRUE(first.header("ETag"));
+    const auto again = get(port, "/api/topics", "If-None-Match: " + *first.header("ETag") + "\r\n");
+    EXPECT_EQ(again.status, 304);
+    EXPECT_EQ(again.body, "");
+
+    daemon.process().send(SIGTERM);
+    EXPECT_EQ(daemon.process().wait(10s), 0);
+}
+
+TEST(http, keep_alive_serves_several_requests_on_one_connection) {
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    client_socket s(daemon.port());
+    ASSERT_TRUE(s.connected());
+    s.send(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /api/topics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto all = s.read_all();
+    EXPECT_EQ(std::count(all.begin(), all.end(), '\n') > 0, true);
+    std::size_t replies = 0;
+    for (auto at = all.find("HTTP/1.1 200 OK"); at != std::string::npos;
+         at = all.find("HTTP/1.1 200 OK", at + 1))
+        ++replies;
+    EXPECT_EQ(replies, 3u) << all;
+    EXPECT_TRUE(s.closed_by_peer());
+}
+
+TEST(http, oversized_headers_slow_clients_and_connection_floods_are_cut_off) {
+    temp_dir dir;
+    running_daemon daemon(dir,
+                          "listen = \"127.0.0.1:0\"\nrequest_timeout = \"500ms\"\n"
+                          "max_connections = 8\nrate_limit = 1000",
+                          {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+
+    const auto huge = get(port, "/healthz", "X-Junk: " + std::string(20000, 'a') + "\r\n");
+    EXPECT_EQ(huge.status, 431);
+    EXPECT_NE(huge.body.find("\"error\""), std::string::npos);
+
+    // Slowloris: a request that never completes is dropped after request_timeout.
+    {
+        client_socket slow(port);
+        ASSERT_TRUE(slow.connected());
+        slow.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+        const auto started = std::chrono::steady_clock::now();
+        slow.read_all(5s);
+        EXPECT_TRUE(slow.closed_by_peer());
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    }
+
+    // Connection cap: 8 overall, so one address may hold 1 (8 / 8); more are closed at once.
+    {
+        client_socket first(port);
+        ASSERT_TRUE(first.connected());
+        ASSERT_TRUE(eventually(
+            [&] {
+                return get(port, "/metrics").status == 0;  // refused while first is open
+            },
+            3s));
+    }
+    EXPECT_TRUE(eventually([&] { return get(port, "/healthz").status == 200; }, 3s));
+    // The daemon is unharmed and still answers, and stops cleanly.
+    daemon.process().send(SIGTERM);
+    EXPECT_EQ(daemon.process().wait(10s), 0);
+}
+
+TEST(http, rate_limit_answers_429) {
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"\nrate_limit = 5", {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    client_socket s(daemon.port());
+    std::string burst;
+    for (int i = 0; i < 30; ++i)
+        burst += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    burst += "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    s.send(burst);
+    const auto all = s.read_all();
+    EXPECT_NE(all.find("HTTP/1.1 429 Too Many Requests"), std::string::npos) << all.substr(0, 400);
+    EXPECT_NE(all.find("Retry-After: 1"), std::string::npos);
+    EXPECT_NE(all.find("HTTP/1.1 200 OK"), std::string::npos);
+}
+
+TEST(http, bearer_token_guards_everything_but_healthz) {
+    temp_dir dir;
+    write_file(dir / "token", "s3cret-token-0123456789\n");
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"\ntoken_file = \"token\"", {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+    EXPECT_EQ(get(port, "/healthz").status, 200);
+    const auto denied = get(port, "/api/feeds");
+    EXPECT_EQ(denied.status, 401);
+    EXPECT_EQ(denied.header("WWW-Authenticate"), "Bearer realm=\"feedd\"");
+    EXPECT_EQ(get(port, "/api/feeds", "Authorization: Bearer wrong-token-0123456789\r\n").status,
+              401);
+    EXPECT_EQ(get(port, "/events", "Authorization: Bearer wrong\r\n").status, 401);
+    EXPECT_EQ(get(port, "/api/feeds", "Authorization: Bearer s3cret-token-0123456789\r\n").status,
+              200);
+}
+
+TEST(http, listen_errors_are_clear) {
+    temp_dir dir;
+    // A non-loopback address without a token is refused before anything binds.
+    write_file(dir / "open.toml", "[http]\nlisten = \"0.0.0.0:8080\"\n");
+    auto open = run_feedd({"run", "--config", (dir / "open.toml").string()}, dir.path());
+    EXPECT_EQ(open.exit_code, 2);
+    EXPECT_NE(open.err.find("open.toml:2: http.listen: 0.0.0.0:8080 is not a loopback address"),
+              std::string::npos)
+        << open.err;
+    write_file(dir / "plain.toml", "[storage]\npath = \"x.db\"\n");
+    auto flag = run_feedd(
+        {"run", "--config", (dir / "plain.toml").string(), "--listen", "localhost:80"}, dir.path());
+    EXPECT_EQ(flag.exit_code, 2);
+    EXPECT_NE(flag.err.find("--listen: \"localhost\" is not a literal IP address"),
+              std::string::npos)
+        << flag.err;
+
+    // A port in use ends start-up with the address in the message.
+    http_server busy;
+    write_file(dir / "busy.toml", fmt::format("[storage]\npath = \"b.db\"\n[http]\nlisten = "
+                                              "\"127.0.0.1:{}\"\n",
+                                              busy.port()));
+    auto in_use = run_feedd({"run", "--config", (dir / "busy.toml").string()}, dir.path());
+    EXPECT_EQ(in_use.exit_code, 1);
+    EXPECT_NE(in_use.err.find(
+                  fmt::format("http listen 127.0.0.1:{}: Address already in use", busy.port())),
+              std::string::npos)
+        << in_use.err;
+}
+
+TEST(http, listen_flag_overrides_the_config) {
+    temp_dir dir;
+    running_daemon daemon(dir, "", {}, {"--listen", "127.0.0.1:0"});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    EXPECT_EQ(get(daemon.port(), "/healthz").status, 200);
+}
+
+TEST(http, event_stream_sees_new_items_after_they_are_stored) {
+    http_server feeds;
+    feeds.set("/a.xml", http_response::ok(rss("alpha", 2)));
+    feeds.set("/b.xml", http_response::ok(rss("beta", 4)));
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {feeds.url("/a.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    ASSERT_TRUE(eventually([&] { return feeds.hits("/a.xml") == 1; }));
+
+    client_socket events(daemon.port());
+    ASSERT_TRUE(events.connected());
+    events.send("GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+    const auto opened =
+        events.read_until([](const std::string& s) { return s.find(": connected") != s.npos; }, 5s);
+    ASSERT_NE(opened.find("Content-Type: text/event-stream"), std::string::npos) << opened;
+
+    // A new feed (SIGHUP) is polled at once; its items arrive as an event.
+    write_file(daemon.config(), read_file(daemon.config()) + feeds_toml({feeds.url("/b.xml")}));
+    daemon.process().send(SIGHUP);
+    // Events are read until b's arrives: a's own event may still be on its way if the
+    // stream opened between a's commit and its publication.
+    const auto b_url = feeds.url("/b.xml");
+    const auto stream = events.read_until(
+        [&](const std::string& s) {
+            const auto at = s.find("\"feed\":\"" + b_url + "\"");
+            return at != s.npos && s.find("\n\n", at) != s.npos;
+        },
+        10s);
+    const auto at = stream.rfind("event: items\ndata: ", stream.find("\"feed\":\"" + b_url));
+    ASSERT_NE(at, std::string::npos) << stream;
+    const auto line = stream.substr(at + 19, stream.find('\n', at + 19) - at - 19);
+    const auto data = json::parse(line).as_object();
+    EXPECT_EQ(data.at("feed").as_string(), b_url);
+    EXPECT_EQ(data.at("new_items").as_int64(), 4);
+
+    // Its items started stories: one "story" event each, after the items event (a's
+    // may come first, for the same reason as above).
+    constexpr std::string_view beta_source = "\"source\":\"beta\"";
+    const auto stories_seen = events.read_until(
+        [&](const std::string& s) {
+            std::size_t count = 0;
+            for (auto pos = s.find(beta_source); pos != s.npos; pos = s.find(beta_source, pos + 1))
+                ++count;
+            return count >= 4 && s.ends_with("\n\n");
+        },
+        10s);
+    const auto story_at =
+        stories_seen.rfind("event: story\ndata: ", stories_seen.find(beta_source));
+    ASSERT_NE(story_at, std::string::npos) << stories_seen;
+    const auto story_line =
+        stories_seen.substr(story_at + 19, stories_seen.find('\n', story_at + 19) - story_at - 19);
+    const auto story = json::parse(story_line).as_object();
+    EXPECT_GT(story.at("id").as_int64(), 0);
+    EXPECT_EQ(story.at("source").as_string(), "beta");
+    EXPECT_NE(std::string(story.at("title").as_string()).find("beta story"), std::string::npos);
+    EXPECT_EQ(get(daemon.port(), fmt::format("/api/stories/{}", story.at("id").as_int64())).status,
+              200);
+
+    // A bad filter is a JSON 400, not a stream.
+    const auto bad = get(daemon.port(), "/events?topic=NOT%20OK");
+    EXPECT_EQ(bad.status, 400);
+    // SIGTERM ends the open stream and the daemon exits cleanly.
+    daemon.process().send(SIGTERM);
+    EXPECT_EQ(daemon.process().wait(10s), 0);
+    events.read_all(2s);
+    EXPECT_TRUE(events.closed_by_peer());
+}
+
+}  // namespace
+}  // namespace feedd::test
+
+namespace feedd::test {
+namespace {
+
+// One wire story carried by several outlets, so it folds into one story with sources.
+const std::string wire_text =
+    "Russian President Vladimir Putin told Donald Trump in a phone call on Saturday that he "
+    "condemned Israel's strikes on Iran and was ready to mediate between the two countries, "
+    "the Kremlin said, adding that both leaders agreed the conflict must not spread across the "
+    "region and that talks on a ceasefire should begin as soon as possible";
+
+std::string wire_feed(const std::string& outlet, const std::string& slug) {
+    return fmt::format(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{0}</title>"
+        "<link>https://{1}.example/</link><description>d</description>"
+        "<item><title>Putin speaks to Trump, condemns Israel's strikes on Iran, Kremlin "
+        "says</title><link>https://{1}.example/world/putin-trump</link><guid>{1}-1</guid>"
+        "<pubDate>Sat, 14 Jun 2025 12:00:00 GMT</pubDate><description>{2}</description></item>"
+        "</channel></rss>",
+        outlet, slug, wire_text);
+}
+
+// Everything a hostile feed could try: script in the title, an onerror image, a
+// javascript: link, markup in the outlet's name.
+const std::string hostile_feed =
+    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>"
+    "<title><![CDATA[Evil <script>document.title='pwned'</script>Outlet]]></title>"
+    "<link>https://evil.example/</link><description>d</description><item>"
+    "<title><![CDATA[<script>document.title='pwned'</script>Hostile <img src=x "
+    "onerror=\"document.title='pwned'\"> item]]></title>"
+    "<link>javascript:document.title='pwned'</link><guid>evil-1</guid>"
+    "<pubDate>Sat, 14 Jun 2025 13:00:00 GMT</pubDate>"
+    "<description><![CDATA[<img src=x onerror=\"document.title='pwned'\"><script>"
+    "document.title='pwned'</script><a href=\"javascript:document.title='pwned'\">click</a>]]>"
+    "</description></item></channel></rss>";
+
+std::vector<std::string> chromium_args(const std::filesystem::path& profile) {
+    return {"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--user-data-dir=" + profile.string(),
+            // Nothing but loopback, not even DNS.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            // Give any script that slipped through time to run before the DOM is dumped.
+            "--virtual-time-budget=3000"};
+}
+
+TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
+    http_server feeds;
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/yahoo.xml", http_response::ok(wire_feed("Yahoo News", "yahoo")));
+    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
+    feeds.set("/evil.xml", http_response::ok(hostile_feed));
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"",
+                          {feeds.url("/reuters.xml"), feeds.url("/yahoo.xml"),
+                           feeds.url("/usatoday.xml"), feeds.url("/evil.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto base = fmt::format("http://127.0.0.1:{}", daemon.port());
+    // Wait for the three copies to fold into one story.
+    ASSERT_TRUE(eventually([&] {
+        const auto r = get(daemon.port(), "/api/stories?min_sources=3");
+        return r.status == 200 && json::parse(r.body).as_array().size() == 1;
+    })) << get(daemon.port(), "/api/stories").body;
+    ASSERT_TRUE(eventually([&] { return feeds.hits("/evil.xml") == 1; }));
+    ASSERT_TRUE(eventually(
+        [&] { return get(daemon.port(), "/").body.find("Hostile") != std::string::npos; }));
+
+    const auto browser_dir = dir / "chromium";
+    std::filesystem::create_directories(browser_dir / "dom");
+    auto dom_args = chromium_args(browser_dir / "profile-dom");
+    dom_args.push_back("--dump-dom");
+    dom_args.push_back(base + "/");
+    child_process dump("/usr/bin/chromium", dom_args, browser_dir / "dom");
+    ASSERT_EQ(dump.wait(90s), 0) << dump.err();
+    const auto dom = dump.out();
+    // The page rendered, with the folded story and its outlets.
+    EXPECT_NE(dom.find("<title>feedd</title>"), std::string::npos) << dom.substr(0, 2000);
+    EXPECT_NE(dom.find("3 sources"), std::string::npos);
+    for (const auto* outlet : {"Reuters", "Yahoo News", "USA Today"})
+        EXPECT_NE(dom.find(outlet), std::string::npos) << outlet;
+    // The hostile item is shown as text, and nothing of it ran or became markup.
+    EXPECT_NE(dom.find("Hostile"), std::string::npos);
+    EXPECT_EQ(dom.find("<title>pwned"), std::string::npos);
+    EXPECT_EQ(dom.find("<script"), std::string::npos);
+    // (as text the item's markup is there, escaped; as an element attribute it is not)
+    EXPECT_FALSE(std::regex_search(dom, std::regex("<[a-zA-Z][^<>]*\\sonerror=")));
+    EXPECT_EQ(dom.find("href=\"javascript:"), std::string::npos);
+
+    // A screenshot for people to look at (kept in FEEDD_SCREENSHOT_DIR when set).
+    std::filesystem::create_directories(browser_dir / "shot");
+    const auto png = browser_dir / "shot" / "home.png";
+    auto shot_args = chromium_args(browser_dir / "profile-shot");
+    shot_args.push_back("--window-size=1200,1400");
+    shot_args.push_back("--screenshot=" + png.string());
+    shot_args.push_back(base + "/");
+    child_process shot("/usr/bin/chromium", shot_args, browser_dir / "shot");
+    ASSERT_EQ(shot.wait(90s), 0) << shot.err();
+    const auto bytes = read_file(png);
+    ASSERT_GT(bytes.size(), 10000u);
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
+        std::filesystem::copy_file(png, std::filesystem::path(keep) / "home.png",
+                                   std::filesystem::copy_options::overwrite_existing);
+}
+
+}  // namespace
+}  // namespace feedd::test

@@ -1,0 +1,114 @@
+// The metrics registry's Prometheus text output, and the SSE event hub.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "daemon/http_events.hpp"
+#include "daemon/metrics.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+TEST(metrics, counters_and_gauges_render_with_labels) {
+    metrics_registry r;
+    r.declare("feedd_fetches_total", metric_type::counter, "Fetches.");
+    r.declare("feedd_queue_depth", metric_type::gauge, "Depth.");
+    r.add("feedd_fetches_total", 1, {{"outcome", "ok"}});
+    r.add("feedd_fetches_total", 2, {{"outcome", "ok"}});
+    r.add("feedd_fetches_total", 1, {{"outcome", "not \"a\" feed\n"}});
+    r.set("feedd_queue_depth", 5, {{"queue", "pending"}});
+    r.set("feedd_queue_depth", 4, {{"queue", "pending"}});
+    const auto text = r.render();
+    EXPECT_NE(
+        text.find("# HELP feedd_fetches_total Fetches.\n# TYPE feedd_fetches_total counter\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(text.find("feedd_fetches_total{outcome=\"ok\"} 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("feedd_fetches_total{outcome=\"not \\\"a\\\" feed\\n\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("feedd_queue_depth{queue=\"pending\"} 4\n"), std::string::npos) << text;
+    EXPECT_EQ(r.value("feedd_fetches_total", {{"outcome", "ok"}}), 3);
+}
+
+TEST(metrics, histogram_buckets_are_cumulative) {
+    metrics_registry r;
+    r.declare("lat_seconds", metric_type::histogram, "Latency.", {0.1, 1});
+    r.observe("lat_seconds", 0.05);
+    r.observe("lat_seconds", 0.1);  // upper bounds are inclusive
+    r.observe("lat_seconds", 0.5);
+    r.observe("lat_seconds", 7);
+    const auto text = r.render();
+    EXPECT_NE(text.find("lat_seconds_bucket{le=\"0.1\"} 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("lat_seconds_bucket{le=\"1\"} 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("lat_seconds_bucket{le=\"+Inf\"} 4\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("lat_seconds_sum 7.65\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("lat_seconds_count 4\n"), std::string::npos) << text;
+}
+
+TEST(metrics, undeclared_or_mistyped_updates_are_bugs) {
+    metrics_registry r;
+    r.declare("g", metric_type::gauge, "G.");
+    EXPECT_THROW(r.add("nope", 1), std::logic_error);
+    EXPECT_THROW(r.add("g", 1), std::logic_error);
+    EXPECT_THROW(r.declare("h", metric_type::histogram, "H.", {2, 1}), std::logic_error);
+}
+
+TEST(metrics, feedd_families_are_all_visible_before_any_update) {
+    metrics_registry r;
+    declare_feedd_metrics(r);
+    const auto text = r.render();
+    for (const auto* name : {"feedd_fetches_total", "feedd_fetch_bytes_total",
+                             "feedd_fetch_duration_seconds", "feedd_items_total", "feedd_stories",
+                             "feedd_queue_depth", "feedd_writer_duration_seconds", "feedd_feeds"}) {
+        EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
+    }
+}
+
+TEST(http_events, topic_filter_and_format) {
+    event_hub hub;
+    int woken_all = 0;
+    int woken_world = 0;
+    const auto all = hub.subscribe(std::nullopt, [&] { ++woken_all; });
+    const auto world = hub.subscribe("world", [&] { ++woken_world; });
+    story_event e;
+    e.what = story_event::kind::new_source;
+    e.story_id = 7;
+    e.title = "Line\nbreak";
+    e.source = "Yahoo";
+    e.sources = {"Reuters", "Yahoo"};
+    e.topics = {"world"};
+    hub.publish(e);
+    e.topics = {"sport"};
+    hub.publish(e);
+    EXPECT_EQ(woken_all, 2);
+    EXPECT_EQ(woken_world, 1);
+    ASSERT_EQ(world->queue.size(), 1u);
+    EXPECT_EQ(world->queue[0].substr(0, 21), "id: 1\nevent: source\nd");
+    // One data line: the JSON escapes the newline in the title.
+    EXPECT_EQ(world->queue[0].find("\ndata: {\"id\":7,\"title\":\"Line\\nbreak\""), 19u);
+    EXPECT_TRUE(world->queue[0].ends_with("}\n\n"));
+    EXPECT_EQ(all->queue.size(), 2u);
+}
+
+TEST(http_events, slow_subscriber_overflows_instead_of_growing) {
+    event_hub hub;
+    const auto s = hub.subscribe(std::nullopt, nullptr);
+    story_event e;
+    for (std::size_t i = 0; i <= event_hub::max_queued; ++i)
+        hub.publish(e);
+    EXPECT_TRUE(s->overflowed);
+    EXPECT_TRUE(s->queue.empty());
+}
+
+TEST(http_events, dropped_subscribers_are_forgotten) {
+    event_hub hub;
+    auto s = hub.subscribe(std::nullopt, nullptr);
+    EXPECT_EQ(hub.subscribers(), 1u);
+    s.reset();
+    hub.publish({});
+    EXPECT_EQ(hub.subscribers(), 0u);
+}
+
+}  // namespace
+}  // namespace feedd::daemon
