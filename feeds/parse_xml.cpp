@@ -593,6 +593,18 @@ bool name_is(std::string_view name, const char* node_name) {
 }  // namespace
 
 pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
+    // pugixml walks its own sibling list (one library call, not three per child); it
+    // wants a terminated name. Only elements have names in our trees; checked anyway.
+    if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
+        std::memcpy(buffer, name.data(), name.size());
+        buffer[name.size()] = '\0';
+        for (auto c = parent.child(buffer); c; c = c.next_sibling(buffer)) {
+            if (c.type() == pugi::node_element) {
+                return c;
+            }
+        }
+        return {};
+    }
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
         if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             return c;
@@ -603,6 +615,16 @@ pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
 
 std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
     std::vector<pugi::xml_node> out;
+    if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
+        std::memcpy(buffer, name.data(), name.size());
+        buffer[name.size()] = '\0';
+        for (auto c = parent.child(buffer); c; c = c.next_sibling(buffer)) {
+            if (c.type() == pugi::node_element) {
+                out.push_back(c);
+            }
+        }
+        return out;
+    }
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
         if (name_is(name, c.name()) && c.type() == pugi::node_element) {
             out.push_back(c);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -255,6 +256,29 @@ std::string collapse_whitespace(std::string_view text) {
     bool pending_space = false;
     const std::size_t n = text.size();
     for (std::size_t i = 0; i < n;) {
+        if constexpr (std::endian::native == std::endian::little) {
+            // Eight bytes at a time: the leading bytes in 0x21–0x7F (never spaces) are copied
+            // at once; the first other byte (a space, a control, non-ASCII) is looked at below.
+            if (i + 8 <= n) {
+                std::uint64_t x = 0;
+                std::memcpy(&x, text.data() + i, sizeof x);
+                const std::uint64_t other =
+                    (x | ((x - 0x2121212121212121ULL) & ~x)) & 0x8080808080808080ULL;
+                const auto plain = other == 0
+                                       ? std::size_t{8}
+                                       : static_cast<std::size_t>(std::countr_zero(other)) / 8;
+                if (plain > 0) {
+                    if (pending_space && w != begin) {
+                        *w++ = ' ';
+                    }
+                    pending_space = false;
+                    std::memcpy(w, text.data() + i, plain);
+                    w += plain;
+                    i += plain;
+                    continue;
+                }
+            }
+        }
         const char c = text[i];
         if (const unsigned char kind = byte_class[static_cast<unsigned char>(c)]; kind != 0) {
             const std::size_t width = kind == 1 ? 1 : unicode_space_width(text, i);

@@ -1,5 +1,7 @@
 #include "feeds/text.hpp"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace feedd::feeds {
@@ -65,6 +67,25 @@ TEST(text, stray_quote_in_tag_does_not_swallow_text) {
 TEST(text, collapse_whitespace_includes_unicode_spaces) {
     EXPECT_EQ(collapse_whitespace("a\u00a0\u2003\u3000b "), "a b");
     EXPECT_EQ(collapse_whitespace("\n\n"), "");
+}
+
+// collapse_whitespace copies eight bytes at a time: spaces, controls and multi-byte
+// characters at every offset of a word must come out as a byte-at-a-time reading gives.
+TEST(text, collapse_whitespace_handles_every_offset_in_a_word) {
+    const std::string pieces[] = {" ",      "\t",     "\n\r ",  "\u00a0", "\u2009",
+                                  "\u3000", "\u00e9", "\u2013", "\x01",   "~"};
+    for (std::size_t offset = 0; offset < 17; ++offset) {
+        for (const auto& piece : pieces) {
+            const std::string left(offset, 'x');
+            const std::string input = left + piece + "yyyyyyyyyyyyyyyyyyy" + piece;
+            const bool is_space = piece == " " || piece == "\t" || piece == "\n\r " ||
+                                  piece == "\u00a0" || piece == "\u2009" || piece == "\u3000";
+            const std::string expected =
+                is_space ? (offset == 0 ? "yyyyyyyyyyyyyyyyyyy" : left + " yyyyyyyyyyyyyyyyyyy")
+                         : input;
+            EXPECT_EQ(collapse_whitespace(input), expected) << "offset " << offset;
+        }
+    }
 }
 
 TEST(text, escape_html_escapes_markup_characters) {
