@@ -255,7 +255,12 @@ std::optional<timestamp> parse_iso8601(std::string_view text) {
     if (f.month < 0 || f.day < 0) {
         return std::nullopt;
     }
-    if (pos < n && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
+    const bool has_time = pos < n && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ');
+    // A zone offset needs a time: "2013-01-27-01" is a date with one part too many.
+    if (!has_time && pos < n && (text[pos] == '+' || text[pos] == '-')) {
+        return std::nullopt;
+    }
+    if (has_time) {
         ++pos;
         while (pos < n && text[pos] == ' ') {
             ++pos;
