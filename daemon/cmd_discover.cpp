@@ -105,8 +105,12 @@ int discover_command(const discover_options& options, std::ostream& out, std::os
         }
         return 0;
     }
-    const auto decoded =
-        feeds::decode_document(p.bytes, feeds::charset_from_content_type(p.content_type));
+    // HTML says its charset in the header, else in a <meta> tag (ASCII-compatible bytes).
+    std::string charset = feeds::charset_from_content_type(p.content_type);
+    if (charset.empty()) {
+        charset = feeds::html_meta_charset(p.bytes);
+    }
+    const auto decoded = feeds::decode_document(p.bytes, charset);
     const auto found = feeds::discover_feeds(decoded.utf8.value_or(p.bytes), p.url);
     if (found.empty()) {
         err << "feedd discover: " << options.input

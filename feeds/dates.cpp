@@ -162,6 +162,18 @@ bool parse_week_date(std::string_view text, std::size_t& pos, fields& f) {
     return true;
 }
 
+// Day `ordinal` (1-based) of f.year as month and day; false when out of range.
+bool apply_ordinal(int ordinal, fields& f) {
+    const int length = year{f.year}.is_leap() ? 366 : 365;
+    if (ordinal < 1 || ordinal > length || f.year < 1) {
+        return false;
+    }
+    const year_month_day ymd{sys_days{year{f.year} / January / 1} + days{ordinal - 1}};
+    f.month = static_cast<int>(unsigned{ymd.month()});
+    f.day = static_cast<int>(unsigned{ymd.day()});
+    return true;
+}
+
 // ISO 8601 / W3CDTF / RFC 3339 and feedparser's truncated forms (YYMMDD, -YYMM).
 std::optional<timestamp> parse_iso8601(std::string_view text) {
     fields f;
@@ -190,6 +202,13 @@ std::optional<timestamp> parse_iso8601(std::string_view text) {
         f.year = expand_year(digits(text, pos, year_width), year_width);
         f.month = digits(text, pos, 2);
         f.day = digits(text, pos, 2);
+    } else if (digit_run == 7 || digit_run == 5) {
+        // Compact ordinal dates: YYYYDDD, YYDDD.
+        const std::size_t year_width = digit_run - 3;
+        f.year = expand_year(digits(text, pos, year_width), year_width);
+        if (!apply_ordinal(digits(text, pos, 3), f)) {
+            return std::nullopt;
+        }
     } else if (digit_run == 4 || digit_run == 2) {
         const int y = digits(text, pos, digit_run);
         f.year = expand_year(y, digit_run);
@@ -209,16 +228,17 @@ std::optional<timestamp> parse_iso8601(std::string_view text) {
             while (pos + run < n && is_digit(text[pos + run])) {
                 ++run;
             }
-            if (run == 3) {
+            // Google once wrote months with three digits: "2003-012-31".
+            const bool padded_month =
+                run == 3 && text[pos] == '0' && pos + 3 < n && text[pos + 3] == '-';
+            if (padded_month) {
+                ++pos;
+            }
+            if (run == 3 && !padded_month) {
                 // Ordinal date YYYY-DDD.
-                const int ordinal = digits(text, pos, 3);
-                if (ordinal < 1 || ordinal > 366) {
+                if (!apply_ordinal(digits(text, pos, 3), f)) {
                     return std::nullopt;
                 }
-                const sys_days d = sys_days{year{f.year} / January / 1} + days{ordinal - 1};
-                const year_month_day ymd{d};
-                f.month = static_cast<int>(unsigned{ymd.month()});
-                f.day = static_cast<int>(unsigned{ymd.day()});
             } else {
                 f.month = digits(text, pos, 2);
                 if (pos < n && text[pos] == '-') {
@@ -235,7 +255,12 @@ std::optional<timestamp> parse_iso8601(std::string_view text) {
     if (f.month < 0 || f.day < 0) {
         return std::nullopt;
     }
-    if (pos < n && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
+    const bool has_time = pos < n && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ');
+    // A zone offset needs a time: "2013-01-27-01" is a date with one part too many.
+    if (!has_time && pos < n && (text[pos] == '+' || text[pos] == '-')) {
+        return std::nullopt;
+    }
+    if (has_time) {
         ++pos;
         while (pos < n && text[pos] == ' ') {
             ++pos;

@@ -130,6 +130,42 @@ bool has_token(std::string_view list, std::string_view wanted) {
 
 }  // namespace
 
+std::string html_meta_charset(std::string_view html) {
+    // HTML's prescan looks at the first 1024 bytes; pages that put the tag later exist.
+    html = html.substr(0, 4096);
+    for (auto pos = html.find('<'); pos != std::string_view::npos; pos = html.find('<', pos)) {
+        if (html.substr(pos, 4) == "<!--") {
+            const auto end = html.find("-->", pos + 4);
+            pos = end == std::string_view::npos ? html.size() : end + 3;
+            continue;
+        }
+        if (pos + 1 >= html.size() || !is_alpha(html[pos + 1])) {
+            ++pos;
+            continue;
+        }
+        html_tag tag;
+        pos = read_tag(html, pos, tag);
+        if (tag.name != "meta") {
+            continue;
+        }
+        if (auto charset = tag.attribute("charset")) {
+            return ascii_lower(trim(*charset));
+        }
+        const auto equiv = tag.attribute("http-equiv");
+        const auto content = tag.attribute("content");
+        if (equiv && content && ascii_lower(trim(*equiv)) == "content-type") {
+            const std::string lowered = ascii_lower(*content);
+            if (const auto at = lowered.find("charset="); at != std::string::npos) {
+                std::string value = lowered.substr(at + 8);
+                value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+                value.erase(std::remove(value.begin(), value.end(), '\''), value.end());
+                return std::string(trim(value.substr(0, value.find(';'))));
+            }
+        }
+    }
+    return {};
+}
+
 bool is_feed_type(std::string_view type) {
     std::string media = ascii_lower(trim(type.substr(0, type.find(';'))));
     media.erase(std::remove_if(media.begin(), media.end(), is_space), media.end());

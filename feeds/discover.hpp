@@ -21,6 +21,10 @@ struct discovered_feed {
 // entities in values; comments, <script>, <style>, <textarea> and <title> are skipped.
 std::vector<discovered_feed> discover_feeds(std::string_view html, std::string_view page_url);
 
+// The charset a page declares in <meta charset> or <meta http-equiv="Content-Type"
+// content="...; charset=...">, lower-cased; "" when it declares none.
+std::string html_meta_charset(std::string_view html);
+
 // True for a link type that names a feed format.
 bool is_feed_type(std::string_view type);
 

@@ -106,6 +106,17 @@ TEST(discover, lists_the_feeds_of_an_html_file) {
     EXPECT_NE(none.err.find("nofeeds.html: no feeds advertised"), std::string::npos) << none.err;
 }
 
+TEST(discover, titles_of_a_legacy_charset_page_come_out_as_utf8) {
+    temp_dir dir;
+    const auto r = run_feedd({"discover", "--json", (data_dir / "discover/cp1251.html").string(),
+                              "--url", "http://ru.example/"},
+                             dir.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto line = boost::json::parse(r.out).as_object();
+    EXPECT_EQ(line.at("url").as_string(), "http://ru.example/rss");
+    EXPECT_EQ(line.at("title").as_string(), "\u041d\u043e\u0432\u043e\u0441\u0442\u0438");
+}
+
 TEST(discover, fetches_a_page_over_http_and_resolves_against_its_final_url) {
     http_server server;
     server.set("/old", http_response::redirect(301, "/blog/"));

@@ -74,6 +74,15 @@ TEST(discover, truncated_and_hostile_markup_is_survived) {
     EXPECT_EQ(open[0].url, "x");
 }
 
+TEST(discover, meta_charset) {
+    EXPECT_EQ(html_meta_charset(data("blog.html")), "utf-8");
+    EXPECT_EQ(html_meta_charset(R"(<html><head><!-- <meta charset="koi8-r"> -->
+<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset='Windows-1251'"></head>)"),
+              "windows-1251");
+    EXPECT_EQ(html_meta_charset("<meta name=description content=x>"), "");
+    EXPECT_EQ(html_meta_charset(data("nofeeds.html")), "");
+}
+
 TEST(discover, feed_types) {
     EXPECT_TRUE(is_feed_type("application/rss+xml"));
     EXPECT_TRUE(is_feed_type("Application/Atom+XML"));
