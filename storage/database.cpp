@@ -1,7 +1,6 @@
 #include "storage/database.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
@@ -15,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "feeds/identity.hpp"
+#include "feeds/text.hpp"
 #include "storage/database_access.hpp"
 #include "storage/migrations.hpp"
 #include "storage/search.hpp"
@@ -183,12 +183,8 @@ std::string outlet(const std::optional<std::string>& feed_title, const feeds::it
     if (feed_title && !feed_title->empty()) return *feed_title;
     if (it.link) {
         const auto url = boost::urls::parse_uri(*it.link);
-        if (url && !url->host().empty()) {
-            auto host = std::string(url->host());
-            for (auto& c : host)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            return host;
-        }
+        // Boost.URL 1.81 keeps the host's case.
+        if (url && !url->host().empty()) return feeds::ascii_lower(url->host());
     }
     return feed_url;
 }
