@@ -136,14 +136,15 @@ CREATE TABLE story_sources (
     PRIMARY KEY (story_id, source)
 ) STRICT, WITHOUT ROWID;
 
--- MinHash signatures of the members still inside the clustering window.
+-- MinHash signatures of the members still inside the clustering window; seq and
+-- time copy the member's, so the window's edge is found from the front of this
+-- small table in clustering order.
 CREATE TABLE item_signatures (
     item_id   INTEGER PRIMARY KEY REFERENCES story_members (item_id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL UNIQUE,
     time      INTEGER NOT NULL,
     signature BLOB    NOT NULL
 ) STRICT;
-
-CREATE INDEX item_signatures_by_time ON item_signatures (time);
 )sql",
     },
     migration{

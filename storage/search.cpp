@@ -143,8 +143,11 @@ search_response search(const database& db, const search_request& request) {
         }
     }
 
-    std::string sql = "SELECT " + std::string(database_access::item_columns) + ", f.tags" +
-                      database_access::item_from + R"sql(
+    // Candidates in display order, ids only: sorting whole rows (content and all) of a common
+    // word's thousands of matches is what made this slow; rows are read one by one below, and
+    // only until `limit` of them pass the matcher.
+    std::string sql = R"sql(
+SELECT i.id FROM items i
 WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
 )sql";
     if (!match.empty())
@@ -152,15 +155,23 @@ WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
     sql += "ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC";
 
     // Searches are rare next to ingest; preparing per call keeps the read path simple.
-    SQLite::Statement stmt(database_access::connection(db), sql);
+    auto& conn = database_access::connection(db);
+    SQLite::Statement candidates(conn, sql);
+    SQLite::Statement row(conn, "SELECT " + std::string(database_access::item_columns) +
+                                    ", f.tags" + database_access::item_from + "WHERE i.id = ?1");
     if (request.since) {
-        stmt.bind(":since", static_cast<std::int64_t>(request.since->time_since_epoch().count()));
+        candidates.bind(":since",
+                        static_cast<std::int64_t>(request.since->time_since_epoch().count()));
     }
-    if (!match.empty()) stmt.bind(":q", match);
-    while (response.items.size() < static_cast<std::size_t>(request.limit) && stmt.executeStep()) {
-        auto item = database_access::read_item(stmt);
+    if (!match.empty()) candidates.bind(":q", match);
+    while (response.items.size() < static_cast<std::size_t>(request.limit) &&
+           candidates.executeStep()) {
+        row.reset();
+        row.bind(1, candidates.getColumn(0).getInt64());
+        if (!row.executeStep()) continue;
+        auto item = database_access::read_item(row);
         const auto feed_tags =
-            strings_from_json(stmt.getColumn(database_access::item_column_count).getString());
+            strings_from_json(row.getColumn(database_access::item_column_count).getString());
         if (topic && !feed_in_scope(topic->feeds, topic->tags, item.feed_url, feed_tags)) continue;
         const auto text = stories::item_plain_text(item.summary, item.content_html);
         const auto source = source_name(item.feed_title, item.feed_url);

@@ -31,7 +31,8 @@ INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, sim
 VALUES (:item, :story, :seq, :time, :story_time, :source, :similarity, :matched_item, :reason)
 )sql"),
       insert_signature_(db, R"sql(
-INSERT INTO item_signatures (item_id, time, signature) VALUES (:item, :time, :signature)
+INSERT INTO item_signatures (item_id, seq, time, signature)
+VALUES (:item, :seq, :time, :signature)
 )sql"),
       upsert_source_(db, R"sql(
 INSERT INTO story_sources (story_id, source, first_seen, first_item)
@@ -55,11 +56,12 @@ WHERE id = :story
 )sql"),
       // The index forgets members first in, first out: a member clustered before
       // the first one inside the window goes, even if its own clock reading is newer.
+      // Walking the seq index from the front stops at that first member, so a prune
+      // reads what it deletes and one row more, never the whole window.
       prune_(db, R"sql(
-DELETE FROM item_signatures WHERE item_id IN (
-    SELECT item_id FROM story_members
-    WHERE seq < coalesce((SELECT min(seq) FROM story_members WHERE time >= :before),
-                         (SELECT max(seq) + 1 FROM story_members)))
+DELETE FROM item_signatures
+WHERE seq < coalesce((SELECT seq FROM item_signatures WHERE time >= :before ORDER BY seq LIMIT 1),
+                     (SELECT max(seq) + 1 FROM item_signatures))
 )sql"),
       list_ids_(db, R"sql(
 SELECT id FROM stories
@@ -89,9 +91,9 @@ ORDER BY m.seq
       select_windowed_(db, R"sql(
 SELECT s.item_id, m.story_id, s.time, s.signature
 FROM item_signatures s JOIN story_members m ON m.item_id = s.item_id
-WHERE m.seq >= coalesce((SELECT min(seq) FROM story_members WHERE time >= :since),
-                        (SELECT max(seq) + 1 FROM story_members))
-ORDER BY m.seq
+WHERE s.seq >= coalesce((SELECT seq FROM item_signatures WHERE time >= :since ORDER BY seq LIMIT 1),
+                        (SELECT max(seq) + 1 FROM item_signatures))
+ORDER BY s.seq
 )sql"),
       max_story_id_(db, "SELECT coalesce(max(id), 0) FROM stories") {}
 
@@ -169,6 +171,7 @@ void story_store::record(const new_item& item, const story_assignment& decision,
     if (!decision.signature.empty()) {
         statement_use stmt(insert_signature_);
         insert_signature_.bind(":item", item.id);
+        insert_signature_.bind(":seq", seq);
         insert_signature_.bind(":time", to_unix(item.time));
         insert_signature_.bind(":signature", decision.signature.data(),
                                static_cast<int>(decision.signature.size()));

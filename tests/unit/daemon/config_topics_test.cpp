@@ -83,41 +83,42 @@ TEST_F(config_topics_test, no_topics_is_fine) {
 }
 
 TEST_F(config_topics_test, rule_error_names_topic_and_column) {
-    expect_error(std::string(feeds) + R"(
+    expect_error(
+        std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = "iran OR (talks"
 )",
-                 11, "topic[1].match",
-                 {R"(topic "iran")", "column 15", R"~(expected ")" to close the "(" at column 9)~"});
+        11, "topic[1].match",
+        {R"(topic "iran")", "column 15", R"~(expected ")" to close the "(" at column 9)~"});
 }
 
 TEST_F(config_topics_test, unknown_field_in_rule) {
-        expect_error(std::string(feeds) + R"(
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = "titel:iran"
 )",
-                     11, "topic[1].match", {"column 1", R"(unknown field "titel:")"});
+                 11, "topic[1].match", {"column 1", R"(unknown field "titel:")"});
 }
 
 TEST_F(config_topics_test, name_must_be_a_slug) {
-        expect_error(std::string(feeds) + R"(
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "Iran Talks"
 match = "iran"
 )",
-                     10, "topic[1].name", {R"("Iran Talks" is not a slug)", "lowercase"});
-        expect_error(std::string(feeds) + R"(
+                 10, "topic[1].name", {R"("Iran Talks" is not a slug)", "lowercase"});
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = ""
 match = "iran"
 )",
-                     10, "topic[1].name", {"not a slug"});
+                 10, "topic[1].name", {"not a slug"});
 }
 
 TEST_F(config_topics_test, names_are_unique) {
-        expect_error(std::string(feeds) + R"(
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = "iran"
@@ -126,49 +127,49 @@ match = "iran"
 name = "iran"
 match = "tehran"
 )",
-                     14, "topic[2].name", {R"(topic "iran" is defined twice)"});
+                 14, "topic[2].name", {R"(topic "iran" is defined twice)"});
 }
 
 TEST_F(config_topics_test, missing_keys_and_typos) {
-        expect_error(std::string(feeds) + R"(
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 )",
-                     9, "topic[1].match", {"missing", R"(topic "iran")"});
-        expect_error(std::string(feeds) + R"(
+                 9, "topic[1].match", {"missing", R"(topic "iran")"});
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 match = "iran"
 )",
-                     9, "topic[1].name", {"missing"});
-        expect_error(std::string(feeds) + R"(
+                 9, "topic[1].name", {"missing"});
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = "iran"
 tag = ["wire"]
 )",
-                     12, "topic[1].tag", {R"(did you mean "tags"?)"});
-        expect_error(std::string(feeds) + R"(
+                 12, "topic[1].tag", {R"(did you mean "tags"?)"});
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = 42
 )",
-                     11, "topic[1].match", {"got an integer"});
-        expect_error(std::string(feeds) + R"(
+                 11, "topic[1].match", {"got an integer"});
+    expect_error(std::string(feeds) + R"(
 [topic]
 name = "iran"
 )",
-                     9, "topic", {"[[topic]] tables"});
+                 9, "topic", {"[[topic]] tables"});
 }
 
 TEST_F(config_topics_test, feed_scope_must_name_a_followed_feed) {
-        expect_error(std::string(feeds) + R"(
+    expect_error(std::string(feeds) + R"(
 [[topic]]
 name = "iran"
 match = "iran"
 feeds = ["https://wire.example.org/rss", "https://other.example.org/rss"]
 )",
-                     12, "topic[1].feeds[2]",
-                     {R"("https://other.example.org/rss" is not a followed feed)"});
+                 12, "topic[1].feeds[2]",
+                 {R"("https://other.example.org/rss" is not a followed feed)"});
 }
 
 }  // namespace
