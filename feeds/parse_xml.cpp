@@ -269,6 +269,22 @@ std::size_t void_element_end(std::string_view in, std::size_t pos) {
     return 0;
 }
 
+// C0 control characters are not XML; feeds carry them by accident.
+bool is_xml_control(char c) {
+    return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+void append_without_controls(std::string& out, std::string_view text) {
+    std::size_t start = 0;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        if (is_xml_control(text[k])) {
+            out.append(text.substr(start, k - start));
+            start = k + 1;
+        }
+    }
+    out.append(text.substr(start));
+}
+
 // Makes common HTML-isms well-formed: HTML named entities become character
 // references, a bare '&' becomes &amp;. CDATA, comments and PIs are left alone.
 // The DOCTYPE is dropped so nothing it declares is ever expanded.
@@ -299,7 +315,7 @@ std::string repair(std::string_view in) {
                 next_amp = find_byte('&', i);
             }
             const std::size_t j = std::min(next_lt, next_amp);
-            out.append(in.substr(i, j - i));
+            append_without_controls(out, in.substr(i, j - i));
             i = j;
             continue;
         }
@@ -420,8 +436,7 @@ std::string repair(std::string_view in) {
             ++i;
             continue;
         }
-        // C0 control characters are not XML; feeds carry them by accident.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        if (is_xml_control(c)) {
             ++i;
             continue;
         }
