@@ -119,6 +119,50 @@ int run_cli(int argc, char** argv) {
                     "each item's similarity to the story and why it joined");
     story->add_flag("--json", story_opts.json, "one JSON object");
 
+    store_args search_args;
+    search_options search_opts;
+    std::string search_topic;
+    auto* search = query->add_subcommand(
+        "search", "items whose title or text match EXPR (the topic rule language)");
+    search_args.add_to(*search, false);
+    search
+        ->add_option("expression", search_opts.expression,
+                     R"(words, "phrases", AND, OR, NOT/-, ( ), title: text: feed: tag: )"
+                     "source: category:")
+        ->required();
+    search->add_option("--topic", search_topic, "only items that topic also matches");
+    search->add_option("--limit", search_opts.limit, "at most N items (default 50)")
+        ->check(CLI::PositiveNumber);
+    search->add_flag("--json", search_opts.json, "JSON Lines, one object per item");
+
+    store_args topics_list_args;
+    topics_list_options topics_list_opts;
+    auto* topics_list = query->add_subcommand("topics", "topics with their story counts");
+    topics_list_args.add_to(*topics_list, false);
+    topics_list->add_flag("--json", topics_list_opts.json, "JSON Lines, one object per topic");
+
+    store_args timeline_args;
+    timeline_options timeline_opts;
+    std::string timeline_since;
+    int timeline_limit = 0;
+    auto* timeline = query->add_subcommand("timeline", "a topic's stories, newest entry first");
+    timeline_args.add_to(*timeline, false);
+    timeline->add_option("name", timeline_opts.topic, "topic name")->required();
+    timeline->add_option("--since", timeline_since,
+                         "only stories that entered within DURATION (e.g. 24h, 7d)");
+    timeline->add_option("--limit", timeline_limit, "at most N stories")
+        ->check(CLI::PositiveNumber);
+    timeline->add_flag("--json", timeline_opts.json, "JSON Lines, one object per story");
+
+    auto* topics_cmd = app.add_subcommand("topics", "maintain topic timelines");
+    topics_cmd->require_subcommand(1);
+    store_args rebuild_args;
+    topics_rebuild_options rebuild_opts;
+    auto* rebuild = topics_cmd->add_subcommand(
+        "rebuild", "re-evaluate stored items against the topics (after editing a rule)");
+    rebuild_args.add_to(*rebuild, false);
+    rebuild->add_option("name", rebuild_opts.name, "only this topic (default: all)");
+
     store_args feeds_args;
     feeds_options feeds_opts;
     auto* feeds_cmd = app.add_subcommand("feeds", "followed feeds and their fetch status");
@@ -164,6 +208,32 @@ int run_cli(int argc, char** argv) {
         if (*story) {
             story_opts.db = story_args.db_path();
             return query_story_command(story_opts, std::cout, std::cerr);
+        }
+        if (*search) {
+            search_opts.db = search_args.db_path();
+            if (!search_topic.empty()) search_opts.topic = search_topic;
+            return query_search_command(search_opts, std::cout, std::cerr);
+        }
+        if (*topics_list) {
+            topics_list_opts.db = topics_list_args.db_path();
+            return query_topics_command(topics_list_opts, std::cout, std::cerr);
+        }
+        if (*timeline) {
+            timeline_opts.db = timeline_args.db_path();
+            timeline_opts.since = optional_duration(timeline_since);
+            if (timeline_limit > 0) timeline_opts.limit = timeline_limit;
+            return query_timeline_command(timeline_opts, std::cout, std::cerr);
+        }
+        if (*rebuild) {
+            // With a config, its topics are synced first, so an edited rule is what gets rebuilt.
+            if (!rebuild_args.config_file.empty()) {
+                const auto cfg = rebuild_args.load();
+                rebuild_opts.db = cfg.storage_path;
+                rebuild_opts.topics = cfg.topics;
+            } else {
+                rebuild_opts.db = rebuild_args.db_path();
+            }
+            return topics_rebuild_command(rebuild_opts, std::cout, std::cerr);
         }
         if (*feeds_cmd) {
             feeds_opts.db = feeds_args.db_path();

@@ -16,6 +16,8 @@
 #include "daemon/story_json.hpp"
 #include "feeds/model.hpp"
 #include "storage/database.hpp"
+#include "storage/search.hpp"
+#include "storage/topics.hpp"
 
 namespace feedd::daemon {
 namespace json = boost::json;
@@ -98,42 +100,28 @@ std::string relative(storage::timestamp t, storage::timestamp now) {
     return delta.count() > 0 ? "in " + amount : amount + " ago";
 }
 
-}  // namespace
+// One stored item as a JSON Lines object (query items, query search).
+json::object item_to_json(const storage::stored_item& it) {
+    json::object o;
+    o["id"] = it.id;
+    o["feed"] = it.feed_url;
+    o["feed_title"] = optional_text(it.feed_title);
+    o["guid"] = optional_text(it.guid);
+    o["key"] = it.key;
+    o["title"] = optional_text(it.title);
+    o["link"] = optional_text(it.link);
+    o["published"] = optional_time(it.published);
+    o["updated"] = optional_time(it.updated);
+    o["first_seen"] = feeds::format_rfc3339(it.first_seen);
+    o["story"] = it.story_id ? json::value(*it.story_id) : json::value(nullptr);
+    o["summary"] = optional_text(it.summary);
+    o["authors"] = strings(it.authors);
+    o["categories"] = strings(it.categories);
+    return o;
+}
 
-int query_items_command(const items_options& options, std::ostream& out, std::ostream&) {
-    auto db = open_store(options.db);
-    storage::item_query q;
-    q.feed_url = options.feed_url;
-    if (options.since) q.since = wall_now() - *options.since;
-    q.limit = options.limit;
-    const auto items = db.items(q);
-
-    if (options.json) {
-        for (const auto& it : items) {
-            json::object o;
-            o["id"] = it.id;
-            o["feed"] = it.feed_url;
-            o["feed_title"] = optional_text(it.feed_title);
-            o["guid"] = optional_text(it.guid);
-            o["key"] = it.key;
-            o["title"] = optional_text(it.title);
-            o["link"] = optional_text(it.link);
-            o["published"] = optional_time(it.published);
-            o["updated"] = optional_time(it.updated);
-            o["first_seen"] = feeds::format_rfc3339(it.first_seen);
-            o["story"] = it.story_id ? json::value(*it.story_id) : json::value(nullptr);
-            o["summary"] = optional_text(it.summary);
-            o["authors"] = strings(it.authors);
-            o["categories"] = strings(it.categories);
-            out << json::serialize(o) << '\n';
-        }
-        return 0;
-    }
-
-    if (items.empty()) {
-        out << "No items stored yet.\n";
-        return 0;
-    }
+// Items as a table that fits the terminal, with a count line.
+void print_item_table(const std::vector<storage::stored_item>& items, std::ostream& out) {
     const int width = terminal_width();
     constexpr std::size_t feed_width = 18;
     constexpr std::size_t story_width = 6;
@@ -149,6 +137,29 @@ int query_items_command(const items_options& options, std::ostream& out, std::os
             << fit(it.title.value_or(it.link.value_or("(untitled)")), title_width) << '\n';
     }
     out << items.size() << " item" << (items.size() == 1 ? "" : "s") << '\n';
+}
+
+}  // namespace
+
+int query_items_command(const items_options& options, std::ostream& out, std::ostream&) {
+    auto db = open_store(options.db);
+    storage::item_query q;
+    q.feed_url = options.feed_url;
+    if (options.since) q.since = wall_now() - *options.since;
+    q.limit = options.limit;
+    const auto items = db.items(q);
+
+    if (options.json) {
+        for (const auto& it : items)
+            out << json::serialize(item_to_json(it)) << '\n';
+        return 0;
+    }
+
+    if (items.empty()) {
+        out << "No items stored yet.\n";
+        return 0;
+    }
+    print_item_table(items, out);
     return 0;
 }
 
@@ -330,6 +341,112 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
         }
     }
     out << feeds.size() << " feeds, " << failing << " failing\n";
+    return 0;
+}
+
+}  // namespace feedd::daemon
+
+// ---- topics: query search, query topics, query timeline -----------------------------------
+
+namespace feedd::daemon {
+
+int query_search_command(const search_options& options, std::ostream& out, std::ostream& err) {
+    auto db = open_store(options.db);
+    storage::search_request request;
+    request.expression = options.expression;
+    request.topic = options.topic;
+    request.limit = options.limit;
+    const auto response = storage::search(db, request);
+    if (!response.error.empty()) {
+        // A bad expression or topic is a usage error, like a bad option.
+        err << fmt::format("feedd: query search \"{}\": {}\n", options.expression, response.error);
+        return 2;
+    }
+    if (options.json) {
+        for (const auto& it : response.items)
+            out << json::serialize(item_to_json(it)) << '\n';
+        return 0;
+    }
+    if (response.items.empty()) {
+        out << "No items match.\n";
+        return 0;
+    }
+    print_item_table(response.items, out);
+    return 0;
+}
+
+int query_topics_command(const topics_list_options& options, std::ostream& out, std::ostream&) {
+    auto db = open_store(options.db);
+    const auto topics = storage::list_topics(db);
+    if (options.json) {
+        for (const auto& t : topics) {
+            json::object o;
+            o["name"] = t.name;
+            o["match"] = t.match;
+            o["active"] = t.active;
+            o["stories"] = t.stories;
+            o["last_added"] = optional_time(t.last_added);
+            o["last_update"] = optional_time(t.last_update);
+            out << json::serialize(o) << '\n';
+        }
+        return 0;
+    }
+    if (topics.empty()) {
+        out << "No topics yet (add [[topic]] tables to the config and start feedd).\n";
+        return 0;
+    }
+    const auto now = wall_now();
+    const int width = terminal_width();
+    constexpr std::size_t name_width = 20;
+    const auto rule_width = static_cast<std::size_t>(std::max(20, width - 20 - 2 - 8 - 2 - 12 - 2));
+    out << pad("TOPIC", name_width) << "  " << pad("STORIES", 8) << "  " << pad("UPDATED", 12)
+        << "  RULE\n";
+    for (const auto& t : topics) {
+        out << pad(t.active ? t.name : t.name + " (off)", name_width) << "  "
+            << pad(std::to_string(t.stories), 8) << "  "
+            << pad(t.last_update ? relative(*t.last_update, now) : "-", 12) << "  "
+            << fit(t.match, rule_width) << '\n';
+    }
+    out << topics.size() << (topics.size() == 1 ? " topic\n" : " topics\n");
+    return 0;
+}
+
+int query_timeline_command(const timeline_options& options, std::ostream& out, std::ostream& err) {
+    auto db = open_store(options.db);
+    std::optional<storage::timestamp> since;
+    if (options.since) since = wall_now() - *options.since;
+    const auto entries = storage::load_timeline(db, options.topic, since, options.limit);
+    if (!entries) {
+        err << fmt::format("feedd: no topic named \"{}\" (`feedd query topics` lists them)\n",
+                           options.topic);
+        return 2;
+    }
+    if (options.json) {
+        for (const auto& e : *entries) {
+            auto o = story_to_json(e.story, false);
+            o["added_at"] = feeds::format_rfc3339(e.added_at);
+            o["matched_item"] = e.first_item;
+            out << json::serialize(o) << '\n';
+        }
+        return 0;
+    }
+    if (entries->empty()) {
+        out << "No stories in " << options.topic
+            << (options.since ? " in that time.\n" : " yet.\n");
+        return 0;
+    }
+    const int width = terminal_width();
+    const auto title_width = static_cast<std::size_t>(std::max(20, width - 16 - 2 - 7 - 2 - 3 - 2));
+    out << pad("ADDED", 16) << "  " << pad("STORY", 7) << "  " << pad("SRC", 3) << "  TITLE\n";
+    for (const auto& e : *entries) {
+        const auto& s = e.story;
+        out << pad(short_time(e.added_at), 16) << "  " << pad(std::to_string(s.id), 7) << "  "
+            << pad(std::to_string(s.source_count), 3) << "  "
+            << fit(s.title.value_or(s.link.value_or("(untitled)")), title_width) << '\n';
+        out << std::string(16 + 2 + 7 + 2 + 3 + 2, ' ') << fit(joined_sources(s), title_width)
+            << '\n';
+    }
+    out << entries->size() << (entries->size() == 1 ? " story\n" : " stories\n");
     return 0;
 }
 

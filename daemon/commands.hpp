@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config.hpp"
+
 namespace feedd::daemon {
 
 struct parse_options {
@@ -57,5 +59,40 @@ struct cluster_command_options {
     std::string out;  // one {"id","cluster"} line per item; "" or "-" is stdout
 };
 int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
+
+// Topics: query search/topics/timeline (cmd_query.cpp) and topics rebuild (cmd_topics.cpp).
+struct search_options {
+    std::filesystem::path db;
+    std::string expression;            // the topic rule language
+    std::optional<std::string> topic;  // within this topic's rule and scopes
+    int limit = 50;
+    bool json = false;
+};
+int query_search_command(const search_options& options, std::ostream& out, std::ostream& err);
+
+struct topics_list_options {
+    std::filesystem::path db;
+    bool json = false;
+};
+int query_topics_command(const topics_list_options& options, std::ostream& out, std::ostream& err);
+
+struct timeline_options {
+    std::filesystem::path db;
+    std::string topic;
+    std::optional<std::chrono::seconds> since;  // entries added this recently
+    std::optional<int> limit;
+    bool json = false;
+};
+int query_timeline_command(const timeline_options& options, std::ostream& out, std::ostream& err);
+
+struct topics_rebuild_options {
+    std::filesystem::path db;
+    // The configuration's topics, synced into the store first; nullopt with --db alone
+    // (the stored topics are rebuilt as they are).
+    std::optional<std::vector<topic_config>> topics;
+    std::string name;  // empty: every active topic
+};
+int topics_rebuild_command(const topics_rebuild_options& options, std::ostream& out,
+                           std::ostream& err);
 
 }  // namespace feedd::daemon

@@ -27,6 +27,7 @@
 
 #include "feeds/opml.hpp"
 #include "feeds/text.hpp"
+#include "stories/topic_rule.hpp"
 
 namespace feedd::daemon {
 
@@ -348,8 +349,9 @@ struct known_key {
 };
 
 constexpr known_key top_keys[] = {
-    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},       {"fetch", "[fetch]"},
-    {"feed", "[[feed]]"},  {"http", "[http]"},       {"stories", "[stories]"},
+    {"opml", R"("opml")"},    {"storage", "[storage]"}, {"poll", "[poll]"},
+    {"fetch", "[fetch]"},     {"feed", "[[feed]]"},     {"http", "[http]"},
+    {"stories", "[stories]"}, {"topic", "[[topic]]"},
 };
 constexpr known_key http_keys[] = {
     {"listen", R"("listen")"},
@@ -369,6 +371,12 @@ constexpr known_key fetch_keys[] = {
     {"per_host", R"("per_host")"},
     {"user_agent", R"("user_agent")"},
     {"ca_file", R"("ca_file")"},
+};
+constexpr known_key topic_keys[] = {
+    {"name", R"("name")"},
+    {"match", R"("match")"},
+    {"feeds", R"("feeds")"},
+    {"tags", R"("tags")"},
 };
 constexpr known_key feed_keys[] = {
     {"url", R"("url")"},
@@ -408,6 +416,7 @@ class loader {
         }
         if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
         if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
+        if (const auto* topics = table.get("topic")) read_topics(*topics, cfg);
         return cfg;
     }
 
@@ -750,6 +759,92 @@ class loader {
             }
             add_feed(cfg, std::move(url.key), std::move(feed));
         }
+    }
+
+    // After feeds and OPML: a topic's feed scope must name a followed feed.
+    void read_topics(const toml::node& node, config& cfg) const {
+        const auto* array = node.as_array();
+        if (!array || (!array->empty() && !array->is_array_of_tables())) {
+            wrong_type(node, "topic", "[[topic]] tables (an array of tables)");
+        }
+        std::size_t index = 0;
+        for (const auto& element : *array) {
+            ++index;
+            const auto& table = *element.as_table();
+            const auto key = fmt::format("topic[{}]", index);
+            check_keys(table, topic_keys, key, "[[topic]]");
+            topic_config topic;
+            const auto* name = table.get("name");
+            if (!name) {
+                fail(table, key + ".name",
+                     R"(missing; expected name = "a-slug" (lowercase letters, digits and -))");
+            }
+            topic.name = get_string(*name, key + ".name", R"(a string like "iran-talks")");
+            if (topic.name.empty() ||
+                !std::all_of(topic.name.begin(), topic.name.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-';
+                })) {
+                fail(*name, key + ".name",
+                     fmt::format(R"("{}" is not a slug; expected lowercase letters, digits and )"
+                                 R"(-, like "iran-talks")",
+                                 topic.name));
+            }
+            for (const auto& earlier : cfg.topics) {
+                if (earlier.name == topic.name) {
+                    fail(*name, key + ".name",
+                         fmt::format(R"(topic "{}" is defined twice; expected unique names)",
+                                     topic.name));
+                }
+            }
+            const auto* match = table.get("match");
+            if (!match) {
+                fail(table, key + ".match",
+                     fmt::format(R"(topic "{}": missing; expected match = "words OR "a phrase"")",
+                                 topic.name));
+            }
+            topic.match = get_string(*match, key + ".match", R"(a string like "iran talks")");
+            const auto parsed = stories::topic_rule::parse(topic.match);
+            if (!parsed) {
+                fail(*match, key + ".match",
+                     fmt::format(R"(topic "{}": column {}: {})", topic.name, parsed.error.column,
+                                 parsed.error.message));
+            }
+            if (const auto* feeds = table.get("feeds")) {
+                topic.feeds = get_topic_feeds(*feeds, key + ".feeds", cfg);
+            }
+            if (const auto* tags = table.get("tags")) topic.tags = get_tags(*tags, key + ".tags");
+            cfg.topics.push_back(std::move(topic));
+        }
+    }
+
+    std::vector<std::string> get_topic_feeds(const toml::node& node, const std::string& key,
+                                             const config& cfg) const {
+        constexpr std::string_view expected =
+            R"(an array of feed URLs or paths, like ["https://example.org/rss"])";
+        const auto* array = node.as_array();
+        if (!array) wrong_type(node, key, expected);
+        std::vector<std::string> out;
+        std::size_t index = 0;
+        for (const auto& element : *array) {
+            ++index;
+            const auto element_key = fmt::format("{}[{}]", key, index);
+            const auto* value = element.as_string();
+            if (!value) {
+                fail(element, element_key,
+                     fmt::format("got {}; expected {}", type_name(element), expected));
+            }
+            auto url = normalise_feed_url(without_feed_scheme(value->get()), dir_);
+            if (!url.error.empty()) fail(element, element_key, url.error);
+            const auto found = seen_.find(url.key);
+            if (found == seen_.end()) {
+                fail(element, element_key,
+                     fmt::format(R"("{}" is not a followed feed; expected the url of a )"
+                                 R"([[feed]] or an OPML outline)",
+                                 value->get()));
+            }
+            out.push_back(cfg.feeds[found->second].url);
+        }
+        return out;
     }
 
     void read_opml_list(const toml::node& node, config& cfg) {

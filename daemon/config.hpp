@@ -55,6 +55,14 @@ struct feed_config {
     std::chrono::seconds interval{std::chrono::minutes(15)};
 };
 
+// [[topic]]: a named rule over items (stories/topic_rule.hpp). Scopes narrow it to some feeds.
+struct topic_config {
+    std::string name;                // a slug: [a-z0-9-]+, unique
+    std::string match;               // the rule as written; load_config has checked it parses
+    std::vector<std::string> feeds;  // normalised feed URLs; empty means every feed
+    std::vector<std::string> tags;   // feeds carrying any of these tags; empty means every feed
+};
+
 struct config {
     std::filesystem::path file;          // the config file itself (absolute)
     std::filesystem::path storage_path;  // absolute; relative paths resolve against file's folder
@@ -64,6 +72,7 @@ struct config {
     std::chrono::seconds default_interval{std::chrono::minutes(15)};
     std::vector<feed_config>
         feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url
+    std::vector<topic_config> topics;  // [[topic]] tables in file order
 };
 
 // Reads and validates a config file. Throws config_error.

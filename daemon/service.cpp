@@ -37,6 +37,7 @@
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/ingest.hpp"
+#include "daemon/topics.hpp"
 #include "daemon/web_store.hpp"
 #include "daemon/schedule.hpp"
 #include "feeds/fetch.hpp"
@@ -94,6 +95,7 @@ class service {
         total_feeds_ = static_cast<int>(feeds.size());
         // Before the writer thread exists, so this thread may still touch db_.
         ingest_.rebuild(db_);
+        apply_topics(db_, topic_specs(cfg_.topics), wall_now());
         spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
                      feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
                      ingest_.windowed_items());
@@ -197,8 +199,11 @@ class service {
         net::co_spawn(
             ioc_,
             [this]() -> net::awaitable<void> {
-                auto sync = [specs = feed_specs(cfg_)](storage::database& db) {
-                    return db.sync_feeds(specs, wall_now());
+                auto sync = [specs = feed_specs(cfg_),
+                             topics = topic_specs(cfg_.topics)](storage::database& db) {
+                    auto feeds = db.sync_feeds(specs, wall_now());
+                    apply_topics(db, topics, wall_now());  // new rules apply to new items
+                    return feeds;
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
@@ -404,7 +409,7 @@ class service {
                 std::vector<storage::story_assignment> decisions;
                 out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
                 try {
-                    if (want_events) out.events = story_events(db, decisions);
+                    if (want_events) out.events = story_events(db, decisions, wall_now());
                 } catch (const std::exception& e) {
                     // Committed already: a failed read costs the events, not the refresh.
                     spdlog::warn("feed_id={} story events not built: {}", r.feed_id, e.what());

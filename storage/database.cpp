@@ -15,9 +15,12 @@
 #include <fmt/format.h>
 
 #include "feeds/identity.hpp"
+#include "storage/database_access.hpp"
 #include "storage/migrations.hpp"
+#include "storage/search.hpp"
 #include "storage/sql_helpers.hpp"
 #include "storage/story_store.hpp"
+#include "storage/topic_store.hpp"
 
 namespace feedd::storage {
 namespace json = boost::json;
@@ -243,11 +246,9 @@ VALUES (:feed_id, :key, :guid, :title, :link, :published, :updated, :summary, :c
         :authors, :categories, :enclosures, :first_seen)
 ON CONFLICT (feed_id, key) DO NOTHING
 )sql"),
-          select_items_(db_, R"sql(
-SELECT i.id, i.feed_id, f.config_url, coalesce(f.title, f.feed_title), i.key, i.guid, i.title,
-       i.link, i.published, i.updated, i.summary, i.content_html, i.authors, i.categories,
-       i.first_seen, m.story_id
-FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN story_members m ON m.item_id = i.id
+          insert_fts_(db_, "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)"),
+          select_items_(db_, "SELECT " + std::string(database_access::item_columns) +
+                                 database_access::item_from + R"sql(
 WHERE (:feed_url IS NULL OR f.config_url = :feed_url OR f.url = :feed_url)
   AND (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC
@@ -295,8 +296,11 @@ LIMIT :limit
     SQLite::Statement deactivate_feeds_;
     SQLite::Statement update_fetch_state_;
     SQLite::Statement insert_item_;
+    SQLite::Statement insert_fts_;
     SQLite::Statement select_items_;
     story_store stories_{db_};
+    topic_store topic_store_{db_};
+    std::shared_ptr<const topic_set> topics_;  // matched on ingest; null: no timelines
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -393,6 +397,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         r.success && !(r.outcome == not_modified_outcome && !r.etag && !r.last_modified);
 
     std::vector<new_item> fresh;
+    std::vector<std::pair<std::int64_t, const feeds::item*>> inserted;  // for topic matching
 
     SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
@@ -433,8 +438,20 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         s.bind(":first_seen", to_unix(r.fetched_at));
         if (s.exec() == 1) {
             ++result.new_items;
+            const auto item_id = impl_->db_.getLastInsertRowid();
+            if (impl_->topics_) inserted.emplace_back(item_id, p.item);
+            // Folded here, for new items only: most items of a poll are already stored, and
+            // folding all of them before BEGIN would cost more than the lock time it saves.
+            const auto folded =
+                fold_for_index(p.item->title, p.item->summary, p.item->content_html);
+            auto& fts = impl_->insert_fts_;
+            statement_use fts_use(fts);
+            fts.bind(1, item_id);
+            fts.bind(2, folded.title);
+            fts.bind(3, folded.text);
+            fts.exec();
             if (step.assign) {
-                fresh.push_back(new_item{impl_->db_.getLastInsertRowid(),
+                fresh.push_back(new_item{item_id,
                                          static_cast<std::size_t>(p.item - r.items.data()),
                                          r.fetched_at,
                                          story_time(*p.item, r.fetched_at),
@@ -445,8 +462,16 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         }
     }
     if (step.assign) impl_->cluster_new_items(r, step, fresh);
+    // After clustering: timelines hold stories, so the items need their story ids.
+    if (impl_->topics_ && !inserted.empty()) {
+        impl_->topic_store_.record(*impl_->topics_, r.feed_id, r.fetched_at, inserted);
+    }
     tx.commit();
     return result;
+}
+
+void database::set_topics(std::shared_ptr<const topic_set> topics) {
+    impl_->topics_ = std::move(topics);
 }
 
 std::vector<stored_item> database::items(const item_query& q) const {
@@ -456,26 +481,8 @@ std::vector<stored_item> database::items(const item_query& q) const {
     bind_optional(s, ":since", q.since);
     s.bind(":limit", q.limit ? *q.limit : -1);  // SQLite: a negative LIMIT means none
     std::vector<stored_item> out;
-    while (s.executeStep()) {
-        stored_item it;
-        it.id = s.getColumn(0).getInt64();
-        it.feed_id = s.getColumn(1).getInt64();
-        it.feed_url = s.getColumn(2).getString();
-        it.feed_title = optional_text(s.getColumn(3));
-        it.key = s.getColumn(4).getString();
-        it.guid = optional_text(s.getColumn(5));
-        it.title = optional_text(s.getColumn(6));
-        it.link = optional_text(s.getColumn(7));
-        it.published = optional_time(s.getColumn(8));
-        it.updated = optional_time(s.getColumn(9));
-        it.summary = optional_text(s.getColumn(10));
-        it.content_html = optional_text(s.getColumn(11));
-        it.authors = author_names_from_json(s.getColumn(12).getString());
-        it.categories = strings_from_json(s.getColumn(13).getString());
-        it.first_seen = from_unix(s.getColumn(14).getInt64());
-        if (!s.getColumn(15).isNull()) it.story_id = s.getColumn(15).getInt64();
-        out.push_back(std::move(it));
-    }
+    while (s.executeStep())
+        out.push_back(database_access::read_item(s));
     return out;
 }
 
@@ -504,6 +511,39 @@ std::string database::integrity_check() const {
         report += stmt.getColumn(0).getString();
     }
     return report;
+}
+
+stored_item database_access::read_item(const SQLite::Statement& s) {
+    stored_item it;
+    it.id = s.getColumn(0).getInt64();
+    it.feed_id = s.getColumn(1).getInt64();
+    it.feed_url = s.getColumn(2).getString();
+    it.feed_title = optional_text(s.getColumn(3));
+    it.key = s.getColumn(4).getString();
+    it.guid = optional_text(s.getColumn(5));
+    it.title = optional_text(s.getColumn(6));
+    it.link = optional_text(s.getColumn(7));
+    it.published = optional_time(s.getColumn(8));
+    it.updated = optional_time(s.getColumn(9));
+    it.summary = optional_text(s.getColumn(10));
+    it.content_html = optional_text(s.getColumn(11));
+    it.authors = author_names_from_json(s.getColumn(12).getString());
+    it.categories = strings_from_json(s.getColumn(13).getString());
+    it.first_seen = from_unix(s.getColumn(14).getInt64());
+    if (!s.getColumn(15).isNull()) it.story_id = s.getColumn(15).getInt64();
+    return it;
+}
+
+SQLite::Database& database_access::connection(const database& db) {
+    return db.impl_->db_;
+}
+
+const std::string& database_access::name(const database& db) {
+    return db.impl_->name_;
+}
+
+bool database_access::writable(const database& db) {
+    return db.impl_->mode_ == open_mode::read_write;
 }
 
 }  // namespace feedd::storage

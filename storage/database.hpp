@@ -17,6 +17,8 @@
 
 namespace feedd::storage {
 
+struct topic_set;  // storage/topics.hpp
+
 using timestamp = std::chrono::sys_seconds;
 
 // A feed as the configuration declares it. config_url is its identity: a
@@ -121,6 +123,10 @@ class database {
     // and their stories recorded in the same transaction (see clustering_step).
     refresh_result store_refresh(const refresh& r, const clustering_step& step = {});
 
+    // The topics store_refresh matches new items against (after clustering), adding their
+    // stories to the topics' timelines in the same transaction. Null: none. Writer only.
+    void set_topics(std::shared_ptr<const topic_set> topics);
+
     // Newest first by coalesce(published, first_seen).
     std::vector<stored_item> items(const item_query& q) const;
 
@@ -137,6 +143,7 @@ class database {
     std::string integrity_check() const;
 
   private:
+    friend struct database_access;  // storage/database_access.hpp, for storage's own modules
     struct impl;
     explicit database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

@@ -6,17 +6,41 @@
 #include "storage/migrations.hpp"
 
 #include <array>
+#include <optional>
 #include <stdexcept>
+#include <string>
 
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
+
+#include "storage/search.hpp"
 
 namespace feedd::storage {
 namespace {
 
+void backfill_items_fts(SQLite::Database& db) {
+    SQLite::Statement select(db, "SELECT id, title, summary, content_html FROM items");
+    SQLite::Statement insert(db, "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)");
+    while (select.executeStep()) {
+        const auto optional_text = [&](int column) -> std::optional<std::string> {
+            if (select.getColumn(column).isNull()) return std::nullopt;
+            return select.getColumn(column).getString();
+        };
+        const auto folded = fold_for_index(optional_text(1), optional_text(2), optional_text(3));
+        insert.reset();
+        insert.bind(1, select.getColumn(0).getInt64());
+        insert.bind(2, folded.title);
+        insert.bind(3, folded.text);
+        insert.exec();
+    }
+}
+
 struct migration {
     std::string_view description;
     std::string_view sql;
+    // Data the SQL cannot compute (text folded in C++), run after it in the same transaction.
+    void (*backfill)(SQLite::Database& db) = nullptr;
 };
 
 // Times are integer unix seconds (UTC); lists (tags, authors, categories,
@@ -122,6 +146,45 @@ CREATE TABLE item_signatures (
 CREATE INDEX item_signatures_by_time ON item_signatures (time);
 )sql",
     },
+    migration{
+        "full-text index of item titles and text; topics and their timelines",
+        R"sql(
+-- Folded text (storage/search.cpp fold_for_index) of each item, keyed by items.id. Folded in C++
+-- so the index splits and compares words exactly as topic rules do; kept in step by
+-- store_refresh (inserts) and the trigger (deletes, also through ON DELETE CASCADE).
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+    DELETE FROM items_fts WHERE rowid = old.id;
+END;
+
+-- [[topic]] tables as last synced from the configuration (like feeds: a topic no longer
+-- configured is kept inactive, with its timeline).
+CREATE TABLE topics (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    match      TEXT    NOT NULL,
+    feeds      TEXT    NOT NULL DEFAULT '[]',
+    tags       TEXT    NOT NULL DEFAULT '[]',
+    active     INTEGER NOT NULL DEFAULT 1,
+    changed_at INTEGER NOT NULL
+) STRICT;
+
+-- Timelines: a story enters a topic's timeline when one of its items first matches the
+-- topic; added_at is that item's first_seen (its fetch time), so a rebuild reproduces it.
+CREATE TABLE topic_stories (
+    topic_id   INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+    story_id   INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    added_at   INTEGER NOT NULL,
+    first_item INTEGER NOT NULL,
+    PRIMARY KEY (topic_id, story_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX topic_stories_timeline ON topic_stories (topic_id, added_at DESC, story_id DESC);
+)sql",
+        &backfill_items_fts,
+    },
 };
 
 }  // namespace
@@ -152,6 +215,7 @@ void migrate(SQLite::Database& db, std::string_view name) {
         const auto& step = migrations.at(static_cast<std::size_t>(version));
         try {
             db.exec(std::string(step.sql));
+            if (step.backfill) step.backfill(db);
             // PRAGMA takes no bound parameters; the value is our own loop counter.
             db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
         } catch (const std::exception& e) {

@@ -395,9 +395,11 @@ TEST(stories_files, a_version_1_database_upgrades_and_keeps_its_items) {
         db.store_refresh(ok_refresh(feed, t0, {item("a", t0)}));
     }
     {
-        // Version 2 only added tables: dropping them gives a version-1 file.
+        // Versions 2 and 3 only added tables: dropping them gives a version-1 file.
         SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
         raw.exec(
+            "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
+            "DROP TABLE items_fts; "
             "DROP TABLE item_signatures; DROP TABLE story_sources; DROP TABLE story_members; "
             "DROP TABLE stories; PRAGMA user_version = 1");
     }

@@ -1,0 +1,177 @@
+#include "storage/search.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <SQLiteCpp/Statement.h>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+#include "storage/database_access.hpp"
+#include "storage/topics.hpp"
+#include "stories/fold.hpp"
+
+namespace feedd::storage {
+namespace json = boost::json;
+
+namespace {
+
+using stories::rule_field;
+using stories::rule_node;
+
+// An FTS5 string: double quotes doubled, so the text is always one string token.
+std::string fts_string(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string fts_term(const rule_node& term) {
+    std::string phrase;
+    for (const auto& word : term.words) {
+        if (!phrase.empty()) phrase += ' ';
+        phrase += word;
+    }
+    auto out = fts_string(phrase);
+    if (term.prefix) out += " *";
+    if (term.field == rule_field::title) return "title : " + out;
+    if (term.field == rule_field::text) return "text : " + out;
+    return out;  // any: both columns
+}
+
+// A necessary condition as FTS5 text, "" meaning "no constraint" (true).
+std::string necessary(const rule_node& node) {
+    switch (node.type) {
+        case rule_node::kind::term:
+            switch (node.field) {
+                case rule_field::any:
+                case rule_field::title:
+                case rule_field::text:
+                    return fts_term(node);
+                default:
+                    return {};  // not indexed: the matcher decides
+            }
+        case rule_node::kind::all_of: {
+            std::vector<std::string> parts;
+            for (const auto& child : node.children) {
+                auto part = necessary(child);
+                if (!part.empty()) parts.push_back("(" + part + ")");
+            }
+            std::string out;
+            for (const auto& part : parts)
+                out += (out.empty() ? "" : " AND ") + part;
+            return out;
+        }
+        case rule_node::kind::any_of: {
+            std::string out;
+            for (const auto& child : node.children) {
+                auto part = necessary(child);
+                if (part.empty()) return {};  // one unconstrained branch frees the whole OR
+                out += (out.empty() ? "(" : " OR (") + part + ")";
+            }
+            return out;
+        }
+        case rule_node::kind::negation:
+            // FTS5 has no unary NOT; leaving it out only widens the candidates.
+            return {};
+    }
+    return {};
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+    return json::value_to<std::vector<std::string>>(json::parse(text));
+}
+
+}  // namespace
+
+std::string fts_query(const stories::rule_node& root) {
+    return necessary(root);
+}
+
+indexed_text fold_for_index(const std::optional<std::string>& title,
+                            const std::optional<std::string>& summary,
+                            const std::optional<std::string>& content_html) {
+    return {stories::fold_text(title.value_or("")),
+            stories::fold_text(stories::item_plain_text(summary, content_html))};
+}
+
+std::string source_name(const std::optional<std::string>& feed_title, std::string_view feed_url) {
+    if (feed_title && !feed_title->empty()) return *feed_title;
+    const auto url = boost::urls::parse_uri(feed_url);
+    if (url && url->has_authority() && !url->host().empty()) return std::string(url->host());
+    return std::string(feed_url);
+}
+
+search_response search(const database& db, const search_request& request) {
+    search_response response;
+    auto parsed = stories::topic_rule::parse(request.expression);
+    if (!parsed) {
+        response.error = fmt::format("column {}: {}", parsed.error.column, parsed.error.message);
+        response.error_column = parsed.error.column;
+        return response;
+    }
+    const auto& rule = *parsed.rule;
+
+    std::optional<topic_row> topic;
+    std::optional<stories::topic_rule> topic_rule;
+    if (request.topic) {
+        topic = find_topic(db, *request.topic);
+        if (!topic) {
+            response.error = fmt::format(R"(no topic named "{}"; `feedd query topics` lists them)",
+                                         *request.topic);
+            return response;
+        }
+        auto topic_parsed = stories::topic_rule::parse(topic->match);
+        if (!topic_parsed) {
+            response.error = fmt::format(R"(topic "{}" has a rule that does not parse: {})",
+                                         topic->name, topic_parsed.error.message);
+            return response;
+        }
+        topic_rule = std::move(topic_parsed.rule);
+    }
+    if (request.limit <= 0) return response;
+
+    std::string match = fts_query(rule.root());
+    if (topic_rule) {
+        const auto topic_match = fts_query(topic_rule->root());
+        if (!topic_match.empty()) {
+            match = match.empty() ? topic_match : "(" + match + ") AND (" + topic_match + ")";
+        }
+    }
+
+    std::string sql = "SELECT " + std::string(database_access::item_columns) + ", f.tags" +
+                      database_access::item_from + R"sql(
+WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
+)sql";
+    if (!match.empty())
+        sql += "  AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :q)\n";
+    sql += "ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC";
+
+    // Searches are rare next to ingest; preparing per call keeps the read path simple.
+    SQLite::Statement stmt(database_access::connection(db), sql);
+    if (request.since) {
+        stmt.bind(":since", static_cast<std::int64_t>(request.since->time_since_epoch().count()));
+    }
+    if (!match.empty()) stmt.bind(":q", match);
+    while (response.items.size() < static_cast<std::size_t>(request.limit) && stmt.executeStep()) {
+        auto item = database_access::read_item(stmt);
+        const auto feed_tags =
+            strings_from_json(stmt.getColumn(database_access::item_column_count).getString());
+        if (topic && !feed_in_scope(topic->feeds, topic->tags, item.feed_url, feed_tags)) continue;
+        const auto text = stories::item_plain_text(item.summary, item.content_html);
+        const auto source = source_name(item.feed_title, item.feed_url);
+        const stories::prepared_item view(
+            stories::item_view{item.title.value_or(""), text, item.feed_title.value_or(""),
+                               item.feed_url, feed_tags, source, item.categories});
+        if (!rule.matches(view)) continue;
+        if (topic_rule && !topic_rule->matches(view)) continue;
+        response.items.push_back(std::move(item));
+    }
+    return response;
+}
+
+}  // namespace feedd::storage

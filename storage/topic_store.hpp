@@ -1,0 +1,32 @@
+// Internal to storage/: the writes behind timelines, run inside store_refresh's transaction.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "feeds/model.hpp"
+#include "storage/topics.hpp"
+
+namespace feedd::storage {
+
+class topic_store {
+  public:
+    explicit topic_store(SQLite::Database& db);
+
+    // Matches items a refresh stored for the first time (id, item) against every topic and
+    // adds their stories to the matching timelines. Items without a story are skipped.
+    // Writer only, inside the caller's transaction.
+    void record(const topic_set& topics, std::int64_t feed_id, timestamp fetched_at,
+                const std::vector<std::pair<std::int64_t, const feeds::item*>>& items);
+
+  private:
+    SQLite::Statement feed_;
+    SQLite::Statement story_of_;
+    SQLite::Statement insert_;
+};
+
+}  // namespace feedd::storage

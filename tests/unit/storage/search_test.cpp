@@ -1,0 +1,218 @@
+// Search: FTS5 narrows, the topic matcher decides; a real SQLite file per test.
+#include "storage/search.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include "storage/topics.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::storage {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+const timestamp t0{seconds{1'700'000'000}};
+
+feeds::item item(std::string id, std::string title, std::string summary = {},
+                 std::vector<std::string> categories = {}) {
+    feeds::item it;
+    it.id = std::move(id);
+    it.title = std::move(title);
+    if (!summary.empty()) it.summary = std::move(summary);
+    it.categories = std::move(categories);
+    return it;
+}
+
+class search_test : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        feed_spec wire;
+        wire.config_url = "https://wire.example.org/rss";
+        wire.title = "Wire";
+        wire.tags = {"wire"};
+        feed_spec blog;
+        blog.config_url = "https://blog.example.org/feed";
+        blog.tags = {"blogs"};
+        const auto rows = db_.sync_feeds({wire, blog}, t0);
+        wire_id_ = rows[0].id;
+        blog_id_ = rows[1].id;
+        store(wire_id_, t0,
+              {item("w1", "Putin and Trump meet in Helsinki", "Talks on Ukraine."),
+               item("w2", "Iranian oil exports rise", "Tehran ships more crude."),
+               item("w3", "Zürich votes on café hours", "Straße closed for the count."),
+               item("w4", "Football: Iran beats Spain", "The Iran team wins.", {"Sport"})});
+        store(blog_id_, t0 + hours(1),
+              {item("b1", "My trip to Iran", "Notes on Tehran and the talks."),
+               item("b2", "Recipes", R"~(He said "quote" -- and left; title:"x" OR (NOT)")~")});
+    }
+
+    void store(std::int64_t feed_id, timestamp at, std::vector<feeds::item> items) {
+        refresh r;
+        r.feed_id = feed_id;
+        r.fetched_at = at;
+        r.outcome = "ok";
+        r.http_status = 200;
+        r.success = true;
+        r.items = std::move(items);
+        r.next_poll = at + hours(1);
+        db_.store_refresh(r);
+    }
+
+    std::vector<std::string> titles(const std::string& expression,
+                                    std::optional<std::string> topic = std::nullopt) {
+        search_request request;
+        request.expression = expression;
+        request.topic = std::move(topic);
+        const auto response = search(db_, request);
+        EXPECT_EQ(response.error, "") << expression;
+        std::vector<std::string> out;
+        for (const auto& it : response.items)
+            out.push_back(it.title.value_or(""));
+        return out;
+    }
+
+    test::temp_dir tmp_;
+    const std::filesystem::path path_ = tmp_ / "feedd.db";
+    database db_ = database::open(path_, open_mode::read_write);
+    std::int64_t wire_id_ = 0;
+    std::int64_t blog_id_ = 0;
+};
+
+using titles_t = std::vector<std::string>;
+
+TEST_F(search_test, words_are_whole_accent_and_case_insensitive_newest_first) {
+    EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
+    EXPECT_EQ(titles("iran*"), (titles_t{"My trip to Iran", "Football: Iran beats Spain",
+                                         "Iranian oil exports rise"}));
+    EXPECT_EQ(titles("ZURICH CAFE"), (titles_t{"Zürich votes on café hours"}));
+    EXPECT_EQ(titles("strasse"), (titles_t{"Zürich votes on café hours"}));  // ß folds to ss
+    EXPECT_EQ(titles("tehran"), (titles_t{"My trip to Iran", "Iranian oil exports rise"}));
+}
+
+TEST_F(search_test, phrases_fields_and_operators) {
+    EXPECT_EQ(titles(R"("putin and trump")"), (titles_t{"Putin and Trump meet in Helsinki"}));
+    EXPECT_EQ(titles(R"("trump and putin")"), titles_t{});
+    EXPECT_EQ(titles("title:tehran"), titles_t{});
+    EXPECT_EQ(titles("text:tehran title:iran"), (titles_t{"My trip to Iran"}));
+    EXPECT_EQ(titles("iran -football"), (titles_t{"My trip to Iran"}));
+    EXPECT_EQ(titles("helsinki OR spain"),
+              (titles_t{"Football: Iran beats Spain", "Putin and Trump meet in Helsinki"}));
+}
+
+TEST_F(search_test, fields_outside_the_index_are_checked_by_the_matcher) {
+    EXPECT_EQ(titles("iran tag:wire"), (titles_t{"Football: Iran beats Spain"}));
+    EXPECT_EQ(titles("iran feed:blog"), (titles_t{"My trip to Iran"}));
+    EXPECT_EQ(titles("source:wire tehran"), (titles_t{"Iranian oil exports rise"}));
+    // No indexed word at all: a scan, still exact.
+    EXPECT_EQ(titles("category:sport"), (titles_t{"Football: Iran beats Spain"}));
+    EXPECT_EQ(titles("-tag:wire"), (titles_t{"Recipes", "My trip to Iran"}));
+}
+
+TEST_F(search_test, hostile_input_never_reaches_fts5_as_syntax) {
+    // Each of these would be an FTS5 syntax error or change the query if pasted in.
+    EXPECT_EQ(titles(R"("quote")"), (titles_t{"Recipes"}));
+    EXPECT_EQ(titles(R"(left; "title x")"), (titles_t{"Recipes"}));
+    EXPECT_EQ(titles("NEAR(putin trump)"), titles_t{});  // a rule group of words, not NEAR
+    EXPECT_EQ(titles("putin^ trump*"), (titles_t{"Putin and Trump meet in Helsinki"}));
+    EXPECT_EQ(titles(R"("col:umn")"), (titles_t{}));
+}
+
+TEST_F(search_test, a_bad_expression_is_an_error_with_its_column) {
+    search_request request;
+    request.expression = "iran OR";
+    const auto response = search(db_, request);
+    EXPECT_TRUE(response.items.empty());
+    EXPECT_EQ(response.error_column, 8U);
+    EXPECT_NE(response.error.find("column 8: expected"), std::string::npos) << response.error;
+}
+
+TEST_F(search_test, within_a_topic_its_rule_and_scopes_apply) {
+    sync_topics(db_,
+                {topic_spec{"iran", "iran* OR tehran", {}, {}},
+                 topic_spec{"wire-iran", "iran*", {"https://wire.example.org/rss"}, {}},
+                 topic_spec{"blogs", "trip OR recipes", {}, {"blogs"}}},
+                t0);
+    EXPECT_EQ(titles("tehran", "iran"), (titles_t{"My trip to Iran", "Iranian oil exports rise"}));
+    EXPECT_EQ(titles("tehran", "wire-iran"), (titles_t{"Iranian oil exports rise"}));
+    EXPECT_EQ(titles("-football", "blogs"), (titles_t{"Recipes", "My trip to Iran"}));
+    search_request request;
+    request.expression = "iran";
+    request.topic = "nope";
+    EXPECT_NE(search(db_, request).error.find(R"(no topic named "nope")"), std::string::npos);
+}
+
+TEST_F(search_test, limit_and_since) {
+    search_request request;
+    request.expression = "iran* OR tehran";
+    request.limit = 2;
+    EXPECT_EQ(search(db_, request).items.size(), 2U);
+    request.limit = 50;
+    request.since = t0 + hours(1);
+    EXPECT_EQ(search(db_, request).items.size(), 1U);
+}
+
+TEST_F(search_test, read_only_connections_search_too) {
+    auto reader = database::open(path_, open_mode::read_only);
+    search_request request;
+    request.expression = "helsinki";
+    EXPECT_EQ(search(reader, request).items.size(), 1U);
+}
+
+TEST_F(search_test, deleting_a_feed_removes_its_items_from_the_index) {
+    {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        raw.exec("PRAGMA foreign_keys = ON");
+        raw.exec("DELETE FROM feeds WHERE config_url = 'https://blog.example.org/feed'");
+        EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items_fts").getInt(), 4);
+        EXPECT_EQ(
+            raw.execAndGet("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'trip'").getInt(),
+            0);
+    }
+    EXPECT_EQ(titles("iran"), (titles_t{"Football: Iran beats Spain"}));
+}
+
+TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
+    {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        // Versions 2 (stories) and 3 (this index, topics) only added tables.
+        raw.exec(
+            "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
+            "DROP TABLE items_fts; DROP TABLE item_signatures; DROP TABLE story_sources; "
+            "DROP TABLE story_members; DROP TABLE stories; PRAGMA user_version = 1");
+    }
+    db_ = database::open(path_, open_mode::read_write);  // migrates 1 -> latest
+    EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
+    EXPECT_EQ(titles("strasse"), (titles_t{"Zürich votes on café hours"}));
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
+TEST(fts_query, translation_keeps_only_what_fts_can_check) {
+    const auto q = [](std::string_view expression) {
+        auto parsed = stories::topic_rule::parse(expression);
+        EXPECT_TRUE(parsed) << expression;
+        return parsed ? fts_query(parsed.rule->root()) : std::string("error");
+    };
+    EXPECT_EQ(q("iran"), R"("iran")");
+    EXPECT_EQ(q(R"(title:"white house" text:talk*)"),
+              R"((title : "white house") AND (text : "talk" *))");
+    EXPECT_EQ(q("iran OR iraq"), R"(("iran") OR ("iraq"))");
+    EXPECT_EQ(q("iran OR tag:world"), "");  // one branch the index cannot check
+    EXPECT_EQ(q("iran -sport tag:world"), R"(("iran"))");
+    EXPECT_EQ(q("-sport"), "");
+    EXPECT_EQ(q("source:(reuters OR ap)"), "");
+}
+
+TEST(source_name, feed_title_then_host) {
+    EXPECT_EQ(source_name(std::string("Reuters"), "https://r.example/rss"), "Reuters");
+    EXPECT_EQ(source_name(std::nullopt, "https://r.example/rss"), "r.example");
+    EXPECT_EQ(source_name(std::string(), "file:///tmp/x.xml"), "file:///tmp/x.xml");
+}
+
+}  // namespace
+}  // namespace feedd::storage

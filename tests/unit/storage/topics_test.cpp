@@ -1,0 +1,200 @@
+// Topics and timelines in the store: sync from config, matching on ingest inside the refresh's
+// transaction, rebuilds, and the read model (real SQLite file).
+#include "storage/topics.hpp"
+
+#include <chrono>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::storage {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const timestamp t0{std::chrono::seconds{1'700'000'000}};
+
+feeds::item item(std::string id, std::string title, std::vector<std::string> categories = {}) {
+    feeds::item it;
+    it.id = std::move(id);
+    it.title = std::move(title);
+    it.categories = std::move(categories);
+    return it;
+}
+
+class topics_test : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        feed_spec wire;
+        wire.config_url = "https://wire.example/rss";
+        wire.title = "Wire";
+        wire.tags = {"wire"};
+        feed_spec paper;
+        paper.config_url = "https://paper.example/rss";
+        paper.title = "Paper";
+        const auto rows = db_.sync_feeds({wire, paper}, t0);
+        wire_ = rows[0].id;
+        paper_ = rows[1].id;
+    }
+
+    // Stores items; each item's story id is the number after '@' in its guid.
+    void store(std::int64_t feed, timestamp at, std::vector<feeds::item> items) {
+        refresh r;
+        r.feed_id = feed;
+        r.fetched_at = at;
+        r.outcome = "ok";
+        r.http_status = 200;
+        r.success = true;
+        r.items = std::move(items);
+        r.next_poll = at + minutes(15);
+        clustering_step step;
+        step.assign = [this, &r](const std::vector<new_item>& fresh) {
+            std::vector<story_assignment> out;
+            for (const auto& n : fresh) {
+                const auto& guid = *r.items[n.index].id;
+                story_assignment a;
+                a.story_id = std::stoll(guid.substr(guid.find('@') + 1));
+                a.new_story = stories_.insert(a.story_id).second;
+                a.reason = "test";
+                a.signature = "sig";
+                out.push_back(a);
+            }
+            return out;
+        };
+        db_.store_refresh(r, step);
+    }
+
+    void set_topics(const std::vector<topic_spec>& specs, timestamp now = t0) {
+        sync_topics(db_, specs, now);
+        db_.set_topics(load_topic_set(db_));
+    }
+
+    std::vector<std::int64_t> timeline(const std::string& name,
+                                       std::optional<timestamp> since = std::nullopt,
+                                       std::optional<int> limit = std::nullopt) {
+        const auto entries = load_timeline(db_, name, since, limit);
+        EXPECT_TRUE(entries) << name;
+        std::vector<std::int64_t> ids;
+        if (entries) {
+            for (const auto& e : *entries)
+                ids.push_back(e.story.id);
+        }
+        return ids;
+    }
+
+    test::temp_dir tmp_;
+    const std::filesystem::path path_ = tmp_ / "feedd.db";
+    database db_ = database::open(path_, open_mode::read_write);
+    std::set<std::int64_t> stories_;
+    std::int64_t wire_ = 0;
+    std::int64_t paper_ = 0;
+};
+
+using ids = std::vector<std::int64_t>;
+
+TEST_F(topics_test, sync_reports_new_and_changed_topics_and_keeps_removed_ones_inactive) {
+    EXPECT_EQ(sync_topics(db_, {{"iran", "iran", {}, {}}, {"eu", "eu", {}, {}}}, t0),
+              (std::vector<std::string>{"iran", "eu"}));
+    EXPECT_TRUE(sync_topics(db_, {{"iran", "iran", {}, {}}, {"eu", "eu", {}, {}}}, t0).empty());
+    EXPECT_EQ(sync_topics(db_, {{"iran", "iran OR tehran", {}, {}}}, t0 + hours(1)),
+              (std::vector<std::string>{"iran"}));
+    const auto rows = list_topic_rows(db_, true);
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows[0].name, "eu");
+    EXPECT_FALSE(rows[0].active);
+    EXPECT_EQ(rows[1].match, "iran OR tehran");
+    EXPECT_EQ(rows[1].changed_at, t0 + hours(1));
+    EXPECT_EQ(list_topic_rows(db_).size(), 1U);
+}
+
+TEST_F(topics_test, a_story_enters_when_any_item_matches_and_records_when) {
+    set_topics({{"iran", "iran", {}, {}}, {"summit", R"("summit talks")", {}, {}}});
+    store(wire_, t0, {item("a@1", "Markets calm"), item("b@2", "Summit talks in Geneva")});
+    EXPECT_EQ(timeline("iran"), ids{});
+    EXPECT_EQ(timeline("summit"), ids{2});
+    // Story 1 gains a copy that mentions Iran: now it enters, at that item's fetch time.
+    store(paper_, t0 + hours(2), {item("c@1", "Markets calm as Iran talks resume")});
+    EXPECT_EQ(timeline("iran"), ids{1});
+    const auto entries = *load_timeline(db_, "iran", std::nullopt, std::nullopt);
+    EXPECT_EQ(entries[0].added_at, t0 + hours(2));
+    EXPECT_EQ(entries[0].story.sources.size(), 2U);
+    // Another matching copy of the same story does not add a second entry or move it.
+    store(wire_, t0 + hours(3), {item("d@1", "Iran update")});
+    const auto again = *load_timeline(db_, "iran", std::nullopt, std::nullopt);
+    ASSERT_EQ(again.size(), 1U);
+    EXPECT_EQ(again[0].added_at, t0 + hours(2));
+}
+
+TEST_F(topics_test, scopes_limit_feeds_and_tags) {
+    set_topics({{"wire-iran", "iran", {"https://wire.example/rss"}, {}},
+                {"tagged", "iran", {}, {"wire"}},
+                {"sport", "category:football", {}, {}}});
+    store(paper_, t0, {item("a@1", "Iran talks", {"Football"})});
+    store(wire_, t0 + hours(1), {item("b@2", "Iran votes")});
+    EXPECT_EQ(timeline("wire-iran"), ids{2});
+    EXPECT_EQ(timeline("tagged"), ids{2});
+    EXPECT_EQ(timeline("sport"), ids{1});
+}
+
+TEST_F(topics_test, timeline_newest_first_with_since_and_limit) {
+    set_topics({{"iran", "iran", {}, {}}});
+    store(wire_, t0, {item("a@1", "Iran one")});
+    store(wire_, t0 + hours(1), {item("b@2", "Iran two")});
+    store(wire_, t0 + hours(2), {item("c@3", "Iran three")});
+    EXPECT_EQ(timeline("iran"), (ids{3, 2, 1}));
+    EXPECT_EQ(timeline("iran", t0 + hours(1)), (ids{3, 2}));
+    EXPECT_EQ(timeline("iran", std::nullopt, 1), (ids{3}));
+    EXPECT_FALSE(load_timeline(db_, "nope", std::nullopt, std::nullopt));
+
+    const auto summaries = list_topics(db_);
+    ASSERT_EQ(summaries.size(), 1U);
+    EXPECT_EQ(summaries[0].name, "iran");
+    EXPECT_EQ(summaries[0].stories, 3);
+    EXPECT_EQ(summaries[0].last_added, t0 + hours(2));
+    EXPECT_TRUE(summaries[0].last_update);
+}
+
+TEST_F(topics_test, edited_rules_apply_to_new_items_and_rebuild_re_evaluates_stored_ones) {
+    set_topics({{"iran", "iran", {}, {}}});
+    store(wire_, t0, {item("a@1", "Iran talks"), item("b@2", "Tehran votes")});
+    EXPECT_EQ(timeline("iran"), ids{1});
+    set_topics({{"iran", "tehran", {}, {}}}, t0 + hours(1));
+    store(wire_, t0 + hours(1), {item("c@3", "Tehran again")});
+    EXPECT_EQ(timeline("iran"), (ids{3, 1}));  // old entries stay until a rebuild
+
+    const auto counts = rebuild_timelines(db_, "iran");
+    ASSERT_EQ(counts.size(), 1U);
+    EXPECT_EQ(counts[0], (std::pair<std::string, std::int64_t>{"iran", 2}));
+    EXPECT_EQ(timeline("iran"), (ids{3, 2}));
+    const auto entries = *load_timeline(db_, "iran", std::nullopt, std::nullopt);
+    EXPECT_EQ(entries[1].added_at, t0);  // when its item was stored, not when rebuilt
+    EXPECT_THROW(rebuild_timelines(db_, "nope"), std::invalid_argument);
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
+TEST_F(topics_test, timelines_survive_reopening_and_read_only_connections_read_them) {
+    set_topics({{"iran", "iran", {}, {}}});
+    store(wire_, t0, {item("a@1", "Iran talks")});
+    db_ = database::open(path_, open_mode::read_write);
+    auto reader = database::open(path_, open_mode::read_only);
+    const auto entries = load_timeline(reader, "iran", std::nullopt, std::nullopt);
+    ASSERT_TRUE(entries);
+    ASSERT_EQ(entries->size(), 1U);
+    EXPECT_EQ((*entries)[0].story.title, "Iran talks");
+    EXPECT_EQ(list_topics(reader).at(0).stories, 1);
+}
+
+TEST_F(topics_test, without_topics_set_nothing_is_matched) {
+    sync_topics(db_, {{"iran", "iran", {}, {}}}, t0);
+    store(wire_, t0, {item("a@1", "Iran talks")});
+    EXPECT_EQ(timeline("iran"), ids{});
+}
+
+}  // namespace
+}  // namespace feedd::storage
