@@ -349,8 +349,9 @@ struct known_key {
 };
 
 constexpr known_key top_keys[] = {
-    {"opml", R"("opml")"}, {"storage", "[storage]"}, {"poll", "[poll]"},       {"fetch", "[fetch]"},
-    {"feed", "[[feed]]"},  {"http", "[http]"},       {"stories", "[stories]"}, {"topic", "[[topic]]"},
+    {"opml", R"("opml")"},    {"storage", "[storage]"}, {"poll", "[poll]"},
+    {"fetch", "[fetch]"},     {"feed", "[[feed]]"},     {"http", "[http]"},
+    {"stories", "[stories]"}, {"topic", "[[topic]]"},
 };
 constexpr known_key http_keys[] = {
     {"listen", R"("listen")"},

@@ -63,12 +63,19 @@ std::optional<std::string> safe_link(const std::optional<std::string>& link) {
     return std::nullopt;
 }
 
+// Pages stay light when a wire story has hundreds of outlets: a card names a few and
+// lists a few copies; the story's JSON (/api/stories/ID) has them all.
+constexpr std::size_t shown_sources = 6;
+constexpr std::size_t shown_items = 8;
+
 std::string sources_sentence(const std::vector<std::string>& sources) {
     std::string out;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto shown = std::min(sources.size(), shown_sources);
+    for (std::size_t i = 0; i < shown; ++i) {
         if (i > 0) out += i + 1 == sources.size() ? " and " : ", ";
         out += sources[i];
     }
+    if (shown < sources.size()) out += fmt::format(" and {} more", sources.size() - shown);
     return out;
 }
 
@@ -183,7 +190,8 @@ void append_story_card(std::string& out, const story_view& s, web_time now, bool
     }
     if (s.items.size() > 1 || with_summary) {
         out += "<ul class=\"sources\">";
-        for (const auto& it : s.items) {
+        for (std::size_t i = 0; i < std::min(s.items.size(), shown_items); ++i) {
+            const auto& it = s.items[i];
             out += "<li><span class=\"src\">" + escape_html(it.source) + "</span>";
             const auto item_link = safe_link(it.link);
             const auto title = it.title.value_or(item_link.value_or("(untitled)"));
@@ -194,6 +202,13 @@ void append_story_card(std::string& out, const story_view& s, web_time now, bool
                 out += escape_html(title);
             }
             out += time_tag(it.published.value_or(it.first_seen), now) + "</li>";
+        }
+        if (s.items.size() > shown_items) {
+            out += fmt::format(
+                "<li class=\"more\"><a href=\"/api/stories/{}\">{} more "
+                "cop{}</a></li>",
+                s.id, s.items.size() - shown_items,
+                s.items.size() - shown_items == 1 ? "y" : "ies");
         }
         out += "</ul>";
     }

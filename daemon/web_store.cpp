@@ -2,23 +2,39 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
+
+#include "storage/search.hpp"
+#include "storage/topics.hpp"
 
 namespace feedd::daemon {
 
 namespace {
 
-// Topics and timelines come from storage's topic read functions (branch `topics`);
-// until they are in this build every topic is unknown and search finds nothing.
 class database_web_store final : public web_store {
   public:
     explicit database_web_store(storage::database db) : db_(std::move(db)) {}
 
     std::vector<storage::feed_row> feeds() override { return db_.feeds(); }
-    std::vector<topic_view> topics() override { return {}; }
-    std::optional<std::vector<story_view>> timeline(std::string_view, std::optional<web_time>,
-                                                    int) override {
-        return std::nullopt;
+    std::vector<topic_view> topics() override {
+        std::vector<topic_view> out;
+        for (const auto& t : storage::list_topics(db_)) {
+            if (!t.active) continue;  // left the configuration; its timeline stays stored
+            out.push_back({t.name, t.stories, t.last_added});
+        }
+        return out;
+    }
+    std::optional<std::vector<story_view>> timeline(std::string_view topic,
+                                                    std::optional<web_time> since,
+                                                    int limit) override {
+        const auto entries = storage::load_timeline(db_, topic, since, limit);
+        if (!entries) return std::nullopt;
+        std::vector<story_view> out;
+        out.reserve(entries->size());
+        for (const auto& e : *entries)
+            out.push_back(to_web_story(e.story));
+        return out;
     }
     std::optional<story_view> story(std::int64_t id) override {
         const auto s = db_.load_story(id);
@@ -36,8 +52,22 @@ class database_web_store final : public web_store {
             out.push_back(to_web_story(s));
         return out;
     }
-    std::vector<story_view> search(std::string_view, std::optional<std::string>, int) override {
-        return {};
+    // Search finds items; the answer is their stories, in the order of their best item.
+    std::vector<story_view> search(std::string_view expression, std::optional<std::string> topic,
+                                   int limit) override {
+        storage::search_request request;
+        request.expression = std::string(expression);
+        request.topic = std::move(topic);
+        request.limit = limit;
+        const auto found = storage::search(db_, request);
+        if (!found.error.empty()) throw search_error(found.error);
+        std::vector<story_view> out;
+        std::set<std::int64_t> seen;
+        for (const auto& item : found.items) {
+            if (!item.story_id || !seen.insert(*item.story_id).second) continue;
+            if (const auto s = db_.load_story(*item.story_id)) out.push_back(to_web_story(*s));
+        }
+        return out;
     }
 
   private:
@@ -71,29 +101,51 @@ story_view to_web_story(const storage::story_view& s) {
 }
 
 std::vector<story_event> story_events(const storage::database& db,
-                                      const std::vector<storage::story_assignment>& decisions) {
+                                      const std::vector<storage::story_assignment>& decisions,
+                                      web_time now) {
     // Several items of one refresh may land in one story: one event for it.
     std::map<std::int64_t, bool> touched;  // story id → started in this refresh
     for (const auto& d : decisions)
         touched[d.story_id] = touched[d.story_id] || d.new_story;
     std::vector<story_event> out;
+    std::map<std::int64_t, storage::story_view> stories;
+    web_time oldest = now;  // the earliest clustering among them: no timeline entry is older
     for (const auto& [id, started] : touched) {
-        const auto s = db.load_story(id);
+        auto s = db.load_story(id);
         if (!s || s->items.empty()) continue;
-        const auto& joined = s->items.back();
-        const auto source =
-            std::find_if(s->sources.begin(), s->sources.end(),
-                         [&](const auto& src) { return src.name == joined.source; });
-        const bool new_source = source != s->sources.end() && source->first_item == joined.item_id;
+        for (const auto& m : s->items)
+            oldest = std::min(oldest, m.clustered_at);
+        stories.emplace(id, std::move(*s));
+    }
+    if (stories.empty()) return out;
+    // Which timelines hold them: entries are added when a story's item matches, so
+    // none is older than the story's first clustering (a minute's slack for clocks).
+    std::map<std::int64_t, std::vector<std::string>> topics_of;
+    for (const auto& t : storage::list_topics(db)) {
+        if (!t.active) continue;
+        const auto entries =
+            storage::load_timeline(db, t.name, oldest - std::chrono::minutes(1), std::nullopt);
+        if (!entries) continue;
+        for (const auto& e : *entries)
+            if (stories.count(e.story.id) > 0) topics_of[e.story.id].push_back(t.name);
+    }
+    for (const auto& [id, s] : stories) {
+        const bool started = touched[id];
+        const auto& joined = s.items.back();
+        const auto source = std::find_if(s.sources.begin(), s.sources.end(), [&](const auto& src) {
+            return src.name == joined.source;
+        });
+        const bool new_source = source != s.sources.end() && source->first_item == joined.item_id;
         if (!started && !new_source) continue;  // one more copy from an outlet it had
         story_event e;
         e.what = started ? story_event::kind::new_story : story_event::kind::new_source;
         e.story_id = id;
-        e.title = s->title.value_or("");
-        e.link = s->link;
+        e.title = s.title.value_or("");
+        e.link = s.link;
         e.source = joined.source;
-        for (const auto& src : s->sources)
+        for (const auto& src : s.sources)
             e.sources.push_back(src.name);
+        e.topics = topics_of[id];
         out.push_back(std::move(e));
     }
     return out;

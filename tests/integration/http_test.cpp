@@ -506,7 +506,10 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
     feeds.set("/evil.xml", http_response::ok(hostile_feed));
     temp_dir dir;
-    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"",
+    running_daemon daemon(dir,
+                          "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\n"
+                          "match = 'putin trump'\n\n[[topic]]\nname = \"hostile\"\n"
+                          "match = 'hostile'",
                           {feeds.url("/reuters.xml"), feeds.url("/yahoo.xml"),
                            feeds.url("/usatoday.xml"), feeds.url("/evil.xml")});
     ASSERT_NE(daemon.port(), 0) << daemon.process().err();
@@ -556,6 +559,131 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
         std::filesystem::copy_file(png, std::filesystem::path(keep) / "home.png",
                                    std::filesystem::copy_options::overwrite_existing);
+}
+
+}  // namespace
+}  // namespace feedd::test
+
+namespace feedd::test {
+namespace {
+
+TEST(http, topic_timeline_feeds_and_page) {
+    http_server feeds;
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/yahoo.xml", http_response::ok(wire_feed("Yahoo News", "yahoo")));
+    feeds.set("/other.xml", http_response::ok(rss("other", 2)));
+    temp_dir dir;
+    running_daemon daemon(
+        dir, "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\nmatch = 'putin trump'",
+        {feeds.url("/reuters.xml"), feeds.url("/yahoo.xml"), feeds.url("/other.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+
+    ASSERT_TRUE(eventually([&] {
+        const auto r = get(port, "/api/topics/putin-trump/timeline");
+        if (r.status != 200) return false;
+        const auto stories = json::parse(r.body).as_array();
+        return stories.size() == 1 && stories[0].at("sources").as_array().size() == 2;
+    })) << get(port, "/api/topics/putin-trump/timeline").body;
+    const auto topics = json::parse(get(port, "/api/topics").body).as_array();
+    ASSERT_EQ(topics.size(), 1u);
+    EXPECT_EQ(topics[0].at("name").as_string(), "putin-trump");
+    EXPECT_EQ(topics[0].at("stories").as_int64(), 1);
+    EXPECT_EQ(get(port, "/api/topics/putin-trump/timeline?since=2099-01-01T00:00:00Z").body, "[]");
+
+    // The Atom feed, fed back through `feedd parse`: one entry per story, sources listed.
+    const auto atom = get(port, "/topics/putin-trump.atom");
+    ASSERT_EQ(atom.status, 200);
+    EXPECT_EQ(atom.header("Content-Type"), "application/atom+xml; charset=utf-8");
+    ASSERT_TRUE(atom.header("ETag") && atom.header("Last-Modified"));
+    write_file(dir / "topic.atom", atom.body);
+    std::filesystem::create_directories(dir / "parse");
+    const auto parsed =
+        run_feedd({"parse", (dir / "topic.atom").string(), "--url",
+                   fmt::format("http://127.0.0.1:{}/topics/putin-trump.atom", port)},
+                  dir / "parse");
+    ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+    const auto doc = json::parse(parsed.out).as_object();
+    EXPECT_EQ(doc.at("format").as_string(), "atom");
+    const auto& entries = doc.at("items").as_array();
+    ASSERT_EQ(entries.size(), 1u) << parsed.out;
+    EXPECT_EQ(entries[0].at("title").as_string(),
+              "Putin speaks to Trump, condemns Israel's strikes on Iran, Kremlin says");
+    EXPECT_EQ(entries[0].at("link").as_string(), "https://reuters.example/world/putin-trump");
+    const std::string content(entries[0].at("content_html").as_string());
+    EXPECT_NE(content.find("Reported by 2 sources"), std::string::npos) << content;
+    EXPECT_NE(content.find("Yahoo News"), std::string::npos);
+    // Readers poll cheaply: the validators give a bodiless 304.
+    EXPECT_EQ(
+        get(port, "/topics/putin-trump.atom", "If-None-Match: " + *atom.header("ETag") + "\r\n")
+            .status,
+        304);
+    EXPECT_EQ(get(port, "/topics/putin-trump.atom",
+                  "If-Modified-Since: " + *atom.header("Last-Modified") + "\r\n")
+                  .status,
+              304);
+
+    const auto json_feed = get(port, "/topics/putin-trump.json");
+    ASSERT_EQ(json_feed.status, 200);
+    const auto jf = json::parse(json_feed.body).as_object();
+    EXPECT_EQ(jf.at("version").as_string(), "https://jsonfeed.org/version/1.1");
+    EXPECT_EQ(jf.at("items").as_array().size(), 1u);
+
+    const auto page = get(port, "/topics/putin-trump");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("2 sources"), std::string::npos);
+    EXPECT_NE(page.body.find("href=\"/topics/putin-trump.atom\""), std::string::npos);
+    const auto home = get(port, "/");
+    EXPECT_NE(home.body.find("<a href=\"/topics/putin-trump\">putin-trump</a>"), std::string::npos);
+
+    // Search finds the story through its items; a broken expression is a 400 naming it.
+    const auto found = get(port, "/api/search?q=kremlin&topic=putin-trump");
+    ASSERT_EQ(found.status, 200) << found.body;
+    EXPECT_EQ(json::parse(found.body).as_array().size(), 1u);
+    const auto broken = get(port, "/api/search?q=%28kremlin");
+    EXPECT_EQ(broken.status, 400);
+    EXPECT_NE(broken.body.find("(kremlin"), std::string::npos) << broken.body;
+}
+
+TEST(http, event_stream_topic_filter) {
+    http_server feeds;
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
+    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+    temp_dir dir;
+    running_daemon daemon(
+        dir, "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\nmatch = 'putin trump'",
+        {feeds.url("/reuters.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    ASSERT_TRUE(eventually([&] {
+        return get(daemon.port(), "/api/topics/putin-trump/timeline").body.find("Reuters") !=
+               std::string::npos;
+    }));
+    client_socket events(daemon.port());
+    events.send("GET /events?topic=putin-trump HTTP/1.1\r\nHost: x\r\n\r\n");
+    events.read_until([](const std::string& s) { return s.find(": connected") != s.npos; }, 5s);
+    // Two more feeds: USA Today joins the topic's story; "other" starts stories elsewhere.
+    write_file(daemon.config(),
+               read_file(daemon.config()) +
+                   feeds_toml({feeds.url("/other.xml"), feeds.url("/usatoday.xml")}));
+    daemon.process().send(SIGHUP);
+    const auto stream = events.read_until(
+        [](const std::string& s) {
+            return s.find("event: source\n") != s.npos && s.ends_with("\n\n");
+        },
+        10s);
+    const auto at = stream.find("event: source\ndata: ");
+    ASSERT_NE(at, std::string::npos) << stream;
+    const auto data = json::parse(stream.substr(at + 20, stream.find('\n', at + 20) - at - 20));
+    EXPECT_EQ(data.at("source").as_string(), "USA Today");
+    EXPECT_EQ(data.at("sources").as_array().size(), 2u);
+    EXPECT_EQ(data.at("topics").as_array()[0].as_string(), "putin-trump");
+    ASSERT_TRUE(eventually([&] { return feeds.hits("/other.xml") == 1; }));
+    events.read_all(1s);
+    const auto all = events.read_all(1s);
+    // Nothing from outside the topic: no item events, no "other" stories.
+    EXPECT_EQ(all.find("event: items"), std::string::npos) << all;
+    EXPECT_EQ(all.find("other story"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -305,6 +305,22 @@ TEST(http_api, pages_escape_and_sanitise_everything) {
     EXPECT_NE(topic.body.find(">1 h ago</time>"), std::string::npos);     // the story
 }
 
+TEST(http_api, cards_of_huge_stories_stay_small) {
+    auto big = wire_story();
+    big.sources.clear();
+    big.items.clear();
+    for (int i = 0; i < 500; ++i) {
+        big.sources.push_back("Outlet " + std::to_string(i));
+        big.items.push_back({"https://o.example/rss", "Outlet " + std::to_string(i), "Copy",
+                             "https://o.example/" + std::to_string(i), t0, t0, std::nullopt});
+    }
+    const auto html = topic_page({"world", 1, t0}, {big}, t0);
+    EXPECT_LT(html.size(), 12000u);
+    EXPECT_NE(html.find("500 sources"), std::string::npos);
+    EXPECT_NE(html.find("Outlet 5 and 494 more"), std::string::npos);
+    EXPECT_NE(html.find(">492 more copies</a>"), std::string::npos);
+}
+
 TEST(http_api, bearer_token) {
     const std::optional<std::string> token = "0123456789abcdef";
     EXPECT_TRUE(authorised({"GET", "/", {}}, std::nullopt));
