@@ -158,6 +158,10 @@ match_verdict verify(const match_features& f, const cluster_options& o) {
     // Titles agree, or say nothing (too few content words to judge).
     const bool titles_agree = !f.title_known || f.title_overlap >= o.title_support;
     const bool contained_enough = f.smaller_shingles >= o.min_contained_shingles;
+    // Titles with no word in common veto text evidence from a short text: an outlet's stock
+    // intro or sign-off shared by unrelated stories looks like a near-duplicate otherwise.
+    const bool titles_conflict = f.title_known && f.title_overlap == 0;
+    if (titles_conflict && f.smaller_shingles < o.title_veto_shingles) return {};
     if (f.jaccard >= o.strong_threshold) return {"text", score};
     if (f.containment >= o.strong_containment &&
         f.smaller_shingles >= 2 * o.min_contained_shingles) {
