@@ -158,6 +158,10 @@ match_verdict verify(const match_features& f, const cluster_options& o) {
     // Titles agree, or say nothing (too few content words to judge).
     const bool titles_agree = !f.title_known || f.title_overlap >= o.title_support;
     const bool contained_enough = f.smaller_shingles >= o.min_contained_shingles;
+    // Titles with no word in common veto text evidence from a short text: an outlet's stock
+    // intro or sign-off shared by unrelated stories looks like a near-duplicate otherwise.
+    const bool titles_conflict = f.title_known && f.title_overlap == 0;
+    if (titles_conflict && f.smaller_shingles < o.title_veto_shingles) return {};
     if (f.jaccard >= o.strong_threshold) return {"text", score};
     if (f.containment >= o.strong_containment &&
         f.smaller_shingles >= 2 * o.min_contained_shingles) {
@@ -211,8 +215,15 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         auto& cands = s.candidates;
         cands.clear();
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
+        // All band keys first, their table slots prefetched together: the probes are cache
+        // misses on a large window, and overlapping them is most of the query's cost.
+        std::array<std::uint32_t, 1024> keys{};
         for (int b = 0; b < bands; ++b) {
-            const std::uint32_t key = band_key(query.data(), b, options_.rows);
+            keys[static_cast<std::size_t>(b)] = band_key(query.data(), b, options_.rows);
+            __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+        }
+        for (int b = 0; b < bands; ++b) {
+            const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             for (std::size_t i = state::home(key, s.mask()); s.table[i].key != 0;
                  i = (i + 1) & s.mask()) {
                 if (s.table[i].key == key) cands.push_back(s.table[i].seq - base32);
@@ -220,6 +231,10 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         std::sort(cands.begin(), cands.end());
         cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
+        for (const std::uint32_t index : cands) {
+            __builtin_prefetch(s.values_of(s.base_seq + index));
+            __builtin_prefetch(&s.members[index]);
+        }
         const bool headline_only = sig.text_words < 3;
         double best_score = -1;
         double best_jaccard = -1;
@@ -299,9 +314,13 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
         return;
     }
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
+    std::array<std::uint32_t, 1024> keys{};
     for (int b = 0; b < bands; ++b) {
-        const std::uint32_t key = band_key(values, b, options_.rows);
-        s.insert_entry({key, static_cast<std::uint32_t>(seq)});
+        keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+        __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+    }
+    for (int b = 0; b < bands; ++b) {
+        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)});
     }
 }
 
@@ -320,9 +339,15 @@ void clusterer::expire(std::int64_t now) {
     while (!s.members.empty() && s.members.front().time < oldest) {
         if (s.members.front().shingles != 0) {
             const std::uint16_t* values = s.values_of(s.base_seq);
+            std::array<std::uint32_t, 1024> keys{};
+            for (int b = 0; b < bands; ++b) {
+                keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+                __builtin_prefetch(
+                    &s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+            }
             for (int b = 0; b < bands; ++b) {
                 s.erase_entry(
-                    {band_key(values, b, options_.rows), static_cast<std::uint32_t>(s.base_seq)});
+                    {keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(s.base_seq)});
             }
         }
         s.members.pop_front();

@@ -238,3 +238,22 @@ TEST(Verify, ShortTextsNeedMoreForContainment) {
 
 }  // namespace
 }  // namespace feedd::stories
+
+namespace feedd::stories {
+namespace {
+
+TEST(Verify, DisjointTitlesVetoShortTexts) {
+    // Two stories that share only an outlet's stock intro sentence.
+    match_features f;
+    f.jaccard = 1.0;
+    f.containment = 1.0;
+    f.smaller_shingles = 13;
+    f.title_known = true;
+    f.title_overlap = 0;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
+    f.smaller_shingles = 80;  // a long identical text is a copy, whatever the headline
+    EXPECT_NE(verify(f, {}).rule, nullptr);
+}
+
+}  // namespace
+}  // namespace feedd::stories
