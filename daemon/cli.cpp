@@ -129,6 +129,18 @@ int run_cli(int argc, char** argv) {
         "cluster", "group JSON Lines items into stories, as the daemon does (one line per item)");
     cluster->add_option("--in", cluster_opts.in, "JSON Lines items, - for stdin (default)");
     cluster->add_option("--out", cluster_opts.out, "where the clusters go, - for stdout (default)");
+    cluster->add_flag("--explain", cluster_opts.explain, "add similarity, matched id and reason");
+    cluster->add_option("--threshold", cluster_opts.threshold, "Jaccard that joins on its own");
+    cluster->add_option("--containment", cluster_opts.containment, "containment that joins");
+    cluster->add_option("--title-support", cluster_opts.title_support,
+                        "title overlap that lets weaker text evidence join");
+    cluster->add_option("--headline-threshold", cluster_opts.headline_threshold,
+                        "Jaccard and title overlap that join two headline-only items");
+    cluster->add_option("--bands", cluster_opts.bands, "LSH bands");
+    cluster->add_option("--rows", cluster_opts.rows, "MinHash values per LSH band");
+    cluster->add_option("--hashes", cluster_opts.hashes, "MinHash values per signature");
+    cluster->add_option("--shingle-words", cluster_opts.shingle_words, "words per shingle");
+    cluster->add_option("--max-words", cluster_opts.max_words, "text words signed, 0 for all");
 
     try {
         app.parse(argc, argv);

@@ -97,11 +97,13 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     if (!read_all(options.in, bytes, err)) return 1;
     const std::string input_name = options.in.empty() || options.in == "-" ? "<stdin>" : options.in;
 
-    std::vector<input_item> items;
-    json::parser parser;
+    struct line_ref {
+        std::string_view text;
+        std::size_t number;
+    };
+    std::vector<line_ref> lines;
     std::size_t line_number = 0;
-    std::size_t start = 0;
-    while (start < bytes.size()) {
+    for (std::size_t start = 0; start < bytes.size();) {
         auto end = bytes.find('\n', start);
         if (end == std::string::npos) end = bytes.size();
         ++line_number;
@@ -109,33 +111,38 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         start = end + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-        input_item item;
-        if (auto problem = parse_line(parser, line, item)) {
-            err << "feedd cluster: " << input_name << ':' << line_number << ": " << *problem
-                << '\n';
-            return 1;
-        }
-        items.push_back(std::move(item));
+        lines.push_back({line, line_number});
     }
 
-    // Signatures on every core: the expensive, independent part.
-    std::vector<stories::signature> signatures(items.size());
-    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
-    const auto sign_range = [&](std::size_t first) {
-        for (std::size_t i = first; i < items.size(); i += threads) {
-            signatures[i] = stories::make_signature(items[i].title, items[i].text);
+    // Parsing and signing on every core: the expensive, independent part.
+    stories::signature_options sign_options;
+    if (options.hashes) sign_options.hashes = *options.hashes;
+    if (options.shingle_words) sign_options.shingle_words = *options.shingle_words;
+    if (options.max_words) sign_options.max_words = *options.max_words;
+    std::vector<input_item> items(lines.size());
+    std::vector<stories::signature> signatures(lines.size());
+    std::vector<std::optional<std::string>> problems(lines.size());
+    const std::size_t threads =
+        lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
+    const auto work = [&](std::size_t first) {
+        json::parser parser;
+        for (std::size_t i = first; i < lines.size(); i += threads) {
+            problems[i] = parse_line(parser, lines[i].text, items[i]);
+            if (problems[i]) continue;
+            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
         }
     };
-    if (threads > 1 && items.size() > 64) {
-        std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < threads; ++t)
-            pool.emplace_back(sign_range, t);
-        sign_range(0);
-        for (auto& thread : pool)
-            thread.join();
-    } else {
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            signatures[i] = stories::make_signature(items[i].title, items[i].text);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+        pool.emplace_back(work, t);
+    work(0);
+    for (auto& thread : pool)
+        thread.join();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (problems[i]) {
+            err << "feedd cluster: " << input_name << ':' << lines[i].number << ": " << *problems[i]
+                << '\n';
+            return 1;
         }
     }
 
@@ -152,11 +159,17 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
 
-    stories::clusterer clusterer;
-    std::vector<stories::story_id> story(items.size());
+    stories::cluster_options tuning;
+    if (options.threshold) tuning.threshold = *options.threshold;
+    if (options.containment) tuning.containment = *options.containment;
+    if (options.title_support) tuning.title_support = *options.title_support;
+    if (options.headline_threshold) tuning.headline_threshold = *options.headline_threshold;
+    if (options.bands) tuning.bands = *options.bands;
+    if (options.rows) tuning.rows = *options.rows;
+    stories::clusterer clusterer(tuning);
+    std::vector<stories::cluster_decision> decisions(items.size());
     for (const std::size_t i : order) {
-        story[i] =
-            clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]).story;
+        decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
     }
 
     std::string text;
@@ -165,8 +178,21 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         text += "{\"id\": ";
         text += json::serialize(json::string_view(items[i].id));
         text += ", \"cluster\": \"c";
-        text += std::to_string(story[i]);
-        text += "\"}\n";
+        text += std::to_string(decisions[i].story);
+        text += '"';
+        if (options.explain) {
+            const auto& d = decisions[i];
+            text += ", \"similarity\": ";
+            text += std::to_string(d.similarity);
+            text += ", \"matched\": ";
+            text += d.matched_item == 0
+                        ? std::string("null")
+                        : json::serialize(json::string_view(
+                              items[static_cast<std::size_t>(d.matched_item - 1)].id));
+            text += ", \"reason\": ";
+            text += json::serialize(json::string_view(d.reason));
+        }
+        text += "}\n";
     }
     if (options.out.empty() || options.out == "-") {
         out << text;

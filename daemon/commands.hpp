@@ -53,8 +53,12 @@ struct feeds_options {
 int feeds_command(const feeds_options& options, std::ostream& out, std::ostream& err);
 
 struct cluster_command_options {
-    std::string in;   // JSON Lines items; "" or "-" is stdin
-    std::string out;  // one {"id","cluster"} line per item; "" or "-" is stdout
+    std::string in;        // JSON Lines items; "" or "-" is stdin
+    std::string out;       // one {"id","cluster"} line per item; "" or "-" is stdout
+    bool explain = false;  // add each item's similarity, matched item and reason
+    // Tuning knobs; unset means the daemon's defaults (stories/clusterer.hpp, signature.hpp).
+    std::optional<double> threshold, containment, title_support, headline_threshold;
+    std::optional<int> bands, rows, hashes, shingle_words, max_words;
 };
 int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err);
 

@@ -26,20 +26,36 @@ struct entry {
     std::uint32_t seq = 0;  // low 32 bits of the member's sequence number
 };
 
-std::string format_reason(const char* what, double value) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%s %.3f", what, value);
-    return buf;
-}
-
 }  // namespace
 
 struct clusterer::state {
     story_id next_story = 1;
     int hashes = 0;  // MinHash values per signature, fixed by the first signature seen
     std::deque<member> members;
-    std::deque<std::uint16_t> values;  // hashes per member, low 16 bits of each MinHash value
-    std::uint64_t base_seq = 0;        // sequence number of members.front()
+    // A ring of `hashes` values per member (low 16 bits of each MinHash value), slot = seq mod
+    // ring_slots: contiguous per member, so verification is one tight loop.
+    std::vector<std::uint16_t> ring;
+    std::size_t ring_slots = 0;
+
+    std::uint16_t* values_of(std::uint64_t seq) {
+        return ring.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(hashes);
+    }
+
+    // Room for one more member; doubles the ring and moves the live members when full.
+    void reserve_one() {
+        const auto per = static_cast<std::size_t>(hashes);
+        if (members.size() < ring_slots && ring.size() == ring_slots * per) return;
+        const std::size_t slots = std::max<std::size_t>(64, ring_slots * 2);
+        std::vector<std::uint16_t> next(slots * per);
+        if (ring.size() == ring_slots * per && per > 0) {
+            for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
+                std::copy_n(values_of(seq), per, next.data() + (seq & (slots - 1)) * per);
+            }
+        }
+        ring.swap(next);
+        ring_slots = slots;
+    }
+    std::uint64_t base_seq = 0;  // sequence number of members.front()
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;  // scratch
@@ -122,7 +138,42 @@ double title_overlap(const member& m, const signature& sig) {
     return static_cast<double>(common) / std::min(m.title_words, sig.title_words);
 }
 
+std::string describe(const char* rule, const match_features& f) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s (jaccard %.2f, containment %.2f of %u shingles, title %.2f)",
+                  rule, f.jaccard, f.containment, f.smaller_shingles, f.title_overlap);
+    return buf;
+}
+
 }  // namespace
+
+match_verdict verify(const match_features& f, const cluster_options& o) {
+    const double score = std::max(f.jaccard, f.containment);
+    if (f.headline_only) {
+        if (f.jaccard >= o.headline_threshold && f.title_overlap >= o.headline_threshold) {
+            return {"same headline", f.jaccard};
+        }
+        return {};
+    }
+    // Titles agree, or say nothing (too few content words to judge).
+    const bool titles_agree = !f.title_known || f.title_overlap >= o.title_support;
+    const bool contained_enough = f.smaller_shingles >= o.min_contained_shingles;
+    if (f.jaccard >= o.strong_threshold) return {"text", score};
+    if (f.containment >= o.strong_containment &&
+        f.smaller_shingles >= 2 * o.min_contained_shingles) {
+        return {"contained text", score};
+    }
+    if (titles_agree && f.jaccard >= o.threshold) return {"text + title", score};
+    if (titles_agree && contained_enough && f.containment >= o.containment) {
+        return {"contained text + title", score};
+    }
+    if (f.title_known && f.title_overlap >= o.title_match &&
+        (f.jaccard >= o.threshold / 2 ||
+         (f.containment >= o.containment * 0.7 && contained_enough))) {
+        return {"same title + some text", score};
+    }
+    return {};
+}
 
 clusterer::clusterer(cluster_options options, story_id first_story_id)
     : options_(options), state_(std::make_unique<state>()) {
@@ -148,6 +199,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                                     std::to_string(s.hashes));
     }
     if (!has_words) best.reason = "no words";
+    const char* best_rule = nullptr;
+    match_features best_features;
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     if (has_words && bands > 0) {
         std::array<std::uint16_t, 1024> query{};
@@ -158,8 +211,15 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         auto& cands = s.candidates;
         cands.clear();
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
+        // All band keys first, their table slots prefetched together: the probes are cache
+        // misses on a large window, and overlapping them is most of the query's cost.
+        std::array<std::uint32_t, 1024> keys{};
         for (int b = 0; b < bands; ++b) {
-            const std::uint32_t key = band_key(query.data(), b, options_.rows);
+            keys[static_cast<std::size_t>(b)] = band_key(query.data(), b, options_.rows);
+            __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+        }
+        for (int b = 0; b < bands; ++b) {
+            const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             for (std::size_t i = state::home(key, s.mask()); s.table[i].key != 0;
                  i = (i + 1) & s.mask()) {
                 if (s.table[i].key == key) cands.push_back(s.table[i].seq - base32);
@@ -167,18 +227,20 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         std::sort(cands.begin(), cands.end());
         cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
+        for (const std::uint32_t index : cands) {
+            __builtin_prefetch(s.values_of(s.base_seq + index));
+            __builtin_prefetch(&s.members[index]);
+        }
         const bool headline_only = sig.text_words < 3;
         double best_score = -1;
         double best_jaccard = -1;
         for (const std::uint32_t index : cands) {
             const member& m = s.members[index];
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
-            const std::size_t at =
-                static_cast<std::size_t>(index) * static_cast<std::size_t>(s.hashes);
+            const std::uint16_t* values = s.values_of(s.base_seq + index);
             int same = 0;
             for (int i = 0; i < s.hashes; ++i) {
-                same += s.values[at + static_cast<std::size_t>(i)] ==
-                        query[static_cast<std::size_t>(i)];
+                same += values[i] == query[static_cast<std::size_t>(i)] ? 1 : 0;
             }
             const double jaccard = static_cast<double>(same) / s.hashes;
             const double small = std::min(m.shingles, sig.shingles);
@@ -186,28 +248,16 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 jaccard * (static_cast<double>(m.shingles) + sig.shingles) / (1 + jaccard);
             const double contained = std::min(1.0, inter / small);
             const double title = title_overlap(m, sig);
-            double score = 0;
-            std::string reason;
-            if (headline_only) {
-                if (jaccard >= options_.headline_threshold) {
-                    score = jaccard;
-                    reason = format_reason("headline jaccard", jaccard);
-                }
-            } else if (jaccard >= options_.threshold) {
-                score = jaccard;
-                reason = format_reason("jaccard", jaccard);
-            } else if (contained >= options_.containment &&
-                       small >= options_.min_contained_shingles) {
-                score = contained;
-                reason = format_reason("containment", contained);
-            } else if (title >= options_.title_support &&
-                       (jaccard >= options_.threshold / 2 ||
-                        (contained >= options_.containment * 0.7 &&
-                         small >= options_.min_contained_shingles))) {
-                score = std::max(jaccard, contained * 0.7);
-                reason = format_reason("title + text", std::max(jaccard, contained));
-            }
-            if (reason.empty()) continue;
+            match_features f;
+            f.jaccard = jaccard;
+            f.containment = contained;
+            f.smaller_shingles = static_cast<std::uint32_t>(small);
+            f.title_overlap = title;
+            f.title_known = std::min(m.title_words, sig.title_words) >= 2;
+            f.headline_only = headline_only;
+            const match_verdict v = verify(f, options_);
+            if (v.rule == nullptr) continue;
+            const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story.
             const bool better =
                 score > best_score ||
@@ -220,10 +270,15 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             best.new_story = false;
             best.similarity = score;
             best.matched_item = m.item;
-            best.reason = std::move(reason);
+            best_rule = v.rule;
+            best_features = f;
         }
     }
-    if (best.new_story) best.story = s.next_story++;
+    if (best.new_story) {
+        best.story = s.next_story++;
+    } else {
+        best.reason = describe(best_rule, best_features);
+    }
     restore(item, best.story, time, sig);
     return best;
 }
@@ -243,20 +298,25 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     if (has_words && s.hashes == 0) s.hashes = static_cast<int>(sig.minhash.size());
     const bool indexed = has_words && static_cast<int>(sig.minhash.size()) == s.hashes;
     const std::uint64_t seq = s.base_seq + s.members.size();
+    s.reserve_one();
     s.members.push_back(m);
-    const std::size_t at = s.values.size();
-    for (int i = 0; i < s.hashes; ++i) {
-        s.values.push_back(
-            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0);
+    std::uint16_t* values = s.ring_slots > 0 && s.hashes > 0 ? s.values_of(seq) : nullptr;
+    for (int i = 0; values != nullptr && i < s.hashes; ++i) {
+        values[i] =
+            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
     }
     if (!indexed) {
         s.members.back().shingles = 0;
         return;
     }
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
+    std::array<std::uint32_t, 1024> keys{};
     for (int b = 0; b < bands; ++b) {
-        const std::uint32_t key = band_key(&s.values[at], b, options_.rows);
-        s.insert_entry({key, static_cast<std::uint32_t>(seq)});
+        keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+        __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+    }
+    for (int b = 0; b < bands; ++b) {
+        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)});
     }
 }
 
@@ -274,15 +334,19 @@ void clusterer::expire(std::int64_t now) {
     const int bands = s.hashes == 0 ? 0 : std::min(options_.bands, s.hashes / options_.rows);
     while (!s.members.empty() && s.members.front().time < oldest) {
         if (s.members.front().shingles != 0) {
-            std::array<std::uint16_t, 1024> values{};
-            std::copy_n(s.values.begin(), s.hashes, values.begin());
+            const std::uint16_t* values = s.values_of(s.base_seq);
+            std::array<std::uint32_t, 1024> keys{};
             for (int b = 0; b < bands; ++b) {
-                s.erase_entry({band_key(values.data(), b, options_.rows),
-                               static_cast<std::uint32_t>(s.base_seq)});
+                keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+                __builtin_prefetch(
+                    &s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+            }
+            for (int b = 0; b < bands; ++b) {
+                s.erase_entry(
+                    {keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(s.base_seq)});
             }
         }
         s.members.pop_front();
-        s.values.erase(s.values.begin(), s.values.begin() + s.hashes);
         ++s.base_seq;
     }
 }
@@ -293,7 +357,7 @@ std::size_t clusterer::windowed_items() const {
 
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
-    return s.members.size() * sizeof(member) + s.values.size() * sizeof(std::uint16_t) +
+    return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
            s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t);
 }
 

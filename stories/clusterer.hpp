@@ -19,14 +19,38 @@ using item_id = std::int64_t;
 
 struct cluster_options {
     std::chrono::seconds window{std::chrono::hours(24 * 7)};  // members older than this expire
-    double threshold = 0.3;    // estimated Jaccard that joins on its own
-    double containment = 0.7;  // estimated containment of the shorter text that joins
-    std::uint32_t min_contained_shingles = 8;  // shorter text must have this many shingles
-    double title_support = 0.5;       // title-word overlap that lets weaker text evidence join
-    double headline_threshold = 0.6;  // Jaccard for two headline-only items (no text)
+    // Verification of an LSH candidate (see verify()): estimated Jaccard of the shingle sets,
+    // containment of the smaller set in the larger, and overlap of the title content words.
+    double strong_threshold = 0.5;    // Jaccard that joins whatever the titles say
+    double threshold = 0.3;           // Jaccard that joins when the titles agree
+    double strong_containment = 0.9;  // containment that joins alone (smaller text long enough)
+    double containment = 0.7;         // containment that joins when the titles agree
+    std::uint32_t min_contained_shingles = 8;  // containment needs this many shingles (x2 alone)
+    double title_support = 0.5;                // title overlap that counts as "titles agree"
+    double title_match = 0.8;          // title overlap that lets half the text evidence join
+    double headline_threshold = 0.25;  // headline-only items: Jaccard and title overlap
     int bands = 16;  // LSH bands of `rows` MinHash values each (bands * rows <= hashes)
-    int rows = 2;
+    int rows = 1;
 };
+
+// What the clusterer knows about one candidate pair; exposed so the rules can be tested alone.
+struct match_features {
+    double jaccard = 0;      // estimated from the MinHash values
+    double containment = 0;  // estimated share of the smaller shingle set inside the larger
+    std::uint32_t smaller_shingles = 0;
+    double title_overlap = 0;    // shared title content words / the shorter title's
+    bool title_known = false;    // both titles have >= 2 content words
+    bool headline_only = false;  // both items are headlines without text
+};
+
+struct match_verdict {
+    const char* rule = nullptr;  // nullptr: no match
+    double score = 0;            // max(jaccard, containment): ranks competing stories
+};
+
+// The join rule: strong text similarity joins alone; moderate text similarity needs titles that
+// agree; a nearly identical title lets half the text evidence join. Titles alone never join.
+match_verdict verify(const match_features& features, const cluster_options& options);
 
 struct cluster_decision {
     story_id story = 0;

@@ -14,9 +14,19 @@
 namespace feedd::stories {
 namespace {
 
-bool is_ascii(std::string_view text) {
-    return std::all_of(text.begin(), text.end(),
-                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+constexpr std::array<bool, 256> alnum_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[static_cast<std::size_t>(c)] = true;
+    return t;
+}();
+
+bool is_ascii_alnum_fast(char c) {
+    return alnum_table[static_cast<unsigned char>(c)];
 }
 
 bool is_ascii_alnum(char c) {
@@ -31,50 +41,77 @@ char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Lower-case NFKC without accents: plain ASCII lower-casing when the text is ASCII (the common
-// case, and what fold_text gives for ASCII anyway).
-std::string fold(std::string_view text) {
-    if (is_ascii(text)) return feeds::ascii_lower(text);
-    return fold_text(text);
-}
+// Words the normaliser treats specially, found with one hash probe per word.
+struct word_info {
+    std::string_view word;
+    std::string_view canonical;  // house-style variants that mean the same word → one spelling
+    bool cue = false;            // first word of a furniture phrase (see below)
+};
 
-// House-style variants that mean the same word: mapped to one spelling.
-std::string_view canonical(std::string_view word) {
-    struct entry {
-        std::string_view from, to;
-    };
-    static constexpr entry table[] = {
-        {"percent", "pct"},      {"pc", "pct"},           {"million", "mln"},
-        {"mn", "mln"},           {"millions", "mln"},     {"billion", "bln"},
-        {"bn", "bln"},           {"billions", "bln"},     {"dollars", "dlrs"},
-        {"dollar", "dlrs"},      {"dlr", "dlrs"},         {"cents", "cts"},
-        {"cent", "cts"},         {"ct", "cts"},           {"sterling", "stg"},
-        {"pounds", "stg"},       {"said", "say"},         {"says", "say"},
-        {"thousand", "000"},     {"january", "jan"},      {"february", "feb"},
-        {"march", "mar"},        {"april", "apr"},        {"june", "jun"},
-        {"july", "jul"},         {"august", "aug"},       {"september", "sep"},
-        {"sept", "sep"},         {"october", "oct"},      {"november", "nov"},
-        {"december", "dec"},     {"corp", "corporation"}, {"co", "company"},
-        {"inc", "incorporated"}, {"ltd", "limited"},      {"plc", "limited"},
-        {"usa", "us"},           {"shr", "share"},        {"shrs", "share"},
-        {"pcts", "pct"},         {"percentage", "pct"},   {"mlns", "mln"},
-    };
-    // Sorted by (length, text) once; a lookup is a binary search that mostly compares lengths.
-    static const std::vector<entry> sorted = [] {
-        std::vector<entry> v(std::begin(table), std::end(table));
-        std::sort(v.begin(), v.end(), [](const entry& a, const entry& b) {
-            return a.from.size() != b.from.size() ? a.from.size() < b.from.size() : a.from < b.from;
-        });
-        return v;
-    }();
-    if (word.size() < 2 || word.size() > 10) return word;
-    const auto it = std::lower_bound(sorted.begin(), sorted.end(), word,
-                                     [](const entry& e, std::string_view w) {
-                                         return e.from.size() != w.size() ? e.from.size() < w.size()
-                                                                          : e.from < w;
-                                     });
-    if (it != sorted.end() && it->from == word) return it->to;
-    return word;
+class word_table {
+  public:
+    word_table() {
+        static constexpr std::pair<std::string_view, std::string_view> variants[] = {
+            {"percent", "pct"},   {"pc", "pct"},           {"pcts", "pct"},
+            {"million", "mln"},   {"mn", "mln"},           {"millions", "mln"},
+            {"mlns", "mln"},      {"billion", "bln"},      {"bn", "bln"},
+            {"billions", "bln"},  {"dollars", "dlrs"},     {"dollar", "dlrs"},
+            {"dlr", "dlrs"},      {"cents", "cts"},        {"cent", "cts"},
+            {"ct", "cts"},        {"sterling", "stg"},     {"said", "say"},
+            {"says", "say"},      {"thousand", "000"},     {"january", "jan"},
+            {"february", "feb"},  {"march", "mar"},        {"april", "apr"},
+            {"june", "jun"},      {"july", "jul"},         {"august", "aug"},
+            {"september", "sep"}, {"sept", "sep"},         {"october", "oct"},
+            {"november", "nov"},  {"december", "dec"},     {"corp", "corporation"},
+            {"co", "company"},    {"inc", "incorporated"}, {"ltd", "limited"},
+            {"plc", "limited"},   {"usa", "us"},           {"shr", "share"},
+            {"shrs", "share"}};
+        static constexpr std::string_view cues[] = {
+            "additional", "advertisement", "all",         "appeared", "click",     "compiled",
+            "continue",   "copyright",     "editing",     "follow",   "more",      "newsletter",
+            "our",        "read",          "recommended", "related",  "reporting", "see",
+            "share",      "sign",          "subscribe",   "the",      "trust",     "writing"};
+        for (const auto& [from, to] : variants)
+            slot(from).canonical = to;
+        for (const auto cue : cues)
+            slot(cue).cue = true;
+    }
+
+    const word_info* find(std::string_view word) const {
+        if (word.empty() || word.size() > 13) return nullptr;
+        for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
+            const auto& e = slots_[i];
+            if (e.word.empty()) return nullptr;
+            if (e.word == word) return &e;
+        }
+    }
+
+  private:
+    static constexpr std::size_t size = 256;
+    std::array<word_info, size> slots_{};
+
+    static std::size_t hash(std::string_view w) {
+        const auto a = static_cast<unsigned char>(w.front());
+        const auto b = static_cast<unsigned char>(w.back());
+        const auto c = static_cast<unsigned char>(w[w.size() / 2]);
+        return (w.size() * 61 + a * 7 + b * 131 + c * 17) & (size - 1);
+    }
+
+    word_info& slot(std::string_view word) {
+        for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
+            auto& e = slots_[i];
+            if (e.word.empty()) {
+                e.word = word;
+                e.canonical = word;
+            }
+            if (e.word == word) return e;
+        }
+    }
+};
+
+const word_table& special_words() {
+    static const word_table table;
+    return table;
 }
 
 bool is_word_code_point(std::int32_t cp) {
@@ -95,208 +132,460 @@ bool is_word_code_point(std::int32_t cp) {
     }
 }
 
-// Appends the words of folded text to out (space separated), canonicalised.
-void append_words(std::string& out, std::string_view text) {
-    std::string word;
-    const auto emit = [&] {
-        if (word.empty()) return;
-        std::string_view w = canonical(word);
-        // "per cent" → "pct"
-        if (w == "cts" && word == "cent" && out.size() >= 4 &&
-            std::string_view(out).substr(out.size() - 4) == " per") {
-            out.resize(out.size() - 4);
-            w = "pct";
-        } else if (w == "cts" && word == "cent" && out == "per") {
-            out.clear();
+// One pass over the raw text (plain or HTML): tags skipped (block tags end a paragraph),
+// entities decoded, words lower-cased and folded, punctuation dropped. Each word keeps the few
+// facts the boilerplate rules need (inside parentheses, after a spaced dash, starts a sentence,
+// part of a URL).
+enum word_flag : std::uint8_t {
+    in_parens = 1,
+    dash_before = 2,
+    sentence_before = 4,
+    url_part = 8,
+    paragraph_start = 16,
+    cue = 32,  // first word of some furniture phrase: only these are matched against phrases
+};
+
+struct word_ref {
+    std::uint32_t begin = 0;
+    std::uint32_t size = 0;
+    std::uint8_t flags = 0;
+};
+
+class tokenizer {
+  public:
+    // Stops after about max_words words (0: no limit).
+    void run(std::string_view text, std::size_t max_words = 0) {
+        std::size_t i = 0;
+        while (i < text.size() && (max_words == 0 || words_.size() < max_words)) {
+            const char c = text[i];
+            if (c == '<') {
+                i = tag(text, i);
+                continue;
+            }
+            if (c == '&') {
+                std::string decoded;
+                if (const std::size_t used = entity(text, i, decoded); used > 0) {
+                    put_text(decoded);
+                    i += used;
+                    continue;
+                }
+            }
+            if (is_ascii_alnum_fast(c) && !dot_pending_) {
+                // Fast path: a run of ASCII letters and digits.
+                std::size_t j = i + 1;
+                while (j < text.size() && is_ascii_alnum_fast(text[j]))
+                    ++j;
+                const std::size_t at = word_.size();
+                word_.resize(at + (j - i));
+                // Letters and digits: setting bit 0x20 lower-cases letters, keeps digits.
+                for (std::size_t k = i; k < j; ++k)
+                    word_[at + (k - i)] = static_cast<char>(text[k] | 0x20);
+                after_space_ = false;
+                i = j;
+                continue;
+            }
+            if (static_cast<unsigned char>(c) < 0x80) {
+                put_ascii(c);
+                ++i;
+                continue;
+            }
+            utf8proc_int32_t cp = 0;
+            const auto used =
+                utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
+                                 static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
+            const std::size_t step = used < 1 ? 1 : static_cast<std::size_t>(used);
+            put_code_point(used < 1 ? 0xfffd : cp, text.substr(i, used < 1 ? 0 : step));
+            i += step;
+        }
+        end_word();
+    }
+
+    // Clears the words but keeps the buffers' capacity.
+    void reset() {
+        chars_.clear();
+        words_.clear();
+        word_.clear();
+        word_ascii_ = true;
+        acronym_ = dot_pending_ = false;
+        after_space_ = true;
+        parens_ = 0;
+        pending_ = paragraph_start;
+    }
+
+    std::string_view word(const word_ref& w) const {
+        return std::string_view(chars_).substr(w.begin, w.size);
+    }
+    const std::vector<word_ref>& words() const { return words_; }
+
+  private:
+    std::string chars_;
+    std::vector<word_ref> words_;
+    std::string word_;
+    bool word_ascii_ = true;
+    bool acronym_ = false;
+    bool dot_pending_ = false;
+    bool after_space_ = true;
+    int parens_ = 0;
+    std::uint8_t pending_ = paragraph_start;
+
+    void paragraph() {
+        end_word();
+        pending_ |= paragraph_start;
+        after_space_ = true;
+    }
+
+    void end_word() {
+        dot_pending_ = false;
+        acronym_ = false;
+        if (word_.empty()) return;
+        if (!word_ascii_) word_ = fold_text(word_);
+        word_ascii_ = true;
+        const word_info* info = special_words().find(word_);
+        std::string_view w = info != nullptr ? info->canonical : std::string_view(word_);
+        if (w == "cts" && word_ == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
+            word(words_.back()) == "per") {
+            chars_.resize(words_.back().begin);
+            words_.pop_back();
             w = "pct";
         }
-        if (!out.empty()) out.push_back(' ');
-        out.append(w);
-        word.clear();
-    };
-    std::size_t i = 0;
-    bool acronym = false;
-    while (i < text.size()) {
-        const char c = text[i];
-        const auto uc = static_cast<unsigned char>(c);
-        if (uc < 0x80) {
-            if (is_ascii_alnum(c)) {
-                word.push_back(lower(c));
+        std::uint8_t flags = pending_;
+        if (parens_ > 0) flags |= in_parens;
+        if (w == "http" || w == "https" || w == "www") flags |= url_part;
+        if (info != nullptr && info->cue) flags |= cue;
+        words_.push_back({static_cast<std::uint32_t>(chars_.size()),
+                          static_cast<std::uint32_t>(w.size()), flags});
+        chars_.append(w);
+        pending_ = 0;
+        word_.clear();
+    }
+
+    void put_text(std::string_view decoded) {
+        std::size_t i = 0;
+        while (i < decoded.size()) {
+            const auto uc = static_cast<unsigned char>(decoded[i]);
+            if (uc < 0x80) {
+                put_ascii(decoded[i]);
                 ++i;
                 continue;
             }
-            // "u.s." and "u.k." are one word: a dot between single letters joins them.
-            if (c == '.' && i + 1 < text.size() && is_ascii_alpha(text[i + 1]) &&
-                (i + 2 >= text.size() || !is_ascii_alnum(text[i + 2])) &&
-                ((word.size() == 1 && is_ascii_alpha(word[0])) || acronym)) {
-                acronym = true;
-                ++i;
-                continue;
+            utf8proc_int32_t cp = 0;
+            const auto used =
+                utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(decoded.data() + i),
+                                 static_cast<utf8proc_ssize_t>(decoded.size() - i), &cp);
+            const std::size_t step = used < 1 ? 1 : static_cast<std::size_t>(used);
+            put_code_point(used < 1 ? 0xfffd : cp, decoded.substr(i, used < 1 ? 0 : step));
+            i += step;
+        }
+    }
+
+    void put_code_point(std::int32_t cp, std::string_view bytes) {
+        if (!bytes.empty() && is_word_code_point(cp)) {
+            if (dot_pending_) end_word();
+            word_.append(bytes);
+            word_ascii_ = false;
+            after_space_ = false;
+            return;
+        }
+        end_word();
+        if (cp == 0x2014 || cp == 0x2013) {
+            if (after_space_) pending_ |= dash_before;
+            after_space_ = false;
+            return;
+        }
+        after_space_ = cp == 0xa0 || cp == 0x2009 || cp == 0x202f;
+    }
+
+    void put_ascii(char c) {
+        if (is_ascii_alnum(c)) {
+            if (dot_pending_) {
+                // "u.s": a dot between single letters joins them into one word.
+                if (is_ascii_alpha(c)) {
+                    acronym_ = true;
+                    dot_pending_ = false;
+                } else {
+                    end_word();
+                }
             }
-            acronym = false;
-            emit();
-            if (c == '%') {
-                word = "percent";
-                emit();
+            word_.push_back(lower(c));
+            after_space_ = false;
+            return;
+        }
+        if (c == '.' && !dot_pending_ &&
+            ((word_.size() == 1 && is_ascii_alpha(word_[0])) || acronym_)) {
+            dot_pending_ = true;
+            return;
+        }
+        const bool was_dot = dot_pending_;
+        end_word();
+        switch (c) {
+            case ' ':
+            case '\t':
+            case '\r':
+                if (was_dot) pending_ |= sentence_before;
+                after_space_ = true;
+                return;
+            case '\n':
+                paragraph();
+                return;
+            case '%':
+                word_ = "percent";
+                end_word();
+                break;
+            case '(':
+            case '[':
+                ++parens_;
+                break;
+            case ')':
+            case ']':
+                parens_ = std::max(0, parens_ - 1);
+                break;
+            case '-':
+                if (after_space_) pending_ |= dash_before;
+                break;
+            case '.':
+            case '!':
+            case '?':
+                pending_ |= sentence_before;
+                break;
+            default:
+                break;
+        }
+        after_space_ = false;
+    }
+
+    // "&amp;", "&#8217;", "&#x2019;" → UTF-8; 0 when not a reference.
+    static std::size_t entity(std::string_view text, std::size_t at, std::string& out) {
+        const auto semi = text.find(';', at + 1);
+        if (semi == std::string_view::npos || semi - at > 12 || semi == at + 1) return 0;
+        const std::string_view name = text.substr(at + 1, semi - at - 1);
+        std::uint32_t cp = 0;
+        if (name[0] == '#') {
+            const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
+            const std::string_view digits = name.substr(hex ? 2 : 1);
+            if (digits.empty()) return 0;
+            for (const char d : digits) {
+                int v = -1;
+                if (d >= '0' && d <= '9')
+                    v = d - '0';
+                else if (hex && d >= 'a' && d <= 'f')
+                    v = d - 'a' + 10;
+                else if (hex && d >= 'A' && d <= 'F')
+                    v = d - 'A' + 10;
+                if (v < 0) return 0;
+                cp = cp * (hex ? 16U : 10U) + static_cast<std::uint32_t>(v);
+                if (cp > 0x10ffff) return 0;
             }
-            ++i;
+        } else {
+            const auto named = feeds::html_entity(name);
+            if (!named) return 0;
+            cp = static_cast<std::uint32_t>(*named);
+        }
+        feeds::append_utf8(out, static_cast<char32_t>(cp));
+        return semi - at + 1;
+    }
+
+    // Skips a tag (or comment) starting at `at`; a block tag ends the paragraph. A '<' that
+    // opens no tag is punctuation.
+    std::size_t tag(std::string_view text, std::size_t at) {
+        if (text.substr(at, 4) == "<!--") {
+            const auto end = text.find("-->", at + 4);
+            return end == std::string_view::npos ? text.size() : end + 3;
+        }
+        std::size_t j = at + 1;
+        const bool closing = j < text.size() && text[j] == '/';
+        if (closing) ++j;
+        if (j >= text.size() || !(is_ascii_alpha(text[j]) || text[j] == '!' || text[j] == '?')) {
+            put_ascii('<');
+            return at + 1;
+        }
+        std::size_t name_end = j;
+        while (name_end < text.size() && is_ascii_alnum(text[name_end]))
+            ++name_end;
+        std::string name = feeds::ascii_lower(text.substr(j, name_end - j));
+        std::size_t k = name_end;
+        char quote = 0;
+        while (k < text.size()) {
+            const char ch = text[k];
+            if (quote != 0) {
+                if (ch == quote) quote = 0;
+            } else if ((ch == '"' || ch == '\'') && text[k - 1] == '=') {
+                quote = ch;
+            } else if (ch == '>') {
+                break;
+            }
+            ++k;
+        }
+        const std::size_t next = k < text.size() ? k + 1 : text.size();
+        static constexpr std::string_view blocks[] = {
+            "p",  "br", "div", "li", "ul", "ol", "h1",      "h2",         "h3",   "h4",
+            "h5", "h6", "tr",  "td", "th", "hr", "section", "blockquote", "table"};
+        if (std::find(std::begin(blocks), std::end(blocks), name) != std::end(blocks)) {
+            paragraph();
+        } else {
+            end_word();
+            after_space_ = true;
+        }
+        if (!closing && (name == "script" || name == "style")) {
+            const std::string close = "</" + name;
+            std::size_t end = next;
+            while ((end = text.find("</", end)) != std::string_view::npos) {
+                if (feeds::ascii_lower(text.substr(end, close.size())) == close) break;
+                end += 2;
+            }
+            if (end == std::string_view::npos) return text.size();
+            const auto gt = text.find('>', end);
+            return gt == std::string_view::npos ? text.size() : gt + 1;
+        }
+        return next;
+    }
+};
+
+// A phrase: up to three words, matched word by word.
+struct phrase {
+    std::array<std::string_view, 3> words;
+};
+
+bool match_at(const tokenizer& t, std::size_t at, std::size_t end, const phrase& p) {
+    for (const auto w : p.words) {
+        if (w.empty()) return true;
+        if (at >= end || t.word(t.words()[at]) != w) return false;
+        ++at;
+    }
+    return true;
+}
+
+template <std::size_t N>
+bool starts_with_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
+                        const phrase (&phrases)[N]) {
+    return std::any_of(std::begin(phrases), std::end(phrases),
+                       [&](const phrase& p) { return match_at(t, begin, end, p); });
+}
+
+// The position of the first phrase in [begin, end), or end.
+template <std::size_t N>
+std::size_t find_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
+                        const phrase (&phrases)[N]) {
+    for (std::size_t i = begin; i < end; ++i) {
+        if ((t.words()[i].flags & cue) != 0 && starts_with_phrase(t, i, end, phrases)) return i;
+    }
+    return end;
+}
+
+// Paragraph openings that only outlet furniture uses.
+constexpr phrase furniture_openings[] = {{{"reporting", "by"}}, {{"additional", "reporting"}},
+                                         {{"writing", "by"}},   {{"editing", "by"}},
+                                         {{"compiled", "by"}},  {{"the", "post"}},
+                                         {{"read", "more"}},    {{"continue", "reading"}},
+                                         {{"related"}},         {{"see", "also"}},
+                                         {{"sign", "up"}},      {{"subscribe"}},
+                                         {{"follow", "us"}},    {{"copyright"}},
+                                         {{"all", "rights"}},   {{"our", "standards"}},
+                                         {{"click", "here"}},   {{"advertisement"}},
+                                         {{"share", "this"}},   {{"more", "from"}},
+                                         {{"recommended"}},     {{"newsletter"}}};
+
+// Phrases that mark a short paragraph as furniture wherever they appear in it.
+constexpr phrase furniture_phrases[] = {{{"appeared", "first"}},   {{"all", "rights", "reserved"}},
+                                        {{"copyright"}},           {{"reporting", "by"}},
+                                        {{"editing", "by"}},       {{"writing", "by"}},
+                                        {{"newsletter"}},          {{"sign", "up"}},
+                                        {{"subscribe"}},           {{"trust", "principles"}},
+                                        {{"read", "more"}},        {{"continue", "reading"}},
+                                        {{"related", "coverage"}}, {{"follow", "us"}},
+                                        {{"click", "here"}}};
+
+constexpr phrase tail_phrases[] = {{{"continue", "reading"}},
+                                   {{"read", "more"}},
+                                   {{"click", "here"}},
+                                   {{"the", "post"}},
+                                   {{"read", "the", "full"}}};
+
+constexpr phrase credit_phrases[] = {{{"reporting", "by"}},
+                                     {{"editing", "by"}},
+                                     {{"writing", "by"}},
+                                     {{"compiled", "by"}},
+                                     {{"additional", "reporting"}}};
+
+// Calls emit(word) for each word of the text that is story text, not outlet furniture.
+template <typename Emit>
+void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit) {
+    thread_local tokenizer t;
+    t.reset();
+    // Read a margin past the limit, so furniture dropped from the start does not shorten it.
+    t.run(text_html, max_words == 0 ? 0 : max_words + max_words / 2);
+    const auto& words = t.words();
+    thread_local std::vector<std::uint8_t> keep;
+    keep.assign(words.size(), 1);
+    bool first = true;
+    std::size_t begin = 0;
+    while (begin < words.size()) {
+        std::size_t end = begin + 1;
+        while (end < words.size() && (words[end].flags & paragraph_start) == 0)
+            ++end;
+        const std::size_t count = end - begin;
+        bool drop = false;
+        if (!first || end < words.size()) {
+            drop = starts_with_phrase(t, begin, end, furniture_openings);
+        }
+        if (!first && !drop && count <= 40) {
+            drop = find_phrase(t, begin, end, furniture_phrases) < end ||
+                   std::any_of(words.begin() + static_cast<std::ptrdiff_t>(begin),
+                               words.begin() + static_cast<std::ptrdiff_t>(end),
+                               [](const word_ref& w) { return (w.flags & url_part) != 0; });
+        }
+        if (drop) {
+            std::fill(keep.begin() + static_cast<std::ptrdiff_t>(begin),
+                      keep.begin() + static_cast<std::ptrdiff_t>(end), std::uint8_t{0});
+            begin = end;
             continue;
         }
-        utf8proc_int32_t cp = 0;
-        const auto used =
-            utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
-                             static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
-        const std::size_t step = used < 1 ? 1 : static_cast<std::size_t>(used);
-        if (used >= 1 && is_word_code_point(cp)) {
-            word.append(text.substr(i, step));
-        } else {
-            acronym = false;
-            emit();
+        std::size_t from = begin;
+        if (first) {
+            // Dateline: "WASHINGTON, March 3 -" or "LOWELL (Reuters) -", a few words before a
+            // spaced dash and before any sentence end.
+            for (std::size_t i = begin + 1; i < end && i <= begin + 7; ++i) {
+                if ((words[i].flags & sentence_before) != 0) break;
+                if ((words[i].flags & dash_before) != 0) {
+                    from = i;
+                    break;
+                }
+            }
         }
-        i += step;
+        // A summary's link text at its end: "... Continue reading", "Read more".
+        const std::size_t tail_from = end > from + 12 ? end - 12 : from;
+        const std::size_t tail = find_phrase(t, tail_from, end, tail_phrases);
+        for (std::size_t i = begin; i < end; ++i) {
+            if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = 0;
+        }
+        // "(Reporting by A; Editing by B)" inside the paragraph.
+        for (std::size_t i = from; i < tail;) {
+            if ((words[i].flags & in_parens) == 0) {
+                ++i;
+                continue;
+            }
+            std::size_t j = i;
+            while (j < tail && (words[j].flags & in_parens) != 0)
+                ++j;
+            if (find_phrase(t, i, j, credit_phrases) < j) {
+                std::fill(keep.begin() + static_cast<std::ptrdiff_t>(i),
+                          keep.begin() + static_cast<std::ptrdiff_t>(j), std::uint8_t{0});
+            }
+            i = j;
+        }
+        if (std::any_of(keep.begin() + static_cast<std::ptrdiff_t>(begin),
+                        keep.begin() + static_cast<std::ptrdiff_t>(end),
+                        [](std::uint8_t k) { return k != 0; })) {
+            first = false;
+        }
+        begin = end;
     }
-    emit();
-}
-
-std::size_t count_words(std::string_view text) {
-    std::size_t n = 0;
-    bool in_word = false;
-    for (const char c : text) {
-        const bool space = c == ' ';
-        if (!space && !in_word) ++n;
-        in_word = !space;
-    }
-    return n;
-}
-
-bool contains_any(std::string_view text, std::initializer_list<std::string_view> needles) {
-    return std::any_of(needles.begin(), needles.end(), [&](std::string_view needle) {
-        return text.find(needle) != std::string_view::npos;
-    });
-}
-
-bool starts_with_any(std::string_view text, std::initializer_list<std::string_view> needles) {
-    while (!text.empty() && (text.front() == '(' || text.front() == ' ' || text.front() == '[')) {
-        text.remove_prefix(1);
-    }
-    return std::any_of(needles.begin(), needles.end(),
-                       [&](std::string_view needle) { return text.starts_with(needle); });
-}
-
-// Phrases that only outlet furniture uses: a short paragraph holding one is not story text.
-bool is_boilerplate_paragraph(std::string_view folded, bool first) {
-    if (starts_with_any(folded, {"reporting by",
-                                 "additional reporting",
-                                 "writing by",
-                                 "editing by",
-                                 "compiled by",
-                                 "the post ",
-                                 "read more",
-                                 "continue reading",
-                                 "read the full",
-                                 "related coverage",
-                                 "related:",
-                                 "related stories",
-                                 "see also",
-                                 "more:",
-                                 "sign up",
-                                 "subscribe",
-                                 "follow us",
-                                 "copyright",
-                                 "\xc2\xa9",
-                                 "(c) ",
-                                 "all rights reserved",
-                                 "our standards",
-                                 "click here",
-                                 "share this",
-                                 "advertisement"})) {
-        return true;
-    }
-    if (first) return false;
-    return count_words(folded) <= 40 &&
-           contains_any(
-               folded, {"appeared first on", "all rights reserved", "copyright", "\xc2\xa9",
-                        "reporting by", "editing by", "writing by", "newsletter", "sign up",
-                        "subscribe", "trust principles", "http://", "https://", "www.", "read more",
-                        "continue reading", "related coverage", "follow us", "click here"});
-}
-
-// Removes "(Reporting by ...; Editing by ...)" credits from folded text.
-void strip_credits(std::string& folded) {
-    std::size_t from = 0;
-    while ((from = folded.find('(', from)) != std::string::npos) {
-        const auto close = folded.find(')', from);
-        if (close == std::string::npos) return;
-        const std::string_view inside(folded.data() + from, close - from);
-        if (contains_any(inside, {"reporting by", "editing by", "writing by", "compiled by",
-                                  "reporting and writing", "additional reporting"})) {
-            folded.erase(from, close + 1 - from);
-        } else {
-            from = close + 1;
+    std::size_t emitted = 0;
+    for (std::size_t i = 0; i < words.size() && (max_words == 0 || emitted < max_words); ++i) {
+        if (keep[i] != 0) {
+            emit(t.word(words[i]));
+            ++emitted;
         }
     }
-}
-
-// Cuts a trailing "continue reading" / "read more" tail (a summary's link text).
-void strip_tail(std::string& folded) {
-    for (const std::string_view tail :
-         {"continue reading", "read more", "read the full story", "the post ", "click here"}) {
-        const std::size_t from = folded.size() > 120 ? folded.size() - 120 : 0;
-        const auto found = std::string_view(folded).substr(from).rfind(tail);
-        if (found == std::string_view::npos) continue;
-        const std::size_t at = from + found;
-        if (count_words(std::string_view(folded).substr(at)) <= 12) folded.resize(at);
-    }
-}
-
-// "WASHINGTON, March 3 - " or "LOWELL (Reuters) -": a dateline of a few words before a dash.
-void strip_dateline(std::string& folded) {
-    const std::string_view view(folded);
-    const std::size_t limit = std::min<std::size_t>(view.size(), 80);
-    for (std::size_t i = 1; i + 2 < limit; ++i) {
-        if (view[i] != ' ') continue;
-        std::size_t dash_len = 0;
-        if (view[i + 1] == '-' && view[i + 2] == ' ') {
-            dash_len = 3;
-        } else if (view[i + 1] == '-' && i + 3 < view.size() && view[i + 2] == '-' &&
-                   view[i + 3] == ' ') {
-            dash_len = 4;
-        } else if (view[i + 1] == '\xe2' && i + 4 < view.size() && view[i + 2] == '\x80' &&
-                   (view[i + 3] == '\x94' || view[i + 3] == '\x93') && view[i + 4] == ' ') {
-            dash_len = 5;
-        }
-        if (dash_len == 0) continue;
-        const auto prefix = view.substr(0, i);
-        if (count_words(prefix) <= 7 && prefix.find(". ") == std::string_view::npos) {
-            folded.erase(0, i + dash_len);
-        }
-        return;
-    }
-}
-
-// Paragraph boundaries: newlines and the HTML tags that start or end a block.
-std::vector<std::string_view> split_paragraphs(std::string_view text) {
-    std::vector<std::string_view> out;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        bool cut = text[i] == '\n';
-        if (text[i] == '<' && i + 2 < text.size()) {
-            std::size_t j = i + 1;
-            if (text[j] == '/') ++j;
-            std::size_t k = j;
-            while (k < text.size() && is_ascii_alpha(text[k]))
-                ++k;
-            const std::string name = feeds::ascii_lower(text.substr(j, k - j));
-            cut = name == "p" || name == "br" || name == "div" || name == "li" || name == "h1" ||
-                  name == "h2" || name == "h3" || name == "blockquote";
-        }
-        if (cut) {
-            if (i > start) out.push_back(text.substr(start, i - start));
-            start = text[i] == '\n' ? i + 1 : i;
-        }
-    }
-    if (start < text.size()) out.push_back(text.substr(start));
-    return out;
 }
 
 bool is_title_decoration(std::string_view word) {
@@ -330,18 +619,17 @@ std::size_t count_spaces(std::string_view text) {
 std::string normalise_text(std::string_view text_html) {
     std::string out;
     out.reserve(text_html.size());
-    bool first = true;
-    for (const auto paragraph : split_paragraphs(text_html)) {
-        std::string folded = fold(feeds::html_to_text(paragraph));
-        if (folded.empty()) continue;
-        if (first) strip_dateline(folded);
-        strip_credits(folded);
-        if (is_boilerplate_paragraph(folded, first)) continue;
-        strip_tail(folded);
-        const auto before = out.size();
-        append_words(out, folded);
-        if (out.size() > before) first = false;
-    }
+    story_words(text_html, 0, [&](std::string_view w) {
+        if (!out.empty()) out.push_back(' ');
+        out.append(w);
+    });
+    return out;
+}
+
+const std::vector<std::string_view>& text_words(std::string_view text_html, std::size_t max_words) {
+    thread_local std::vector<std::string_view> out;
+    out.clear();
+    story_words(text_html, max_words, [&](std::string_view w) { out.push_back(w); });
     return out;
 }
 
@@ -388,7 +676,12 @@ std::string normalise_title(std::string_view title) {
         }
     }
     std::string out;
-    append_words(out, fold(view));
+    tokenizer t;
+    t.run(view);
+    for (const auto& w : t.words()) {
+        if (!out.empty()) out.push_back(' ');
+        out.append(t.word(w));
+    }
     return out;
 }
 

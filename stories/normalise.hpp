@@ -15,6 +15,12 @@ namespace feedd::stories {
 // Body text (plain or HTML) → its words, lower-case, joined by single spaces.
 std::string normalise_text(std::string_view text_html);
 
+// The same words as views, without building the string (the signature's hot path), at most
+// max_words of them (0: all). The views and the vector belong to the calling thread and stay
+// valid until its next call.
+const std::vector<std::string_view>& text_words(std::string_view text_html,
+                                                std::size_t max_words = 0);
+
 // Headline → its words without outlet decorations, joined by single spaces.
 std::string normalise_title(std::string_view title);
 

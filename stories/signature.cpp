@@ -97,11 +97,12 @@ signature make_signature(std::string_view title, std::string_view text_html,
     const int hashes = std::clamp(options.hashes, 1, max_hashes);
     const std::size_t k = static_cast<std::size_t>(std::max(1, options.shingle_words));
     const std::string norm_title = normalise_title(title);
-    const std::string norm_text = normalise_text(text_html);
-
     thread_local std::vector<std::uint64_t> words;
     thread_local std::vector<std::uint64_t> shingles;
-    word_hashes(norm_text, options.seed, words);
+    words.clear();
+    for (const auto word :
+         text_words(text_html, static_cast<std::size_t>(std::max(0, options.max_words))))
+        words.push_back(hash_word(word, options.seed));
     sig.text_words = static_cast<std::uint32_t>(words.size());
     // A headline-only item (no usable text) is fingerprinted by its headline.
     if (words.size() < 3) word_hashes(norm_title, options.seed, words);
@@ -118,16 +119,14 @@ signature make_signature(std::string_view title, std::string_view text_html,
             }
             shingles.push_back(h ^ (h >> 29));
         }
-        std::sort(shingles.begin(), shingles.end());
-        shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
     }
     sig.shingles = static_cast<std::uint32_t>(shingles.size());
     if (!shingles.empty()) {
         const auto& f = family(options.seed, hashes);
         sig.minhash.assign(static_cast<std::size_t>(hashes),
                            std::numeric_limits<std::uint32_t>::max());
-        min_hashes(shingles.data(), shingles.size(), f.mul.data(), f.add.data(),
-                   sig.minhash.data(), sig.minhash.size());
+        min_hashes(shingles.data(), shingles.size(), f.mul.data(), f.add.data(), sig.minhash.data(),
+                   sig.minhash.size());
     }
 
     // Title sketch: the smallest distinct 16-bit hashes of its content words (bottom-k).

@@ -12,8 +12,12 @@
 namespace feedd::stories {
 
 struct signature_options {
-    int shingle_words = 3;            // words per shingle
-    int hashes = 64;                  // MinHash values (XXH3-64 with per-slot seeds, kept 32 bits)
+    int shingle_words = 3;  // words per shingle
+    int hashes = 64;        // MinHash values (XXH3-64 with per-slot seeds, kept 32 bits)
+    // Only the first max_words words of the text count (0: all): copies share their start, and
+    // cuts, dropped paragraphs and appended updates mostly touch the end. 200 scores as all
+    // (docs/design.md) at half the cost on long texts.
+    int max_words = 200;
     std::uint64_t seed = 0x66656564;  // changes every value; stored signatures need the same seed
 };
 
@@ -23,7 +27,7 @@ struct signature {
     // Minimum hash (low 32 bits of XXH3) per slot over the shingles of title + text; empty when
     // the item has no words at all.
     std::vector<std::uint32_t> minhash;
-    std::uint32_t shingles = 0;    // distinct shingles hashed (estimates set size for containment)
+    std::uint32_t shingles = 0;  // shingles hashed: the set size for containment (repeats are rare)
     std::uint32_t text_words = 0;  // words in the normalised text (0: headline-only item)
     // Sorted, distinct 16-bit hashes of the title's content words (stop words and outlet
     // decorations removed); title_words of them are used.

@@ -1,0 +1,240 @@
+#include "stories/clusterer.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "stories/signature.hpp"
+
+namespace feedd::stories {
+namespace {
+
+// Invented stories. plants and earnings are the same company, different stories.
+constexpr const char* plants =
+    "Acme Tools Corp said its board approved a plan to close two plants in Ohio, cutting 400 "
+    "jobs by the end of the year. The company said demand for its hand tools fell for a third "
+    "straight quarter and that it would move production to its larger plant in Indiana. Union "
+    "leaders said they would ask the state for help to keep at least one of the plants open.";
+constexpr const char* earnings =
+    "Acme Tools Corp reported a first quarter loss of 12 million dollars, against a profit a "
+    "year ago, as sales of garden equipment slumped in a cold spring. Its chief executive told "
+    "analysts on a call that price increases planned for the summer should restore margins, "
+    "and the company kept its forecast for the full year unchanged.";
+constexpr const char* harbour =
+    "The port authority opened a new container terminal on the north side of the harbour on "
+    "Tuesday, doubling the number of ships it can unload at once. Officials expect the terminal "
+    "to bring traffic back from rival ports that grew while the old quays were being rebuilt "
+    "over the last four years.";
+constexpr const char* rates =
+    "The central bank left its main interest rate unchanged at its meeting on Thursday and "
+    "signalled that it was in no hurry to cut, saying inflation in services was still too "
+    "high. Markets had priced in a small chance of a cut; the currency firmed after the "
+    "decision and bond yields edged higher.";
+
+signature sig(const std::string& title, const std::string& text) {
+    return make_signature(title, text);
+}
+
+TEST(Clusterer, EditedCopiesJoinOneStoryAndOthersStartTheirOwn) {
+    clusterer c;
+    const auto first = c.add(1, 1000, sig("Acme Tools to close two Ohio plants", plants));
+    EXPECT_TRUE(first.new_story);
+    EXPECT_EQ(first.story, 1);
+    EXPECT_EQ(first.matched_item, 0);
+
+    const std::string copy = std::string("<p>CLEVELAND (Reuters) - ") + plants +
+                             "</p><p>The post Acme to close plants appeared first on Widget "
+                             "Daily.</p>";
+    const auto second = c.add(2, 1600, sig("UPDATE 1-ACME TOOLS TO CLOSE TWO OHIO PLANTS", copy));
+    EXPECT_FALSE(second.new_story);
+    EXPECT_EQ(second.story, 1);
+    EXPECT_EQ(second.matched_item, 1);
+    EXPECT_GT(second.similarity, 0.9);
+    EXPECT_FALSE(second.reason.empty());
+
+    const auto other = c.add(3, 1700, sig("Port opens new terminal", harbour));
+    EXPECT_TRUE(other.new_story);
+    EXPECT_EQ(other.story, 2);
+    EXPECT_EQ(c.windowed_items(), 3U);
+}
+
+TEST(Clusterer, TruncatedSummaryJoinsByContainment) {
+    clusterer c;
+    c.add(1, 0, sig("Acme Tools to close two Ohio plants", plants));
+    // A feed summary: the first sentence and a bit, cut at a word, with a "..." tail.
+    const std::string summary =
+        "Acme Tools Corp said its board approved a plan to close two plants in Ohio, cutting 400 "
+        "jobs by the end of the year. The company said demand for its hand tools [...]";
+    const auto d = c.add(2, 60, sig("Acme Tools to close two Ohio plants - Widget Daily", summary));
+    EXPECT_FALSE(d.new_story);
+    EXPECT_EQ(d.story, 1);
+    EXPECT_NE(d.reason.find("contain"), std::string::npos) << d.reason;
+}
+
+TEST(Clusterer, SameCompanyDifferentStoryStaysApart) {
+    clusterer c;
+    c.add(1, 0, sig("Acme Tools to close two Ohio plants", plants));
+    const auto d = c.add(2, 3600, sig("Acme Tools posts first quarter loss", earnings));
+    EXPECT_TRUE(d.new_story);
+}
+
+TEST(Clusterer, GenericHeadlineDoesNotMergeDifferentStories) {
+    clusterer c;
+    c.add(1, 0, sig("Market report", harbour));
+    const auto d = c.add(2, 60, sig("Market report", rates));
+    EXPECT_TRUE(d.new_story);
+    // Even identical specific headlines are not enough when the texts differ.
+    c.add(3, 120, sig("Acme Tools news", plants));
+    EXPECT_TRUE(c.add(4, 180, sig("Acme Tools news", earnings)).new_story);
+}
+
+TEST(Clusterer, BestMatchingStoryWins) {
+    clusterer c;
+    c.add(1, 0, sig("Acme Tools to close two Ohio plants", plants));
+    c.add(2, 10, sig("Central bank holds rates", rates));
+    const auto d = c.add(3, 20, sig("Central bank keeps rates on hold", std::string(rates)));
+    EXPECT_EQ(d.story, 2);
+    EXPECT_EQ(d.matched_item, 2);
+}
+
+TEST(Clusterer, ItemMatchingTwoStoriesEquallyJoinsTheOlderStory) {
+    // Two stories hold the same text (restored as they were stored: nothing merges stories).
+    clusterer c;
+    const signature s = sig("Acme Tools to close two Ohio plants", plants);
+    c.restore(10, 7, 0, s);
+    c.restore(11, 5, 10, s);
+    const auto d = c.add(12, 20, s);
+    EXPECT_FALSE(d.new_story);
+    EXPECT_EQ(d.story, 5);  // the older (smaller) story id, whatever the insertion order
+    EXPECT_EQ(d.matched_item, 11);
+    EXPECT_EQ(c.next_story_id(), 8);
+}
+
+TEST(Clusterer, MembersExpireAfterTheWindow) {
+    cluster_options options;
+    options.window = std::chrono::hours(1);
+    clusterer c(options);
+    c.add(1, 0, sig("Acme Tools to close two Ohio plants", plants));
+    c.add(2, 1800, sig("Port opens new terminal", harbour));
+    const auto late = c.add(3, 3601 + 1, sig("Acme Tools to close two Ohio plants", plants));
+    EXPECT_TRUE(late.new_story);  // item 1 left the window
+    EXPECT_EQ(c.windowed_items(), 2U);
+    c.expire(1800 + 3601);
+    EXPECT_EQ(c.windowed_items(), 1U);
+    EXPECT_GT(c.memory_bytes(), 0U);
+}
+
+TEST(Clusterer, RestoreRebuildsTheSameIndex) {
+    cluster_options options;
+    options.window = std::chrono::hours(2);
+    struct input {
+        item_id item;
+        std::int64_t time;
+        signature sig;
+    };
+    const std::string summary =
+        "Acme Tools Corp said its board approved a plan to close two plants in Ohio, cutting 400 "
+        "jobs by the end of the year...";
+    const std::vector<input> before = {
+        {1, 0, sig("Acme Tools to close two Ohio plants", plants)},
+        {2, 600, sig("Port opens new terminal", harbour)},
+        {3, 1200, sig("Acme Tools posts loss", earnings)},
+        {4, 4000, sig("ACME TOOLS TO CLOSE TWO OHIO PLANTS", summary)},
+        {5, 7300, sig("Central bank holds rates", rates)},
+        {6, 7400, sig("", "")},
+    };
+    const std::vector<input> after = {
+        {7, 7500, sig("Acme Tools to close Ohio plants | Widget Daily", plants)},
+        {8, 7600, sig("Port terminal opens", harbour)},
+        {9, 7700, sig("Rates on hold", rates)},
+        {10, 7800, sig("Acme loss", earnings)},
+    };
+    clusterer live(options);
+    std::vector<cluster_decision> stored;
+    for (const auto& in : before)
+        stored.push_back(live.add(in.item, in.time, in.sig));
+
+    // The restart: only members still inside the window are restored, in their original order.
+    clusterer restarted(options);
+    const std::int64_t now = before.back().time;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        if (before[i].time < now - options.window.count()) continue;
+        restarted.restore(before[i].item, stored[i].story, before[i].time, before[i].sig);
+    }
+    restarted.set_next_story_id(live.next_story_id());
+    live.expire(now);
+    EXPECT_EQ(restarted.windowed_items(), live.windowed_items());
+
+    for (const auto& in : after) {
+        const auto a = live.add(in.item, in.time, in.sig);
+        const auto b = restarted.add(in.item, in.time, in.sig);
+        EXPECT_EQ(a.story, b.story) << in.item;
+        EXPECT_EQ(a.new_story, b.new_story) << in.item;
+        EXPECT_EQ(a.matched_item, b.matched_item) << in.item;
+        EXPECT_EQ(a.similarity, b.similarity) << in.item;
+        EXPECT_EQ(a.reason, b.reason) << in.item;
+    }
+    // Item 7 joined story 4's copy (item 4 is still in the window), item 10 found item 3 gone.
+    EXPECT_FALSE(live.add(11, 7900, sig("Acme Tools to close two Ohio plants", plants)).new_story);
+}
+
+TEST(Clusterer, RejectsSignaturesOfAnotherSize) {
+    clusterer c;
+    c.add(1, 0, sig("Acme Tools to close two Ohio plants", plants));
+    signature_options fewer;
+    fewer.hashes = 16;
+    EXPECT_THROW(c.add(2, 0, make_signature("Port opens new terminal", harbour, fewer)),
+                 std::invalid_argument);
+}
+
+TEST(Verify, TitlesAloneNeverJoin) {
+    match_features f;
+    f.title_known = true;
+    f.title_overlap = 1.0;
+    f.jaccard = 0.05;
+    f.containment = 0.1;
+    f.smaller_shingles = 50;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
+}
+
+TEST(Verify, ModerateTextNeedsAgreeingTitles) {
+    match_features f;
+    f.jaccard = 0.35;
+    f.containment = 0.5;
+    f.smaller_shingles = 50;
+    f.title_known = true;
+    f.title_overlap = 0.2;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
+    f.title_overlap = 0.6;
+    EXPECT_NE(verify(f, {}).rule, nullptr);
+    f.title_known = false;  // titles say nothing: the text decides
+    EXPECT_NE(verify(f, {}).rule, nullptr);
+}
+
+TEST(Verify, StrongTextJoinsWhateverTheTitles) {
+    match_features f;
+    f.jaccard = 0.8;
+    f.containment = 0.9;
+    f.smaller_shingles = 50;
+    f.title_known = true;
+    f.title_overlap = 0;
+    const auto v = verify(f, {});
+    ASSERT_NE(v.rule, nullptr);
+    EXPECT_DOUBLE_EQ(v.score, 0.9);
+}
+
+TEST(Verify, ShortTextsNeedMoreForContainment) {
+    match_features f;
+    f.jaccard = 0.2;
+    f.containment = 0.95;
+    f.smaller_shingles = 5;  // "it said in a statement": too short to count
+    f.title_known = true;
+    f.title_overlap = 0.6;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
+    f.smaller_shingles = 12;
+    EXPECT_NE(verify(f, {}).rule, nullptr);
+}
+
+}  // namespace
+}  // namespace feedd::stories

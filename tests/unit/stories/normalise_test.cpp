@@ -1,0 +1,105 @@
+#include "stories/normalise.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace feedd::stories {
+namespace {
+
+constexpr const char* lede =
+    "Acme Tools Corp said its board approved a plan to close two plants in Ohio, cutting 400 "
+    "jobs by the end of the year.";
+
+TEST(NormaliseText, HtmlEntitiesCaseAndPunctuationGo) {
+    EXPECT_EQ(normalise_text("<p>Acme&#8217;s <a href=\"https://x.example/\">UNIT</a> rose; "
+                             "&quot;Good&quot; news!</p>"),
+              "acme s unit rose good news");
+}
+
+TEST(NormaliseText, HouseStyleVariantsNormaliseAlike) {
+    const std::string a = normalise_text("U.S. output rose 5 pct to 12 mln dlrs, it said.");
+    EXPECT_EQ(a, normalise_text("US output rose 5 percent to 12 million dollars, it says."));
+    EXPECT_EQ(a, normalise_text("U.S output rose 5% to 12 million dollars, it said."));
+    EXPECT_EQ(a, normalise_text("US output rose 5 per cent to 12 mln dollars, it said."));
+}
+
+TEST(NormaliseText, UnicodeFoldsLikeAscii) {
+    EXPECT_EQ(normalise_text("Prices in ZÜRICH: Café ﬁnance"),
+              normalise_text("prices in zurich cafe FINANCE"));
+}
+
+TEST(NormaliseText, InvalidUtf8DoesNotThrow) {
+    EXPECT_EQ(normalise_text("bad \xff\xfe bytes"), "bad bytes");
+}
+
+TEST(NormaliseText, DatelinesGo) {
+    const std::string plain = normalise_text(lede);
+    EXPECT_EQ(normalise_text(std::string("CLEVELAND, March 3 - ") + lede), plain);
+    EXPECT_EQ(normalise_text(std::string("CLEVELAND (Reuters) - ") + lede), plain);
+    EXPECT_EQ(normalise_text(std::string("CLEVELAND, Ohio \xe2\x80\x94 ") + lede), plain);
+    // A dash later in the sentence is text, not a dateline.
+    EXPECT_EQ(normalise_text("Prices rose again. Traders said - as usual - little."),
+              "prices rose again traders say as usual little");
+}
+
+TEST(NormaliseText, OutletBoilerplateGoes) {
+    const std::string plain = normalise_text(lede);
+    const std::string furniture[] = {
+        "\n(Reporting by Jane Roe; Editing by John Doe)",
+        "\nReporting by Jane Roe; additional reporting by Max Mustermann; Editing by John Doe",
+        "\n\nThe post Acme to close plants appeared first on Daily Widget.",
+        "\nRead more: https://www.dailywidget.example/news/acme-to-close-plants",
+        "<br/>Copyright 2025 Daily Widget. All rights reserved.",
+        "<p>Related coverage: Acme hires adviser; Widget prices fall</p>",
+        "\nSign up for our morning newsletter here.",
+        " Continue reading...",
+        " Read more \xc2\xbb",
+        " (Reporting by Jane Roe in Cleveland; Writing by A. N. Other)",
+    };
+    for (const auto& extra : furniture) {
+        EXPECT_EQ(normalise_text(std::string(lede) + extra), plain) << extra;
+    }
+}
+
+TEST(NormaliseText, StoryParagraphsMentioningFurnitureWordsStay) {
+    // A long paragraph that happens to say "copyright" is story text.
+    const std::string paragraph =
+        "The court said the copyright claim against the publisher, filed last spring by a group "
+        "of authors who say their books were copied without permission, can go to trial in "
+        "June, after the judge rejected a motion to dismiss the case in its entirety.";
+    const std::string text = std::string(lede) + "\n" + paragraph;
+    EXPECT_NE(normalise_text(text).find("copyright claim"), std::string::npos);
+}
+
+TEST(NormaliseTitle, OutletDecorationsGo) {
+    const std::string plain = normalise_title("Acme Tools to close two Ohio plants");
+    EXPECT_EQ(normalise_title("UPDATE 1-Acme Tools to close two Ohio plants"), plain);
+    EXPECT_EQ(normalise_title("EXCLUSIVE-Acme Tools to close two Ohio plants"), plain);
+    EXPECT_EQ(normalise_title("Breaking: Acme Tools to close two Ohio plants"), plain);
+    EXPECT_EQ(normalise_title("Acme Tools to close two Ohio plants - Reuters"), plain);
+    EXPECT_EQ(normalise_title("Acme Tools to close two Ohio plants | Daily Widget"), plain);
+    EXPECT_EQ(normalise_title("Acme Tools to close two Ohio plants (Reuters)"), plain);
+    EXPECT_EQ(normalise_title("ACME TOOLS TO CLOSE TWO OHIO PLANTS"), plain);
+}
+
+TEST(TitleContentWords, StopWordsAndDecorationsGo) {
+    const std::string title = normalise_title("Acme Tools says it will close the Ohio plants");
+    const auto words = title_content_words(title);
+    ASSERT_EQ(words.size(), 5U);
+    EXPECT_EQ(words[0], "acme");
+    EXPECT_EQ(words[1], "tools");
+    EXPECT_EQ(words[2], "close");
+    EXPECT_EQ(words[3], "ohio");
+    EXPECT_EQ(words[4], "plants");
+}
+
+TEST(TextWords, StopsAtTheLimit) {
+    const auto& words = text_words(lede, 5);
+    ASSERT_EQ(words.size(), 5U);
+    EXPECT_EQ(words[0], "acme");
+    EXPECT_EQ(words[4], "its");
+}
+
+}  // namespace
+}  // namespace feedd::stories
