@@ -273,16 +273,14 @@ int query_story_command(const story_options& options, std::ostream& out, std::os
             << '\n';
         if (m.link) out << "     " << fit(*m.link, text_width) << '\n';
         if (options.explain) {
+            // The reason is what --explain is for: never cut, the terminal wraps it.
             if (m.similarity) {
-                out << "     "
-                    << fit(fmt::format("joined: similarity {:.3f}{} — {}", *m.similarity,
-                                       m.matched_item ? fmt::format(" to item {}", *m.matched_item)
-                                                      : std::string(),
-                                       m.reason),
-                           text_width)
-                    << '\n';
+                out << fmt::format(
+                    "     joined: similarity {:.3f}{}\n", *m.similarity,
+                    m.matched_item ? fmt::format(" to item {}", *m.matched_item) : std::string());
+                out << "     why: " << m.reason << '\n';
             } else {
-                out << "     " << fit("started the story — " + m.reason, text_width) << '\n';
+                out << "     started the story: " << m.reason << '\n';
             }
         }
     }

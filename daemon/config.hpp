@@ -42,8 +42,8 @@ struct stories_config {
     // A new item is compared with the items fetched up to this long before it;
     // older signatures are dropped from the index and the database.
     std::chrono::seconds window{std::chrono::days(7)};
-    // Estimated Jaccard similarity that joins a story on its own; unset keeps the
-    // clusterer's default.
+    // Estimated Jaccard similarity that joins a story whose titles agree
+    // (cluster_options::threshold); unset keeps the clusterer's default.
     std::optional<double> threshold;
 };
 

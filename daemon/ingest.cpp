@@ -83,7 +83,8 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
     // Everything older than the window of the newest member is out of the index
     // already; its signatures go in this transaction.
     if (newest_) step.prune_before = *newest_ - options_.window;
-    step.assign = [this, &signatures, decisions](const std::vector<storage::new_item>& items) {
+    step.assign = [this, &signatures, decisions](const storage::refresh&,
+                                                 const std::vector<storage::new_item>& items) {
         std::vector<storage::story_assignment> out;
         out.reserve(items.size());
         for (const auto& it : items) {

@@ -264,7 +264,7 @@ LIMIT :limit
         std::stable_sort(fresh.begin(), fresh.end(), [](const new_item& a, const new_item& b) {
             return a.story_time < b.story_time;
         });
-        const auto decisions = step.assign(fresh);
+        const auto decisions = step.assign(r, fresh);
         if (decisions.size() != fresh.size()) {
             throw std::logic_error(fmt::format("clustering step returned {} decisions for {} items",
                                                decisions.size(), fresh.size()));

@@ -83,11 +83,16 @@ struct story_assignment {
     std::string signature;  // encoded; kept while the item is inside the window
 };
 
+struct refresh;  // storage/database.hpp
+
 // What store_refresh runs inside its transaction once it knows which items are new.
 struct clustering_step {
-    // Gets the new items ordered by (story_time, document order) and returns one
-    // assignment per item, in that order. Throwing rolls the whole refresh back.
-    std::function<std::vector<story_assignment>(const std::vector<new_item>&)> assign;
+    // Gets the refresh and its new items ordered by (story_time, document order),
+    // and returns one assignment per item, in that order. Throwing rolls the whole
+    // transaction back. (The refresh is passed so one step can serve a transaction
+    // that stores several refreshes.)
+    std::function<std::vector<story_assignment>(const refresh&, const std::vector<new_item>&)>
+        assign;
     // Signatures of the members clustered before the first one whose new_item::time
     // is at or after this are deleted (first in, first out, like the index).
     std::optional<timestamp> prune_before;

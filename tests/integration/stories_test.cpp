@@ -203,7 +203,8 @@ TEST(stories, the_demo_folds_the_three_wire_copies_and_keeps_axios_apart) {
     ASSERT_EQ(page.exit_code, 0) << page.err;
     EXPECT_EQ(page.out.rfind("Story " + id + ": ", 0), 0U) << page.out;
     EXPECT_NE(page.out.find("Sources: "), std::string::npos) << page.out;
-    EXPECT_NE(page.out.find("started the story"), std::string::npos) << page.out;
+    EXPECT_NE(page.out.find("started the story: "), std::string::npos) << page.out;
+    EXPECT_NE(page.out.find("why: "), std::string::npos) << page.out;
     EXPECT_NE(page.out.find("joined: similarity"), std::string::npos) << page.out;
     const auto table =
         run_feedd({"query", "stories", "--db", db, "--min-sources", "3"}, dir.path());

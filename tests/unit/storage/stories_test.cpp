@@ -50,7 +50,7 @@ struct script {
 
     clustering_step step(std::optional<timestamp> prune_before = std::nullopt) {
         clustering_step s;
-        s.assign = [this](const std::vector<new_item>& items) {
+        s.assign = [this](const refresh&, const std::vector<new_item>& items) {
             std::vector<story_assignment> out;
             for (const auto& it : items) {
                 seen.push_back(it);
@@ -310,7 +310,8 @@ TEST_F(stories_test, the_window_forgets_first_in_first_out) {
 TEST_F(stories_test, a_throwing_step_rolls_back_the_items_too) {
     const auto feed = add_feed("https://a.example/rss", "A");
     clustering_step failing;
-    failing.assign = [](const std::vector<new_item>&) -> std::vector<story_assignment> {
+    failing.assign = [](const refresh&,
+                        const std::vector<new_item>&) -> std::vector<story_assignment> {
         throw std::runtime_error("clusterer broke");
     };
     EXPECT_THROW(db_.store_refresh(ok_refresh(feed, t0, {item("a", t0)}), failing),
@@ -346,7 +347,7 @@ TEST_F(stories_test, decisions_that_contradict_the_store_roll_back) {
     EXPECT_EQ(db_.items({}).size(), 1U);
     EXPECT_EQ(db_.load_story(1)->member_count, 1);
     clustering_step short_step;
-    short_step.assign = [](const std::vector<new_item>&) {
+    short_step.assign = [](const refresh&, const std::vector<new_item>&) {
         return std::vector<story_assignment>{};
     };
     EXPECT_THROW(db_.store_refresh(ok_refresh(feed, t0, {item("d", t0)}), short_step),
