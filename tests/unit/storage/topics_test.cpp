@@ -54,7 +54,7 @@ class topics_test : public ::testing::Test {
         r.items = std::move(items);
         r.next_poll = at + minutes(15);
         clustering_step step;
-        step.assign = [this, &r](const std::vector<new_item>& fresh) {
+        step.assign = [this, &r](const refresh&, const std::vector<new_item>& fresh) {
             std::vector<story_assignment> out;
             for (const auto& n : fresh) {
                 const auto& guid = *r.items[n.index].id;
