@@ -24,6 +24,9 @@ struct config_error : std::runtime_error {
 struct fetch_config : feeds::fetch_options {
     int max_concurrency = 16;      // fetches in flight overall
     int per_host_concurrency = 2;  // fetches in flight per host
+    // Minimum time between the starts of two fetches from one host (registrable
+    // domain); unset: default_host_spacing, except loopback hosts (no spacing).
+    std::optional<std::chrono::milliseconds> host_spacing;
 };
 
 struct feed_config {
@@ -56,5 +59,7 @@ std::string feed_url_argument(std::string_view text);
 
 // Minimum polling interval: anything shorter is raised to this.
 inline constexpr std::chrono::seconds min_interval{60};
+
+inline constexpr std::chrono::milliseconds default_host_spacing{500};
 
 }  // namespace feedd::daemon
