@@ -203,8 +203,8 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
         }
         // Why the next poll is when it is, when that is not simply the interval.
         if (!f.poll_reason.empty() && f.poll_reason.rfind("interval ", 0) != 0) {
-            out << "    └ next poll " << relative(f.next_poll, now) << ": "
-                << f.poll_reason << '\n';
+            out << "    └ next poll " << relative(f.next_poll, now) << ": " << f.poll_reason
+                << '\n';
         }
     }
     out << feeds.size() << " feeds, " << failing << " failing\n";

@@ -39,9 +39,9 @@ std::optional<std::chrono::seconds> rate_interval(const std::vector<timestamp>& 
 struct publisher_hints {
     std::optional<std::chrono::seconds> ttl;            // RSS <ttl>
     std::optional<std::chrono::seconds> update_period;  // sy:updatePeriod / sy:updateFrequency
-    std::optional<std::chrono::seconds> max_age;  // Cache-Control: max-age, or Expires - now
-    std::uint32_t skip_hours = 0;                 // bit h: do not poll during UTC hour h
-    std::uint8_t skip_days = 0;                   // bit d: do not poll on weekday d (0 = Sunday)
+    std::optional<std::chrono::seconds> max_age;        // Cache-Control: max-age, or Expires - now
+    std::uint32_t skip_hours = 0;                       // bit h: do not poll during UTC hour h
+    std::uint8_t skip_days = 0;  // bit d: do not poll on weekday d (0 = Sunday)
 };
 
 // sy:updatePeriod ("hourly", "daily", "weekly", "monthly", "yearly"; default daily)

@@ -492,8 +492,8 @@ class service {
     using store_batch = std::vector<std::shared_ptr<store_slot>>;
     static constexpr std::size_t max_store_batch = 256;
 
-    net::awaitable<storage::refresh_result> store_grouped(storage::refresh r,
-                                                          std::optional<storage::host_block> block) {
+    net::awaitable<storage::refresh_result> store_grouped(
+        storage::refresh r, std::optional<storage::host_block> block) {
         auto slot = std::make_shared<store_slot>(ioc_);
         slot->refresh = std::move(r);
         slot->block = std::move(block);
@@ -504,8 +504,8 @@ class service {
         }
         while (!slot->finished) {
             // Not cancellable: the write is under way and its outcome must be known.
-            auto wait =
-                net::bind_cancellation_slot(net::cancellation_slot(), net::as_tuple(net::use_awaitable));
+            auto wait = net::bind_cancellation_slot(net::cancellation_slot(),
+                                                    net::as_tuple(net::use_awaitable));
             co_await slot->done.async_wait(wait);
         }
         if (slot->error) std::rethrow_exception(slot->error);
@@ -517,7 +517,8 @@ class service {
             store_batch batch;
             const auto take = std::min(store_queue_.size(), max_store_batch);
             batch.assign(store_queue_.begin(), store_queue_.begin() + static_cast<long>(take));
-            store_queue_.erase(store_queue_.begin(), store_queue_.begin() + static_cast<long>(take));
+            store_queue_.erase(store_queue_.begin(),
+                               store_queue_.begin() + static_cast<long>(take));
             auto work = [batch](storage::database& db) {
                 write_batch(db, batch);
                 return 0;
@@ -579,9 +580,9 @@ class service {
         until = std::max(until, now + wait);
         spdlog::warn("host={} asked to wait {} (HTTP {} Retry-After); its feeds are held back",
                      host, format_duration(wait), fetched.http_status);
-        return storage::host_block{host, until,
-                                   fmt::format("HTTP {} Retry-After {}", fetched.http_status,
-                                               format_duration(wait))};
+        return storage::host_block{
+            host, until,
+            fmt::format("HTTP {} Retry-After {}", fetched.http_status, format_duration(wait))};
     }
 
     // A feed whose poll ended without moving its next_poll (a failed write, an
@@ -705,7 +706,7 @@ class service {
     std::set<std::int64_t> failing_;  // whose last poll since start failed, for STATUS=
     std::map<std::int64_t, net::cancellation_signal> cancel_signals_;
     std::map<std::string, int> host_in_flight_;
-    std::map<std::string, timestamp> host_not_before_;  // Retry-After of a whole host
+    std::map<std::string, timestamp> host_not_before_;     // Retry-After of a whole host
     std::deque<std::shared_ptr<store_slot>> store_queue_;  // refreshes waiting for the writer
     bool flushing_ = false;
     std::map<std::string, std::chrono::steady_clock::time_point> host_last_start_;

@@ -1,5 +1,10 @@
 #include "storage/database.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
@@ -134,6 +139,23 @@ std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) 
                          {"length", e.length ? json::value(*e.length) : json::value(nullptr)}});
     }
     return json::serialize(out);
+}
+
+// Why SQLite could not open a file read-write, when the file system says so: SQLite
+// itself only reports "unable to open database file" or "readonly database".
+std::string access_hint(const std::filesystem::path& path, open_mode mode) {
+    if (mode != open_mode::read_write) return {};
+    const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0) {
+        return fmt::format(" (the file is read-only: {})", std::strerror(errno));
+    }
+    if (::access(folder.c_str(), W_OK) != 0) {
+        return fmt::format(
+            " (its folder {} is read-only: {}; the write-ahead log needs to create files "
+            "beside the database)",
+            folder.string(), std::strerror(errno));
+    }
+    return {};
 }
 
 SQLite::Database open_connection(const std::string& name, open_mode mode) {
@@ -313,8 +335,9 @@ WHERE id = :id
 INSERT INTO hosts (host, not_before, reason) VALUES (:host, :not_before, :reason)
 ON CONFLICT (host) DO UPDATE SET not_before = excluded.not_before, reason = excluded.reason
 )sql"),
-          select_hosts_(db_, "SELECT host, not_before, reason FROM hosts WHERE not_before > :now "
-                             "ORDER BY host"),
+          select_hosts_(db_,
+                        "SELECT host, not_before, reason FROM hosts WHERE not_before > :now "
+                        "ORDER BY host"),
           insert_item_(db_, R"sql(
 INSERT INTO items (feed_id, key, guid, title, link, published, updated, summary, content_html,
                    authors, categories, enclosures, first_seen)
@@ -368,7 +391,8 @@ database database::open(const std::filesystem::path& path, open_mode mode) {
     } catch (const SQLite::Exception& e) {
         // Our own errors already name the file; SQLite's ("unable to open database
         // file", "file is not a database") do not.
-        throw std::runtime_error(fmt::format("{}: cannot open database: {}", name, e.what()));
+        throw std::runtime_error(
+            fmt::format("{}: cannot open database: {}{}", name, e.what(), access_hint(path, mode)));
     }
 }
 

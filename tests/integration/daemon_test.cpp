@@ -155,7 +155,8 @@ TEST(daemon, permanent_redirect_updates_the_stored_url_once_repeated_and_tempora
         dir, {server.url("/old.xml"), server.url("/tmp.xml"), server.url("/once.xml")});
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);
     // One 301 is not enough: a misconfigured server must not move a feed for good.
-    const auto* after_one = find_feed(stored_feeds(dir), server.url("/old.xml"));
+    const auto after_one_feeds = stored_feeds(dir);
+    const auto* after_one = find_feed(after_one_feeds, server.url("/old.xml"));
     ASSERT_NE(after_one, nullptr);
     EXPECT_EQ(after_one->url, server.url("/old.xml"));
     // The server fixed its mistake: the feed answers again where it always was.
@@ -607,10 +608,9 @@ TEST(daemon_schedule, ttl_and_cache_control_set_the_next_poll_and_feeds_says_why
     auto failing = http_response::error(500);
     server.set("/failing.xml", failing);
     temp_dir dir;
-    const auto config =
-        write_config(dir, {server.url("/ttl.xml"), server.url("/cached.xml"),
-                           server.url("/plain.xml"), server.url("/failing.xml"),
-                           server.url("/slow.xml")});
+    const auto config = write_config(
+        dir, {server.url("/ttl.xml"), server.url("/cached.xml"), server.url("/plain.xml"),
+              server.url("/failing.xml"), server.url("/slow.xml")});
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);
 

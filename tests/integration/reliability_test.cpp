@@ -47,12 +47,13 @@ std::string farm_feed(int feed, int items) {
     return out + "</channel></rss>\n";
 }
 
+constexpr const char* quick_fetch =
+    "connect_timeout = \"2s\"\ntimeout = \"2s\"\nconcurrency = 16\nper_host = 16\n";
+
+// A config following urls; fetch is the whole [fetch] table.
 std::filesystem::path write_config(const temp_dir& dir, const std::vector<std::string>& urls,
-                                   const std::string& fetch_extra = "") {
-    std::string text = fmt::format(
-        "[storage]\npath = \"state/feedd.db\"\n\n[fetch]\nconnect_timeout = \"2s\"\n"
-        "timeout = \"2s\"\nconcurrency = 16\nper_host = 16\n{}\n",
-        fetch_extra);
+                                   const std::string& fetch = quick_fetch) {
+    std::string text = fmt::format("[storage]\npath = \"state/feedd.db\"\n\n[fetch]\n{}\n", fetch);
     for (const auto& url : urls)
         text += fmt::format("[[feed]]\nurl = \"{}\"\n\n", url);
     return write_file(dir / "feedd.toml", text);
@@ -82,7 +83,7 @@ TEST(reliability, hostile_servers_are_classified_bounded_and_leave_other_feeds_a
     slowloris.trickle = 300ms;
     server.set("/slowloris.xml", slowloris);
     // An endless body: far more than max_body, sent as fast as the socket takes it.
-    http_response endless = http_response::ok(std::string(40'000'000, ' '));
+    http_response endless = http_response::ok(std::string(24'000'000, ' '));
     endless.chunked = true;
     server.set("/endless.xml", endless);
     // A gzip bomb: 30 KB that inflate to 30 MB.
@@ -91,25 +92,29 @@ TEST(reliability, hostile_servers_are_classified_bounded_and_leave_other_feeds_a
     server.set("/bomb.xml", bomb);
     // Content-Length larger than the body, then the connection closes.
     http_response wrong_length;
-    wrong_length.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
-                       "Content-Length: 5000\r\n\r\n" +
-                       farm_feed(1, 2);
+    wrong_length.raw =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+        "Content-Length: 5000\r\n\r\n" +
+        farm_feed(1, 2);
     server.set("/wrong-length.xml", wrong_length);
     // Reset in the middle of the body (chunked, cut without the last chunk).
     http_response reset;
-    reset.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n400\r\n" +
-                farm_feed(2, 1).substr(0, 200);
+    reset.raw =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n400\r\n" +
+        farm_feed(2, 1).substr(0, 200);
     server.set("/reset.xml", reset);
     server.set("/loop-a.xml", http_response::redirect(301, "/loop-b.xml"));
     server.set("/loop-b.xml", http_response::redirect(302, "/loop-a.xml"));
     bad_tls.set("/feed.xml", http_response::ok(farm_feed(3, 1)));
     // 10 MB of XML on a single line: a real feed, just large.
-    std::string one_line = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>big</title>";
+    std::string one_line =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>big</title>";
     for (int i = 0; one_line.size() < 10'000'000; ++i) {
-        one_line += fmt::format("<item><guid>big-{0}</guid><title>big {0}</title><description>{1}"
-                                "</description></item>",
-                                i, std::string(2000, 'x'));
+        one_line += fmt::format(
+            "<item><guid>big-{0}</guid><title>big {0}</title><description>{1}"
+            "</description></item>",
+            i, std::string(2000, 'x'));
     }
     one_line += "</channel></rss>";
     // 5 tags before the items, 2 after, 8 per item.
@@ -128,28 +133,27 @@ TEST(reliability, hostile_servers_are_classified_bounded_and_leave_other_feeds_a
     }
 
     const std::vector<std::pair<std::string, std::string>> expected{
-        {server.url("/slowloris.xml"), "timeout"},
-        {server.url("/endless.xml"), "too_large"},
-        {server.url("/bomb.xml"), "too_large"},
-        {server.url("/wrong-length.xml"), "network"},
-        {server.url("/reset.xml"), "network"},
-        {server.url("/loop-a.xml"), "http_client"},
-        {bad_tls.url("/feed.xml"), "tls"},
-        {server.url("/page.html"), "not_a_feed"},
+        {server.url("/slowloris.xml"), "timeout"}, {server.url("/endless.xml"), "too_large"},
+        {server.url("/bomb.xml"), "too_large"},    {server.url("/wrong-length.xml"), "network"},
+        {server.url("/reset.xml"), "network"},     {server.url("/loop-a.xml"), "http_client"},
+        {bad_tls.url("/feed.xml"), "tls"},         {server.url("/page.html"), "not_a_feed"},
         {server.url("/one-line.xml"), "ok"},
     };
     std::vector<std::string> urls = healthy;
     for (const auto& [url, outcome] : expected)
         urls.push_back(url);
     temp_dir dir;
-    const auto config = write_config(dir, urls, "max_body = \"16MiB\"\n");
+    // 8 s: the test server sends the large answers slowly on a loaded machine.
+    const auto config = write_config(dir, urls,
+                                     "connect_timeout = \"2s\"\ntimeout = \"8s\"\n"
+                                     "concurrency = 16\nper_host = 16\nmax_body = \"16MiB\"\n");
 
     const auto started = std::chrono::steady_clock::now();
     const auto result = poll_once(dir, config);
     const auto took = std::chrono::steady_clock::now() - started;
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    // Every hostile fetch is bounded by the 2 s timeout; they run side by side.
-    EXPECT_LT(took, 15s);
+    // Every hostile fetch is bounded by the 8 s timeout; they run side by side.
+    EXPECT_LT(took, 40s);
     rusage usage{};
     ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
     EXPECT_LT(usage.ru_maxrss, 400 * 1024) << "peak RSS of feedd, KiB";
@@ -247,7 +251,7 @@ TEST(reliability, a_read_only_database_is_reported_and_the_daemon_recovers_once_
     set_read_only(db_path(dir), false);
     EXPECT_NE(refused.exit_code, 0);
     EXPECT_NE(refused.err.find(db_path(dir).string()), std::string::npos) << refused.err;
-    EXPECT_NE(refused.err.find("readonly"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("read-only"), std::string::npos) << refused.err << refused.out;
 
     const auto fixed = poll_once(dir, config);
     ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
@@ -268,9 +272,9 @@ TEST(reliability, a_full_disk_is_reported_and_the_next_poll_recovers) {
         urls.push_back(server.url(path));
     }
     temp_dir dir;
-    const auto config = write_config(dir, {urls.front()}, "concurrency = 1\nper_host = 1\n");
+    const auto config = write_config(dir, {urls.front()});
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);  // the database exists, one feed in it
-    write_config(dir, urls, "concurrency = 1\nper_host = 1\n");
+    write_config(dir, urls);
 
     // 400 KiB per file (ulimit -f counts 1024-byte blocks): the first feeds fit in the
     // WAL, then its writes fail.
@@ -282,6 +286,7 @@ TEST(reliability, a_full_disk_is_reported_and_the_next_poll_recovers) {
     const auto code = full.wait(60s);
     ASSERT_TRUE(code.has_value());
     EXPECT_NE(*code, 0) << "writes failing in a row stop the daemon";
+    EXPECT_EQ(*code, 1) << full.err() << full.out();
     const auto err = full.err();
     EXPECT_NE(err.find("storing failed"), std::string::npos) << err;
     EXPECT_TRUE(err.find("disk") != std::string::npos || err.find("full") != std::string::npos)

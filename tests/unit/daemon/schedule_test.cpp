@@ -135,7 +135,7 @@ TEST(adaptive_schedule, retry_after_wins_when_later_and_is_capped_at_a_day) {
 }
 
 TEST(adaptive_schedule, skip_hours_and_days_move_the_poll_to_the_next_allowed_hour) {
-    auto in = base_input();  // Saturday 00:00; next poll ~00:15
+    auto in = base_input();       // Saturday 00:00; next poll ~00:15
     in.hints.skip_hours = 0b111;  // 00, 01, 02 UTC
     auto d = plan_next_poll(in);
     EXPECT_GE(d.next_poll, t0 + 3h);
