@@ -310,6 +310,11 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
             o["error_count"] = f.error_count;
             o["items"] = f.item_count;
             o["next_poll"] = feeds::format_rfc3339(f.next_poll);
+            o["next_poll_reason"] =
+                f.poll_reason.empty() ? json::value(nullptr) : json::value(f.poll_reason);
+            o["learnt_interval_seconds"] = f.schedule.rate_interval
+                                               ? json::value(f.schedule.rate_interval->count())
+                                               : json::value(nullptr);
             out << json::serialize(o) << '\n';
         }
         return 0;
@@ -335,6 +340,11 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
         if (f.error_count > 0) {
             ++failing;
             out << "    └ " << fit(f.last_error.empty() ? outcome : f.last_error, name_width)
+                << '\n';
+        }
+        // Why the next poll is when it is, when that is not simply the interval.
+        if (!f.poll_reason.empty() && f.poll_reason.rfind("interval ", 0) != 0) {
+            out << "    └ next poll " << relative(f.next_poll, now) << ": " << f.poll_reason
                 << '\n';
         }
     }

@@ -369,6 +369,7 @@ constexpr known_key fetch_keys[] = {
     {"max_body", R"("max_body")"},
     {"concurrency", R"("concurrency")"},
     {"per_host", R"("per_host")"},
+    {"host_spacing", R"("host_spacing")"},
     {"user_agent", R"("user_agent")"},
     {"ca_file", R"("ca_file")"},
 };
@@ -628,6 +629,9 @@ class loader {
         if (const auto* node = fetch.get("per_host")) {
             out.per_host_concurrency =
                 static_cast<int>(get_integer(*node, "fetch.per_host", 1, 64));
+        }
+        if (const auto* node = fetch.get("host_spacing")) {
+            out.host_spacing = get_duration(*node, "fetch.host_spacing", true);
         }
         if (const auto* node = fetch.get("user_agent")) {
             const auto text = get_string(*node, "fetch.user_agent", "a string");

@@ -24,6 +24,9 @@ struct config_error : std::runtime_error {
 struct fetch_config : feeds::fetch_options {
     int max_concurrency = 16;      // fetches in flight overall
     int per_host_concurrency = 2;  // fetches in flight per host
+    // Minimum time between the starts of two fetches from one host (registrable
+    // domain); unset: default_host_spacing, except loopback hosts (no spacing).
+    std::optional<std::chrono::milliseconds> host_spacing;
 };
 
 // [http]: the daemon's HTTP server (API, topic feeds, events, web page, metrics).
@@ -98,5 +101,7 @@ void override_listen(config& cfg, std::string_view listen);
 
 // Minimum polling interval: anything shorter is raised to this.
 inline constexpr std::chrono::seconds min_interval{60};
+
+inline constexpr std::chrono::milliseconds default_host_spacing{500};
 
 }  // namespace feedd::daemon

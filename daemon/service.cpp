@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -13,9 +14,12 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -65,6 +69,71 @@ struct stored_refresh {
     std::vector<story_event> events;  // for /events subscribers, built after the commit
 };
 
+// --- Scheduling (adaptive, polite): pure helpers around daemon/schedule.hpp -------
+
+std::uint8_t skip_day_bits(const std::vector<std::string>& days) {
+    static constexpr const char* names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                            "Thursday", "Friday", "Saturday"};
+    std::uint8_t bits = 0;
+    for (const auto& day : days) {
+        for (unsigned i = 0; i < 7; ++i) {
+            if (day == names[i]) bits = static_cast<std::uint8_t>(bits | (1u << i));
+        }
+    }
+    return bits;
+}
+
+// What this poll taught us: the publishing rate and the publisher's hints come from
+// a parsed document (doc); a 304 or a failure keeps what the last document said.
+// Cache-Control/Expires come with every successful answer, 304s included.
+storage::poll_state learn_poll_state(const storage::feed_row& feed, const feeds::feed* doc,
+                                     const feeds::fetch_result& fetched, bool success,
+                                     timestamp now) {
+    auto state = feed.schedule;
+    if (success) state.max_age = fetched.fresh_for;
+    if (doc == nullptr) return state;
+    std::vector<timestamp> dates;
+    dates.reserve(doc->items.size());
+    for (const auto& item : doc->items) {
+        if (item.published) {
+            dates.push_back(*item.published);
+        } else if (item.updated) {
+            dates.push_back(*item.updated);
+        }
+    }
+    state.rate_interval = rate_interval(dates, now);
+    state.ttl.reset();
+    if (doc->ttl) state.ttl = std::chrono::duration_cast<std::chrono::seconds>(*doc->ttl);
+    state.update_period.reset();
+    if (doc->update_period || doc->update_frequency) {
+        state.update_period = syndication_period(doc->update_period, doc->update_frequency);
+    }
+    state.skip_hours = 0;
+    for (const int hour : doc->skip_hours)
+        state.skip_hours |= 1u << static_cast<unsigned>(hour);
+    state.skip_days = skip_day_bits(doc->skip_days);
+    return state;
+}
+
+schedule_decision plan_after_poll(const storage::feed_row& feed, const storage::poll_state& state,
+                                  int errors, std::optional<std::chrono::seconds> retry_after,
+                                  timestamp now) {
+    schedule_input in;
+    in.now = now;
+    in.configured = feed.interval;
+    in.learned = state.rate_interval;
+    in.hints.ttl = state.ttl;
+    in.hints.update_period = state.update_period;
+    in.hints.max_age = state.max_age;
+    in.hints.skip_hours = state.skip_hours;
+    in.hints.skip_days = state.skip_days;
+    in.error_count = errors;
+    in.retry_after = retry_after;
+    in.jitter_seed = static_cast<std::uint64_t>(feed.id) * 1000003u +
+                     static_cast<std::uint64_t>(now.time_since_epoch().count());
+    return plan_next_poll(in);
+}
+
 // Totals of one poll round (once mode) or since start (daemon mode).
 struct poll_totals {
     int attempted = 0;
@@ -92,6 +161,8 @@ class service {
 
     int run() {
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
+        for (const auto& block : db_.host_blocks(wall_now()))
+            host_not_before_[block.host] = block.not_before;
         total_feeds_ = static_cast<int>(feeds.size());
         // Before the writer thread exists, so this thread may still touch db_.
         ingest_.rebuild(db_);
@@ -104,8 +175,7 @@ class service {
         if (mode_ == run_mode::once) {
             for (const auto& f : feeds)
                 pending_.push_back(f);
-            dispatch();
-            if (in_flight_ == 0) request_stop();
+            dispatch();  // stops at once when there is nothing to poll
         } else {
             net::co_spawn(ioc_, scheduler_loop(), top_level_handler("scheduler"));
             start_watchdog();
@@ -271,22 +341,69 @@ class service {
         }
     }
 
-    // Starts as many pending polls as the global and per-host caps allow.
+    // Starts as many pending polls as the global and per-host caps, the hosts'
+    // Retry-After and the per-host spacing allow.
     void dispatch() {
+        const auto now = wall_now();
+        const auto steady = std::chrono::steady_clock::now();
+        std::optional<std::chrono::steady_clock::time_point> retry_at;
         for (auto it = pending_.begin();
              it != pending_.end() && in_flight_ < cfg_.fetch.max_concurrency && !stopping_;) {
             const auto host = host_key(it->url);
+            if (!host.empty() && host_waiting(host, now)) {
+                if (mode_ == run_mode::once) {
+                    // A one-shot poll does not wait hours for a host that asked us to.
+                    ++totals_.outcomes["deferred (host Retry-After)"];
+                    busy_.erase(it->id);
+                    it = pending_.erase(it);
+                } else {
+                    ++it;
+                }
+                continue;
+            }
             const auto busy_host = host_in_flight_.find(host);
             if (!host.empty() && busy_host != host_in_flight_.end() &&
                 busy_host->second >= cfg_.fetch.per_host_concurrency) {
                 ++it;
                 continue;
             }
+            if (const auto spacing = host_spacing(host); spacing.count() > 0) {
+                const auto last = host_last_start_.find(host);
+                if (last != host_last_start_.end() && steady < last->second + spacing) {
+                    const auto at = last->second + spacing;
+                    if (!retry_at || at < *retry_at) retry_at = at;
+                    ++it;
+                    continue;
+                }
+                host_last_start_[host] = steady;
+            }
             auto feed = std::move(*it);
             it = pending_.erase(it);
             start_poll(std::move(feed), host);
         }
         update_queue_metrics();
+        if (retry_at && !stopping_) {
+            // Feeds held back by spacing start when it has passed, not at the next tick.
+            spacing_timer_.expires_at(*retry_at);
+            spacing_timer_.async_wait([this](boost::system::error_code ec) {
+                if (!ec && !stopping_) dispatch();
+            });
+        }
+        if (mode_ == run_mode::once && in_flight_ == 0 && pending_.empty()) request_stop();
+    }
+
+    std::chrono::milliseconds host_spacing(const std::string& host) const {
+        if (host.empty()) return std::chrono::milliseconds(0);
+        if (cfg_.fetch.host_spacing) return *cfg_.fetch.host_spacing;
+        return is_loopback_host(host) ? std::chrono::milliseconds(0) : default_host_spacing;
+    }
+
+    bool host_waiting(const std::string& host, timestamp now) {
+        const auto it = host_not_before_.find(host);
+        if (it == host_not_before_.end()) return false;
+        if (it->second > now) return true;
+        host_not_before_.erase(it);
+        return false;
     }
 
     void start_poll(storage::feed_row feed, const std::string& host) {
@@ -325,7 +442,6 @@ class service {
             return;
         }
         dispatch();
-        if (mode_ == run_mode::once && in_flight_ == 0 && pending_.empty()) request_stop();
     }
 
     net::awaitable<void> poll_feed(storage::feed_row feed) {
@@ -357,17 +473,21 @@ class service {
         metrics_.add("feedd_fetch_bytes_total", static_cast<double>(fetched.body.size()));
         r.error = fetched.error;
         auto outcome = fetched.outcome;
+        r.schedule = feed.schedule;
         if (outcome == feeds::fetch_outcome::ok) {
             auto parse = [body = std::move(fetched.body), base = fetched.final_url,
                           type = fetched.content_type] { return feeds::parse(body, base, type); };
             auto parsed = co_await on_pool(cpu_pool_, std::move(parse));
             if (parsed) {
+                r.schedule = learn_poll_state(feed, &*parsed.feed, fetched, true, r.fetched_at);
                 r.items = std::move(parsed.feed->items);
                 r.feed_title = std::move(parsed.feed->title);
             } else {
                 outcome = feeds::fetch_outcome::not_a_feed;
                 r.error = parsed.error;
             }
+        } else if (outcome == feeds::fetch_outcome::not_modified) {
+            r.schedule = learn_poll_state(feed, nullptr, fetched, true, r.fetched_at);
         }
         std::vector<signed_item> signatures;
         if (!r.items.empty()) {
@@ -383,16 +503,12 @@ class service {
             r.new_url = fetched.permanent_url;
         }
         const int errors = r.success ? 0 : feed.error_count + 1;
-        r.next_poll =
-            next_poll_time(r.fetched_at, feed.interval, errors,
-                           static_cast<std::uint64_t>(feed.id) * 1000003u +
-                               static_cast<std::uint64_t>(r.fetched_at.time_since_epoch().count()));
-        if (fetched.retry_after && !r.success) {
-            // Honoured, but never beyond our own back-off cap: a hostile or broken
-            // Retry-After must not silence a feed for years.
-            r.next_poll =
-                std::max(r.next_poll, r.fetched_at + std::min(*fetched.retry_after, max_backoff));
-        }
+        std::optional<std::chrono::seconds> retry_after;
+        if (!r.success) retry_after = fetched.retry_after;
+        auto decision = plan_after_poll(feed, r.schedule, errors, retry_after, r.fetched_at);
+        r.next_poll = decision.next_poll;
+        r.poll_reason = std::move(decision.reason);
+        const auto block = host_block_for(feed, fetched, r.fetched_at);
         const auto outcome_name = r.outcome;
         const auto success = r.success;
         const auto error = r.error;
@@ -403,9 +519,10 @@ class service {
             const auto write_started = std::chrono::steady_clock::now();
             // Story events cost a read per touched story: only when someone listens.
             const bool want_events = events_.subscribers() > 0;
-            auto store = [this, r = std::move(r), signatures = std::move(signatures),
-                          want_events](storage::database& db) {
+            auto store = [this, r = std::move(r), signatures = std::move(signatures), want_events,
+                          block](storage::database& db) {
                 stored_refresh out;
+                if (block) db.block_host(*block);
                 std::vector<storage::story_assignment> decisions;
                 out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
                 try {
@@ -471,6 +588,25 @@ class service {
             spdlog::warn("feed={} outcome={} status={} errors={} ms={} error=\"{}\"", feed.url,
                          outcome_name, fetched.http_status, errors, ms, error);
         }
+    }
+
+    // 429 or 503 with Retry-After speaks for the whole host (registrable domain):
+    // no feed of it is fetched before then, and the wait survives a restart.
+    std::optional<storage::host_block> host_block_for(const storage::feed_row& feed,
+                                                      const feeds::fetch_result& fetched,
+                                                      timestamp now) {
+        if (!fetched.retry_after || (fetched.http_status != 429 && fetched.http_status != 503))
+            return std::nullopt;
+        const auto host = host_key(feed.url);
+        if (host.empty()) return std::nullopt;
+        const auto wait = std::min(*fetched.retry_after, max_backoff);
+        auto& until = host_not_before_[host];
+        until = std::max(until, now + wait);
+        spdlog::warn("host={} asked to wait {} (HTTP {} Retry-After); its feeds are held back",
+                     host, format_duration(wait), fetched.http_status);
+        return storage::host_block{
+            host, until,
+            fmt::format("HTTP {} Retry-After {}", fetched.http_status, format_duration(wait))};
     }
 
     // A feed whose poll ended without moving its next_poll (a failed write, an
@@ -556,6 +692,7 @@ class service {
         if (http_) http_->stop();
         wake_.cancel();
         watchdog_.cancel();
+        spacing_timer_.cancel();
         if (in_flight_ > 0) {
             // A fetch that ignores cancellation must not hold the process forever.
             hard_stop_.expires_after(10s);
@@ -597,6 +734,7 @@ class service {
     net::steady_timer wake_;
     net::steady_timer watchdog_;
     net::steady_timer hard_stop_;
+    net::steady_timer spacing_timer_{ioc_};
     bool terminal_;
 
     std::deque<storage::feed_row> pending_;
@@ -604,6 +742,8 @@ class service {
     std::set<std::int64_t> failing_;  // whose last poll since start failed, for STATUS=
     std::map<std::int64_t, net::cancellation_signal> cancel_signals_;
     std::map<std::string, int> host_in_flight_;
+    std::map<std::string, timestamp> host_not_before_;     // Retry-After of a whole host
+    std::map<std::string, std::chrono::steady_clock::time_point> host_last_start_;
     int in_flight_ = 0;
     int total_feeds_ = 0;
     bool stopping_ = false;

@@ -50,6 +50,9 @@ struct fetch_result {
     std::string body;   // decoded (gzip/deflate undone); only on ok
     std::string error;  // one line for humans on failure, e.g. "timed out after 30s (connect)"
     std::optional<std::chrono::seconds> retry_after;
+    // How long the response stays fresh: Cache-Control max-age, else Expires minus
+    // the response's Date; capped at a year; absent with no-cache/no-store.
+    std::optional<std::chrono::seconds> fresh_for;
     std::chrono::milliseconds elapsed{0};
 };
 

@@ -113,6 +113,45 @@ std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields
     return std::clamp(delta, std::chrono::seconds(0), std::chrono::seconds(max_seconds));
 }
 
+// Cache-Control: max-age=N (no-cache/no-store: nothing), else Expires relative to
+// the response's Date (or our clock). Unparseable values are ignored: a hint only.
+std::optional<std::chrono::seconds> parse_freshness(const http::fields& fields) {
+    constexpr std::int64_t max_seconds = 365LL * 24 * 3600;
+    if (auto cache_control = header(fields, http::field::cache_control)) {
+        const auto directives = ascii_lower(*cache_control);
+        std::string_view rest = directives;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            const auto directive = trim(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            if (directive == "no-cache" || directive == "no-store") return std::nullopt;
+            constexpr std::string_view max_age = "max-age=";
+            if (directive.substr(0, max_age.size()) == max_age) {
+                auto value = directive.substr(max_age.size());
+                if (!value.empty() && value.front() == '"' && value.back() == '"' &&
+                    value.size() >= 2)
+                    value = value.substr(1, value.size() - 2);
+                std::int64_t secs = 0;
+                const auto [end, ec] =
+                    std::from_chars(value.data(), value.data() + value.size(), secs);
+                if (ec == std::errc{} && end == value.data() + value.size() && !value.empty()) {
+                    return std::chrono::seconds(std::clamp<std::int64_t>(secs, 0, max_seconds));
+                }
+            }
+        }
+    }
+    auto expires = header(fields, http::field::expires);
+    if (!expires) return std::nullopt;
+    auto when = parse_http_date(trim(*expires));
+    if (!when) return std::chrono::seconds(0);  // RFC 9111: an invalid Expires is in the past
+    auto now = std::chrono::system_clock::now();
+    if (auto date = header(fields, http::field::date)) {
+        if (auto server_now = parse_http_date(trim(*date))) now = *server_now;
+    }
+    auto delta = std::chrono::floor<std::chrono::seconds>(*when - now);
+    return std::clamp(delta, std::chrono::seconds(0), std::chrono::seconds(max_seconds));
+}
+
 // Inflates gzip, zlib or raw deflate data, stopping with too_large once the output
 // would pass the cap (a small gzip bomb can expand a thousandfold).
 std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
@@ -391,6 +430,7 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
             const int status = response.result_int();
             result.http_status = status;
             result.retry_after = parse_retry_after(response.base());
+            result.fresh_for = parse_freshness(response.base());
 
             if (is_redirect(status)) {
                 auto location = header(response.base(), http::field::location);

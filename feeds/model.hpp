@@ -50,6 +50,13 @@ struct feed {
     std::optional<std::string> language;
     std::optional<timestamp> updated;
     std::optional<std::string> image;
+    // Polling hints the publisher gives (RSS 2.0 ttl/skipHours/skipDays, the RSS 1.0
+    // syndication module), as written; the daemon's scheduler interprets them.
+    std::optional<std::chrono::minutes> ttl;
+    std::vector<int> skip_hours;                  // 0-23, UTC
+    std::vector<std::string> skip_days;           // "Monday" ... "Sunday"
+    std::optional<std::string> update_period;     // sy:updatePeriod, e.g. "hourly"
+    std::optional<std::string> update_frequency;  // sy:updateFrequency, e.g. "2"
     std::vector<item> items;
 };
 

@@ -1,5 +1,8 @@
 // RSS 0.9x/2.0 and RSS 1.0/RDF extraction.
+#include <charconv>
+#include <chrono>
 #include <string>
+#include <system_error>
 
 #include "feeds/parse_common.hpp"
 #include "feeds/parse_formats.hpp"
@@ -248,6 +251,40 @@ std::optional<std::string> image_url(pugi::xml_node image, std::string_view url)
     return std::nullopt;
 }
 
+// <ttl>, <skipHours>, <skipDays> and sy:updatePeriod/sy:updateFrequency; values that
+// are not what the spec allows are dropped (they are hints, never errors).
+void read_polling_hints(feed& f, pugi::xml_node channel) {
+    if (const auto ttl = plain_child(channel, "ttl")) {
+        int minutes = 0;
+        const auto [end, ec] = std::from_chars(ttl->data(), ttl->data() + ttl->size(), minutes);
+        if (ec == std::errc() && end == ttl->data() + ttl->size() && minutes > 0) {
+            f.ttl = std::chrono::minutes(minutes);
+        }
+    }
+    if (auto hours = child(channel, "skipHours")) {
+        for (const auto node : children(hours, "hour")) {
+            const auto text = std::string(trim(xml::text(node)));
+            int hour = -1;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), hour);
+            // RSS 2.0 says 0-23; some feeds write 24 for midnight.
+            if (ec == std::errc() && end == text.data() + text.size() && hour >= 0 && hour <= 24) {
+                f.skip_hours.push_back(hour % 24);
+            }
+        }
+    }
+    if (auto days = child(channel, "skipDays")) {
+        for (const auto node : children(days, "day")) {
+            auto text = std::string(trim(xml::text(node)));
+            for (const char* name :
+                 {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}) {
+                if (ascii_lower(text) == ascii_lower(name)) f.skip_days.emplace_back(name);
+            }
+        }
+    }
+    f.update_period = plain_child(channel, "sy:updatePeriod");
+    f.update_frequency = plain_child(channel, "sy:updateFrequency");
+}
+
 }  // namespace
 
 feed extract_rss(pugi::xml_node root, std::string_view url, const parse_limits& limits) {
@@ -299,6 +336,7 @@ feed extract_rss(pugi::xml_node root, std::string_view url, const parse_limits& 
     if (!f.updated) {
         f.updated = date_of(child(channel, "atom:updated"));
     }
+    read_polling_hints(f, channel);
     f.image = image_url(child(channel, "image"), url);
     if (!f.image && rdf) {
         f.image = image_url(child(root, "image"), url);

@@ -1,6 +1,11 @@
 #include "storage/database.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
@@ -34,6 +39,9 @@ constexpr int busy_timeout_ms = 5000;
 // fetch_outcome::not_modified as feeds::to_string spells it; storage sees only the
 // model headers, not feeds/fetch.hpp.
 constexpr std::string_view not_modified_outcome = "not_modified";
+
+// Consecutive polls that must see the same permanent redirect before it is stored.
+constexpr int permanent_redirect_repeats = 2;
 
 std::string strings_to_json(const std::vector<std::string>& values) {
     return json::serialize(json::value_from(values));
@@ -85,6 +93,23 @@ std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) 
     return json::serialize(out);
 }
 
+// Why SQLite could not open a file read-write, when the file system says so: SQLite
+// itself only reports "unable to open database file" or "readonly database".
+std::string access_hint(const std::filesystem::path& path, open_mode mode) {
+    if (mode != open_mode::read_write) return {};
+    const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0) {
+        return fmt::format(" (the file is read-only: {})", std::strerror(errno));
+    }
+    if (::access(folder.c_str(), W_OK) != 0) {
+        return fmt::format(
+            " (its folder {} is read-only: {}; the write-ahead log needs to create files "
+            "beside the database)",
+            folder.string(), std::strerror(errno));
+    }
+    return {};
+}
+
 SQLite::Database open_connection(const std::string& name, open_mode mode) {
     if (mode == open_mode::read_only) {
         if (name != ":memory:" && !std::filesystem::exists(name)) {
@@ -121,13 +146,33 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     return db;
 }
 
-constexpr const char* select_feed_sql = R"sql(
+constexpr const char* select_feed_columns = R"sql(
 SELECT f.id, f.config_url, f.url, coalesce(f.title, f.feed_title), f.tags, f.interval_s,
        f.etag, f.last_modified, f.last_fetch, f.last_success, f.last_outcome, f.last_status,
        f.last_error, f.error_count, f.next_poll, f.active,
-       (SELECT count(*) FROM items i WHERE i.feed_id = f.id)
-FROM feeds f
+       f.rate_interval_s, f.ttl_s, f.update_period_s, f.max_age_s, f.skip_hours, f.skip_days,
+       f.poll_reason, f.redirect_to, f.redirect_seen,
 )sql";
+// The listing counts each feed's items; the scheduler's queries do not, so their
+// cost does not grow with the items stored.
+const std::string select_feed_sql = std::string(select_feed_columns) +
+                                    "(SELECT count(*) FROM items i WHERE i.feed_id = f.id)\n"
+                                    "FROM feeds f\n";
+const std::string select_feed_state_sql = std::string(select_feed_columns) + "0\nFROM feeds f\n";
+
+std::optional<std::chrono::seconds> optional_seconds(const SQLite::Column& column) {
+    if (column.isNull()) return std::nullopt;
+    return std::chrono::seconds{column.getInt64()};
+}
+
+void bind_optional(SQLite::Statement& stmt, const char* name,
+                   const std::optional<std::chrono::seconds>& value) {
+    if (value) {
+        stmt.bind(name, static_cast<std::int64_t>(value->count()));
+    } else {
+        stmt.bind(name);
+    }
+}
 
 feed_row read_feed(const SQLite::Statement& stmt) {
     feed_row row;
@@ -147,7 +192,16 @@ feed_row read_feed(const SQLite::Statement& stmt) {
     row.error_count = stmt.getColumn(13).getInt();
     row.next_poll = from_unix(stmt.getColumn(14).getInt64());
     row.active = stmt.getColumn(15).getInt() != 0;
-    row.item_count = stmt.getColumn(16).getInt64();
+    row.schedule.rate_interval = optional_seconds(stmt.getColumn(16));
+    row.schedule.ttl = optional_seconds(stmt.getColumn(17));
+    row.schedule.update_period = optional_seconds(stmt.getColumn(18));
+    row.schedule.max_age = optional_seconds(stmt.getColumn(19));
+    row.schedule.skip_hours = static_cast<std::uint32_t>(stmt.getColumn(20).getInt64());
+    row.schedule.skip_days = static_cast<std::uint8_t>(stmt.getColumn(21).getInt());
+    row.poll_reason = stmt.getColumn(22).getString();
+    row.redirect_to = optional_text(stmt.getColumn(23));
+    row.redirect_seen = stmt.getColumn(24).getInt();
+    row.item_count = stmt.getColumn(25).getInt64();
     return row;
 }
 
@@ -196,10 +250,10 @@ struct database::impl {
         : name_(std::move(name)),
           mode_(mode),
           db_(open_connection(name_, mode)),
-          select_feeds_(db_,
-                        std::string(select_feed_sql) + "WHERE f.active = 1 OR :all ORDER BY f.id"),
-          select_feed_(db_, std::string(select_feed_sql) + "WHERE f.id = :id"),
-          select_due_(db_, std::string(select_feed_sql) +
+          select_feeds_(db_, select_feed_sql + "WHERE f.active = 1 OR :all ORDER BY f.id"),
+          select_feed_states_(db_, select_feed_state_sql + "WHERE f.active = 1 ORDER BY f.id"),
+          select_feed_(db_, select_feed_sql + "WHERE f.id = :id"),
+          select_due_(db_, select_feed_state_sql +
                                "WHERE f.active = 1 AND f.next_poll <= :now "
                                "ORDER BY f.next_poll, f.id"),
           upsert_feed_(db_, R"sql(
@@ -232,9 +286,30 @@ UPDATE feeds SET
     etag = CASE WHEN :replace_validators THEN :etag ELSE etag END,
     last_modified = CASE WHEN :replace_validators THEN :last_modified ELSE last_modified END,
     feed_title = CASE WHEN :success THEN coalesce(:feed_title, feed_title) ELSE feed_title END,
-    url = CASE WHEN :success THEN coalesce(:new_url, url) ELSE url END
+    -- A permanent redirect moves the feed once two polls in a row saw the same target
+    -- (all right-hand sides read the row as it was before this UPDATE).
+    url = CASE WHEN :success AND :new_url IS NOT NULL AND redirect_to = :new_url
+                    AND redirect_seen + 1 >= :redirect_repeats
+               THEN :new_url ELSE url END,
+    redirect_seen = CASE WHEN NOT :success OR :new_url IS NULL THEN 0
+                         WHEN redirect_to = :new_url THEN redirect_seen + 1 ELSE 1 END,
+    redirect_to = CASE WHEN :success THEN :new_url ELSE NULL END,
+    rate_interval_s = :rate_interval_s,
+    ttl_s = :ttl_s,
+    update_period_s = :update_period_s,
+    max_age_s = :max_age_s,
+    skip_hours = :skip_hours,
+    skip_days = :skip_days,
+    poll_reason = :poll_reason
 WHERE id = :id
 )sql"),
+          upsert_host_(db_, R"sql(
+INSERT INTO hosts (host, not_before, reason) VALUES (:host, :not_before, :reason)
+ON CONFLICT (host) DO UPDATE SET not_before = excluded.not_before, reason = excluded.reason
+)sql"),
+          select_hosts_(db_,
+                        "SELECT host, not_before, reason FROM hosts WHERE not_before > :now "
+                        "ORDER BY host"),
           insert_item_(db_, R"sql(
 INSERT INTO items (feed_id, key, guid, title, link, published, updated, summary, content_html,
                    authors, categories, enclosures, first_seen)
@@ -286,11 +361,14 @@ LIMIT :limit
     open_mode mode_;
     SQLite::Database db_;
     SQLite::Statement select_feeds_;
+    SQLite::Statement select_feed_states_;
     SQLite::Statement select_feed_;
     SQLite::Statement select_due_;
     SQLite::Statement upsert_feed_;
     SQLite::Statement deactivate_feeds_;
     SQLite::Statement update_fetch_state_;
+    SQLite::Statement upsert_host_;
+    SQLite::Statement select_hosts_;
     SQLite::Statement insert_item_;
     SQLite::Statement insert_fts_;
     SQLite::Statement select_items_;
@@ -311,7 +389,8 @@ database database::open(const std::filesystem::path& path, open_mode mode) {
     } catch (const SQLite::Exception& e) {
         // Our own errors already name the file; SQLite's ("unable to open database
         // file", "file is not a database") do not.
-        throw std::runtime_error(fmt::format("{}: cannot open database: {}", name, e.what()));
+        throw std::runtime_error(
+            fmt::format("{}: cannot open database: {}{}", name, e.what(), access_hint(path, mode)));
     }
 }
 
@@ -347,7 +426,8 @@ std::vector<feed_row> database::sync_feeds(const std::vector<feed_spec>& specs, 
         deactivate->exec();
     }
     tx.commit();
-    return feeds();
+    statement_use states(impl_->select_feed_states_);
+    return read_feeds(impl_->select_feed_states_);
 }
 
 std::vector<feed_row> database::feeds(bool include_inactive) const {
@@ -371,6 +451,48 @@ std::vector<feed_row> database::due_feeds(timestamp now) const {
 
 refresh_result database::store_refresh(const refresh& r, const clustering_step& step) {
     impl_->require_writable("store_refresh");
+    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
+    auto result = store_one(*impl_, r, step);
+    tx.commit();
+    return result;
+}
+
+std::vector<refresh_result> database::store_refreshes(const std::vector<refresh>& batch,
+                                                      const clustering_step& step) {
+    impl_->require_writable("store_refreshes");
+    std::vector<refresh_result> results;
+    results.reserve(batch.size());
+    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const auto& r : batch)
+        results.push_back(store_one(*impl_, r, step));
+    tx.commit();
+    return results;
+}
+
+void database::block_host(const host_block& block) {
+    impl_->require_writable("block_host");
+    auto& s = impl_->upsert_host_;
+    statement_use stmt(s);
+    s.bind(":host", block.host);
+    s.bind(":not_before", to_unix(block.not_before));
+    s.bind(":reason", block.reason);
+    s.exec();
+}
+
+std::vector<host_block> database::host_blocks(timestamp now) const {
+    auto& s = impl_->select_hosts_;
+    statement_use stmt(s);
+    s.bind(":now", to_unix(now));
+    std::vector<host_block> out;
+    while (s.executeStep()) {
+        out.push_back({s.getColumn(0).getString(), from_unix(s.getColumn(1).getInt64()),
+                       s.getColumn(2).getString()});
+    }
+    return out;
+}
+
+// One refresh inside the caller's transaction.
+refresh_result database::store_one(impl& db, const refresh& r, const clustering_step& step) {
     refresh_result result;
 
     // Compute everything before BEGIN so the write lock is held only for the writes.
@@ -394,10 +516,8 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
 
     std::vector<new_item> fresh;
     std::vector<std::pair<std::int64_t, const feeds::item*>> inserted;  // for topic matching
-
-    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
-        auto& s = impl_->update_fetch_state_;
+        auto& s = db.update_fetch_state_;
         statement_use stmt(s);
         s.bind(":id", r.feed_id);
         s.bind(":fetched_at", to_unix(r.fetched_at));
@@ -411,13 +531,21 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         bind_optional(s, ":last_modified", r.last_modified);
         bind_optional(s, ":feed_title", r.feed_title);
         bind_optional(s, ":new_url", r.new_url);
+        s.bind(":redirect_repeats", permanent_redirect_repeats);
+        bind_optional(s, ":rate_interval_s", r.schedule.rate_interval);
+        bind_optional(s, ":ttl_s", r.schedule.ttl);
+        bind_optional(s, ":update_period_s", r.schedule.update_period);
+        bind_optional(s, ":max_age_s", r.schedule.max_age);
+        s.bind(":skip_hours", static_cast<std::int64_t>(r.schedule.skip_hours));
+        s.bind(":skip_days", static_cast<int>(r.schedule.skip_days));
+        s.bind(":poll_reason", r.poll_reason);
         if (s.exec() == 0) {
             throw std::runtime_error(
-                fmt::format("{}: store_refresh: no feed with id {}", impl_->name_, r.feed_id));
+                fmt::format("{}: store_refresh: no feed with id {}", db.name_, r.feed_id));
         }
     }
     for (const auto& p : items) {
-        auto& s = impl_->insert_item_;
+        auto& s = db.insert_item_;
         statement_use stmt(s);
         s.bind(":feed_id", r.feed_id);
         s.bind(":key", p.key);
@@ -434,13 +562,13 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         s.bind(":first_seen", to_unix(r.fetched_at));
         if (s.exec() == 1) {
             ++result.new_items;
-            const auto item_id = impl_->db_.getLastInsertRowid();
-            if (impl_->topics_) inserted.emplace_back(item_id, p.item);
+            const auto item_id = db.db_.getLastInsertRowid();
+            if (db.topics_) inserted.emplace_back(item_id, p.item);
             // Folded here, for new items only: most items of a poll are already stored, and
             // folding all of them before BEGIN would cost more than the lock time it saves.
             const auto folded =
                 fold_for_index(p.item->title, p.item->summary, p.item->content_html);
-            auto& fts = impl_->insert_fts_;
+            auto& fts = db.insert_fts_;
             statement_use fts_use(fts);
             fts.bind(1, item_id);
             fts.bind(2, folded.title);
@@ -457,12 +585,11 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
             ++result.known_items;
         }
     }
-    if (step.assign) impl_->cluster_new_items(r, step, fresh);
+    if (step.assign) db.cluster_new_items(r, step, fresh);
     // After clustering: timelines hold stories, so the items need their story ids.
-    if (impl_->topics_ && !inserted.empty()) {
-        impl_->topic_store_.record(*impl_->topics_, r.feed_id, r.fetched_at, inserted);
+    if (db.topics_ && !inserted.empty()) {
+        db.topic_store_.record(*db.topics_, r.feed_id, r.fetched_at, inserted);
     }
-    tx.commit();
     return result;
 }
 

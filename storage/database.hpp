@@ -30,6 +30,23 @@ struct feed_spec {
     std::chrono::seconds interval{std::chrono::minutes(15)};
 };
 
+// The scheduler's persistent knowledge about a feed, so a restart loses nothing.
+struct poll_state {
+    std::optional<std::chrono::seconds> rate_interval;  // learnt from the publishing rate
+    std::optional<std::chrono::seconds> ttl;            // RSS <ttl>
+    std::optional<std::chrono::seconds> update_period;  // sy:updatePeriod / sy:updateFrequency
+    std::optional<std::chrono::seconds> max_age;        // Cache-Control max-age / Expires
+    std::uint32_t skip_hours = 0;                       // bit h: skip UTC hour h
+    std::uint8_t skip_days = 0;                         // bit d: skip weekday d (0 = Sunday)
+};
+
+// A host (registrable domain) that asked us to wait (Retry-After on 429/503).
+struct host_block {
+    std::string host;
+    timestamp not_before{};
+    std::string reason;
+};
+
 struct feed_row {
     std::int64_t id = 0;
     std::string config_url;
@@ -46,8 +63,12 @@ struct feed_row {
     std::string last_error;
     int error_count = 0;  // consecutive failures
     timestamp next_poll{};
-    std::int64_t item_count = 0;
-    bool active = true;  // false when no longer in the configuration
+    std::int64_t item_count = 0;  // only filled by feeds() and feed(); 0 from due_feeds()
+    bool active = true;           // false when no longer in the configuration
+    poll_state schedule;          // what the scheduler learnt and was told
+    std::string poll_reason;      // why next_poll is when it is, e.g. "back-off after 2 errors"
+    std::optional<std::string> redirect_to;  // permanent redirect target seen last poll
+    int redirect_seen = 0;                   // consecutive polls that saw it
 };
 
 // Everything one fetch of one feed produced; stored in one IMMEDIATE transaction.
@@ -64,6 +85,8 @@ struct refresh {
     std::optional<std::string> feed_title;  // the document's own title
     std::vector<feeds::item> items;         // in document order
     timestamp next_poll{};
+    poll_state schedule;      // replaces the stored one
+    std::string poll_reason;  // why next_poll
 };
 
 struct refresh_result {
@@ -119,6 +142,9 @@ class database {
     std::optional<feed_row> feed(std::int64_t id) const;
     std::vector<feed_row> due_feeds(timestamp now) const;  // active, next_poll <= now
 
+    // Stores one fetch's outcome and items in one transaction. A permanent redirect
+    // (new_url) replaces the fetched URL only once the same target was seen on
+    // two consecutive polls: one 301 from a misconfigured server must not move a feed.
     // With a clustering step, the items stored for the first time are clustered
     // and their stories recorded in the same transaction (see clustering_step).
     refresh_result store_refresh(const refresh& r, const clustering_step& step = {});
@@ -126,6 +152,16 @@ class database {
     // The topics store_refresh matches new items against (after clustering), adding their
     // stories to the topics' timelines in the same transaction. Null: none. Writer only.
     void set_topics(std::shared_ptr<const topic_set> topics);
+
+    // Several refreshes in one transaction (one commit, one fsync at checkpoints).
+    // All or nothing: on an exception none of them is stored.
+    // The step sees each refresh's new items in turn (assign receives the refresh).
+    std::vector<refresh_result> store_refreshes(const std::vector<refresh>& batch,
+                                                const clustering_step& step = {});
+
+    // Host-wide waits (Retry-After on 429/503), kept across restarts.
+    void block_host(const host_block& block);
+    std::vector<host_block> host_blocks(timestamp now) const;  // those still in force
 
     // Newest first by coalesce(published, first_seen).
     std::vector<stored_item> items(const item_query& q) const;
@@ -145,6 +181,7 @@ class database {
   private:
     friend struct database_access;  // storage/database_access.hpp, for storage's own modules
     struct impl;
+    static refresh_result store_one(impl& db, const refresh& r, const clustering_step& step);
     explicit database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;
 };

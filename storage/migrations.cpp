@@ -186,6 +186,27 @@ CREATE INDEX topic_stories_timeline ON topic_stories (topic_id, added_at DESC, s
 )sql",
         &backfill_items_fts,
     },
+    migration{
+        "adaptive polite scheduling: learnt interval, publisher hints, why the next poll is "
+        "when it is, permanent redirects seen in a row, host-wide Retry-After",
+        R"sql(
+ALTER TABLE feeds ADD COLUMN rate_interval_s INTEGER;
+ALTER TABLE feeds ADD COLUMN ttl_s INTEGER;
+ALTER TABLE feeds ADD COLUMN update_period_s INTEGER;
+ALTER TABLE feeds ADD COLUMN max_age_s INTEGER;
+ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feeds ADD COLUMN poll_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE feeds ADD COLUMN redirect_to TEXT;
+ALTER TABLE feeds ADD COLUMN redirect_seen INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE hosts (
+    host       TEXT    PRIMARY KEY,
+    not_before INTEGER NOT NULL,
+    reason     TEXT    NOT NULL DEFAULT ''
+) STRICT;
+)sql",
+    },
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -141,14 +142,25 @@ TEST(daemon, gzip_bodies_are_decoded) {
     EXPECT_EQ(stored_items(dir).size(), 4u);
 }
 
-TEST(daemon, permanent_redirect_updates_the_stored_url_and_temporary_does_not) {
+TEST(daemon, permanent_redirect_updates_the_stored_url_once_repeated_and_temporary_does_not) {
     http_server server;
     server.set("/old.xml", http_response::redirect(301, "/new.xml"));
     server.set("/new.xml", http_response::ok(rss("moved", 2)));
     server.set("/tmp.xml", http_response::redirect(302, "/target.xml"));
     server.set("/target.xml", http_response::ok(rss("target", 1)));
+    server.set("/once.xml", http_response::redirect(301, "/elsewhere.xml"));
+    server.set("/elsewhere.xml", http_response::ok(rss("elsewhere", 1)));
     temp_dir dir;
-    const auto config = write_config(dir, {server.url("/old.xml"), server.url("/tmp.xml")});
+    const auto config = write_config(
+        dir, {server.url("/old.xml"), server.url("/tmp.xml"), server.url("/once.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    // One 301 is not enough: a misconfigured server must not move a feed for good.
+    const auto after_one_feeds = stored_feeds(dir);
+    const auto* after_one = find_feed(after_one_feeds, server.url("/old.xml"));
+    ASSERT_NE(after_one, nullptr);
+    EXPECT_EQ(after_one->url, server.url("/old.xml"));
+    // The server fixed its mistake: the feed answers again where it always was.
+    server.set("/once.xml", http_response::ok(rss("once", 1)));
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);
     ASSERT_EQ(poll_once(dir, config).exit_code, 0);
 
@@ -156,13 +168,16 @@ TEST(daemon, permanent_redirect_updates_the_stored_url_and_temporary_does_not) {
     const auto* moved = find_feed(feeds, server.url("/old.xml"));
     ASSERT_NE(moved, nullptr);
     EXPECT_EQ(moved->url, server.url("/new.xml"));
-    EXPECT_EQ(server.hits("/old.xml"), 1);  // the second poll went straight to the new URL
-    EXPECT_EQ(server.hits("/new.xml"), 2);
+    EXPECT_EQ(server.hits("/old.xml"), 2);  // the third poll went straight to the new URL
+    EXPECT_EQ(server.hits("/new.xml"), 3);
     const auto* temporary = find_feed(feeds, server.url("/tmp.xml"));
     ASSERT_NE(temporary, nullptr);
     EXPECT_EQ(temporary->url, server.url("/tmp.xml"));
-    EXPECT_EQ(server.hits("/tmp.xml"), 2);
-    EXPECT_EQ(stored_items(dir).size(), 3u);
+    EXPECT_EQ(server.hits("/tmp.xml"), 3);
+    const auto* once = find_feed(feeds, server.url("/once.xml"));
+    ASSERT_NE(once, nullptr);
+    EXPECT_EQ(once->url, server.url("/once.xml"));
+    EXPECT_EQ(server.hits("/elsewhere.xml"), 1);
 }
 
 TEST(daemon, failing_feeds_are_recorded_and_never_stop_the_others) {
@@ -526,6 +541,101 @@ TEST(daemon, a_missing_database_gets_a_hint_not_a_crash) {
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("no database at"), std::string::npos) << result.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
+}
+
+}  // namespace
+}  // namespace feedd::test
+
+namespace feedd::test {
+namespace {
+
+// An RSS feed that published an item every `gap` up to a minute ago, with extra
+// channel elements (hints): recent dates keep the learnt interval out of the way.
+std::string recent_rss(const std::string& name, int items, std::chrono::minutes gap,
+                       const std::string& channel_extra = "") {
+    std::string out = fmt::format(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>{0}</title>"
+        "<link>https://{0}.example/</link>{1}",
+        name, channel_extra);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    for (int i = 0; i < items; ++i) {
+        const auto published = now - 1min - gap * i;
+        out += fmt::format(
+            "<item><title>{0} {1}</title><guid>{0}-{1}</guid>"
+            "<pubDate>{2:%a, %d %b %Y %H:%M:%S} GMT</pubDate></item>",
+            name, i, published);
+    }
+    return out + "</channel></rss>\n";
+}
+
+TEST(daemon_schedule, retry_after_on_503_holds_back_every_feed_of_the_host_across_restarts) {
+    http_server server;
+    auto busy = http_response::error(503);
+    busy.headers.emplace_back("Retry-After", "3600");
+    server.set("/busy.xml", busy);
+    // per_host = 1 makes the order deterministic: the 503 comes first, then nothing.
+    server.set("/other.xml", http_response::ok(rss("other", 2)));
+    temp_dir dir;
+    const auto config =
+        write_file(dir / "feedd.toml",
+                   fmt::format("[storage]\npath = \"state/feedd.db\"\n[fetch]\nper_host = 1\n"
+                               "[[feed]]\nurl = \"{}\"\n[[feed]]\nurl = \"{}\"\n",
+                               server.url("/busy.xml"), server.url("/other.xml")));
+    const auto first = poll_once(dir, config);
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(server.hits("/busy.xml"), 1);
+    EXPECT_EQ(server.hits("/other.xml"), 0) << "the host asked everyone to wait";
+    EXPECT_NE(first.out.find("deferred"), std::string::npos) << first.out;
+    // A new process remembers the host's wait: the database holds it.
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    EXPECT_EQ(server.hits("/busy.xml"), 1);
+    EXPECT_EQ(server.hits("/other.xml"), 0);
+
+    const auto feeds = run_feedd({"feeds", "--config", config.string()}, dir.path());
+    ASSERT_EQ(feeds.exit_code, 0) << feeds.err;
+    EXPECT_NE(feeds.out.find("Retry-After 1h"), std::string::npos) << feeds.out;
+}
+
+TEST(daemon_schedule, ttl_and_cache_control_set_the_next_poll_and_feeds_says_why) {
+    http_server server;
+    server.set("/ttl.xml", http_response::ok(recent_rss("ttl", 4, 10min, "<ttl>180</ttl>")));
+    auto cached = http_response::ok(recent_rss("cached", 4, 10min));
+    cached.headers.emplace_back("Cache-Control", "public, max-age=7200");
+    server.set("/cached.xml", cached);
+    server.set("/plain.xml", http_response::ok(recent_rss("plain", 4, 10min)));
+    // One item a day for the last ten days: polled about twice a day, not every 15 minutes.
+    server.set("/slow.xml", http_response::ok(recent_rss("slow", 10, 24h)));
+    auto failing = http_response::error(500);
+    server.set("/failing.xml", failing);
+    temp_dir dir;
+    const auto config = write_config(
+        dir, {server.url("/ttl.xml"), server.url("/cached.xml"), server.url("/plain.xml"),
+              server.url("/failing.xml"), server.url("/slow.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+
+    const auto feeds = stored_feeds(dir);
+    const auto delay = [&](const std::string& path) {
+        const auto* f = find_feed(feeds, server.url(path));
+        EXPECT_NE(f, nullptr) << path;
+        return f != nullptr && f->last_fetch ? f->next_poll - *f->last_fetch
+                                             : std::chrono::seconds(0);
+    };
+    EXPECT_GE(delay("/ttl.xml"), 3h);
+    EXPECT_GE(delay("/cached.xml"), 2h);
+    EXPECT_LT(delay("/plain.xml"), 2h);
+    EXPECT_GE(delay("/slow.xml"), 10h);
+    EXPECT_LE(delay("/slow.xml"), 15h);
+    EXPECT_GE(delay("/failing.xml"), 30min) << "second failure: doubled";
+    const auto* ttl = find_feed(feeds, server.url("/ttl.xml"));
+    ASSERT_NE(ttl, nullptr);
+    EXPECT_EQ(ttl->poll_reason.rfind("ttl 3h", 0), 0u) << ttl->poll_reason;
+    EXPECT_EQ(ttl->schedule.ttl, std::chrono::seconds(3h));
+
+    const auto listing = run_feedd({"feeds", "--config", config.string()}, dir.path());
+    ASSERT_EQ(listing.exit_code, 0) << listing.err;
+    EXPECT_NE(listing.out.find("back-off after 2 errors"), std::string::npos) << listing.out;
+    EXPECT_NE(listing.out.find("Cache-Control/Expires 2h"), std::string::npos) << listing.out;
 }
 
 }  // namespace

@@ -161,7 +161,8 @@ TEST_F(database_test, sync_updates_known_feeds_and_deactivates_dropped_ones) {
     ASSERT_EQ(third.size(), 1U);
     EXPECT_EQ(third[0].id, b_id);
     EXPECT_TRUE(third[0].active);
-    EXPECT_EQ(third[0].item_count, 1);
+    EXPECT_EQ(third[0].item_count, 0) << "the scheduler's rows do not count items";
+    EXPECT_EQ(db_.feed(b_id)->item_count, 1);
 }
 
 TEST_F(database_test, a_shortened_interval_or_a_returning_feed_is_due_sooner) {
@@ -384,12 +385,79 @@ TEST_F(database_test, failure_counts_up_keeps_validators_and_success_resets) {
     EXPECT_EQ(f->last_success, t0 + hours(3));
 }
 
+TEST_F(database_test, a_redirect_that_does_not_repeat_is_forgotten) {
+    const auto id = add_feed("https://old.example/feed");
+    auto r = ok_refresh(id, t0, {item_with_id("x")});
+    r.new_url = "https://a.example/feed";
+    db_.store_refresh(r);
+    r.new_url = "https://b.example/feed";  // a different target: counting starts over
+    db_.store_refresh(r);
+    EXPECT_EQ(db_.feed(id)->url, "https://old.example/feed");
+    EXPECT_EQ(db_.feed(id)->redirect_seen, 1);
+    r.new_url.reset();  // answered directly
+    db_.store_refresh(r);
+    EXPECT_EQ(db_.feed(id)->redirect_seen, 0);
+    EXPECT_FALSE(db_.feed(id)->redirect_to);
+    r.new_url = "https://b.example/feed";
+    db_.store_refresh(r);
+    EXPECT_EQ(db_.feed(id)->url, "https://old.example/feed");
+}
+
+TEST_F(database_test, poll_state_and_host_blocks_survive_reopening) {
+    const auto id = add_feed("https://a.example/feed");
+    auto r = ok_refresh(id, t0, {item_with_id("x")});
+    r.schedule.rate_interval = std::chrono::hours(2);
+    r.schedule.ttl = std::chrono::minutes(90);
+    r.schedule.skip_hours = 0b101;
+    r.schedule.skip_days = 1;
+    r.poll_reason = "ttl 1h30m";
+    db_.store_refresh(r);
+    db_.block_host({"example.org", t0 + hours(1), "HTTP 429 Retry-After 1h"});
+    auto f = db_.feed(id);
+    EXPECT_EQ(f->schedule.rate_interval, std::chrono::hours(2));
+    EXPECT_EQ(f->schedule.ttl, std::chrono::minutes(90));
+    EXPECT_FALSE(f->schedule.max_age);
+    EXPECT_EQ(f->schedule.skip_hours, 0b101u);
+    EXPECT_EQ(f->schedule.skip_days, 1u);
+    EXPECT_EQ(f->poll_reason, "ttl 1h30m");
+    ASSERT_EQ(db_.host_blocks(t0).size(), 1U);
+    EXPECT_EQ(db_.host_blocks(t0)[0].host, "example.org");
+    EXPECT_EQ(db_.host_blocks(t0)[0].not_before, t0 + hours(1));
+    EXPECT_TRUE(db_.host_blocks(t0 + hours(1)).empty()) << "an expired wait is not in force";
+    // Due feeds carry the state the scheduler needs.
+    const auto due = db_.due_feeds(r.next_poll);
+    ASSERT_FALSE(due.empty());
+    EXPECT_EQ(due[0].schedule.ttl, std::chrono::minutes(90));
+}
+
+TEST_F(database_test, a_batch_of_refreshes_is_stored_in_one_transaction_or_not_at_all) {
+    const auto a = add_feed("https://a.example/feed");
+    const auto b = add_feed("https://b.example/feed");
+    auto ra = ok_refresh(a, t0, {item_with_id("1"), item_with_id("2")});
+    auto rb = ok_refresh(b, t0, {item_with_id("3")});
+    const auto results = db_.store_refreshes({ra, rb});
+    ASSERT_EQ(results.size(), 2U);
+    EXPECT_EQ(results[0].new_items, 2);
+    EXPECT_EQ(results[1].new_items, 1);
+    auto bad = ok_refresh(9999, t0, {item_with_id("4")});  // no such feed
+    auto rc = ok_refresh(a, t0, {item_with_id("5")});
+    EXPECT_THROW(db_.store_refreshes({rc, bad}), std::runtime_error);
+    EXPECT_EQ(db_.items(query()).size(), 3U) << "the failed batch stored nothing";
+}
+
 TEST_F(database_test, new_url_changes_the_fetch_url_but_not_the_identity) {
     const auto id = add_feed("https://old.example/feed");
     auto r = ok_refresh(id, t0, {item_with_id("x")});
     r.new_url = "https://new.example/feed";
     db_.store_refresh(r);
     auto f = db_.feed(id);
+    // One permanent redirect is remembered, not yet obeyed.
+    EXPECT_EQ(f->url, "https://old.example/feed");
+    EXPECT_EQ(f->redirect_to, "https://new.example/feed");
+    EXPECT_EQ(f->redirect_seen, 1);
+    r.fetched_at = t0 + std::chrono::minutes(15);
+    db_.store_refresh(r);
+    f = db_.feed(id);
     EXPECT_EQ(f->config_url, "https://old.example/feed");
     EXPECT_EQ(f->url, "https://new.example/feed");
 
