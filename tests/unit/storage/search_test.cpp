@@ -1,5 +1,6 @@
 // Search: FTS5 narrows, the topic matcher decides; a real SQLite file per test.
 #include "storage/search.hpp"
+#include "tests/unit/storage/downgrade.hpp"
 
 #include <chrono>
 #include <string>
@@ -178,14 +179,7 @@ TEST_F(search_test, deleting_a_feed_removes_its_items_from_the_index) {
 }
 
 TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
-    {
-        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
-        // Versions 2 (stories) and 3 (this index, topics) only added tables.
-        raw.exec(
-            "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
-            "DROP TABLE items_fts; DROP TABLE item_signatures; DROP TABLE story_sources; "
-            "DROP TABLE story_members; DROP TABLE stories; PRAGMA user_version = 1");
-    }
+    test_support::downgrade_to_version_1(path_);
     db_ = database::open(path_, open_mode::read_write);  // migrates 1 -> latest
     EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
     EXPECT_EQ(titles("strasse"), (titles_t{"Zürich votes on café hours"}));

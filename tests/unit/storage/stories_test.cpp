@@ -1,4 +1,5 @@
 #include "storage/stories.hpp"
+#include "tests/unit/storage/downgrade.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -395,15 +396,7 @@ TEST(stories_files, a_version_1_database_upgrades_and_keeps_its_items) {
         const auto feed = db.sync_feeds({spec}, t0)[0].id;
         db.store_refresh(ok_refresh(feed, t0, {item("a", t0)}));
     }
-    {
-        // Versions 2 and 3 only added tables: dropping them gives a version-1 file.
-        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
-        raw.exec(
-            "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
-            "DROP TABLE items_fts; "
-            "DROP TABLE item_signatures; DROP TABLE story_sources; DROP TABLE story_members; "
-            "DROP TABLE stories; PRAGMA user_version = 1");
-    }
+    test_support::downgrade_to_version_1(path);
     auto db = database::open(path, open_mode::read_write);
     const auto items = db.items({});
     ASSERT_EQ(items.size(), 1U);

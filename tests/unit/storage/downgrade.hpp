@@ -1,0 +1,29 @@
+#pragma once
+// Turns a freshly created database back into a version-1 file, so tests can check the
+// upgrade path of migrations 2+ on stored data. Kept in one place: each new migration
+// adds its undo here.
+#include <filesystem>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace feedd::storage::test_support {
+
+inline void downgrade_to_version_1(const std::filesystem::path& path) {
+    SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    raw.exec(
+        // 4: scheduling state
+        "DROP TABLE hosts; "
+        "ALTER TABLE feeds DROP COLUMN rate_interval_s; ALTER TABLE feeds DROP COLUMN ttl_s; "
+        "ALTER TABLE feeds DROP COLUMN update_period_s; ALTER TABLE feeds DROP COLUMN max_age_s; "
+        "ALTER TABLE feeds DROP COLUMN skip_hours; ALTER TABLE feeds DROP COLUMN skip_days; "
+        "ALTER TABLE feeds DROP COLUMN poll_reason; ALTER TABLE feeds DROP COLUMN redirect_to; "
+        "ALTER TABLE feeds DROP COLUMN redirect_seen; "
+        // 3: search index, topics
+        "DROP TABLE topic_stories; DROP TABLE topics; DROP TRIGGER items_fts_delete; "
+        "DROP TABLE items_fts; "
+        // 2: stories
+        "DROP TABLE item_signatures; DROP TABLE story_sources; DROP TABLE story_members; "
+        "DROP TABLE stories; PRAGMA user_version = 1");
+}
+
+}  // namespace feedd::storage::test_support
