@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -59,6 +60,9 @@ struct clusterer::state {
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;  // scratch
+    // Per member index: the query that last listed it (dedupes candidates in O(n)).
+    std::vector<std::uint32_t> listed_by;
+    std::uint32_t query_stamp = 0;
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -110,6 +114,8 @@ struct clusterer::state {
 };
 
 namespace {
+
+constexpr std::size_t max_verified_candidates = 512;
 
 std::uint32_t band_key(const std::uint16_t* values, int band, int rows) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(band + 1);
@@ -222,15 +228,30 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             keys[static_cast<std::size_t>(b)] = band_key(query.data(), b, options_.rows);
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
         }
+        if (s.listed_by.size() < s.members.size()) s.listed_by.resize(s.members.size() * 2, 0);
+        if (++s.query_stamp == 0) {  // wrapped: forget every old stamp
+            std::fill(s.listed_by.begin(), s.listed_by.end(), 0);
+            s.query_stamp = 1;
+        }
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             for (std::size_t i = state::home(key, s.mask()); s.table[i].key != 0;
                  i = (i + 1) & s.mask()) {
-                if (s.table[i].key == key) cands.push_back(s.table[i].seq - base32);
+                if (s.table[i].key != key) continue;
+                const std::uint32_t index = s.table[i].seq - base32;
+                if (s.listed_by[index] == s.query_stamp) continue;
+                s.listed_by[index] = s.query_stamp;
+                cands.push_back(index);
             }
         }
-        std::sort(cands.begin(), cands.end());
-        cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
+        // Templated feeds (every item "Story N of feed M, with …") make every member a
+        // candidate of every query: verify only the newest ones, so one add stays bounded.
+        // Which ones depends only on the members in the window, so restore() agrees.
+        if (cands.size() > max_verified_candidates) {
+            std::nth_element(cands.begin(), cands.begin() + max_verified_candidates, cands.end(),
+                             std::greater<>());
+            cands.resize(max_verified_candidates);
+        }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
@@ -362,7 +383,8 @@ std::size_t clusterer::windowed_items() const {
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
     return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
-           s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t);
+           s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t) +
+           s.listed_by.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace feedd::stories
