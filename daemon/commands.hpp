@@ -1,5 +1,6 @@
 // The one-shot commands behind the CLI (parse, query items/stories/story, feeds, opml export,
-// discover, cluster). Each takes plain values, writes to the given streams and returns the exit code.
+// discover, cluster). Each takes plain values, writes to the given streams and returns the exit
+// code.
 #pragma once
 
 #include <chrono>

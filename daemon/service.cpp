@@ -742,7 +742,7 @@ class service {
     std::set<std::int64_t> failing_;  // whose last poll since start failed, for STATUS=
     std::map<std::int64_t, net::cancellation_signal> cancel_signals_;
     std::map<std::string, int> host_in_flight_;
-    std::map<std::string, timestamp> host_not_before_;     // Retry-After of a whole host
+    std::map<std::string, timestamp> host_not_before_;  // Retry-After of a whole host
     std::map<std::string, std::chrono::steady_clock::time_point> host_last_start_;
     int in_flight_ = 0;
     int total_feeds_ = 0;

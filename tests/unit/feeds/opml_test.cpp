@@ -194,8 +194,10 @@ TEST(opml_write, nested_fixture_survives_read_write_read) {
 }
 
 TEST(opml_write, control_characters_and_line_breaks_are_safe) {
-    const std::vector<opml_feed> feeds = {
-        {"https://x.example/rss", std::string("Line\none\ttab\x01" "bell\x0b"), {"a\nb"}}};
+    const std::vector<opml_feed> feeds = {{"https://x.example/rss",
+                                           std::string("Line\none\ttab\x01"
+                                                       "bell\x0b"),
+                                           {"a\nb"}}};
     const auto back = parse_opml(write_opml(feeds, "t\x02"));
     ASSERT_TRUE(back) << back.error;
     ASSERT_EQ(back.feeds.size(), 1U);
