@@ -47,6 +47,14 @@ std::string farm_feed(int feed, int items) {
     return out + "</channel></rss>\n";
 }
 
+// The bound on feedd's peak RSS while it meets hostile servers. Under AddressSanitizer
+// (the CI's second run) its shadow memory and 256 MiB quarantine come on top.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long max_feedd_rss_kib = 1024 * 1024;
+#else
+constexpr long max_feedd_rss_kib = 400 * 1024;
+#endif
+
 constexpr const char* quick_fetch =
     "connect_timeout = \"2s\"\ntimeout = \"2s\"\nconcurrency = 16\nper_host = 16\n";
 
@@ -156,7 +164,7 @@ TEST(reliability, hostile_servers_are_classified_bounded_and_leave_other_feeds_a
     EXPECT_LT(took, 40s);
     rusage usage{};
     ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
-    EXPECT_LT(usage.ru_maxrss, 400 * 1024) << "peak RSS of feedd, KiB";
+    EXPECT_LT(usage.ru_maxrss, max_feedd_rss_kib) << "peak RSS of feedd, KiB";
 
     auto db = storage::database::open(db_path(dir), storage::open_mode::read_only);
     const auto feeds = db.feeds();
