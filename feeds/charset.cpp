@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <iconv.h>
+#include <utf8proc.h>
 
 #include "feeds/text.hpp"
 
@@ -207,6 +208,8 @@ decoded_text with_charset(std::string_view bytes, const std::string& charset) {
         return {from_windows1252(bytes), "windows-1252", {}};
     }
     if (auto text = convert(bytes, charset)) {
+        // glibc's iconv takes some odd spellings of UTF-8 ("utf\r8") and copies bad bytes through.
+        if (!is_valid_utf8(*text)) *text = to_valid_utf8(*text);
         return {strip_utf8_bom(std::move(*text)), charset, {}};
     }
     // An unknown label: the content is most likely UTF-8 anyway.
@@ -327,6 +330,22 @@ void replace_c1_controls(std::string& text) {
 decoded_text decode_detected(std::string_view bytes, std::string_view http_charset);
 
 }  // namespace
+
+std::string to_valid_utf8(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(bytes.data());
+    auto left = static_cast<utf8proc_ssize_t>(bytes.size());
+    while (left > 0) {
+        utf8proc_int32_t cp = 0;
+        const auto used = utf8proc_iterate(p, left, &cp);
+        const auto step = used > 0 ? used : 1;
+        append_utf8(out, used > 0 ? static_cast<char32_t>(cp) : U'\uFFFD');
+        p += step;
+        left -= step;
+    }
+    return out;
+}
 
 decoded_text decode_document(std::string_view bytes, std::string_view http_charset) {
     decoded_text result = decode_detected(bytes, http_charset);

@@ -18,6 +18,9 @@ char32_t windows1252_code_point(unsigned char byte);
 // True when the bytes are well-formed UTF-8.
 bool is_valid_utf8(std::string_view bytes);
 
+// The bytes with every ill-formed UTF-8 sequence replaced by U+FFFD (one per bad byte).
+std::string to_valid_utf8(std::string_view bytes);
+
 struct decoded_text {
     std::optional<std::string> utf8;  // set on success, without a BOM
     std::string encoding;             // the encoding used, e.g. "utf-8", "windows-1252"

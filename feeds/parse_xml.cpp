@@ -4,8 +4,6 @@
 #include <cstring>
 #include <utility>
 
-#include <utf8proc.h>
-
 #include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
@@ -19,21 +17,7 @@ namespace {
 // can hold a split sequence. Ill-formed sequences become U+FFFD.
 void make_valid_utf8(auto&& set, const char* value) {
     const std::string_view text(value);
-    if (is_valid_utf8(text)) {
-        return;
-    }
-    std::string out;
-    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-    auto left = static_cast<utf8proc_ssize_t>(text.size());
-    while (left > 0) {
-        utf8proc_int32_t cp = 0;
-        const auto used = utf8proc_iterate(p, left, &cp);
-        const auto step = used > 0 ? used : 1;
-        append_utf8(out, used > 0 ? static_cast<char32_t>(cp) : U'\uFFFD');
-        p += step;
-        left -= step;
-    }
-    set(out.c_str());
+    if (!is_valid_utf8(text)) set(to_valid_utf8(text).c_str());
 }
 
 struct known_namespace {

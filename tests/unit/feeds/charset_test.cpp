@@ -67,6 +67,24 @@ TEST(charset, c1_controls_become_windows_1252_punctuation) {
     EXPECT_EQ(decoded("don\xC2\x92t"), "don\u2019t");
 }
 
+// Found by the charset fuzzer: glibc's iconv reads the label "utf\r8" as UTF-8 and
+// copied the invalid bytes through.
+TEST(charset, an_odd_spelling_of_utf8_still_gives_valid_utf8) {
+    const auto header = charset_from_content_type("application/rss+xml; charset=\"UTF\r8\"");
+    const auto result = decode_document("<?xml versio\xA6\xA6\xAE?><rss/>", header);
+    ASSERT_TRUE(result.utf8.has_value()) << result.error;
+    EXPECT_TRUE(is_valid_utf8(*result.utf8));
+    EXPECT_NE(result.utf8->find("\uFFFD"), std::string::npos);
+}
+
+TEST(charset, to_valid_utf8_replaces_each_bad_byte) {
+    EXPECT_EQ(to_valid_utf8("a\xFF"
+                            "b\xE2\x82"),
+              "a\uFFFD"
+              "b\uFFFD\uFFFD");
+    EXPECT_EQ(to_valid_utf8("caf\xC3\xA9"), "caf\xC3\xA9");
+}
+
 TEST(charset, utf8_validation) {
     EXPECT_TRUE(is_valid_utf8("plain \xE2\x82\xAC"));
     EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong
