@@ -706,11 +706,13 @@ class loader {
         }
     }
 
-    std::vector<std::string> get_tags(const toml::node& node, std::string_view key) const {
-        constexpr std::string_view expected = R"(an array of strings, like ["world", "wire"])";
+    // Calls each(element, "KEY[N]", text) for every element of an array of strings; any
+    // other shape is an error saying what was expected.
+    template <typename Each>
+    void for_each_string(const toml::node& node, std::string_view key, std::string_view expected,
+                         Each&& each) const {
         const auto* array = node.as_array();
         if (!array) wrong_type(node, key, expected);
-        std::vector<std::string> tags;
         std::size_t index = 0;
         for (const auto& element : *array) {
             ++index;
@@ -720,10 +722,23 @@ class loader {
                 fail(element, element_key,
                      fmt::format("got {}; expected {}", type_name(element), expected));
             }
-            const auto tag = trim(value->get());
-            if (tag.empty()) fail(element, element_key, "empty tag; expected a non-empty string");
-            if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.emplace_back(tag);
+            each(element, element_key, value->get());
         }
+    }
+
+    std::vector<std::string> get_tags(const toml::node& node, std::string_view key) const {
+        std::vector<std::string> tags;
+        for_each_string(node, key, R"(an array of strings, like ["world", "wire"])",
+                        [&](const toml::node& element, const std::string& element_key,
+                            const std::string& text) {
+                            const auto tag = trim(text);
+                            if (tag.empty()) {
+                                fail(element, element_key,
+                                     "empty tag; expected a non-empty string");
+                            }
+                            if (std::find(tags.begin(), tags.end(), tag) == tags.end())
+                                tags.emplace_back(tag);
+                        });
         return tags;
     }
 
@@ -823,50 +838,33 @@ class loader {
 
     std::vector<std::string> get_topic_feeds(const toml::node& node, const std::string& key,
                                              const config& cfg) const {
-        constexpr std::string_view expected =
-            R"(an array of feed URLs or paths, like ["https://example.org/rss"])";
-        const auto* array = node.as_array();
-        if (!array) wrong_type(node, key, expected);
         std::vector<std::string> out;
-        std::size_t index = 0;
-        for (const auto& element : *array) {
-            ++index;
-            const auto element_key = fmt::format("{}[{}]", key, index);
-            const auto* value = element.as_string();
-            if (!value) {
-                fail(element, element_key,
-                     fmt::format("got {}; expected {}", type_name(element), expected));
-            }
-            auto url = normalise_feed_url(without_feed_scheme(value->get()), dir_);
-            if (!url.error.empty()) fail(element, element_key, url.error);
-            const auto found = seen_.find(url.key);
-            if (found == seen_.end()) {
-                fail(element, element_key,
-                     fmt::format(R"("{}" is not a followed feed; expected the url of a )"
-                                 R"([[feed]] or an OPML outline)",
-                                 value->get()));
-            }
-            out.push_back(cfg.feeds[found->second].url);
-        }
+        for_each_string(
+            node, key, R"(an array of feed URLs or paths, like ["https://example.org/rss"])",
+            [&](const toml::node& element, const std::string& element_key,
+                const std::string& text) {
+                auto url = normalise_feed_url(without_feed_scheme(text), dir_);
+                if (!url.error.empty()) fail(element, element_key, url.error);
+                const auto found = seen_.find(url.key);
+                if (found == seen_.end()) {
+                    fail(element, element_key,
+                         fmt::format(R"("{}" is not a followed feed; expected the url of a )"
+                                     R"([[feed]] or an OPML outline)",
+                                     text));
+                }
+                out.push_back(cfg.feeds[found->second].url);
+            });
         return out;
     }
 
     void read_opml_list(const toml::node& node, config& cfg) {
-        constexpr std::string_view expected = R"(an array of strings, like ["subscriptions.opml"])";
-        const auto* array = node.as_array();
-        if (!array) wrong_type(node, "opml", expected);
-        std::size_t index = 0;
-        for (const auto& element : *array) {
-            ++index;
-            const auto key = fmt::format("opml[{}]", index);
-            const auto* value = element.as_string();
-            if (!value)
-                fail(element, key,
-                     fmt::format("got {}; expected {}", type_name(element), expected));
-            if (trim(value->get()).empty())
-                fail(element, key, "empty; expected a path to an OPML file");
-            read_opml(element, key, resolve(fs::path(value->get())), cfg);
-        }
+        for_each_string(
+            node, "opml", R"(an array of strings, like ["subscriptions.opml"])",
+            [&](const toml::node& element, const std::string& key, const std::string& text) {
+                if (trim(text).empty())
+                    fail(element, key, "empty; expected a path to an OPML file");
+                read_opml(element, key, resolve(fs::path(text)), cfg);
+            });
     }
 
     void read_opml(const toml::node& node, std::string_view key, const fs::path& path,
