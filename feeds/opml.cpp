@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <memory>
+#include <sstream>
 #include <span>
 #include <string>
 #include <utility>
@@ -74,103 +74,46 @@ std::string_view feed_url_of(const pugi::xml_node& outline) {
     return {};
 }
 
-// An attribute value: &, <, >, " escaped; tab and line breaks as character references
-// so attribute-value normalisation keeps them; other control characters, which XML 1.0
-// cannot carry at all, dropped.
-void append_attribute(std::string& out, std::string_view value) {
+// XML 1.0 cannot carry C0 control characters other than tab and line breaks, not even as
+// character references: they are dropped. pugixml escapes the rest.
+std::string xml_text(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
     for (const char c : value) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\t':
-                out += "&#9;";
-                break;
-            case '\n':
-                out += "&#10;";
-                break;
-            case '\r':
-                out += "&#13;";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
-        }
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+            out.push_back(c);
     }
+    return out;
 }
 
-// The folder tree of an export: folders and feeds (indices into the input) in order.
-struct folder {
-    std::string label;
-    std::vector<std::unique_ptr<folder>> folders;
-    std::vector<std::pair<bool, std::size_t>> order;  // (is a folder, index)
+void set(pugi::xml_node node, const char* name, std::string_view value) {
+    node.append_attribute(name).set_value(xml_text(value).c_str());
+}
 
-    folder& subfolder(std::string_view name) {
-        for (auto& f : folders) {
-            if (f->label == name) return *f;
-        }
-        folders.push_back(std::make_unique<folder>());
-        folders.back()->label = std::string(name);
-        order.emplace_back(true, folders.size() - 1);
-        return *folders.back();
+// The folder outline labelled `label` directly inside `parent`, made on first use.
+pugi::xml_node subfolder(pugi::xml_node parent, const std::string& label) {
+    for (auto child : parent.children("outline")) {
+        if (!child.attribute("xmlUrl") && label == child.attribute("text").value()) return child;
     }
-};
+    auto folder = parent.append_child("outline");
+    set(folder, "text", label);
+    return folder;
+}
 
-void write_feed(std::string& out, const opml_feed& feed, std::span<const std::string> overflow,
-                std::size_t indent) {
-    out.append(indent, ' ');
-    out += "<outline type=\"rss\" text=\"";
-    append_attribute(out, feed.title.value_or(""));
-    out += '"';
-    if (feed.title) {
-        out += " title=\"";
-        append_attribute(out, *feed.title);
-        out += '"';
-    }
-    out += " xmlUrl=\"";
-    append_attribute(out, feed.url);
-    out += '"';
+void append_feed(pugi::xml_node parent, const opml_feed& feed,
+                 std::span<const std::string> overflow) {
+    auto outline = parent.append_child("outline");
+    set(outline, "type", "rss");
+    set(outline, "text", feed.title.value_or(""));
+    if (feed.title) set(outline, "title", *feed.title);
+    set(outline, "xmlUrl", feed.url);
     if (!overflow.empty()) {
-        out += " category=\"";
-        for (std::size_t i = 0; i < overflow.size(); ++i) {
-            if (i > 0) out += ',';
-            append_attribute(out, overflow[i]);
+        std::string category;
+        for (const auto& tag : overflow) {
+            if (!category.empty()) category += ',';
+            category += tag;
         }
-        out += '"';
-    }
-    out += "/>\n";
-}
-
-void write_folder(std::string& out, const folder& node, const std::vector<opml_feed>& feeds,
-                  std::size_t depth) {
-    const std::size_t indent = 4 + 2 * depth;
-    for (const auto& [is_folder, index] : node.order) {
-        if (!is_folder) {
-            const auto& feed = feeds[index];
-            std::vector<std::string> tags;
-            for (const auto& tag : feed.tags) {
-                if (!trim(tag).empty()) tags.emplace_back(trim(tag));
-            }
-            const auto nested = std::min(tags.size(), max_opml_folder_depth);
-            write_feed(out, feed, std::span<const std::string>(tags).subspan(nested), indent);
-            continue;
-        }
-        const auto& sub = *node.folders[index];
-        out.append(indent, ' ');
-        out += "<outline text=\"";
-        append_attribute(out, sub.label);
-        out += "\">\n";
-        write_folder(out, sub, feeds, depth + 1);
-        out.append(indent, ' ');
-        out += "</outline>\n";
+        set(outline, "category", category);
     }
 }
 
@@ -240,34 +183,29 @@ opml_result parse_opml(std::string_view bytes) {
 }
 
 std::string write_opml(const std::vector<opml_feed>& feeds, std::string_view title) {
-    folder root;
-    for (std::size_t i = 0; i < feeds.size(); ++i) {
-        folder* at = &root;
-        std::size_t depth = 0;
-        for (const auto& tag : feeds[i].tags) {
-            if (trim(tag).empty()) continue;
-            if (depth++ == max_opml_folder_depth) break;
-            at = &at->subfolder(trim(tag));
+    pugi::xml_document doc;
+    auto declaration = doc.append_child(pugi::node_declaration);
+    declaration.append_attribute("version").set_value("1.0");
+    declaration.append_attribute("encoding").set_value("UTF-8");
+    auto opml = doc.append_child("opml");
+    opml.append_attribute("version").set_value("2.0");
+    opml.append_child("head").append_child("title").text().set(xml_text(title).c_str());
+    const auto body = opml.append_child("body");
+    for (const auto& feed : feeds) {
+        std::vector<std::string> tags;
+        for (const auto& tag : feed.tags) {
+            if (!trim(tag).empty()) tags.emplace_back(trim(tag));
         }
-        at->order.emplace_back(false, i);
+        // Tags become nested folders, outermost first; the ones past the cap go in category.
+        const auto nested = std::min(tags.size(), max_opml_folder_depth);
+        auto at = body;
+        for (std::size_t i = 0; i < nested; ++i)
+            at = subfolder(at, tags[i]);
+        append_feed(at, feed, std::span<const std::string>(tags).subspan(nested));
     }
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n";
-    out += "  <head>\n    <title>";
-    for (const char c : title) {
-        if (c == '&') {
-            out += "&amp;";
-        } else if (c == '<') {
-            out += "&lt;";
-        } else if (c == '>') {
-            out += "&gt;";
-        } else if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') {
-            out.push_back(c);
-        }
-    }
-    out += "</title>\n  </head>\n  <body>\n";
-    write_folder(out, root, feeds, 0);
-    out += "  </body>\n</opml>\n";
-    return out;
+    std::ostringstream out;
+    doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+    return out.str();
 }
 
 }  // namespace feedd::feeds
