@@ -464,15 +464,18 @@ const std::string wire_text =
     "the Kremlin said, adding that both leaders agreed the conflict must not spread across the "
     "region and that talks on a ceasefire should begin as soon as possible";
 
-std::string wire_feed(const std::string& outlet, const std::string& slug) {
+// Reuters first: the copies get different publication times, so which one represents
+// the story does not depend on which feed the daemon happened to fetch first.
+std::string wire_feed(const std::string& outlet, const std::string& slug,
+                      const std::string& published = "Sat, 14 Jun 2025 12:00:00 GMT") {
     return fmt::format(
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{0}</title>"
         "<link>https://{1}.example/</link><description>d</description>"
         "<item><title>Putin speaks to Trump, condemns Israel's strikes on Iran, Kremlin "
         "says</title><link>https://{1}.example/world/putin-trump</link><guid>{1}-1</guid>"
-        "<pubDate>Sat, 14 Jun 2025 12:00:00 GMT</pubDate><description>{2}</description></item>"
+        "<pubDate>{3}</pubDate><description>{2}</description></item>"
         "</channel></rss>",
-        outlet, slug, wire_text);
+        outlet, slug, wire_text, published);
 }
 
 // Everything a hostile feed could try: script in the title, an onerror image, a
@@ -502,7 +505,8 @@ std::vector<std::string> chromium_args(const std::filesystem::path& profile) {
 TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     http_server feeds;
     feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
-    feeds.set("/yahoo.xml", http_response::ok(wire_feed("Yahoo News", "yahoo")));
+    feeds.set("/yahoo.xml",
+              http_response::ok(wire_feed("Yahoo News", "yahoo", "Sat, 14 Jun 2025 12:05:00 GMT")));
     feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
     feeds.set("/evil.xml", http_response::ok(hostile_feed));
     temp_dir dir;
@@ -570,7 +574,8 @@ namespace {
 TEST(http, topic_timeline_feeds_and_page) {
     http_server feeds;
     feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
-    feeds.set("/yahoo.xml", http_response::ok(wire_feed("Yahoo News", "yahoo")));
+    feeds.set("/yahoo.xml",
+              http_response::ok(wire_feed("Yahoo News", "yahoo", "Sat, 14 Jun 2025 12:05:00 GMT")));
     feeds.set("/other.xml", http_response::ok(rss("other", 2)));
     temp_dir dir;
     running_daemon daemon(
