@@ -287,6 +287,30 @@ int query_story_command(const story_options& options, std::ostream& out, std::os
     return 0;
 }
 
+json::object feed_to_json(const storage::feed_row& f) {
+    json::object o;
+    o["id"] = f.id;
+    o["url"] = f.config_url;
+    o["fetch_url"] = f.url;
+    o["title"] = optional_text(f.title);
+    o["tags"] = strings(f.tags);
+    o["interval_seconds"] = f.interval.count();
+    o["last_fetch"] = optional_time(f.last_fetch);
+    o["last_success"] = optional_time(f.last_success);
+    o["outcome"] = f.last_outcome.empty() ? json::value(nullptr) : json::value(f.last_outcome);
+    o["http_status"] = f.last_status;
+    o["error"] = f.last_error.empty() ? json::value(nullptr) : json::value(f.last_error);
+    o["error_count"] = f.error_count;
+    o["items"] = f.item_count;
+    o["next_poll"] = feeds::format_rfc3339(f.next_poll);
+    o["next_poll_reason"] =
+        f.poll_reason.empty() ? json::value(nullptr) : json::value(f.poll_reason);
+    o["learnt_interval_seconds"] = f.schedule.rate_interval
+                                       ? json::value(f.schedule.rate_interval->count())
+                                       : json::value(nullptr);
+    return o;
+}
+
 int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&) {
     auto db = open_store(options.db);
     const auto feeds = db.feeds();
@@ -294,28 +318,7 @@ int feeds_command(const feeds_options& options, std::ostream& out, std::ostream&
 
     if (options.json) {
         for (const auto& f : feeds) {
-            json::object o;
-            o["id"] = f.id;
-            o["url"] = f.config_url;
-            o["fetch_url"] = f.url;
-            o["title"] = optional_text(f.title);
-            o["tags"] = strings(f.tags);
-            o["interval_seconds"] = f.interval.count();
-            o["last_fetch"] = optional_time(f.last_fetch);
-            o["last_success"] = optional_time(f.last_success);
-            o["outcome"] =
-                f.last_outcome.empty() ? json::value(nullptr) : json::value(f.last_outcome);
-            o["http_status"] = f.last_status;
-            o["error"] = f.last_error.empty() ? json::value(nullptr) : json::value(f.last_error);
-            o["error_count"] = f.error_count;
-            o["items"] = f.item_count;
-            o["next_poll"] = feeds::format_rfc3339(f.next_poll);
-            o["next_poll_reason"] =
-                f.poll_reason.empty() ? json::value(nullptr) : json::value(f.poll_reason);
-            o["learnt_interval_seconds"] = f.schedule.rate_interval
-                                               ? json::value(f.schedule.rate_interval->count())
-                                               : json::value(nullptr);
-            out << json::serialize(o) << '\n';
+            out << json::serialize(feed_to_json(f)) << '\n';
         }
         return 0;
     }

@@ -7,10 +7,17 @@
 
 #include <boost/json/object.hpp>
 
+#include "storage/database.hpp"
 #include "storage/stories.hpp"
 
 namespace feedd::daemon {
 
 boost::json::object story_to_json(const storage::story_view& story, bool explain);
+
+// The JSON shape of a followed feed and its fetch state, shared by `feedd feeds --json`
+// and GET /api/feeds: id, url, fetch_url, title, tags, interval_seconds, last_fetch,
+// last_success, outcome, http_status, error, error_count, items, next_poll,
+// next_poll_reason, learnt_interval_seconds.
+boost::json::object feed_to_json(const storage::feed_row& feed);
 
 }  // namespace feedd::daemon

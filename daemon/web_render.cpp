@@ -9,6 +9,7 @@
 #include "feeds/model.hpp"
 #include "feeds/sanitise.hpp"
 #include "feeds/text.hpp"
+#include "daemon/story_json.hpp"
 #include "feeds/urls.hpp"
 
 namespace feedd::daemon {
@@ -225,24 +226,8 @@ std::string error_json(std::string_view message) {
 
 std::string feeds_json(const std::vector<storage::feed_row>& feeds) {
     json::array out;
-    for (const auto& f : feeds) {
-        json::object o;
-        o["id"] = f.id;
-        o["url"] = f.config_url;
-        o["fetch_url"] = f.url;
-        o["title"] = optional_text(f.title);
-        o["tags"] = strings(f.tags);
-        o["interval_seconds"] = f.interval.count();
-        o["last_fetch"] = optional_time(f.last_fetch);
-        o["last_success"] = optional_time(f.last_success);
-        o["outcome"] = f.last_outcome.empty() ? json::value(nullptr) : json::value(f.last_outcome);
-        o["http_status"] = f.last_status;
-        o["error"] = f.last_error.empty() ? json::value(nullptr) : json::value(f.last_error);
-        o["error_count"] = f.error_count;
-        o["items"] = f.item_count;
-        o["next_poll"] = feeds::format_rfc3339(f.next_poll);
-        out.push_back(std::move(o));
-    }
+    for (const auto& f : feeds)
+        out.push_back(feed_to_json(f));
     return json::serialize(out);
 }
 
