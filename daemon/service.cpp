@@ -526,7 +526,7 @@ class service {
                 std::vector<storage::story_assignment> decisions;
                 out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
                 try {
-                    if (want_events) out.events = story_events(db, decisions, wall_now());
+                    if (want_events) out.events = story_events(db, decisions);
                 } catch (const std::exception& e) {
                     // Committed already: a failed read costs the events, not the refresh.
                     spdlog::warn("feed_id={} story events not built: {}", r.feed_id, e.what());

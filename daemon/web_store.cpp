@@ -101,33 +101,17 @@ story_view to_web_story(const storage::story_view& s) {
 }
 
 std::vector<story_event> story_events(const storage::database& db,
-                                      const std::vector<storage::story_assignment>& decisions,
-                                      web_time now) {
+                                      const std::vector<storage::story_assignment>& decisions) {
     // Several items of one refresh may land in one story: one event for it.
     std::map<std::int64_t, bool> touched;  // story id → started in this refresh
     for (const auto& d : decisions)
         touched[d.story_id] = touched[d.story_id] || d.new_story;
     std::vector<story_event> out;
     std::map<std::int64_t, storage::story_view> stories;
-    web_time oldest = now;  // the earliest clustering among them: no timeline entry is older
     for (const auto& [id, started] : touched) {
         auto s = db.load_story(id);
         if (!s || s->items.empty()) continue;
-        for (const auto& m : s->items)
-            oldest = std::min(oldest, m.clustered_at);
         stories.emplace(id, std::move(*s));
-    }
-    if (stories.empty()) return out;
-    // Which timelines hold them: entries are added when a story's item matches, so
-    // none is older than the story's first clustering (a minute's slack for clocks).
-    std::map<std::int64_t, std::vector<std::string>> topics_of;
-    for (const auto& t : storage::list_topics(db)) {
-        if (!t.active) continue;
-        const auto entries =
-            storage::load_timeline(db, t.name, oldest - std::chrono::minutes(1), std::nullopt);
-        if (!entries) continue;
-        for (const auto& e : *entries)
-            if (stories.count(e.story.id) > 0) topics_of[e.story.id].push_back(t.name);
     }
     for (const auto& [id, s] : stories) {
         const bool started = touched[id];
@@ -145,7 +129,7 @@ std::vector<story_event> story_events(const storage::database& db,
         e.source = joined.source;
         for (const auto& src : s.sources)
             e.sources.push_back(src.name);
-        e.topics = topics_of[id];
+        e.topics = storage::topics_of_story(db, id);
         out.push_back(std::move(e));
     }
     return out;

@@ -21,9 +21,8 @@ story_view to_web_story(const storage::story_view& story);
 // One event per story the clusterer's decisions touched: new_story when it started in
 // this refresh, new_source when an outlet it did not have joined. Reads db (writer
 // thread, after the commit).
-// Each event names the topics whose timelines hold the story. now: the refresh's time.
+// Each event names the topics whose timelines hold the story.
 std::vector<story_event> story_events(const storage::database& db,
-                                      const std::vector<storage::story_assignment>& decisions,
-                                      web_time now);
+                                      const std::vector<storage::story_assignment>& decisions);
 
 }  // namespace feedd::daemon

@@ -368,4 +368,17 @@ std::optional<topic_row> find_topic(const database& db, std::string_view name) {
     return read_topic(s);
 }
 
+std::vector<std::string> topics_of_story(const database& db, std::int64_t story_id) {
+    SQLite::Statement s(database_access::connection(db), R"sql(
+SELECT t.name FROM topic_stories ts JOIN topics t ON t.id = ts.topic_id
+WHERE ts.story_id = :story AND t.active = 1
+ORDER BY t.name
+)sql");
+    s.bind(":story", story_id);
+    std::vector<std::string> out;
+    while (s.executeStep())
+        out.push_back(s.getColumn(0).getString());
+    return out;
+}
+
 }  // namespace feedd::storage

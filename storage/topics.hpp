@@ -96,4 +96,7 @@ std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std
                                                          std::optional<timestamp> since,
                                                          std::optional<int> limit);
 
+// The active topics whose timelines hold this story, by name.
+std::vector<std::string> topics_of_story(const database& db, std::int64_t story_id);
+
 }  // namespace feedd::storage

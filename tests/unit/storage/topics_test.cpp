@@ -142,6 +142,16 @@ TEST_F(topics_test, scopes_limit_feeds_and_tags) {
     EXPECT_EQ(timeline("sport"), ids{1});
 }
 
+TEST_F(topics_test, topics_of_story_names_the_active_timelines_holding_it) {
+    set_topics(
+        {{"iran", "iran", {}, {}}, {"talks", "talks", {}, {}}, {"sport", "football", {}, {}}});
+    store(wire_, t0, {item("a@1", "Iran talks resume"), item("b@2", "Markets calm")});
+    EXPECT_EQ(topics_of_story(db_, 1), (std::vector<std::string>{"iran", "talks"}));
+    EXPECT_EQ(topics_of_story(db_, 2), std::vector<std::string>{});
+    set_topics({{"iran", "iran", {}, {}}});  // "talks" leaves the configuration
+    EXPECT_EQ(topics_of_story(db_, 1), std::vector<std::string>{"iran"});
+}
+
 TEST_F(topics_test, timeline_newest_first_with_since_and_limit) {
     set_topics({{"iran", "iran", {}, {}}});
     store(wire_, t0, {item("a@1", "Iran one")});
