@@ -457,18 +457,6 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
     return result;
 }
 
-std::vector<refresh_result> database::store_refreshes(const std::vector<refresh>& batch,
-                                                      const clustering_step& step) {
-    impl_->require_writable("store_refreshes");
-    std::vector<refresh_result> results;
-    results.reserve(batch.size());
-    SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const auto& r : batch)
-        results.push_back(store_one(*impl_, r, step));
-    tx.commit();
-    return results;
-}
-
 void database::block_host(const host_block& block) {
     impl_->require_writable("block_host");
     auto& s = impl_->upsert_host_;

@@ -153,12 +153,6 @@ class database {
     // stories to the topics' timelines in the same transaction. Null: none. Writer only.
     void set_topics(std::shared_ptr<const topic_set> topics);
 
-    // Several refreshes in one transaction (one commit, one fsync at checkpoints).
-    // All or nothing: on an exception none of them is stored.
-    // The step sees each refresh's new items in turn (assign receives the refresh).
-    std::vector<refresh_result> store_refreshes(const std::vector<refresh>& batch,
-                                                const clustering_step& step = {});
-
     // Host-wide waits (Retry-After on 429/503), kept across restarts.
     void block_host(const host_block& block);
     std::vector<host_block> host_blocks(timestamp now) const;  // those still in force

@@ -430,21 +430,6 @@ TEST_F(database_test, poll_state_and_host_blocks_survive_reopening) {
     EXPECT_EQ(due[0].schedule.ttl, std::chrono::minutes(90));
 }
 
-TEST_F(database_test, a_batch_of_refreshes_is_stored_in_one_transaction_or_not_at_all) {
-    const auto a = add_feed("https://a.example/feed");
-    const auto b = add_feed("https://b.example/feed");
-    auto ra = ok_refresh(a, t0, {item_with_id("1"), item_with_id("2")});
-    auto rb = ok_refresh(b, t0, {item_with_id("3")});
-    const auto results = db_.store_refreshes({ra, rb});
-    ASSERT_EQ(results.size(), 2U);
-    EXPECT_EQ(results[0].new_items, 2);
-    EXPECT_EQ(results[1].new_items, 1);
-    auto bad = ok_refresh(9999, t0, {item_with_id("4")});  // no such feed
-    auto rc = ok_refresh(a, t0, {item_with_id("5")});
-    EXPECT_THROW(db_.store_refreshes({rc, bad}), std::runtime_error);
-    EXPECT_EQ(db_.items(query()).size(), 3U) << "the failed batch stored nothing";
-}
-
 TEST_F(database_test, new_url_changes_the_fetch_url_but_not_the_identity) {
     const auto id = add_feed("https://old.example/feed");
     auto r = ok_refresh(id, t0, {item_with_id("x")});
