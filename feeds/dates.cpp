@@ -733,10 +733,87 @@ std::optional<timestamp> parse_loose(std::string text, bool korean) {
 
 }  // namespace
 
+namespace {
+
+// The forms nearly every RSS feed writes, "Tue, 10 Jun 2003 04:00:00 GMT", "10 Jun 2003
+// 4:00 +0200", read without the general parser's copies and tokens. nullopt for anything
+// else, even a variant the general parser reads (which then takes the long way).
+std::optional<timestamp> parse_rfc822_common(std::string_view text) {
+    static constexpr std::string_view weekdays[] = {"Mon", "Tue", "Wed", "Thu",
+                                                    "Fri", "Sat", "Sun"};
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::size_t pos = 0;
+    auto skip = [&](char c) {
+        const bool there = pos < text.size() && text[pos] == c;
+        pos += there ? 1 : 0;
+        return there;
+    };
+    if (text.size() > 5 && text[3] == ',' && text[4] == ' ' &&
+        std::find(std::begin(weekdays), std::end(weekdays), text.substr(0, 3)) !=
+            std::end(weekdays)) {
+        pos = 5;
+    }
+    fields f;
+    f.day = one_or_two_digits(text, pos);
+    if (f.day < 0 || !skip(' ')) {
+        return std::nullopt;
+    }
+    const auto* month = std::find(std::begin(months), std::end(months), text.substr(pos, 3));
+    if (month == std::end(months)) {
+        return std::nullopt;
+    }
+    f.month = static_cast<int>(month - std::begin(months)) + 1;
+    pos += 3;
+    if (!skip(' ')) {
+        return std::nullopt;
+    }
+    f.year = digits(text, pos, 4);
+    if (f.year < 0 || !skip(' ')) {
+        return std::nullopt;
+    }
+    f.hour = one_or_two_digits(text, pos);
+    if (!skip(':')) {
+        return std::nullopt;
+    }
+    f.minute = digits(text, pos, 2);
+    f.second = skip(':') ? digits(text, pos, 2) : 0;
+    if (!skip(' ') || f.hour < 0 || f.hour > 23 || f.minute < 0 || f.minute > 59 || f.second < 0 ||
+        f.second > 59) {
+        return std::nullopt;
+    }
+    const std::string_view zone = text.substr(pos);
+    if (zone.size() == 5 && (zone[0] == '+' || zone[0] == '-')) {
+        std::size_t z = 1;
+        const int h = digits(zone, z, 2);
+        const int m = digits(zone, z, 2);
+        if (h < 0 || h > 14 || m < 0 || m > 59) {
+            return std::nullopt;
+        }
+        f.offset_minutes = (zone[0] == '-' ? -1 : 1) * (h * 60 + m);
+    } else if (zone.size() >= 2 && zone.size() <= 4 &&
+               std::all_of(zone.begin(), zone.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        // A named zone ("GMT", "EST"); single letters (military zones) take the long way.
+        const auto minutes = named_zone_minutes(ascii_lower(zone));
+        if (!minutes) {
+            return std::nullopt;
+        }
+        f.offset_minutes = *minutes;
+    } else if (zone != "Z") {
+        return std::nullopt;
+    }
+    return to_timestamp(f);
+}
+
+}  // namespace
+
 std::optional<timestamp> parse_date(std::string_view text) {
     std::string input = collapse_whitespace(text);
     if (input.empty() || input.size() > 128) {
         return std::nullopt;
+    }
+    if (auto common = parse_rfc822_common(input)) {
+        return common;
     }
     if (auto iso = parse_iso8601(input)) {
         return iso;

@@ -162,6 +162,12 @@ void apply_dc_date(item& it, std::optional<timestamp> dc_date) {
 }
 
 std::string markup_text(pugi::xml_node node) {
+    // Most fields are one text or CDATA node, which is their markup as it is.
+    const auto only = node.first_child();
+    if (only && !only.next_sibling() &&
+        (only.type() == pugi::node_pcdata || only.type() == pugi::node_cdata)) {
+        return html_to_text(only.value());
+    }
     return html_to_text(xml::inner_markup(node));
 }
 

@@ -1,6 +1,9 @@
 #include "feeds/parse_xml.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -149,7 +152,9 @@ struct cap_violation {
 // Rewrites element and attribute names to canonical ones; iterative so deep
 // documents can't exhaust the stack. Stops at the first element over the depth
 // cap, or the first item/entry (at feed or channel level) over the item cap.
-std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limits& limits) {
+// check_utf8: replace ill-formed UTF-8 in values (see make_valid_utf8).
+std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limits& limits,
+                                          bool check_utf8) {
     std::vector<binding> scope;
     std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
     stack.emplace_back(root, 1);
@@ -166,7 +171,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
         while (!scope.empty() && scope.back().depth >= depth) {
             scope.pop_back();
         }
-        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
+        for (auto attr = node.first_attribute(); check_utf8 && attr; attr = attr.next_attribute()) {
             make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
         }
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
@@ -201,7 +206,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
         for (auto c = node.last_child(); c; c = c.previous_sibling()) {
             if (c.type() == pugi::node_element) {
                 stack.emplace_back(c, depth + 1);
-            } else {
+            } else if (check_utf8) {
                 make_valid_utf8([&](const char* v) { c.set_value(v); }, c.value());
             }
         }
@@ -258,23 +263,97 @@ bool is_xml_control(char c) {
     return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
-void append_without_controls(std::string& out, std::string_view text) {
-    std::size_t start = 0;
-    for (std::size_t k = 0; k < text.size(); ++k) {
-        if (is_xml_control(text[k])) {
-            out.append(text.substr(start, k - start));
-            start = k + 1;
+// Whether the text holds a C0 control character XML forbids; eight bytes at a time,
+// since most documents have none and only their line breaks and tabs come close.
+bool has_xml_controls(std::string_view text) {
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t x = 0;
+        std::memcpy(&x, text.data() + i, sizeof x);
+        // The high bit of each byte below 0x20 (and perhaps of a byte after one, through
+        // the borrow): look at those bytes one by one.
+        for (auto low = (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL; low != 0;
+             low &= low - 1) {
+            const auto byte =
+                static_cast<char>(text[i + static_cast<std::size_t>(std::countr_zero(low)) / 8]);
+            if (is_xml_control(byte)) {
+                return true;
+            }
         }
     }
-    out.append(text.substr(start));
+    return std::any_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), is_xml_control);
 }
+
+// Whether pugixml could decode a character reference in the text to something that is
+// not UTF-8 (a surrogate, a value past U+10FFFF or one that overflows).
+bool has_unsafe_reference(std::string_view text) {
+    for (auto at = text.find("&#"); at != std::string_view::npos; at = text.find("&#", at + 2)) {
+        std::size_t j = at + 2;
+        const bool hex = j < text.size() && (text[j] == 'x' || text[j] == 'X');
+        j += hex ? 1 : 0;
+        const std::size_t start = j;
+        while (j < text.size() && (hex ? std::isxdigit(static_cast<unsigned char>(text[j]))
+                                       : std::isdigit(static_cast<unsigned char>(text[j]))) != 0) {
+            ++j;
+        }
+        unsigned long value = 0;
+        std::from_chars(text.data() + start, text.data() + j, value, hex ? 16 : 10);
+        if (j - start > 8 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The repaired document, built lazily: the input is only copied once something in it
+// changes, and most documents need no change at all.
+class repaired_text {
+  public:
+    explicit repaired_text(std::string_view in) : in_(in) {}
+
+    // in[from, to) becomes `with`; positions are in the input, in increasing order.
+    void replace(std::size_t from, std::size_t to, std::string_view with) {
+        if (!changed_) {
+            out_.reserve(in_.size() + in_.size() / 16);
+            changed_ = true;
+        }
+        out_.append(in_.substr(kept_, from - kept_));
+        out_.append(with);
+        kept_ = to;
+    }
+
+    // nullopt when the input needs no change.
+    std::optional<std::string> finish() && {
+        if (!changed_) {
+            return std::nullopt;
+        }
+        out_.append(in_.substr(kept_));
+        return std::move(out_);
+    }
+
+  private:
+    std::string_view in_;
+    std::string out_;
+    std::size_t kept_ = 0;  // in_[0, kept_) is in out_ already
+    bool changed_ = false;
+};
+
+// What repair() made of a document.
+struct repair_result {
+    std::optional<std::string> text;  // nullopt: the input as it is
+    // A CDATA section, comment or PI that repair() passed over holds a character
+    // reference to no valid character: if pugixml reads that part differently ("<!--"
+    // inside an attribute value), the reference reaches the tree unchecked.
+    bool unsafe_references = false;
+};
 
 // Makes common HTML-isms well-formed: HTML named entities become character
 // references, a bare '&' becomes &amp;. CDATA, comments and PIs are left alone.
 // The DOCTYPE is dropped so nothing it declares is ever expanded.
-std::string repair(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + in.size() / 16);
+repair_result repair(std::string_view in) {
+    repaired_text out(in);
+    repair_result result;
+    const bool controls = has_xml_controls(in);
     std::size_t i = 0;
     const std::size_t n = in.size();
     // Where the next '<' and '&' are (n: none), found with memchr and kept until passed.
@@ -291,7 +370,7 @@ std::string repair(std::string_view in) {
     while (i < n) {
         const char c = in[i];
         if (c != '<' && c != '&') {
-            // Text up to the next '<' or '&' needs no repair: copy it in one go.
+            // Text up to the next '<' or '&' needs no repair but dropping control characters.
             if (next_lt < i) {
                 next_lt = find_byte('<', i);
             }
@@ -299,7 +378,11 @@ std::string repair(std::string_view in) {
                 next_amp = find_byte('&', i);
             }
             const std::size_t j = std::min(next_lt, next_amp);
-            append_without_controls(out, in.substr(i, j - i));
+            for (std::size_t k = i; controls && k < j; ++k) {
+                if (is_xml_control(in[k])) {
+                    out.replace(k, k + 1, {});
+                }
+            }
             i = j;
             continue;
         }
@@ -307,22 +390,25 @@ std::string repair(std::string_view in) {
             auto skip_to = [&](std::string_view terminator, std::size_t from) {
                 const auto end = in.find(terminator, from);
                 const auto stop = end == std::string_view::npos ? n : end + terminator.size();
-                out.append(in.substr(i, stop - i));
+                if (!result.unsafe_references) {
+                    result.unsafe_references = has_unsafe_reference(in.substr(i, stop - i));
+                }
                 i = stop;
             };
-            if (in.substr(i, 9) == "<![CDATA[") {
+            const char next = i + 1 < n ? in[i + 1] : '\0';
+            if (next == '!' && in.substr(i, 9) == "<![CDATA[") {
                 skip_to("]]>", i + 9);
                 continue;
             }
-            if (in.substr(i, 4) == "<!--") {
+            if (next == '!' && in.substr(i, 4) == "<!--") {
                 skip_to("-->", i + 4);
                 continue;
             }
-            if (in.substr(i, 2) == "<?") {
+            if (next == '?') {
                 skip_to("?>", i + 2);
                 continue;
             }
-            if (in.substr(i, 9) == "<!DOCTYPE" || in.substr(i, 9) == "<!doctype") {
+            if (next == '!' && (in.substr(i, 9) == "<!DOCTYPE" || in.substr(i, 9) == "<!doctype")) {
                 // Skip to the matching '>' outside the internal subset.
                 std::size_t j = i + 9;
                 int brackets = 0;
@@ -334,100 +420,87 @@ std::string repair(std::string_view in) {
                     }
                     ++j;
                 }
-                i = j < n ? j + 1 : n;
+                const std::size_t stop = j < n ? j + 1 : n;
+                out.replace(i, stop, {});
+                i = stop;
                 continue;
             }
             // A '<' that can't start markup ("a < b") is text a sloppy feed forgot to escape.
-            if (i + 1 >= n ||
-                !(is_name_start(in[i + 1]) || in[i + 1] == '/' || in[i + 1] == '!' ||
-                  in[i + 1] == '?' || static_cast<unsigned char>(in[i + 1]) >= 0x80)) {
-                out += "&lt;";
+            if (i + 1 >= n || !(is_name_start(next) || next == '/' || next == '!' ||
+                                static_cast<unsigned char>(next) >= 0x80)) {
+                out.replace(i, i + 1, "&lt;");
                 ++i;
                 continue;
             }
             // Unescaped HTML in a description often has void elements (<br>, <img ...>)
             // that XML would see as never closed: close them on the spot.
             if (const std::size_t end = void_element_end(in, i); end != 0) {
-                out.append(in.substr(i, end - i));
-                out += "/>";
+                out.replace(end, end + 1, "/>");
                 i = end + 1;
                 continue;
             }
-            out.push_back(c);
             ++i;
             continue;
         }
-        if (c == '&') {
-            std::size_t j = i + 1;
-            if (j < n && in[j] == '#') {
+        // c == '&'
+        std::size_t j = i + 1;
+        if (j < n && in[j] == '#') {
+            ++j;
+            const bool hex = j < n && (in[j] == 'x' || in[j] == 'X');
+            if (hex) {
                 ++j;
-                const bool hex = j < n && (in[j] == 'x' || in[j] == 'X');
-                if (hex) {
-                    ++j;
+            }
+            const std::size_t start = j;
+            while (j < n && (hex ? std::isxdigit(static_cast<unsigned char>(in[j])) != 0
+                                 : std::isdigit(static_cast<unsigned char>(in[j])) != 0)) {
+                ++j;
+            }
+            if (j > start && j < n && in[j] == ';') {
+                // Keep valid references, but drop ones XML forbids (e.g. &#0;).
+                const std::string digits(in.substr(start, j - start));
+                unsigned long value =
+                    digits.size() > 8 ? 0x110000UL : std::stoul(digits, nullptr, hex ? 16 : 10);
+                // References to 0x80–0x9F mean windows-1252 characters in practice.
+                if (value >= 0x80 && value < 0xA0) {
+                    value = windows1252_code_point(static_cast<unsigned char>(value));
+                    out.replace(i, j + 1, "&#" + std::to_string(value) + ";");
+                } else if (!(value == 0x9 || value == 0xA || value == 0xD ||
+                             (value >= 0x20 && value <= 0x10FFFF &&
+                              !(value >= 0xD800 && value <= 0xDFFF)))) {
+                    out.replace(i, j + 1, "&#xFFFD;");
                 }
-                const std::size_t start = j;
-                while (j < n && (hex ? std::isxdigit(static_cast<unsigned char>(in[j])) != 0
-                                     : std::isdigit(static_cast<unsigned char>(in[j])) != 0)) {
-                    ++j;
-                }
-                if (j > start && j < n && in[j] == ';') {
-                    // Keep valid references, but drop ones XML forbids (e.g. &#0;).
-                    const std::string digits(in.substr(start, j - start));
-                    unsigned long value =
-                        digits.size() > 8 ? 0x110000UL : std::stoul(digits, nullptr, hex ? 16 : 10);
-                    // References to 0x80–0x9F mean windows-1252 characters in practice.
-                    if (value >= 0x80 && value < 0xA0) {
-                        value = windows1252_code_point(static_cast<unsigned char>(value));
-                        out += "&#" + std::to_string(value) + ";";
-                        i = j + 1;
-                        continue;
-                    }
-                    if (value == 0x9 || value == 0xA || value == 0xD ||
-                        (value >= 0x20 && value <= 0x10FFFF &&
-                         !(value >= 0xD800 && value <= 0xDFFF))) {
-                        out.append(in.substr(i, j + 1 - i));
-                    } else {
-                        out += "&#xFFFD;";
-                    }
+                i = j + 1;
+                continue;
+            }
+            out.replace(i, i + 1, "&amp;");
+            ++i;
+            continue;
+        }
+        if (j < n && is_name_start(in[j])) {
+            while (j < n && (std::isalnum(static_cast<unsigned char>(in[j])) != 0 || in[j] == '_' ||
+                             in[j] == '-' || in[j] == '.')) {
+                ++j;
+            }
+            if (j < n && in[j] == ';') {
+                const std::string_view name = in.substr(i + 1, j - i - 1);
+                if (name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
+                    name == "apos") {
                     i = j + 1;
                     continue;
                 }
-                out += "&amp;";
-                ++i;
-                continue;
-            }
-            if (j < n && is_name_start(in[j])) {
-                while (j < n && (std::isalnum(static_cast<unsigned char>(in[j])) != 0 ||
-                                 in[j] == '_' || in[j] == '-' || in[j] == '.')) {
-                    ++j;
-                }
-                if (j < n && in[j] == ';') {
-                    const std::string_view name = in.substr(i + 1, j - i - 1);
-                    if (name == "amp" || name == "lt" || name == "gt" || name == "quot" ||
-                        name == "apos") {
-                        out.append(in.substr(i, j + 1 - i));
-                        i = j + 1;
-                        continue;
-                    }
-                    if (const auto cp = html_entity(name)) {
-                        out += "&#" + std::to_string(static_cast<unsigned long>(*cp)) + ";";
-                        i = j + 1;
-                        continue;
-                    }
+                if (const auto cp = html_entity(name)) {
+                    out.replace(i, j + 1,
+                                "&#" + std::to_string(static_cast<unsigned long>(*cp)) + ";");
+                    i = j + 1;
+                    continue;
                 }
             }
-            out += "&amp;";
-            ++i;
-            continue;
         }
-        if (is_xml_control(c)) {
-            ++i;
-            continue;
-        }
-        out.push_back(c);
+        out.replace(i, i + 1, "&amp;");
         ++i;
     }
-    return out;
+    result.text = std::move(out).finish();
+    return result;
 }
 
 // Where an item (or entry) that was still open at offset starts: the '<' of the last
@@ -543,7 +616,9 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
         utf8.substr(start, decl - start).find_first_not_of(" \t\r\n") == std::string_view::npos) {
         start = decl;
     }
-    const std::string repaired = repair(utf8.substr(start));
+    const std::string_view prolog_on = utf8.substr(start);
+    const repair_result repair_outcome = repair(prolog_on);
+    const std::string_view repaired = repair_outcome.text ? *repair_outcome.text : prolog_on;
     const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata;
     auto result = doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
     auto root = doc.document_element();
@@ -566,7 +641,10 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     if (!root) {
         return "line 1, column 1: no root element";
     }
-    if (const auto violation = canonicalise(root, limits)) {
+    // The tree holds valid UTF-8 when the document was (decode_document sees to it), repair()
+    // checked every character reference and pugixml read the whole document.
+    const bool check_utf8 = repair_outcome.unsafe_references || !result;
+    if (const auto violation = canonicalise(root, limits, check_utf8)) {
         if (violation->offset < 0) {
             return violation->problem;
         }

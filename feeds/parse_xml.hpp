@@ -15,7 +15,7 @@
 
 namespace feedd::feeds::xml {
 
-// Loads a UTF-8 document. Element and attribute names are rewritten to canonical
+// Loads a document of valid UTF-8 (what decode_document returns). Element and attribute names are rewritten to canonical
 // prefixes for known namespaces ("atom:", "dc:", "content:", "media:", "rdf:", ...);
 // RSS 0.9x/1.0/2.0 and XHTML elements lose their prefix. Returns "" on success,
 // else "line L, column C: what".

@@ -300,6 +300,9 @@ std::string collapse_whitespace(std::string_view text) {
 }
 
 std::string html_to_text(std::string_view html) {
+    if (html.find('<') == std::string_view::npos && html.find('&') == std::string_view::npos) {
+        return collapse_whitespace(html);  // no markup, no references: plain text already
+    }
     std::string raw;
     raw.reserve(html.size());
     std::size_t i = 0;
@@ -428,28 +431,32 @@ std::string html_to_text(std::string_view html) {
 }
 
 void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes) {
-    for (const char c : text) {
-        switch (c) {
+    std::size_t run = 0;  // text[run, k) has nothing to escape: appended in one go
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        std::string_view escaped;
+        switch (text[k]) {
             case '&':
-                out += "&amp;";
+                escaped = "&amp;";
                 break;
             case '<':
-                out += "&lt;";
+                escaped = "&lt;";
                 break;
             case '>':
-                out += "&gt;";
+                escaped = "&gt;";
                 break;
             case '"':
-                if (escape_quotes) {
-                    out += "&quot;";
-                } else {
-                    out.push_back(c);
-                }
+                escaped = escape_quotes ? "&quot;" : "";
                 break;
             default:
-                out.push_back(c);
+                break;
+        }
+        if (!escaped.empty()) {
+            out.append(text.substr(run, k - run));
+            out.append(escaped);
+            run = k + 1;
         }
     }
+    out.append(text.substr(run));
 }
 
 std::string escape_html(std::string_view text) {
