@@ -14,7 +14,7 @@ namespace {
 
 // Atom elements are "atom:x" when the namespace is declared, plain "x" when a
 // sloppy feed omits it.
-pugi::xml_node atom_child(pugi::xml_node parent, std::string_view local) {
+pugi::xml_node atom_child(const auto& parent, std::string_view local) {
     const std::string prefixed = "atom:" + std::string(local);
     if (auto node = xml::child(parent, prefixed)) {
         return node;
@@ -22,15 +22,12 @@ pugi::xml_node atom_child(pugi::xml_node parent, std::string_view local) {
     return xml::child(parent, local);
 }
 
+std::vector<pugi::xml_node> atom_children(const xml::child_index& parent, std::string_view local) {
+    return parent.children("atom:" + std::string(local), local);
+}
+
 std::vector<pugi::xml_node> atom_children(pugi::xml_node parent, std::string_view local) {
-    const std::string prefixed = "atom:" + std::string(local);
-    std::vector<pugi::xml_node> out;
-    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element && (prefixed == c.name() || local == c.name())) {
-            out.push_back(c);
-        }
-    }
-    return out;
+    return atom_children(xml::child_index(parent), local);
 }
 
 std::optional<std::string> plain_of(pugi::xml_node node) {
@@ -52,7 +49,7 @@ std::optional<std::string> link_href(pugi::xml_node link) {
 }
 
 // The alternate link: rel="alternate" or no rel, preferring text/html among several.
-std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_view url) {
+std::optional<std::string> alternate_link(const auto& parent, std::string_view url) {
     std::optional<std::string> first;
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
@@ -73,7 +70,7 @@ std::optional<std::string> alternate_link(pugi::xml_node parent, std::string_vie
     return first;
 }
 
-std::optional<std::string> link_with_rel(pugi::xml_node parent, std::string_view wanted,
+std::optional<std::string> link_with_rel(const auto& parent, std::string_view wanted,
                                          std::string_view url) {
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
@@ -107,7 +104,7 @@ person read_person(pugi::xml_node node, std::string_view url) {
     return p;
 }
 
-std::optional<timestamp> first_date(pugi::xml_node parent,
+std::optional<timestamp> first_date(const auto& parent,
                                     std::initializer_list<std::string_view> names) {
     for (const auto name : names) {
         if (auto d = date_of(atom_child(parent, name))) {
@@ -131,42 +128,43 @@ std::optional<std::int64_t> parse_length(const std::optional<std::string>& text)
 
 item read_entry(pugi::xml_node node, std::string_view url) {
     item it;
-    if (auto id = atom_child(node, "id")) {
+    const xml::child_index node_children(node);
+    if (auto id = atom_child(node_children, "id")) {
         // An id is an IRI; a relative one is relative to the entry's base, as for links.
         std::string value(trim(xml::text(id)));
         it.id = value.empty() ? value : resolve_url(xml::base_of(id, url), value);
     }
-    it.title = plain_of(atom_child(node, "title"));
+    it.title = plain_of(atom_child(node_children, "title"));
     if (!it.title) {
-        it.title = optional_markup_text(xml::child(node, "dc:title"));
+        it.title = optional_markup_text(xml::child(node_children, "dc:title"));
     }
-    it.link = alternate_link(node, url);
-    it.published = first_date(node, {"published", "issued", "created"});
+    it.link = alternate_link(node_children, url);
+    it.published = first_date(node_children, {"published", "issued", "created"});
     if (!it.published) {
-        it.published = date_of(xml::child(node, "dcterms:issued"));
+        it.published = date_of(xml::child(node_children, "dcterms:issued"));
     }
-    it.updated = first_date(node, {"updated", "modified"});
+    it.updated = first_date(node_children, {"updated", "modified"});
     if (!it.updated) {
-        it.updated = date_of(xml::child(node, "dcterms:modified"));
+        it.updated = date_of(xml::child(node_children, "dcterms:modified"));
     }
-    apply_dc_date(it, date_of(xml::child(node, "dc:date")));
-    for (auto author : atom_children(node, "author")) {
+    apply_dc_date(it, date_of(xml::child(node_children, "dc:date")));
+    for (auto author : atom_children(node_children, "author")) {
         it.authors.push_back(read_person(author, url));
     }
-    for (auto creator : xml::children(node, "dc:creator")) {
+    for (auto creator : xml::children(node_children, "dc:creator")) {
         if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
-    if (auto summary = atom_child(node, "summary")) {
+    if (auto summary = atom_child(node_children, "summary")) {
         it.summary = read_text_construct(summary, text_parts::plain).plain;
-    } else if (auto description = xml::child(node, "dc:description")) {
+    } else if (auto description = xml::child(node_children, "dc:description")) {
         it.summary = markup_text(description);
     }
-    if (auto content = atom_child(node, "content")) {
+    if (auto content = atom_child(node_children, "content")) {
         it.content_html = read_text_construct(content, text_parts::html).html;
     }
-    for (auto category : atom_children(node, "category")) {
+    for (auto category : atom_children(node_children, "category")) {
         std::string term(trim(xml::attribute(category, "term").value_or("")));
         if (term.empty()) {
             term = std::string(trim(xml::attribute(category, "label").value_or("")));
@@ -178,12 +176,12 @@ item read_entry(pugi::xml_node node, std::string_view url) {
             it.categories.push_back(std::move(term));
         }
     }
-    for (auto subject : xml::children(node, "dc:subject")) {
+    for (auto subject : xml::children(node_children, "dc:subject")) {
         if (std::string value(trim(xml::text(subject))); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
-    for (auto link : atom_children(node, "link")) {
+    for (auto link : atom_children(node_children, "link")) {
         const std::string rel = ascii_lower(trim(xml::attribute(link, "rel").value_or("")));
         const auto href = xml::attribute(link, "href");
         if (rel != "enclosure" || !href) {

@@ -16,7 +16,7 @@ namespace {
 using xml::child;
 using xml::children;
 
-std::optional<std::string> first_markup_text(pugi::xml_node parent,
+std::optional<std::string> first_markup_text(const auto& parent,
                                              std::initializer_list<std::string_view> names) {
     for (const auto name : names) {
         if (auto node = child(parent, name)) {
@@ -26,7 +26,7 @@ std::optional<std::string> first_markup_text(pugi::xml_node parent,
     return std::nullopt;
 }
 
-std::optional<std::string> plain_child(pugi::xml_node parent, std::string_view name) {
+std::optional<std::string> plain_child(const auto& parent, std::string_view name) {
     if (auto node = child(parent, name)) {
         return std::string(trim(xml::text(node)));
     }
@@ -34,7 +34,7 @@ std::optional<std::string> plain_child(pugi::xml_node parent, std::string_view n
 }
 
 // atom:link elements inside RSS: rel="self" is the feed URL; alternate a fallback link.
-std::optional<std::string> atom_link(pugi::xml_node parent, std::string_view rel,
+std::optional<std::string> atom_link(const auto& parent, std::string_view rel,
                                      std::string_view url) {
     for (auto link : children(parent, "atom:link")) {
         const std::string link_rel = xml::attribute(link, "rel").value_or("alternate");
@@ -93,7 +93,7 @@ person atom_person(pugi::xml_node node) {
 
 // The <link>: an explicit href attribute (Atom-style link without the
 // namespace) is unambiguous and wins; otherwise the first link's text.
-std::optional<std::string> rss_link(pugi::xml_node parent, std::string_view url) {
+std::optional<std::string> rss_link(const auto& parent, std::string_view url) {
     const auto links = children(parent, "link");
     for (auto link : links) {
         if (auto href = xml::attribute(link, "href"); href && !trim(*href).empty()) {
@@ -108,17 +108,18 @@ std::optional<std::string> rss_link(pugi::xml_node parent, std::string_view url)
 
 item extract_item(pugi::xml_node node, std::string_view url) {
     item it;
-    if (auto guid = child(node, "guid")) {
+    const xml::child_index node_children(node);
+    if (auto guid = child(node_children, "guid")) {
         it.id = std::string(trim(xml::text(guid)));
     } else if (auto about = xml::attribute(node, "rdf:about")) {
         it.id = std::string(trim(*about));
-    } else if (auto identifier = child(node, "dc:identifier")) {
+    } else if (auto identifier = child(node_children, "dc:identifier")) {
         it.id = std::string(trim(xml::text(identifier)));
     }
-    it.title = first_markup_text(node, {"title", "dc:title"});
-    it.link = rss_link(node, url);
+    it.title = first_markup_text(node_children, {"title", "dc:title"});
+    it.link = rss_link(node_children, url);
     if (!it.link || it.link->empty()) {
-        if (auto guid = child(node, "guid")) {
+        if (auto guid = child(node_children, "guid")) {
             const std::string permalink = xml::attribute(guid, "isPermaLink").value_or("true");
             const std::string value(trim(xml::text(guid)));
             if (permalink != "false" && is_http_url(value)) {
@@ -127,65 +128,67 @@ item extract_item(pugi::xml_node node, std::string_view url) {
         }
     }
     if (!it.link) {
-        it.link = atom_link(node, "alternate", url);
+        it.link = atom_link(node_children, "alternate", url);
     }
-    it.published = date_of(child(node, "pubDate"));
+    it.published = date_of(child(node_children, "pubDate"));
     if (!it.published) {
-        it.published = date_of(child(node, "dcterms:issued"));
+        it.published = date_of(child(node_children, "dcterms:issued"));
     }
     if (!it.published) {
-        it.published = date_of(child(node, "atom:published"));
+        it.published = date_of(child(node_children, "atom:published"));
     }
-    it.updated = date_of(child(node, "atom:updated"));
+    it.updated = date_of(child(node_children, "atom:updated"));
     if (!it.updated) {
-        it.updated = date_of(child(node, "dcterms:modified"));
+        it.updated = date_of(child(node_children, "dcterms:modified"));
     }
-    apply_dc_date(it, date_of(child(node, "dc:date")));
+    apply_dc_date(it, date_of(child(node_children, "dc:date")));
 
-    for (auto author : children(node, "author")) {
+    for (auto author : children(node_children, "author")) {
         if (auto p = parse_person_text(xml::text(author)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
-    for (auto creator : children(node, "dc:author")) {
+    for (auto creator : children(node_children, "dc:author")) {
         if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
-    for (auto creator : children(node, "dc:creator")) {
+    for (auto creator : children(node_children, "dc:creator")) {
         if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
-    for (auto author : children(node, "atom:author")) {
+    for (auto author : children(node_children, "atom:author")) {
         it.authors.push_back(atom_person(author));
     }
 
     // A few feeds carry both <summary> and <description>: the longer one is the content.
-    const auto summary_element = child(node, "summary");
+    const auto summary_element = child(node_children, "summary");
     if (summary_element) {
         it.summary = markup_text(summary_element);
     } else {
-        it.summary = first_markup_text(node, {"description", "dc:description", "atom:summary"});
+        it.summary =
+            first_markup_text(node_children, {"description", "dc:description", "atom:summary"});
     }
-    if (auto encoded = child(node, "content:encoded")) {
+    if (auto encoded = child(node_children, "content:encoded")) {
         it.content_html = xml::inner_markup(encoded);
-    } else if (auto body = child(node, "body")) {
+    } else if (auto body = child(node_children, "body")) {
         it.content_html = xml::inner_markup(body);
-    } else if (auto fullitem = child(node, "fullitem")) {
+    } else if (auto fullitem = child(node_children, "fullitem")) {
         it.content_html = xml::inner_markup(fullitem);
-    } else if (auto atom_content = child(node, "atom:content")) {
+    } else if (auto atom_content = child(node_children, "atom:content")) {
         it.content_html = read_text_construct(atom_content, text_parts::html).html;
-    } else if (auto description = child(node, "description"); description && summary_element) {
+    } else if (auto description = child(node_children, "description");
+               description && summary_element) {
         it.content_html = xml::inner_markup(description);
     }
 
-    for (auto category : children(node, "category")) {
+    for (auto category : children(node_children, "category")) {
         if (std::string value(trim(xml::text(category))); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
-    for (auto keywords : children(node, "itunes:keywords")) {
+    for (auto keywords : children(node_children, "itunes:keywords")) {
         const std::string text = xml::text(keywords);
         std::size_t start = 0;
         while (start <= text.size()) {
@@ -200,26 +203,26 @@ item extract_item(pugi::xml_node node, std::string_view url) {
             start = comma + 1;
         }
     }
-    for (auto subject : children(node, "dc:subject")) {
+    for (auto subject : children(node_children, "dc:subject")) {
         if (std::string value(trim(xml::text(subject))); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
-    for (auto category : children(node, "atom:category")) {
+    for (auto category : children(node_children, "atom:category")) {
         if (std::string term(trim(xml::attribute(category, "term").value_or(""))); !term.empty()) {
             it.categories.push_back(std::move(term));
         }
     }
 
-    for (auto enc : children(node, "enclosure")) {
+    for (auto enc : children(node_children, "enclosure")) {
         add_enclosure(it, enc, url, "length");
     }
     // media:content fills in for feeds that carry their files only as Media RSS.
     if (it.enclosures.empty()) {
-        for (auto media : children(node, "media:content")) {
+        for (auto media : children(node_children, "media:content")) {
             add_enclosure(it, media, url, "fileSize");
         }
-        for (auto group : children(node, "media:group")) {
+        for (auto group : children(node_children, "media:group")) {
             for (auto media : children(group, "media:content")) {
                 add_enclosure(it, media, url, "fileSize");
             }

@@ -710,6 +710,38 @@ std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view nam
     return out;
 }
 
+child_index::child_index(pugi::xml_node parent) {
+    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
+        if (c.type() == pugi::node_element) {
+            entries_.push_back({c.name(), c});
+        }
+    }
+}
+
+pugi::xml_node child_index::child(std::string_view name) const {
+    for (const auto& e : entries_) {
+        if (e.name == name) {
+            return e.node;
+        }
+    }
+    return {};
+}
+
+std::vector<pugi::xml_node> child_index::children(std::string_view name) const {
+    return children(name, name);
+}
+
+std::vector<pugi::xml_node> child_index::children(std::string_view name,
+                                                  std::string_view other) const {
+    std::vector<pugi::xml_node> out;
+    for (const auto& e : entries_) {
+        if (e.name == name || e.name == other) {
+            out.push_back(e.node);
+        }
+    }
+    return out;
+}
+
 std::optional<std::string> attribute(pugi::xml_node node, std::string_view name) {
     for (auto a = node.first_attribute(); a; a = a.next_attribute()) {
         if (name == a.name()) {
