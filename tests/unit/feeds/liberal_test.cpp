@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "feeds/charset.hpp"
 #include "feeds/parse.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -59,6 +60,21 @@ TEST(liberal, dtd_entities_are_never_expanded) {
     EXPECT_EQ(f.title->find("root:"), std::string::npos) << *f.title;    // no file read
     ASSERT_EQ(f.items.size(), 1U);
     EXPECT_EQ(f.items[0].title, "Still parsed");
+}
+
+TEST(liberal, a_reference_repair_cannot_see_still_gives_valid_utf8) {
+    // repair() takes "<![CDATA[" inside the attribute for a section and passes over the
+    // reference after it; pugixml reads an attribute, then text with the surrogate decoded.
+    // The document parses completely, so only that reference can make the tree be checked.
+    const std::string doc =
+        "<rss version=\"2.0\"><channel><title>t</title><item>"
+        "<title a=\"<![CDATA[\">x &#xD800; y ]]></title></item></channel></rss>";
+    const auto result = parse(doc, "", "");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feed->items.size(), 1U);
+    const auto title = result.feed->items[0].title.value_or("");
+    EXPECT_TRUE(is_valid_utf8(title)) << title;
+    EXPECT_TRUE(title.starts_with("x \uFFFD")) << title;
 }
 
 }  // namespace
