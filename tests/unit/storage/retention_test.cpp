@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -16,13 +17,13 @@
 #include "storage/topics.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/storage/downgrade.hpp"
+#include "tests/unit/storage/guid_stories.hpp"
 
 namespace feedd::storage {
 namespace {
 
 using std::chrono::days;
 using std::chrono::hours;
-using std::chrono::minutes;
 
 const timestamp t0{std::chrono::seconds{1'700'000'000}};
 
@@ -60,15 +61,7 @@ SELECT (SELECT count(*) FROM stories s
 class retention_test : public ::testing::Test {
   protected:
     void SetUp() override {
-        feed_spec wire;
-        wire.config_url = "https://wire.example/rss";
-        wire.title = "Wire";
-        feed_spec paper;
-        paper.config_url = "https://paper.example/rss";
-        paper.title = "Paper";
-        const auto rows = db_.sync_feeds({wire, paper}, t0);
-        wire_ = rows[0].id;
-        paper_ = rows[1].id;
+        std::tie(wire_, paper_) = test_support::wire_and_paper(db_, t0);
         sync_topics(db_, {{"all", "text", {}, {}}}, t0);
         db_.set_topics(load_topic_set(db_));
     }
@@ -79,29 +72,9 @@ class retention_test : public ::testing::Test {
     refresh_result poll(std::int64_t feed, timestamp at, std::vector<feeds::item> items,
                         std::optional<timestamp> window_start = std::nullopt,
                         std::string outcome = "ok") {
-        refresh r;
-        r.feed_id = feed;
-        r.fetched_at = at;
-        r.outcome = std::move(outcome);
-        r.http_status = r.outcome == "ok" ? 200 : 304;
-        r.success = true;
-        r.items = std::move(items);
-        r.next_poll = at + minutes(15);
-        clustering_step step;
+        const auto r = test_support::poll_of(feed, at, std::move(items), std::move(outcome));
+        auto step = test_support::stories_from_guids(r, stories_);
         step.prune_before = window_start;
-        step.assign = [this, &r](const refresh&, const std::vector<new_item>& fresh) {
-            std::vector<story_assignment> out;
-            for (const auto& n : fresh) {
-                const auto& guid = *r.items[n.index].id;
-                story_assignment a;
-                a.story_id = std::stoll(guid.substr(guid.find('@') + 1));
-                a.new_story = stories_.insert(a.story_id).second;
-                a.reason = "test";
-                a.signature = "sig";
-                out.push_back(a);
-            }
-            return out;
-        };
         return db_.store_refresh(r, step);
     }
 
