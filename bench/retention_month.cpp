@@ -6,6 +6,7 @@
 // polls, and its document lists its newest 20 items; every fifth item is a copy of another
 // feed's item, so stories have several members.
 //   bench/retention-month [FEEDS=200] [DAYS=30] [KEEP_DAYS=7] [ITEMS_PER_DAY=6] [POLLS_PER_DAY=6]
+// FEEDD_BENCH_KEEP_FILES=1 keeps the two databases for a look (sqlite3's dbstat).
 #include <unistd.h>
 
 #include <chrono>
@@ -167,6 +168,10 @@ int main(int argc, char** argv) {
     }
     const auto integrity = kept.db.integrity_check();
     std::printf("integrity_check (kept): %s\n", integrity.c_str());
-    fs::remove_all(dir);
+    if (std::getenv("FEEDD_BENCH_KEEP_FILES") != nullptr) {
+        std::printf("databases kept in %s\n", dir.c_str());
+    } else {
+        fs::remove_all(dir);
+    }
     return integrity == "ok" ? 0 : 1;
 }

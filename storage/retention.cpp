@@ -165,7 +165,17 @@ prune_counts prune_batch(database& db, const prune_options& options, prune_curso
     }
     if (options.dry_run) return counts;  // tx rolls back as it goes out of scope
     tx.commit();
-    if (counts.items > 0) incremental_vacuum(db, options.vacuum_pages);
+    if (counts.items > 0) {
+        // FTS5 only records a deletion, as a marker in a new segment; the rows' words stay
+        // in the old segments until a merge rewrites them. Automerge alone lets that grow
+        // without bound when as much is deleted as inserted, so each batch pays for a
+        // bounded merge (a negative budget merges even below the automerge threshold).
+        SQLite::Statement merge(conn,
+                                "INSERT INTO items_fts (items_fts, rank) VALUES ('merge', ?1)");
+        merge.bind(1, -options.fts_merge_pages);
+        merge.exec();
+        incremental_vacuum(db, options.vacuum_pages);
+    }
     return counts;
 }
 

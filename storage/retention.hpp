@@ -28,6 +28,9 @@ struct prune_options {
     // After a batch that deleted something, up to this many free pages go back to the file
     // system (incremental_vacuum; 0: none); the rest are reused by later inserts.
     int vacuum_pages = 1024;
+    // After a batch that deleted something, the full-text index rewrites up to this many
+    // pages to drop the deleted rows' entries (FTS5 'merge'; 0: none).
+    int fts_merge_pages = 500;
 };
 
 // Where a run has got to. Candidates are visited oldest first by (first_seen, id), so a run
