@@ -17,12 +17,14 @@ namespace feedd::storage {
 namespace {
 
 // An item that must stay (i: items, f: its feed): first seen at or after the cutoff, still
-// listed by its active feed's latest document (feeds.listed_since, migration 5), or inside the
-// clustering window (its signature is still stored, so the in-memory index may join it).
+// listed by its active feed's latest document (feeds.listed_since, migration 5), inside the
+// clustering window (its signature is still stored, so the in-memory index may join it), or
+// the newest item: ids are max + 1, so deleting the newest would hand its id out again.
 constexpr const char* item_kept = R"sql(
 (i.first_seen >= :cutoff
  OR (f.active = 1 AND f.listed_since IS NOT NULL AND i.first_seen >= f.listed_since)
- OR EXISTS (SELECT 1 FROM item_signatures sig WHERE sig.item_id = i.id))
+ OR EXISTS (SELECT 1 FROM item_signatures sig WHERE sig.item_id = i.id)
+ OR i.id = (SELECT max(id) FROM items))
 )sql";
 
 // The digests helper's tables (docs/design.md, Topic digests): a pending digest reserves its
@@ -54,7 +56,8 @@ SELECT EXISTS (SELECT 1 FROM items i JOIN feeds f ON f.id = i.feed_id
           story_blocked(conn, fmt::format(R"sql(
 SELECT EXISTS (SELECT 1 FROM story_members m JOIN items i ON i.id = m.item_id
                     JOIN feeds f ON f.id = i.feed_id
-               WHERE m.story_id = :story AND {}){}
+               WHERE m.story_id = :story AND {})
+    OR :story = (SELECT max(id) FROM stories){}
 )sql",
                                           item_kept,
                                           has_digest_tables(conn) ? R"sql(

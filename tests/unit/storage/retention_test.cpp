@@ -166,6 +166,18 @@ TEST_F(retention_test, items_inside_the_clustering_window_are_kept) {
     EXPECT_EQ(prune_all(db_, {t0 + days(29), 500, false}).items, 1);  // a; b is still listed
 }
 
+TEST_F(retention_test, the_newest_item_and_story_stay_so_their_ids_are_never_reused) {
+    // Ids are max + 1 (items.id, and the clusterer continues after max(stories.id)): pruning
+    // the newest of either would give its id to the next one.
+    poll(wire_, t0, {item("a@1", "text a")});
+    poll(wire_, t0 + days(10), {}, t0 + days(9));  // the feed lists nothing now
+    EXPECT_EQ(prune_all(db_, {t0 + days(9), 500, false}).items, 0);
+    EXPECT_EQ(db_.max_story_id(), 1);
+    poll(paper_, t0 + days(10), {item("b@2", "text b")}, t0 + days(9));
+    EXPECT_EQ(prune_all(db_, {t0 + days(9), 500, false}).items, 1);
+    EXPECT_EQ(count(path_, "SELECT max(id) FROM items"), 2);
+}
+
 TEST_F(retention_test, stories_of_pending_digests_are_kept_until_sent) {
     // The digests helper's tables as docs/design.md (Topic digests) describes them.
     {
