@@ -13,6 +13,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/generated_text.hpp"
 #include "daemon/ingest.hpp"
 #include "storage/database.hpp"
 
@@ -26,22 +27,7 @@ constexpr int batch = 50;  // new items per refresh
 // Six sentences of words drawn from a fixed generator: story n's text. Every fifth
 // item of a batch is a copy of an item from an earlier refresh, so joins happen.
 std::string text_of(unsigned n) {
-    static const std::vector<std::string> words = [] {
-        std::vector<std::string> w;
-        std::mt19937 gen(7);
-        for (int i = 0; i < 4000; ++i) {
-            std::string word;
-            for (int c = 0; c < 3 + static_cast<int>(gen() % 6); ++c)
-                word += static_cast<char>('a' + gen() % 26);
-            w.push_back(word);
-        }
-        return w;
-    }();
-    std::mt19937 gen(n);
-    std::string text;
-    for (int i = 0; i < 72; ++i)
-        text += words[gen() % words.size()] + (i % 12 == 11 ? ". " : " ");
-    return text;
+    return feedd::bench::generated_text(n, 72);
 }
 
 std::vector<feedd::feeds::item> batch_of(std::int64_t round) {

@@ -169,6 +169,13 @@ int run_cli(int argc, char** argv) {
     feeds_args.add_to(*feeds_cmd, false);
     feeds_cmd->add_flag("--json", feeds_opts.json, "JSON Lines, one object per feed");
 
+    store_args prune_args;
+    prune_command_options prune_opts;
+    auto* prune_cmd = app.add_subcommand(
+        "prune", "delete items older than [storage] keep, as the daemon does hourly");
+    prune_args.add_to(*prune_cmd, true);
+    prune_cmd->add_flag("--dry-run", prune_opts.dry_run, "only count what would be deleted");
+
     auto* opml = app.add_subcommand("opml", "OPML import/export of the subscriptions");
     opml->require_subcommand(1);
     std::string opml_config;
@@ -272,6 +279,12 @@ int run_cli(int argc, char** argv) {
                 rebuild_opts.db = rebuild_args.db_path();
             }
             return topics_rebuild_command(rebuild_opts, std::cout, std::cerr);
+        }
+        if (*prune_cmd) {
+            const auto cfg = prune_args.load();
+            prune_opts.db = cfg.storage_path;
+            prune_opts.keep = cfg.keep;
+            return prune_command(prune_opts, std::cout);
         }
         if (*feeds_cmd) {
             feeds_opts.db = feeds_args.db_path();

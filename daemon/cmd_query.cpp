@@ -22,16 +22,15 @@
 namespace feedd::daemon {
 namespace json = boost::json;
 
-namespace {
-
-// A read-only connection; a missing database gets a hint instead of SQLite's message.
-storage::database open_store(const std::filesystem::path& db) {
+storage::database open_store(const std::filesystem::path& db, storage::open_mode mode) {
     if (!std::filesystem::exists(db)) {
         throw std::runtime_error(fmt::format(
             "no database at {} (run `feedd poll --once --config FILE` first)", db.string()));
     }
-    return storage::database::open(db, storage::open_mode::read_only);
+    return storage::database::open(db, mode);
 }
+
+namespace {
 
 int terminal_width() {
     winsize size{};

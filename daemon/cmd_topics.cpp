@@ -40,13 +40,7 @@ void apply_topics(storage::database& db, const std::vector<storage::topic_spec>&
 
 int topics_rebuild_command(const topics_rebuild_options& options, std::ostream& out,
                            std::ostream& err) {
-    if (!std::filesystem::exists(options.db)) {
-        err << fmt::format(
-            "feedd: no database at {} (run `feedd poll --once --config FILE` first)\n",
-            options.db.string());
-        return 1;
-    }
-    auto db = storage::database::open(options.db, storage::open_mode::read_write);
+    auto db = open_store(options.db, storage::open_mode::read_write);
     if (options.topics) storage::sync_topics(db, topic_specs(*options.topics), wall_now());
     std::vector<std::pair<std::string, std::int64_t>> counts;
     try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "storage/database.hpp"
 
 namespace feedd::daemon {
 
@@ -114,5 +115,18 @@ struct topics_rebuild_options {
 };
 int topics_rebuild_command(const topics_rebuild_options& options, std::ostream& out,
                            std::ostream& err);
+
+// An existing database (cmd_query.cpp); a missing one throws std::runtime_error with a hint
+// instead of SQLite's message.
+storage::database open_store(const std::filesystem::path& db,
+                             storage::open_mode mode = storage::open_mode::read_only);
+
+// Retention from the command line (cmd_prune.cpp).
+struct prune_command_options {
+    std::filesystem::path db;
+    std::optional<std::chrono::seconds> keep;  // [storage] keep; none: nothing to prune
+    bool dry_run = false;                      // count what would go, change nothing
+};
+int prune_command(const prune_command_options& options, std::ostream& out);
 
 }  // namespace feedd::daemon

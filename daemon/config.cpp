@@ -25,6 +25,7 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
+#include "daemon/schedule.hpp"
 #include "feeds/opml.hpp"
 #include "feeds/text.hpp"
 #include "stories/topic_rule.hpp"
@@ -360,7 +361,7 @@ constexpr known_key http_keys[] = {
     {"max_connections", R"("max_connections")"},
     {"rate_limit", R"("rate_limit")"},
 };
-constexpr known_key storage_keys[] = {{"path", R"("path")"}};
+constexpr known_key storage_keys[] = {{"path", R"("path")"}, {"keep", R"("keep")"}};
 constexpr known_key poll_keys[] = {{"interval", R"("interval")"}};
 constexpr known_key stories_keys[] = {{"window", R"("window")"}, {"threshold", R"("threshold")"}};
 constexpr known_key fetch_keys[] = {
@@ -400,10 +401,13 @@ class loader {
         config cfg;
         cfg.file = file_;
         cfg.storage_path = dir_ / "feedd.db";
+        const toml::node* keep = nullptr;  // checked against stories.window below
         if (const auto* storage = section(table, "storage", storage_keys)) {
             if (const auto* node = storage->get("path")) {
                 cfg.storage_path = resolve(get_path(*node, "storage.path"));
             }
+            keep = storage->get("keep");
+            if (keep) cfg.keep = get_keep(*keep);
         }
         if (const auto* poll = section(table, "poll", poll_keys)) {
             if (const auto* node = poll->get("interval")) {
@@ -414,6 +418,14 @@ class loader {
         if (const auto* http = section(table, "http", http_keys)) read_http(*http, cfg.http);
         if (const auto* stories = section(table, "stories", stories_keys)) {
             read_stories(*stories, cfg.stories);
+        }
+        if (keep && cfg.keep && *cfg.keep < cfg.stories.window) {
+            // Items inside the window are still clustered and kept anyway; a shorter keep
+            // would promise a deletion that cannot happen.
+            fail(*keep, "storage.keep",
+                 fmt::format(R"({} is shorter than stories.window ({}); expected at least the )"
+                             R"(window, or "forever")",
+                             format_duration(*cfg.keep), format_duration(cfg.stories.window)));
         }
         if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
         if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
@@ -567,6 +579,24 @@ class loader {
         const auto value = get_duration(node, key, true);
         if (value <= milliseconds::zero()) {
             fail(node, key, R"(zero timeout; expected a positive duration like "10s")");
+        }
+        return value;
+    }
+
+    // "90d"; "forever", "0" or 0 keep everything.
+    std::optional<seconds> get_keep(const toml::node& node) const {
+        if (const auto* number = node.as_integer(); number && number->get() == 0) {
+            return std::nullopt;
+        }
+        if (const auto* text = node.as_string()) {
+            if (text->get() == "forever" || text->get() == "0") return std::nullopt;
+        }
+        const auto value =
+            std::chrono::duration_cast<seconds>(get_duration(node, "storage.keep", false));
+        // Under a day, retention would delete what a daily reader has not seen yet.
+        if (value < std::chrono::days(1)) {
+            fail(node, "storage.keep",
+                 R"(shorter than 1d; expected a duration like "90d", or "forever")");
         }
         return value;
     }

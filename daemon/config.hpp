@@ -69,6 +69,9 @@ struct topic_config {
 struct config {
     std::filesystem::path file;          // the config file itself (absolute)
     std::filesystem::path storage_path;  // absolute; relative paths resolve against file's folder
+    // [storage] keep: items first seen longer ago than this are pruned (storage/retention.hpp);
+    // none ("forever" or "0"): nothing is.
+    std::optional<std::chrono::seconds> keep{std::chrono::days(90)};
     fetch_config fetch;
     http_config http;
     stories_config stories;

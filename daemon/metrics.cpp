@@ -171,6 +171,8 @@ void declare_feedd_metrics(metrics_registry& r) {
     r.declare("feedd_http_connections", metric_type::gauge, "Open HTTP connections.");
     r.declare("feedd_events_published_total", metric_type::counter,
               "Server-sent events published to subscribers.");
+    r.declare("feedd_pruned_total", metric_type::counter,
+              "Rows retention deleted, by kind (items, stories, timeline_entries).");
 }
 
 }  // namespace feedd::daemon

@@ -47,6 +47,7 @@
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
 #include "storage/database.hpp"
+#include "storage/retention.hpp"
 
 namespace feedd::daemon {
 namespace net = boost::asio;
@@ -134,6 +135,13 @@ schedule_decision plan_after_poll(const storage::feed_row& feed, const storage::
     return plan_next_poll(in);
 }
 
+// Retention ([storage] keep) runs this long after start, then at this interval, in batches of
+// this many items: each batch is one short transaction on the writer, and refreshes queued
+// meanwhile run between two batches.
+constexpr auto retention_first_run = std::chrono::minutes(1);
+constexpr auto retention_interval = std::chrono::hours(1);
+constexpr int retention_batch_items = 500;
+
 // Totals of one poll round (once mode) or since start (daemon mode).
 struct poll_totals {
     int attempted = 0;
@@ -166,6 +174,7 @@ class service {
         total_feeds_ = static_cast<int>(feeds.size());
         // Before the writer thread exists, so this thread may still touch db_.
         ingest_.rebuild(db_);
+        if (mode_ == run_mode::daemon && cfg_.keep) use_incremental_vacuum();
         apply_topics(db_, topic_specs(cfg_.topics), wall_now());
         spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
                      feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
@@ -178,6 +187,7 @@ class service {
             dispatch();  // stops at once when there is nothing to poll
         } else {
             net::co_spawn(ioc_, scheduler_loop(), top_level_handler("scheduler"));
+            if (cfg_.keep) net::co_spawn(ioc_, retention_loop(), top_level_handler("retention"));
             start_watchdog();
             // READY=1 promises a bound listener: bind first (a busy port ends start-up).
             if (cfg_.http.listen) start_http();
@@ -257,6 +267,7 @@ class service {
             return;
         }
         fresh.storage_path = cfg_.storage_path;
+        fresh.keep = cfg_.keep;  // [storage] applies at the next start
         fresh.fetch = cfg_.fetch;
         fresh.http = cfg_.http;        // the listener is bound once, at start
         fresh.stories = cfg_.stories;  // the index was built with these
@@ -339,6 +350,77 @@ class service {
             wake_.expires_after(1s);
             co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
         }
+    }
+
+    // A file created before retention returns freed pages to the file system only after one
+    // VACUUM. Without it pruning still works (freed pages are reused), so a failure (a full
+    // disk: VACUUM needs room for a copy) is logged and start-up goes on. Before the writer
+    // thread starts.
+    void use_incremental_vacuum() {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            if (storage::enable_incremental_vacuum(db_)) {
+                spdlog::info(
+                    "retention: switched {} to incremental auto-vacuum (one VACUUM, {} ms)",
+                    cfg_.storage_path.string(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn(
+                "retention: cannot switch to incremental auto-vacuum, so the file will "
+                "not shrink (freed pages are still reused): {}",
+                e.what());
+        }
+    }
+
+    // Prunes hourly: items first seen more than [storage] keep ago, in batches on the writer.
+    net::awaitable<void> retention_loop() {
+        auto delay =
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(retention_first_run);
+        while (!stopping_) {
+            retention_timer_.expires_after(delay);
+            co_await retention_timer_.async_wait(net::as_tuple(net::use_awaitable));
+            if (stopping_) break;
+            delay = retention_interval;
+            co_await prune_once();
+        }
+    }
+
+    net::awaitable<void> prune_once() {
+        storage::prune_options options;
+        options.cutoff = wall_now() - *cfg_.keep;
+        options.max_items = retention_batch_items;
+        storage::prune_cursor cursor;  // lives in this frame, which outlives each batch
+        storage::prune_counts total;
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            while (!cursor.done && !stopping_) {
+                auto batch = [&options, &cursor](storage::database& db) {
+                    return storage::prune_batch(db, options, cursor);
+                };
+                const auto counts = co_await on_writer(std::move(batch));
+                total += counts;
+                metrics_.add("feedd_pruned_total", static_cast<double>(counts.items),
+                             {{"kind", "items"}});
+                metrics_.add("feedd_pruned_total", static_cast<double>(counts.stories),
+                             {{"kind", "stories"}});
+                metrics_.add("feedd_pruned_total", static_cast<double>(counts.timeline_entries),
+                             {{"kind", "timeline_entries"}});
+            }
+        } catch (const std::exception& e) {
+            // A busy lock or a full disk may pass; the next run starts over.
+            spdlog::error("retention: pruning failed, trying again in {}: {}",
+                          format_duration(retention_interval), e.what());
+            co_return;
+        }
+        spdlog::log(total.items > 0 ? spdlog::level::info : spdlog::level::debug,
+                    "retention: pruned items={} stories={} timeline_entries={} keep={} ms={}",
+                    total.items, total.stories, total.timeline_entries, format_duration(*cfg_.keep),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
     }
 
     // Starts as many pending polls as the global and per-host caps, the hosts'
@@ -693,6 +775,7 @@ class service {
         wake_.cancel();
         watchdog_.cancel();
         spacing_timer_.cancel();
+        retention_timer_.cancel();
         if (in_flight_ > 0) {
             // A fetch that ignores cancellation must not hold the process forever.
             hard_stop_.expires_after(10s);
@@ -735,6 +818,7 @@ class service {
     net::steady_timer watchdog_;
     net::steady_timer hard_stop_;
     net::steady_timer spacing_timer_{ioc_};
+    net::steady_timer retention_timer_{ioc_};
     bool terminal_;
 
     std::deque<storage::feed_row> pending_;

@@ -133,6 +133,12 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
         return db;
     }
     SQLite::Database db(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_ms);
+    // A new file returns the pages retention frees to the file system (PRAGMA
+    // incremental_vacuum). The mode can only be chosen before the first table exists; older
+    // files switch with one VACUUM (storage/retention.hpp, enable_incremental_vacuum).
+    if (db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 0) {
+        db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    }
     const auto journal = db.execAndGet("PRAGMA journal_mode = WAL").getString();
     if (journal != "wal" && journal != "memory") {  // "memory" for ":memory:" databases
         throw std::runtime_error(fmt::format(
@@ -318,6 +324,12 @@ VALUES (:feed_id, :key, :guid, :title, :link, :published, :updated, :summary, :c
 ON CONFLICT (feed_id, key) DO NOTHING
 )sql"),
           insert_fts_(db_, "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)"),
+          update_listed_(db_, R"sql(
+UPDATE feeds SET listed_since = (
+    SELECT min(first_seen) FROM items
+    WHERE feed_id = :id AND key IN (SELECT value FROM json_each(:keys)))
+WHERE id = :id
+)sql"),
           select_items_(db_, "SELECT " + std::string(database_access::item_columns) +
                                  database_access::item_from + R"sql(
 WHERE (:feed_url IS NULL OR f.config_url = :feed_url OR f.url = :feed_url)
@@ -371,6 +383,7 @@ LIMIT :limit
     SQLite::Statement select_hosts_;
     SQLite::Statement insert_item_;
     SQLite::Statement insert_fts_;
+    SQLite::Statement update_listed_;
     SQLite::Statement select_items_;
     story_store stories_{db_};
     topic_store topic_store_{db_};
@@ -572,6 +585,18 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
         } else {
             ++result.known_items;
         }
+    }
+    if (r.success && r.outcome != not_modified_outcome) {
+        // A parsed document: what it lists bounds what retention may prune (migration 5).
+        std::vector<std::string> keys;
+        keys.reserve(items.size());
+        for (const auto& p : items)
+            keys.push_back(p.key);
+        auto& s = db.update_listed_;
+        statement_use stmt(s);
+        s.bind(":id", r.feed_id);
+        s.bind(":keys", strings_to_json(keys));
+        s.exec();
     }
     if (step.assign) db.cluster_new_items(r, step, fresh);
     // After clustering: timelines hold stories, so the items need their story ids.

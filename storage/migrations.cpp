@@ -207,6 +207,22 @@ CREATE TABLE hosts (
 ) STRICT;
 )sql",
     },
+    migration{
+        "retention: what each feed's latest document lists, items by age",
+        R"sql(
+-- The earliest first_seen among the stored items that the feed's latest parsed document
+-- lists (null: it lists none). Retention never prunes an item of an active feed at or after
+-- it, so an item the feed still serves is never deleted and stored again on the next poll.
+-- Until the next parse, every item a feed has stored counts as listed.
+ALTER TABLE feeds ADD COLUMN listed_since INTEGER;
+UPDATE feeds SET listed_since = (SELECT min(first_seen) FROM items WHERE feed_id = feeds.id);
+
+-- Retention walks the items oldest first.
+CREATE INDEX items_first_seen ON items (first_seen, id);
+-- Deleting a story cascades to its timeline entries; without this each delete scans them all.
+CREATE INDEX topic_stories_by_story ON topic_stories (story_id);
+)sql",
+    },
 };
 
 }  // namespace

@@ -386,6 +386,24 @@ TEST_F(config_test, stories_window_and_threshold) {
                  {R"(unknown key "windw" in [stories] (did you mean "window"?))"});
 }
 
+TEST_F(config_test, storage_keep) {
+    EXPECT_EQ(load("").keep, std::chrono::days(90));
+    EXPECT_EQ(load("[storage]\nkeep = \"30d\"\n").keep, std::chrono::days(30));
+    EXPECT_FALSE(load("[storage]\nkeep = \"forever\"\n").keep);
+    EXPECT_FALSE(load("[storage]\nkeep = \"0\"\n").keep);
+    EXPECT_FALSE(load("[storage]\nkeep = 0\n").keep);
+    EXPECT_EQ(load("[storage]\nkeep = \"2d\"\n[stories]\nwindow = \"1d\"\n").keep,
+              std::chrono::days(2));
+
+    expect_error("[storage]\nkeep = \"90 days\"\n", 2, "storage.keep", {"90 days"});
+    expect_error("[storage]\nkeep = 90\n", 2, "storage.keep", {"bare number 90 has no unit"});
+    expect_error("[storage]\nkeep = \"12h\"\n", 2, "storage.keep",
+                 {"shorter than 1d", R"(or "forever")"});
+    expect_error("[storage]\npath = \"a.db\"\nkeep = \"3d\"\n", 3, "storage.keep",
+                 {"3d is shorter than stories.window (7d)"});
+    expect_error("[storage]\nkep = \"3d\"\n", 2, "storage.kep", {R"(did you mean "keep"?)"});
+}
+
 TEST(parse_duration, accepts_units_largest_first) {
     EXPECT_EQ(parse_duration("90s"), 90s);
     EXPECT_EQ(parse_duration("15m"), 15min);

@@ -11,6 +11,9 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 5: retention
+        "DROP INDEX items_first_seen; DROP INDEX topic_stories_by_story; ALTER TABLE feeds DROP "
+        "COLUMN listed_since; "
         // 4: scheduling state
         "DROP TABLE hosts; "
         "ALTER TABLE feeds DROP COLUMN rate_interval_s; ALTER TABLE feeds DROP COLUMN ttl_s; "

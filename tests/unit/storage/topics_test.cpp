@@ -6,11 +6,13 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/storage/guid_stories.hpp"
 
 namespace feedd::storage {
 namespace {
@@ -30,44 +32,12 @@ feeds::item item(std::string id, std::string title, std::vector<std::string> cat
 
 class topics_test : public ::testing::Test {
   protected:
-    void SetUp() override {
-        feed_spec wire;
-        wire.config_url = "https://wire.example/rss";
-        wire.title = "Wire";
-        wire.tags = {"wire"};
-        feed_spec paper;
-        paper.config_url = "https://paper.example/rss";
-        paper.title = "Paper";
-        const auto rows = db_.sync_feeds({wire, paper}, t0);
-        wire_ = rows[0].id;
-        paper_ = rows[1].id;
-    }
+    void SetUp() override { std::tie(wire_, paper_) = test_support::wire_and_paper(db_, t0); }
 
     // Stores items; each item's story id is the number after '@' in its guid.
     void store(std::int64_t feed, timestamp at, std::vector<feeds::item> items) {
-        refresh r;
-        r.feed_id = feed;
-        r.fetched_at = at;
-        r.outcome = "ok";
-        r.http_status = 200;
-        r.success = true;
-        r.items = std::move(items);
-        r.next_poll = at + minutes(15);
-        clustering_step step;
-        step.assign = [this, &r](const refresh&, const std::vector<new_item>& fresh) {
-            std::vector<story_assignment> out;
-            for (const auto& n : fresh) {
-                const auto& guid = *r.items[n.index].id;
-                story_assignment a;
-                a.story_id = std::stoll(guid.substr(guid.find('@') + 1));
-                a.new_story = stories_.insert(a.story_id).second;
-                a.reason = "test";
-                a.signature = "sig";
-                out.push_back(a);
-            }
-            return out;
-        };
-        db_.store_refresh(r, step);
+        const auto r = test_support::poll_of(feed, at, std::move(items));
+        db_.store_refresh(r, test_support::stories_from_guids(r, stories_));
     }
 
     void set_topics(const std::vector<topic_spec>& specs, timestamp now = t0) {
