@@ -11,6 +11,10 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 5: timeline page index
+        "DROP TRIGGER topic_stories_story_moved; DROP TRIGGER topic_stories_entered; "
+        "DROP INDEX topic_stories_by_story; DROP INDEX topic_stories_page; "
+        "ALTER TABLE topic_stories DROP COLUMN story_first_seen; "
         // 4: scheduling state
         "DROP TABLE hosts; "
         "ALTER TABLE feeds DROP COLUMN rate_interval_s; ALTER TABLE feeds DROP COLUMN ttl_s; "
