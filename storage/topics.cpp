@@ -251,15 +251,20 @@ ORDER BY i.first_seen, i.id
     return counts;
 }
 
-std::vector<topic_summary> list_topics(const database& db) {
+std::vector<topic_summary> list_topics(const database& db, bool with_last_update) {
+    // The count walks the topic's stretch of an index; the newest entry is one step down
+    // topic_stories_timeline.
     SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT t.name, t.match, t.active, count(ts.story_id), max(ts.added_at), max(st.last_seen)
+SELECT t.name, t.match, t.active,
+       (SELECT count(*) FROM topic_stories WHERE topic_id = t.id),
+       (SELECT max(added_at) FROM topic_stories WHERE topic_id = t.id),
+       CASE WHEN :last_update THEN (SELECT max(st.last_seen) FROM topic_stories ts
+                                    JOIN stories st ON st.id = ts.story_id
+                                    WHERE ts.topic_id = t.id) END
 FROM topics t
-LEFT JOIN topic_stories ts ON ts.topic_id = t.id
-LEFT JOIN stories st ON st.id = ts.story_id
-GROUP BY t.id
 ORDER BY t.active DESC, t.name
 )sql");
+    s.bind(":last_update", with_last_update ? 1 : 0);
     std::vector<topic_summary> out;
     while (s.executeStep()) {
         topic_summary t;
