@@ -311,15 +311,19 @@ class service {
         net::co_spawn(ioc_, http_->run(), top_level_handler("http"));
     }
 
-    // Reader thread only: reader_store_ belongs to it.
+    // Reader threads only: each has its own read-only connection (SQLite connections are
+    // never shared across threads), opened at its first request and closed when the pool
+    // joins. A page is CPU work (queries, JSON, HTML, gzip): two readers use both cores.
     http_reply serve(const http_request& request) {
+        // Per thread, and the threads are this service's pool: no other service sees it.
+        thread_local std::unique_ptr<web_store> reader_store;
         try {
-            if (!reader_store_) reader_store_ = open_web_store(cfg_.storage_path);
+            if (!reader_store) reader_store = open_web_store(cfg_.storage_path);
         } catch (const std::exception& e) {
             spdlog::error("http: cannot open the store for reading: {}", e.what());
             return error_reply(503, "the store cannot be opened for reading; see the daemon's log");
         }
-        return handle_request(request, *reader_store_, &metrics_, wall_now());
+        return handle_request(request, *reader_store, &metrics_, wall_now());
     }
 
     void update_queue_metrics() {
@@ -733,9 +737,8 @@ class service {
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.
     net::thread_pool writer_pool_{1};
-    // HTTP requests read the store here, one read-only connection (reader_store_).
-    net::thread_pool reader_pool_{1};
-    std::unique_ptr<web_store> reader_store_;
+    // HTTP requests read the store here, one read-only connection per thread (reader_store).
+    net::thread_pool reader_pool_{2};
     metrics_registry metrics_;
     // Event ids start at the start time in microseconds: they keep growing across restarts.
     event_hub events_{

@@ -574,6 +574,13 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
 namespace feedd::test {
 namespace {
 
+// Reuters and USA Today carry the wire story; "other" has three stories of its own.
+void serve_two_wires_and_other(http_server& feeds) {
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
+    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+}
+
 TEST(http, topic_timeline_feeds_and_page) {
     http_server feeds;
     feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
@@ -673,9 +680,7 @@ TEST(http, topic_timeline_feeds_and_page) {
 
 TEST(http, event_stream_topic_filter) {
     http_server feeds;
-    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
-    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
-    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+    serve_two_wires_and_other(feeds);
     temp_dir dir;
     running_daemon daemon(
         dir, "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\nmatch = 'putin trump'",
@@ -802,9 +807,7 @@ std::vector<sse_event> sse_events(const std::string& stream) {
 
 TEST(http, event_stream_resumes_from_last_event_id) {
     http_server feeds;
-    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
-    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
-    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+    serve_two_wires_and_other(feeds);
     temp_dir dir;
     running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {});
     ASSERT_NE(daemon.port(), 0) << daemon.process().err();
