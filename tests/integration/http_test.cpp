@@ -856,7 +856,9 @@ TEST(http, event_stream_resumes_from_last_event_id) {
     ASSERT_GE(missed.size(), 5u) << stream;
     for (std::size_t i = 0; i < missed.size(); ++i) {
         EXPECT_GT(missed[i].id, last_seen);
-        if (i > 0) EXPECT_GT(missed[i].id, missed[i - 1].id);
+        if (i > 0) {
+            EXPECT_GT(missed[i].id, missed[i - 1].id);
+        }
     }
     std::size_t sources = 0;
     std::size_t stories = 0;
