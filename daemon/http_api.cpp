@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/config.hpp"
+#include "daemon/http_gzip.hpp"
 #include "daemon/web_render.hpp"
 #include "feeds/dates.hpp"
 #include "feeds/fetch_http_date.hpp"
@@ -151,10 +152,24 @@ std::vector<story_view> timeline_of(web_store& store, const std::string& name,
     return std::move(*stories);
 }
 
-// 304 when the client's validators match; else adds them to the reply.
+// Text we send compresses well; anything else (none today) would go as it is.
+bool compressible(std::string_view content_type) {
+    return content_type.starts_with("text/") || content_type.starts_with("application/json") ||
+           content_type.starts_with("application/atom+xml") ||
+           content_type.starts_with("application/feed+json");
+}
+
+bool takes_gzip(const http_request& request) {
+    const auto accept = request.header("accept-encoding");
+    return accept && accepts_gzip(*accept);
+}
+
+// 304 when the client's validators match; else adds them to the reply. The gzip and the
+// plain body are two representations, so each has its own entity tag (RFC 9110 §8.8.3).
 void conditional(const http_request& request, http_reply& reply,
                  std::optional<web_time> last_modified) {
-    const auto etag = fmt::format("\"{:016x}\"", fnv1a(reply.body));
+    const bool gzipped = compressible(reply.content_type) && takes_gzip(request);
+    const auto etag = fmt::format("\"{:016x}{}\"", fnv1a(reply.body), gzipped ? "-gzip" : "");
     reply.headers.emplace_back("ETag", etag);
     if (last_modified)
         reply.headers.emplace_back("Last-Modified", feeds::format_http_date(*last_modified));
@@ -324,6 +339,15 @@ bool authorised(const http_request& request, const std::optional<std::string>& t
     return diff == 0;
 }
 
+// gzip when the client takes it; Vary on every reply whose body could have been either.
+void encode(const http_request& request, http_reply& reply) {
+    if ((reply.status != 200 && reply.status != 304) || !compressible(reply.content_type)) return;
+    reply.headers.emplace_back("Vary", "Accept-Encoding");
+    if (reply.body.empty() || !takes_gzip(request)) return;
+    reply.body = gzip(reply.body);
+    reply.headers.emplace_back("Content-Encoding", "gzip");
+}
+
 http_reply handle_request(const http_request& request, web_store& store,
                           const metrics_registry* metrics, web_time now) {
     if (request.method != "GET" && request.method != "HEAD") {
@@ -333,7 +357,9 @@ http_reply handle_request(const http_request& request, web_store& store,
         return r;
     }
     try {
-        return route(request, store, metrics, now);
+        auto reply = route(request, store, metrics, now);
+        encode(request, reply);
+        return reply;
     } catch (const bad_request& e) {
         return error_reply(e.status, e.message);
     } catch (const std::exception& e) {

@@ -45,17 +45,37 @@ std::string format_event(std::uint64_t id, const story_event& e) {
                        json::serialize(o));
 }
 
-std::shared_ptr<event_hub::subscriber> event_hub::subscribe(std::optional<std::string> topic,
-                                                            std::function<void()> wake) {
+namespace {
+
+// A topic filter passes story events of that topic; item events carry no topic and go
+// only to unfiltered subscribers.
+bool passes(const std::optional<std::string>& filter, const std::vector<std::string>& topics) {
+    return !filter || std::find(topics.begin(), topics.end(), *filter) != topics.end();
+}
+
+}  // namespace
+
+std::shared_ptr<event_hub::subscriber> event_hub::subscribe(
+    std::optional<std::string> topic, std::function<void()> wake,
+    std::optional<std::uint64_t> last_event_id) {
     auto s = std::make_shared<subscriber>();
     s->topic = std::move(topic);
     s->wake = std::move(wake);
+    if (last_event_id) {
+        for (const auto& k : recent_) {
+            if (k.id > *last_event_id && passes(s->topic, k.topics)) s->queue.push_back(k.message);
+        }
+    }
     subscribers_.push_back(s);
+    ever_subscribed_ = true;
     return s;
 }
 
 void event_hub::publish(const story_event& event) {
-    const auto message = format_event(next_id_++, event);
+    const auto id = next_id_++;
+    const auto message = format_event(id, event);
+    recent_.push_back(kept{id, event.topics, message});
+    if (recent_.size() > replay_capacity) recent_.pop_front();
     for (auto it = subscribers_.begin(); it != subscribers_.end();) {
         const auto s = it->lock();
         if (!s) {
@@ -63,11 +83,7 @@ void event_hub::publish(const story_event& event) {
             continue;
         }
         ++it;
-        // A topic filter passes story events of that topic; item events carry no
-        // topic and go only to unfiltered subscribers.
-        if (s->topic &&
-            std::find(event.topics.begin(), event.topics.end(), *s->topic) == event.topics.end())
-            continue;
+        if (!passes(s->topic, event.topics)) continue;
         if (s->overflowed) continue;
         if (s->queue.size() >= max_queued) {
             s->overflowed = true;

@@ -10,6 +10,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -46,15 +47,35 @@ class event_hub {
     // At most this many messages wait per subscriber; a reader that falls further
     // behind is disconnected instead of growing our memory.
     static constexpr std::size_t max_queued = 1000;
+    // The newest messages kept for readers that reconnect with Last-Event-ID.
+    static constexpr std::size_t replay_capacity = 1000;
 
+    // first_id: the id of the first message. The daemon passes its start time in
+    // microseconds, so ids keep growing across restarts and an id from an earlier run is
+    // older than every id of this one.
+    explicit event_hub(std::uint64_t first_id = 1) : next_id_(first_id) {}
+
+    // With last_event_id, the kept messages after it that pass the filter are queued at
+    // once (all of them for an id older than this hub's; none for one it never gave).
     std::shared_ptr<subscriber> subscribe(std::optional<std::string> topic,
-                                          std::function<void()> wake);
+                                          std::function<void()> wake,
+                                          std::optional<std::uint64_t> last_event_id = {});
     void publish(const story_event& event);
     std::size_t subscribers();
+    // True once anyone has subscribed: from then on events are worth building even while
+    // nobody listens, since a reader that comes back asks for what it missed.
+    bool wanted() const { return ever_subscribed_; }
 
   private:
+    struct kept {
+        std::uint64_t id;
+        std::vector<std::string> topics;
+        std::string message;
+    };
     std::list<std::weak_ptr<subscriber>> subscribers_;
-    std::uint64_t next_id_ = 1;
+    std::deque<kept> recent_;
+    std::uint64_t next_id_;
+    bool ever_subscribed_ = false;
 };
 
 }  // namespace feedd::daemon

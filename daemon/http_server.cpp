@@ -167,8 +167,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         co_return co_await write(c, res);
     }
 
+    // last_event_id: the client's Last-Event-ID header, when it holds a number (ours are).
     net::awaitable<void> event_stream(std::shared_ptr<connection> c, std::string target,
-                                      unsigned version) {
+                                      unsigned version,
+                                      std::optional<std::uint64_t> last_event_id) {
         std::optional<std::string> topic;
         std::string problem;
         if (const auto url = urls::parse_origin_form(target)) {
@@ -201,7 +203,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         auto wake = [weak] {
             if (const auto s = weak.lock()) s->wake.cancel();
         };
-        const auto sub = events.subscribe(topic, std::move(wake));
+        const auto sub = events.subscribe(topic, std::move(wake), last_event_id);
         // The body runs until either side closes, so no length and no chunking.
         std::string out =
             "HTTP/1.1 200 OK\r\nServer: feedd\r\nContent-Type: text/event-stream; "
@@ -279,7 +281,15 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                                     "TOKEN from [http] token_file)");
                 reply.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"feedd\"");
             } else if (path == "/events" && req.method() == http::verb::get) {
-                co_await event_stream(c, std::move(request.target), req.version());
+                // Anything but a number is no id of ours: the stream starts afresh.
+                std::optional<std::uint64_t> last_event_id;
+                const auto last = req["Last-Event-ID"];
+                std::uint64_t id = 0;
+                const auto [end, id_ec] =
+                    std::from_chars(last.data(), last.data() + last.size(), id);
+                if (!last.empty() && id_ec == std::errc() && end == last.data() + last.size())
+                    last_event_id = id;
+                co_await event_stream(c, std::move(request.target), req.version(), last_event_id);
                 break;
             } else {
                 reply = co_await handler(std::move(request));

@@ -68,6 +68,7 @@ std::vector<storage::feed_spec> feed_specs(const config& cfg) {
 struct stored_refresh {
     storage::refresh_result result;
     std::vector<story_event> events;  // for /events subscribers, built after the commit
+    std::int64_t new_stories = 0;
 };
 
 // --- Scheduling (adaptive, polite): pure helpers around daemon/schedule.hpp -------
@@ -175,6 +176,10 @@ class service {
         // Before the writer thread exists, so this thread may still touch db_.
         ingest_.rebuild(db_);
         if (mode_ == run_mode::daemon && cfg_.keep) use_incremental_vacuum();
+        stories_ = db_.story_count();
+        metrics_.set("feedd_stories", static_cast<double>(stories_));
+        metrics_.set("feedd_feeds", total_feeds_, {{"state", "ok"}});
+        metrics_.set("feedd_feeds", 0, {{"state", "failing"}});
         apply_topics(db_, topic_specs(cfg_.topics), wall_now());
         spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
                      feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
@@ -317,15 +322,19 @@ class service {
         net::co_spawn(ioc_, http_->run(), top_level_handler("http"));
     }
 
-    // Reader thread only: reader_store_ belongs to it.
+    // Reader threads only: each has its own read-only connection (SQLite connections are
+    // never shared across threads), opened at its first request and closed when the pool
+    // joins. A page is CPU work (queries, JSON, HTML, gzip): two readers use both cores.
     http_reply serve(const http_request& request) {
+        // Per thread, and the threads are this service's pool: no other service sees it.
+        thread_local std::unique_ptr<web_store> reader_store;
         try {
-            if (!reader_store_) reader_store_ = open_web_store(cfg_.storage_path);
+            if (!reader_store) reader_store = open_web_store(cfg_.storage_path);
         } catch (const std::exception& e) {
             spdlog::error("http: cannot open the store for reading: {}", e.what());
             return error_reply(503, "the store cannot be opened for reading; see the daemon's log");
         }
-        return handle_request(request, *reader_store_, &metrics_, wall_now());
+        return handle_request(request, *reader_store, &metrics_, wall_now());
     }
 
     void update_queue_metrics() {
@@ -599,14 +608,17 @@ class service {
         std::vector<story_event> story_updates;
         try {
             const auto write_started = std::chrono::steady_clock::now();
-            // Story events cost a read per touched story: only when someone listens.
-            const bool want_events = events_.subscribers() > 0;
+            // Story events cost a read of the touched stories: only once someone has
+            // listened (a reader that reconnects asks for what it missed).
+            const bool want_events = events_.wanted();
             auto store = [this, r = std::move(r), signatures = std::move(signatures), want_events,
                           block](storage::database& db) {
                 stored_refresh out;
                 if (block) db.block_host(*block);
                 std::vector<storage::story_assignment> decisions;
-                out.result = ingest_.store(db, r, signatures, want_events ? &decisions : nullptr);
+                out.result = ingest_.store(db, r, signatures, &decisions);
+                out.new_stories = std::count_if(decisions.begin(), decisions.end(),
+                                                [](const auto& d) { return d.new_story; });
                 try {
                     if (want_events) out.events = story_events(db, decisions);
                 } catch (const std::exception& e) {
@@ -618,6 +630,8 @@ class service {
             auto written = co_await on_writer(std::move(store));
             stored = written.result;
             story_updates = std::move(written.events);
+            stories_ += written.new_stories;
+            metrics_.set("feedd_stories", static_cast<double>(stories_));
             metrics_.observe("feedd_writer_duration_seconds",
                              seconds_of(std::chrono::steady_clock::now() - write_started));
             consecutive_store_failures_ = 0;
@@ -806,11 +820,15 @@ class service {
     net::thread_pool cpu_pool_{2};
     // The single writer: db_ is only touched on this thread once run() starts.
     net::thread_pool writer_pool_{1};
-    // HTTP requests read the store here, one read-only connection (reader_store_).
-    net::thread_pool reader_pool_{1};
-    std::unique_ptr<web_store> reader_store_;
+    // HTTP requests read the store here, one read-only connection per thread (reader_store).
+    net::thread_pool reader_pool_{2};
     metrics_registry metrics_;
-    event_hub events_;
+    // Event ids start at the start time in microseconds: they keep growing across restarts.
+    event_hub events_{
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count())};
+    std::int64_t stories_ = 0;  // in the store, for the feedd_stories gauge (loop thread)
     std::unique_ptr<http_server> http_;
     feeds::http_fetcher fetcher_;
     net::signal_set signals_;

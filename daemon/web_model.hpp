@@ -26,13 +26,14 @@ struct story_item_view {
     std::optional<std::string> link;
     std::optional<web_time> published;
     web_time first_seen{};
-    std::optional<std::string> summary_html;  // as the feed gave it; sanitised when shown
 };
 
 struct story_view {
     std::int64_t id = 0;
     std::string title;
     std::optional<std::string> link;
+    // Plain text: a short teaser of the representative item (storage::story_view::summary).
+    std::optional<std::string> summary;
     web_time first_seen{};
     web_time updated{};                // when the last source joined
     std::vector<std::string> sources;  // outlet names, first appearance first

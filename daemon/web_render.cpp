@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "feeds/model.hpp"
-#include "feeds/sanitise.hpp"
 #include "feeds/text.hpp"
 #include "daemon/story_json.hpp"
 #include "feeds/urls.hpp"
@@ -39,6 +38,7 @@ json::object story_object(const story_view& s) {
     o["id"] = s.id;
     o["title"] = s.title;
     o["link"] = optional_text(s.link);
+    o["summary"] = optional_text(s.summary);
     o["first_seen"] = feeds::format_rfc3339(s.first_seen);
     o["updated"] = feeds::format_rfc3339(s.updated);
     o["sources"] = strings(s.sources);
@@ -82,8 +82,10 @@ std::string sources_sentence(const std::vector<std::string>& sources) {
 
 // The HTML an Atom/JSON Feed entry carries: which outlets reported the story.
 std::string entry_content(const story_view& s) {
-    std::string out = fmt::format("<p>Reported by {} source{}:</p><ul>", s.sources.size(),
-                                  s.sources.size() == 1 ? "" : "s");
+    std::string out;
+    if (s.summary) out += "<p>" + escape_html(*s.summary) + "</p>";
+    out += fmt::format("<p>Reported by {} source{}:</p><ul>", s.sources.size(),
+                       s.sources.size() == 1 ? "" : "s");
     for (const auto& it : s.items) {
         out += "<li>";
         const auto link = safe_link(it.link);
@@ -167,7 +169,9 @@ std::string page(std::string_view title, std::string_view head_extra, std::strin
         escape_html(title), head_extra, page_css, body);
 }
 
-void append_story_card(std::string& out, const story_view& s, web_time now, bool with_summary) {
+// A card: title, outlets, the teaser, and the copies with their times and links. A topic's
+// own page lists the copies even of a one-outlet story (all_copies).
+void append_story_card(std::string& out, const story_view& s, web_time now, bool all_copies) {
     out += fmt::format("<article class=\"story\" id=\"story-{}\"><h3>", s.id);
     const auto link = safe_link(s.link);
     if (link) out += fmt::format("<a href=\"{}\" rel=\"noopener noreferrer\">", escape_html(*link));
@@ -178,18 +182,9 @@ void append_story_card(std::string& out, const story_view& s, web_time now, bool
                        s.sources.size() == 1 ? "" : "s");
     out += escape_html(sources_sentence(s.sources));
     out += " · first seen " + time_tag(s.first_seen, now) + "</p>";
-    if (with_summary) {
-        for (const auto& it : s.items) {
-            if (!it.summary_html || it.summary_html->empty()) continue;
-            const auto base = safe_link(it.link).value_or(it.feed);
-            // A summary is a teaser: its first 16 KiB are plenty, and the cap bounds the
-            // parse cost of hostile markup (thousands of nested tags) per page view.
-            const auto shown = std::string_view(*it.summary_html).substr(0, 16 * 1024);
-            out += "<div class=\"summary\">" + feeds::sanitise_html(shown, base) + "</div>";
-            break;
-        }
-    }
-    if (s.items.size() > 1 || with_summary) {
+    // Plain text, escaped: no feed markup reaches the page.
+    if (s.summary) out += "<p class=\"summary\">" + escape_html(*s.summary) + "</p>";
+    if (s.items.size() > 1 || all_copies) {
         out += "<ul class=\"sources\">";
         for (std::size_t i = 0; i < std::min(s.items.size(), shown_items); ++i) {
             const auto& it = s.items[i];
@@ -279,6 +274,7 @@ std::string topic_atom(const topic_view& topic, const std::vector<story_view>& s
             out += fmt::format("<link rel=\"alternate\" href=\"{}\"/>\n", escape_html(*link));
         out += fmt::format("<published>{}</published>\n<updated>{}</updated>\n",
                            feeds::format_rfc3339(s.first_seen), feeds::format_rfc3339(s.updated));
+        if (s.summary) out += fmt::format("<summary>{}</summary>\n", escape_html(*s.summary));
         for (const auto& source : s.sources)
             out += fmt::format("<category term=\"{}\" label=\"source\"/>\n", escape_html(source));
         out += fmt::format("<content type=\"html\">{}</content>\n", escape_html(entry_content(s)));
@@ -302,6 +298,7 @@ std::string topic_json_feed(const topic_view& topic, const std::vector<story_vie
         if (const auto link = safe_link(s.link)) i["url"] = *link;
         i["title"] = s.title.empty() ? std::string("(untitled)") : s.title;
         i["content_html"] = entry_content(s);
+        if (s.summary) i["summary"] = *s.summary;
         i["date_published"] = feeds::format_rfc3339(s.first_seen);
         i["date_modified"] = feeds::format_rfc3339(s.updated);
         i["tags"] = strings(s.sources);

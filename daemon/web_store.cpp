@@ -19,7 +19,8 @@ class database_web_store final : public web_store {
     std::vector<storage::feed_row> feeds() override { return db_.feeds(); }
     std::vector<topic_view> topics() override {
         std::vector<topic_view> out;
-        for (const auto& t : storage::list_topics(db_)) {
+        // The pages show no last_update: leave out the read of every timeline story.
+        for (const auto& t : storage::list_topics(db_, false)) {
             if (!t.active) continue;  // left the configuration; its timeline stays stored
             out.push_back({t.name, t.stories, t.last_added});
         }
@@ -61,12 +62,15 @@ class database_web_store final : public web_store {
         request.limit = limit;
         const auto found = storage::search(db_, request);
         if (!found.error.empty()) throw search_error(found.error);
-        std::vector<story_view> out;
+        std::vector<std::int64_t> ids;
         std::set<std::int64_t> seen;
         for (const auto& item : found.items) {
-            if (!item.story_id || !seen.insert(*item.story_id).second) continue;
-            if (const auto s = db_.load_story(*item.story_id)) out.push_back(to_web_story(*s));
+            if (item.story_id && seen.insert(*item.story_id).second) ids.push_back(*item.story_id);
         }
+        std::vector<story_view> out;
+        out.reserve(ids.size());
+        for (const auto& s : db_.load_stories(ids))
+            out.push_back(to_web_story(s));
         return out;
     }
 
@@ -81,6 +85,7 @@ story_view to_web_story(const storage::story_view& s) {
     v.id = s.id;
     v.title = s.title.value_or("");
     v.link = s.link;
+    v.summary = s.summary;
     v.first_seen = s.first_seen;
     v.updated = s.last_seen;
     for (const auto& source : s.sources)
@@ -107,13 +112,12 @@ std::vector<story_event> story_events(const storage::database& db,
     for (const auto& d : decisions)
         touched[d.story_id] = touched[d.story_id] || d.new_story;
     std::vector<story_event> out;
-    std::map<std::int64_t, storage::story_view> stories;
-    for (const auto& [id, started] : touched) {
-        auto s = db.load_story(id);
-        if (!s || s->items.empty()) continue;
-        stories.emplace(id, std::move(*s));
-    }
-    for (const auto& [id, s] : stories) {
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, started] : touched)
+        ids.push_back(id);
+    for (const auto& s : db.load_stories(ids)) {
+        if (s.items.empty()) continue;
+        const auto id = s.id;
         const bool started = touched[id];
         const auto& joined = s.items.back();
         const auto source = std::find_if(s.sources.begin(), s.sources.end(), [&](const auto& src) {

@@ -430,6 +430,23 @@ std::string html_to_text(std::string_view html) {
     return collapse_whitespace(raw);
 }
 
+std::string teaser(std::string_view text, std::size_t max_bytes) {
+    auto out = collapse_whitespace(text);
+    if (out.size() <= max_bytes) return out;
+    auto cut = out.rfind(' ', max_bytes);
+    if (cut == std::string::npos || cut == 0) {
+        // One long word: cut before a UTF-8 continuation byte never splits a character.
+        cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0U) == 0x80U)
+            --cut;
+    }
+    out.resize(cut);
+    // A cut after punctuation reads better without it: "said," → "said…".
+    while (!out.empty() && (out.back() == ',' || out.back() == ';' || out.back() == ':'))
+        out.pop_back();
+    return out + "\u2026";
+}
+
 void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes) {
     std::size_t run = 0;  // text[run, k) has nothing to escape: appended in one go
     for (std::size_t k = 0; k < text.size(); ++k) {

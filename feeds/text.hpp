@@ -32,6 +32,11 @@ std::string ascii_lower(std::string_view text);
 // words, whitespace collapsed, trimmed.
 std::string html_to_text(std::string_view html);
 
+// A teaser of plain text: whitespace collapsed, and when longer than max_bytes cut at the
+// last space within them (or at a character boundary when there is none) with "…" added,
+// so the result is at most max_bytes + 3 bytes of valid UTF-8.
+std::string teaser(std::string_view text, std::size_t max_bytes);
+
 // Appends text with &, <, > (and " when escape_quotes) as character entities.
 void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes);
 // Escapes &, <, > and " so text can be embedded in HTML.

@@ -630,8 +630,16 @@ std::optional<story_view> database::load_story(std::int64_t id) const {
     return impl_->stories_.load(id);
 }
 
+std::vector<story_view> database::load_stories(const std::vector<std::int64_t>& ids) const {
+    return impl_->stories_.load(ids);
+}
+
 std::vector<windowed_signature> database::windowed_signatures(timestamp since) const {
     return impl_->stories_.windowed(since);
+}
+
+std::int64_t database::story_count() const {
+    return impl_->db_.execAndGet("SELECT count(*) FROM stories").getInt64();
 }
 
 std::int64_t database::max_story_id() const {

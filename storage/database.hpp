@@ -163,9 +163,13 @@ class database {
     // Stories, most recently active first (by last_seen), with sources and members.
     std::vector<story_view> list_stories(const story_query& q) const;
     std::optional<story_view> load_story(std::int64_t id) const;
+    // The stories of ids that exist, in the order of ids: three queries however many.
+    std::vector<story_view> load_stories(const std::vector<std::int64_t>& ids) const;
     // Stored signatures in clustering order, from the first member whose clustering
     // time (new_item::time) is at or after `since` on.
     std::vector<windowed_signature> windowed_signatures(timestamp since) const;
+    // How many stories the store holds.
+    std::int64_t story_count() const;
     // The highest story id ever stored, 0 when none.
     std::int64_t max_story_id() const;
 

@@ -223,6 +223,27 @@ CREATE INDEX items_first_seen ON items (first_seen, id);
 CREATE INDEX topic_stories_by_story ON topic_stories (story_id);
 )sql",
     },
+    migration{
+        "timeline pages from one index walk: each timeline entry carries its story's "
+        "first_seen, kept in step by triggers",
+        R"sql(
+-- Timelines list stories by the story's first_seen, newest first. With a copy of it on each
+-- entry, a page is one walk down topic_stories_page with LIMIT instead of a sort of the
+-- whole topic. The triggers keep the copy right whatever writes: a new entry takes the
+-- story's value, and an earlier copy joining a story moves its entries.
+ALTER TABLE topic_stories ADD COLUMN story_first_seen INTEGER NOT NULL DEFAULT 0;
+UPDATE topic_stories SET story_first_seen = (SELECT first_seen FROM stories WHERE id = story_id);
+CREATE INDEX topic_stories_page ON topic_stories (topic_id, story_first_seen DESC, story_id DESC);
+CREATE TRIGGER topic_stories_entered AFTER INSERT ON topic_stories BEGIN
+    UPDATE topic_stories SET story_first_seen = (SELECT first_seen FROM stories WHERE id = new.story_id)
+    WHERE topic_id = new.topic_id AND story_id = new.story_id;
+END;
+CREATE TRIGGER topic_stories_story_moved AFTER UPDATE OF first_seen ON stories
+WHEN new.first_seen <> old.first_seen BEGIN
+    UPDATE topic_stories SET story_first_seen = new.first_seen WHERE story_id = new.id;
+END;
+)sql",
+    },
 };
 
 }  // namespace

@@ -146,16 +146,30 @@ search_response search(const database& db, const search_request& request) {
     // Candidates in display order, ids only: sorting whole rows (content and all) of a common
     // word's thousands of matches is what made this slow; rows are read one by one below, and
     // only until `limit` of them pass the matcher.
-    std::string sql = R"sql(
-SELECT i.id FROM items i
-WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
-)sql";
+    // Searches are rare next to ingest; preparing per call keeps the read path simple.
+    auto& conn = database_access::connection(db);
+    // A common word matches thousands of items: then walking items_newest in display order
+    // and stopping once `limit` pass reads a few thousand index entries, where sorting the
+    // matches reads every matching row first (290 ms against 2 ms for "iran" on a 100k-item
+    // store). A rare word is cheaper the other way round: its few rows, sorted.
+    constexpr int common_matches = 500;
+    bool common = false;
+    if (!match.empty()) {
+        SQLite::Statement probe(conn, R"sql(
+SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 LIMIT ?2)
+)sql");
+        probe.bind(1, match);
+        probe.bind(2, common_matches);
+        probe.executeStep();
+        common = probe.getColumn(0).getInt() >= common_matches;
+    }
+    std::string sql = common ? "SELECT i.id FROM items i INDEXED BY items_newest\n"
+                             : "SELECT i.id FROM items i\n";
+    sql += "WHERE (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)\n";
     if (!match.empty())
         sql += "  AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :q)\n";
     sql += "ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC";
 
-    // Searches are rare next to ingest; preparing per call keeps the read path simple.
-    auto& conn = database_access::connection(db);
     SQLite::Statement candidates(conn, sql);
     SQLite::Statement row(conn, "SELECT " + std::string(database_access::item_columns) +
                                     ", f.tags" + database_access::item_from + "WHERE i.id = ?1");

@@ -47,11 +47,19 @@ struct story_view {
     std::int64_t representative_item = 0;  // the earliest member
     std::optional<std::string> title;      // the representative's
     std::optional<std::string> link;
+    // A short plain-text teaser of the representative's summary (else its content):
+    // at most summary_bytes, cut at a word and marked with "…"; null when it has none.
+    std::optional<std::string> summary;
     int member_count = 0;
     int source_count = 0;
     std::vector<story_source> sources;  // first appearance first
     std::vector<story_member> items;    // in the order they joined
 };
+
+// Teasers stay short: a line or two on a card, a sentence in a feed entry.
+inline constexpr std::size_t summary_bytes = 280;
+// Of the content HTML, the teaser reads at most this many bytes.
+inline constexpr std::size_t summary_html_cap = 16 * 1024;
 
 struct story_query {
     std::optional<timestamp> since;  // stories with a member at or after this time

@@ -1,10 +1,12 @@
 #include "storage/story_store.hpp"
 
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "feeds/text.hpp"
 #include "storage/sql_helpers.hpp"
 
 namespace feedd::storage {
@@ -14,6 +16,17 @@ std::string blob_of(const SQLite::Column& column) {
     const auto* data = static_cast<const char*>(column.getBlob());
     return data == nullptr ? std::string()
                            : std::string(data, static_cast<std::size_t>(column.getBytes()));
+}
+
+// The representative's teaser: its summary, else the text of its content.
+std::optional<std::string> summary_of(const std::optional<std::string>& summary,
+                                      const std::optional<std::string>& content_html) {
+    auto text =
+        summary && !feeds::trim(*summary).empty()
+            ? feeds::teaser(*summary, summary_bytes)
+            : feeds::teaser(content_html ? feeds::html_to_text(*content_html) : "", summary_bytes);
+    if (text.empty()) return std::nullopt;
+    return text;
 }
 
 }  // namespace
@@ -69,24 +82,27 @@ WHERE (:since IS NULL OR last_seen >= :since) AND source_count >= :min_sources
 ORDER BY last_seen DESC, id DESC
 LIMIT :limit
 )sql"),
-      select_story_(db, R"sql(
+      // Stories by id, in the order of :ids (a JSON array): one query each for the stories,
+      // their sources and their members, whatever the number of stories.
+      select_stories_(db, R"sql(
 SELECT s.id, s.first_seen, s.last_seen, s.representative_item, s.member_count, s.source_count,
-       i.title, i.link
-FROM stories s LEFT JOIN items i ON i.id = s.representative_item
-WHERE s.id = :id
+       i.title, i.link, i.summary, substr(i.content_html, 1, :html_cap)
+FROM json_each(:ids) j JOIN stories s ON s.id = j.value
+LEFT JOIN items i ON i.id = s.representative_item
+ORDER BY j.key
 )sql"),
       select_sources_(db, R"sql(
-SELECT src.source, src.first_seen, src.first_item
+SELECT src.story_id, src.source, src.first_seen, src.first_item
 FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
-WHERE src.story_id = :id
-ORDER BY src.first_seen, m.seq
+WHERE src.story_id IN (SELECT value FROM json_each(:ids))
+ORDER BY src.story_id, src.first_seen, m.seq
 )sql"),
       select_members_(db, R"sql(
-SELECT m.item_id, f.config_url, coalesce(f.title, f.feed_title), m.source, i.title, i.link,
-       i.published, m.story_time, m.time, m.similarity, m.matched_item, m.reason
+SELECT m.story_id, m.item_id, f.config_url, coalesce(f.title, f.feed_title), m.source, i.title,
+       i.link, i.published, m.story_time, m.time, m.similarity, m.matched_item, m.reason
 FROM story_members m JOIN items i ON i.id = m.item_id JOIN feeds f ON f.id = i.feed_id
-WHERE m.story_id = :id
-ORDER BY m.seq
+WHERE m.story_id IN (SELECT value FROM json_each(:ids))
+ORDER BY m.story_id, m.seq
 )sql"),
       select_windowed_(db, R"sql(
 SELECT s.item_id, m.story_id, s.time, s.signature
@@ -195,62 +211,84 @@ std::vector<story_view> story_store::list(const story_query& q) {
         while (list_ids_.executeStep())
             ids.push_back(list_ids_.getColumn(0).getInt64());
     }
-    std::vector<story_view> out;
-    out.reserve(ids.size());
-    for (const auto id : ids) {
-        if (auto story = load(id)) out.push_back(std::move(*story));
-    }
-    return out;
+    return load(ids);
 }
 
 std::optional<story_view> story_store::load(std::int64_t id) {
-    story_view v;
+    auto found = load(std::vector<std::int64_t>{id});
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+}
+
+std::vector<story_view> story_store::load(const std::vector<std::int64_t>& ids) {
+    std::vector<story_view> out;
+    if (ids.empty()) return out;
+    std::string ids_json = "[";
+    for (const auto id : ids) {
+        if (ids_json.size() > 1) ids_json += ',';
+        ids_json += std::to_string(id);
+    }
+    ids_json += ']';
+    out.reserve(ids.size());
+    std::unordered_map<std::int64_t, std::size_t> index;  // story id → position in out
     {
-        auto& s = select_story_;
+        auto& s = select_stories_;
         statement_use stmt(s);
-        s.bind(":id", id);
-        if (!s.executeStep()) return std::nullopt;
-        v.id = s.getColumn(0).getInt64();
-        v.first_seen = from_unix(s.getColumn(1).getInt64());
-        v.last_seen = from_unix(s.getColumn(2).getInt64());
-        v.representative_item = s.getColumn(3).getInt64();
-        v.member_count = s.getColumn(4).getInt();
-        v.source_count = s.getColumn(5).getInt();
-        v.title = optional_text(s.getColumn(6));
-        v.link = optional_text(s.getColumn(7));
+        s.bind(":ids", ids_json);
+        // The summary needs the start of the content only: a teaser of a few hundred
+        // bytes never needs more, and a 1 MB article is not copied per page view.
+        s.bind(":html_cap", static_cast<int>(summary_html_cap));
+        while (s.executeStep()) {
+            story_view v;
+            v.id = s.getColumn(0).getInt64();
+            v.first_seen = from_unix(s.getColumn(1).getInt64());
+            v.last_seen = from_unix(s.getColumn(2).getInt64());
+            v.representative_item = s.getColumn(3).getInt64();
+            v.member_count = s.getColumn(4).getInt();
+            v.source_count = s.getColumn(5).getInt();
+            v.title = optional_text(s.getColumn(6));
+            v.link = optional_text(s.getColumn(7));
+            v.summary = summary_of(optional_text(s.getColumn(8)), optional_text(s.getColumn(9)));
+            if (!index.emplace(v.id, out.size()).second) continue;  // id given twice
+            out.push_back(std::move(v));
+        }
     }
     {
         auto& s = select_sources_;
         statement_use stmt(s);
-        s.bind(":id", id);
+        s.bind(":ids", ids_json);
         while (s.executeStep()) {
-            v.sources.push_back(story_source{s.getColumn(0).getString(),
-                                             from_unix(s.getColumn(1).getInt64()),
-                                             s.getColumn(2).getInt64()});
+            const auto at = index.find(s.getColumn(0).getInt64());
+            if (at == index.end()) continue;  // the story went between the reads
+            out[at->second].sources.push_back(story_source{s.getColumn(1).getString(),
+                                                           from_unix(s.getColumn(2).getInt64()),
+                                                           s.getColumn(3).getInt64()});
         }
     }
     {
         auto& s = select_members_;
         statement_use stmt(s);
-        s.bind(":id", id);
+        s.bind(":ids", ids_json);
         while (s.executeStep()) {
+            const auto at = index.find(s.getColumn(0).getInt64());
+            if (at == index.end()) continue;
             story_member m;
-            m.item_id = s.getColumn(0).getInt64();
-            m.feed = s.getColumn(1).getString();
-            m.feed_title = optional_text(s.getColumn(2));
-            m.source = s.getColumn(3).getString();
-            m.title = optional_text(s.getColumn(4));
-            m.link = optional_text(s.getColumn(5));
-            m.published = optional_time(s.getColumn(6));
-            m.story_time = from_unix(s.getColumn(7).getInt64());
-            m.clustered_at = from_unix(s.getColumn(8).getInt64());
-            if (!s.getColumn(9).isNull()) m.similarity = s.getColumn(9).getDouble();
-            if (!s.getColumn(10).isNull()) m.matched_item = s.getColumn(10).getInt64();
-            m.reason = s.getColumn(11).getString();
-            v.items.push_back(std::move(m));
+            m.item_id = s.getColumn(1).getInt64();
+            m.feed = s.getColumn(2).getString();
+            m.feed_title = optional_text(s.getColumn(3));
+            m.source = s.getColumn(4).getString();
+            m.title = optional_text(s.getColumn(5));
+            m.link = optional_text(s.getColumn(6));
+            m.published = optional_time(s.getColumn(7));
+            m.story_time = from_unix(s.getColumn(8).getInt64());
+            m.clustered_at = from_unix(s.getColumn(9).getInt64());
+            if (!s.getColumn(10).isNull()) m.similarity = s.getColumn(10).getDouble();
+            if (!s.getColumn(11).isNull()) m.matched_item = s.getColumn(11).getInt64();
+            m.reason = s.getColumn(12).getString();
+            out[at->second].items.push_back(std::move(m));
         }
     }
-    return v;
+    return out;
 }
 
 std::vector<windowed_signature> story_store::windowed(timestamp since) {

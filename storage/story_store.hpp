@@ -34,6 +34,9 @@ class story_store {
 
     std::vector<story_view> list(const story_query& q);
     std::optional<story_view> load(std::int64_t id);
+    // The stories of ids that exist, in the order of ids, each with its sources and members:
+    // three queries in all.
+    std::vector<story_view> load(const std::vector<std::int64_t>& ids);
     std::vector<windowed_signature> windowed(timestamp since);
     std::int64_t max_story_id();
 
@@ -47,7 +50,7 @@ class story_store {
     SQLite::Statement update_story_;
     SQLite::Statement prune_;
     SQLite::Statement list_ids_;
-    SQLite::Statement select_story_;
+    SQLite::Statement select_stories_;
     SQLite::Statement select_sources_;
     SQLite::Statement select_members_;
     SQLite::Statement select_windowed_;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
-#include <tuple>
 #include <unordered_map>
 
 #include <SQLiteCpp/Statement.h>
@@ -252,15 +251,20 @@ ORDER BY i.first_seen, i.id
     return counts;
 }
 
-std::vector<topic_summary> list_topics(const database& db) {
+std::vector<topic_summary> list_topics(const database& db, bool with_last_update) {
+    // The count walks the topic's stretch of an index; the newest entry is one step down
+    // topic_stories_timeline.
     SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT t.name, t.match, t.active, count(ts.story_id), max(ts.added_at), max(st.last_seen)
+SELECT t.name, t.match, t.active,
+       (SELECT count(*) FROM topic_stories WHERE topic_id = t.id),
+       (SELECT max(added_at) FROM topic_stories WHERE topic_id = t.id),
+       CASE WHEN :last_update THEN (SELECT max(st.last_seen) FROM topic_stories ts
+                                    JOIN stories st ON st.id = ts.story_id
+                                    WHERE ts.topic_id = t.id) END
 FROM topics t
-LEFT JOIN topic_stories ts ON ts.topic_id = t.id
-LEFT JOIN stories st ON st.id = ts.story_id
-GROUP BY t.id
 ORDER BY t.active DESC, t.name
 )sql");
+    s.bind(":last_update", with_last_update ? 1 : 0);
     std::vector<topic_summary> out;
     while (s.executeStep()) {
         topic_summary t;
@@ -278,28 +282,32 @@ ORDER BY t.active DESC, t.name
 std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std::string_view name,
                                                          std::optional<timestamp> since,
                                                          std::optional<int> limit) {
-    if (!find_topic(db, name)) return std::nullopt;
+    const auto topic = find_topic(db, name);
+    if (!topic) return std::nullopt;
+    // One walk down topic_stories_page (story_first_seen mirrors stories.first_seen), which
+    // stops after the page: no sort, and no read of the stories past it.
     SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT ts.story_id, ts.added_at, ts.first_item
-FROM topic_stories ts JOIN topics t ON t.id = ts.topic_id JOIN stories s ON s.id = ts.story_id
-WHERE t.name = :name AND (:since IS NULL OR ts.added_at >= :since)
-ORDER BY s.first_seen DESC, ts.story_id DESC
+SELECT story_id, added_at, first_item FROM topic_stories
+WHERE topic_id = :topic AND (:since IS NULL OR added_at >= :since)
+ORDER BY story_first_seen DESC, story_id DESC
 LIMIT :limit
 )sql");
-    s.bind(":name", std::string(name));
+    s.bind(":topic", topic->id);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit ? *limit : -1);  // negative: no limit
-    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> rows;
+    std::vector<std::int64_t> ids;
+    std::unordered_map<std::int64_t, std::pair<std::int64_t, std::int64_t>> entered;
     while (s.executeStep()) {
-        rows.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(),
-                          s.getColumn(2).getInt64());
+        const auto story_id = s.getColumn(0).getInt64();
+        ids.push_back(story_id);
+        entered.emplace(story_id, std::pair{s.getColumn(1).getInt64(), s.getColumn(2).getInt64()});
     }
-    s.reset();  // end the read before load_story's own statements
+    s.reset();  // end the read before load_stories' own statements
     std::vector<timeline_entry> out;
-    for (const auto& [story_id, added_at, first_item] : rows) {
-        auto story = db.load_story(story_id);
-        if (!story) continue;  // deleted between the two reads
-        out.push_back(timeline_entry{from_unix(added_at), first_item, std::move(*story)});
+    out.reserve(ids.size());
+    for (auto& story : db.load_stories(ids)) {
+        const auto& [added_at, first_item] = entered.at(story.id);
+        out.push_back(timeline_entry{from_unix(added_at), first_item, std::move(story)});
     }
     return out;
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -215,6 +216,8 @@ TEST(http, endpoints_answer_with_json_and_errors_are_json_4xx) {
     EXPECT_NE(metrics.body.find("feedd_items_total{state=\"new\"} 3\n"), std::string::npos);
     EXPECT_NE(metrics.body.find("feedd_fetch_duration_seconds_count 1\n"), std::string::npos);
     EXPECT_NE(metrics.body.find("feedd_feeds{state=\"ok\"} 1\n"), std::string::npos);
+    // Three items, three stories: the gauge counts what the store holds.
+    EXPECT_NE(metrics.body.find("\nfeedd_stories 3\n"), std::string::npos) << metrics.body;
 
     const auto topics = get(port, "/api/topics");
     EXPECT_EQ(topics.status, 200);
@@ -571,6 +574,13 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
 namespace feedd::test {
 namespace {
 
+// Reuters and USA Today carry the wire story; "other" has three stories of its own.
+void serve_two_wires_and_other(http_server& feeds) {
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
+    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+}
+
 TEST(http, topic_timeline_feeds_and_page) {
     http_server feeds;
     feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
@@ -634,9 +644,27 @@ TEST(http, topic_timeline_feeds_and_page) {
     EXPECT_EQ(jf.at("version").as_string(), "https://jsonfeed.org/version/1.1");
     EXPECT_EQ(jf.at("items").as_array().size(), 1u);
 
+    // Entries carry a plain-text teaser of the story.
+    EXPECT_NE(content.find("<p>Russian President Vladimir Putin told Donald Trump"),
+              std::string::npos)
+        << content;
+    EXPECT_NE(std::string(jf.at("items").as_array()[0].at("summary").as_string())
+                  .find("Russian President"),
+              std::string::npos);
+
     const auto page = get(port, "/topics/putin-trump");
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.body.find("2 sources"), std::string::npos);
+    // The teaser, cut at a word, and each source with its time and link.
+    EXPECT_TRUE(std::regex_search(
+        page.body, std::regex("<p class=\"summary\">Russian President Vladimir Putin [^<]*"
+                              "\u2026</p>")))
+        << page.body;
+    EXPECT_NE(page.body.find("<span class=\"src\">Yahoo News</span><a "
+                             "href=\"https://yahoo.example/world/putin-trump\""),
+              std::string::npos)
+        << page.body;
+    EXPECT_NE(page.body.find("<time datetime=\"2025-06-14T12:05:00Z\""), std::string::npos);
     EXPECT_NE(page.body.find("href=\"/topics/putin-trump.atom\""), std::string::npos);
     const auto home = get(port, "/");
     EXPECT_NE(home.body.find("<a href=\"/topics/putin-trump\">putin-trump</a>"), std::string::npos);
@@ -652,9 +680,7 @@ TEST(http, topic_timeline_feeds_and_page) {
 
 TEST(http, event_stream_topic_filter) {
     http_server feeds;
-    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
-    feeds.set("/usatoday.xml", http_response::ok(wire_feed("USA Today", "usatoday")));
-    feeds.set("/other.xml", http_response::ok(rss("other", 3)));
+    serve_two_wires_and_other(feeds);
     temp_dir dir;
     running_daemon daemon(
         dir, "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\nmatch = 'putin trump'",
@@ -689,6 +715,168 @@ TEST(http, event_stream_topic_filter) {
     // Nothing from outside the topic: no item events, no "other" stories.
     EXPECT_EQ(all.find("event: items"), std::string::npos) << all;
     EXPECT_EQ(all.find("other story"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace feedd::test
+
+namespace feedd::test {
+namespace {
+
+TEST(http, gzip_when_the_client_takes_it_and_validators_still_work) {
+    http_server feeds;
+    feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
+    feeds.set("/other.xml", http_response::ok(rss("other", 20)));
+    temp_dir dir;
+    running_daemon daemon(
+        dir, "listen = \"127.0.0.1:0\"\n\n[[topic]]\nname = \"putin-trump\"\nmatch = 'putin trump'",
+        {feeds.url("/reuters.xml"), feeds.url("/other.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+    ASSERT_TRUE(eventually([&] {
+        return get(port, "/api/topics/putin-trump/timeline").body.find("Reuters") !=
+                   std::string::npos &&
+               feeds.hits("/other.xml") == 1;
+    }));
+    ASSERT_TRUE(eventually(
+        [&] { return get(port, "/").body.find("other story 19") != std::string::npos; }));
+
+    for (const std::string target :
+         {"/", "/topics/putin-trump", "/topics/putin-trump.atom", "/topics/putin-trump.json",
+          "/api/topics/putin-trump/timeline", "/api/stories?limit=50"}) {
+        const auto plain = get(port, target);
+        ASSERT_EQ(plain.status, 200) << target;
+        EXPECT_FALSE(plain.header("Content-Encoding")) << target;
+        EXPECT_EQ(plain.header("Vary"), "Accept-Encoding") << target;
+        const auto packed = get(port, target, "Accept-Encoding: br;q=1.0, gzip;q=0.8\r\n");
+        ASSERT_EQ(packed.status, 200) << target;
+        EXPECT_EQ(packed.header("Content-Encoding"), "gzip") << target;
+        EXPECT_EQ(packed.header("Vary"), "Accept-Encoding") << target;
+        EXPECT_EQ(packed.header("Content-Length"), std::to_string(packed.body.size())) << target;
+        EXPECT_LT(packed.body.size(), plain.body.size()) << target;
+        EXPECT_EQ(gunzip(packed.body), plain.body) << target;
+        // gzip refused outright, or only offered as q=0: plain.
+        EXPECT_FALSE(
+            get(port, target, "Accept-Encoding: gzip;q=0, identity\r\n").header("Content-Encoding"))
+            << target;
+    }
+
+    // The two representations have their own validators; each one gets its 304.
+    const auto plain = get(port, "/topics/putin-trump.atom");
+    const auto packed = get(port, "/topics/putin-trump.atom", "Accept-Encoding: gzip\r\n");
+    ASSERT_TRUE(plain.header("ETag") && packed.header("ETag"));
+    EXPECT_NE(*plain.header("ETag"), *packed.header("ETag"));
+    EXPECT_EQ(packed.header("Last-Modified"), plain.header("Last-Modified"));
+    const auto revalidated =
+        get(port, "/topics/putin-trump.atom",
+            "Accept-Encoding: gzip\r\nIf-None-Match: " + *packed.header("ETag") + "\r\n");
+    EXPECT_EQ(revalidated.status, 304);
+    EXPECT_EQ(revalidated.body, "");
+    EXPECT_EQ(revalidated.header("ETag"), packed.header("ETag"));
+    EXPECT_EQ(revalidated.header("Vary"), "Accept-Encoding");
+    EXPECT_EQ(
+        get(port, "/topics/putin-trump.atom", "If-None-Match: " + *plain.header("ETag") + "\r\n")
+            .status,
+        304);
+    EXPECT_EQ(get(port, "/topics/putin-trump.atom",
+                  "Accept-Encoding: gzip\r\nIf-Modified-Since: " + *packed.header("Last-Modified") +
+                      "\r\n")
+                  .status,
+              304);
+    // HEAD announces the length GET would send, compressed or not.
+    const auto head =
+        request(port, "HEAD", "/topics/putin-trump.atom", "Accept-Encoding: gzip\r\n");
+    EXPECT_EQ(head.header("Content-Length"), std::to_string(packed.body.size()));
+    EXPECT_EQ(head.header("Content-Encoding"), "gzip");
+}
+
+// The story events of one stream, as (id, event name, data) in order.
+struct sse_event {
+    std::uint64_t id = 0;
+    std::string name;
+    std::string data;
+};
+
+std::vector<sse_event> sse_events(const std::string& stream) {
+    std::vector<sse_event> out;
+    const std::regex message("id: (\\d+)\nevent: (\\w+)\ndata: ([^\n]*)\n\n");
+    for (std::sregex_iterator it(stream.begin(), stream.end(), message), end; it != end; ++it)
+        out.push_back({std::stoull((*it)[1]), (*it)[2], (*it)[3]});
+    return out;
+}
+
+TEST(http, event_stream_resumes_from_last_event_id) {
+    http_server feeds;
+    serve_two_wires_and_other(feeds);
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+
+    std::uint64_t last_seen = 0;
+    {
+        client_socket events(port);
+        events.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+        events.read_until([](const std::string& s) { return s.find(": connected") != s.npos; }, 5s);
+        write_file(daemon.config(),
+                   read_file(daemon.config()) + feeds_toml({feeds.url("/reuters.xml")}));
+        daemon.process().send(SIGHUP);
+        const auto stream = events.read_until(
+            [](const std::string& s) {
+                return s.find("event: story\n") != s.npos && s.ends_with("\n\n");
+            },
+            10s);
+        const auto seen = sse_events(stream);
+        ASSERT_FALSE(seen.empty()) << stream;
+        last_seen = seen.back().id;
+    }  // the reader goes away
+
+    // While it is away, USA Today joins the story and "other" starts three.
+    write_file(daemon.config(), read_file(daemon.config()) + feeds_toml({feeds.url("/usatoday.xml"),
+                                                                         feeds.url("/other.xml")}));
+    daemon.process().send(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        const auto r = get(port, "/api/stories?limit=50");
+        return r.status == 200 && json::parse(r.body).as_array().size() == 4;
+    }));
+
+    // It comes back with the last id it saw and gets what it missed, in order, and no more.
+    client_socket events(port);
+    events.send(
+        fmt::format("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: {}\r\n\r\n", last_seen));
+    const auto stream = events.read_until(
+        [](const std::string& s) {
+            // two items events, a source, three stories
+            const auto got = sse_events(s);
+            return std::count_if(got.begin(), got.end(),
+                                 [](const sse_event& e) { return e.name != "items"; }) >= 4;
+        },
+        10s);
+    const auto missed = sse_events(stream);
+    ASSERT_GE(missed.size(), 5u) << stream;
+    for (std::size_t i = 0; i < missed.size(); ++i) {
+        EXPECT_GT(missed[i].id, last_seen);
+        if (i > 0) {
+            EXPECT_GT(missed[i].id, missed[i - 1].id);
+        }
+    }
+    std::size_t sources = 0;
+    std::size_t stories = 0;
+    for (const auto& e : missed) {
+        sources += e.name == "source" ? 1 : 0;
+        stories += e.name == "story" ? 1 : 0;
+    }
+    EXPECT_EQ(sources, 1u) << stream;
+    EXPECT_EQ(stories, 3u) << stream;
+    EXPECT_EQ(stream.find("\"source\":\"Reuters\""), std::string::npos) << "seen before";
+
+    // An id older than this daemon's (one from before a restart) replays everything it
+    // still holds.
+    client_socket all(port);
+    all.send("GET /events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\n\r\n");
+    const auto everything =
+        all.read_until([](const std::string& s) { return sse_events(s).size() >= 7; }, 10s);
+    EXPECT_GE(sse_events(everything).size(), 7u) << everything;
 }
 
 }  // namespace

@@ -144,6 +144,18 @@ TEST(stories, the_demo_folds_the_three_wire_copies_and_keeps_axios_apart) {
         << json::serialize(*putin);
     EXPECT_EQ(putin->at("items").as_array().size(), 3U) << json::serialize(*putin);
     EXPECT_FALSE(story_with({*putin}, axios_putin)) << "Axios's own piece is another story";
+
+    // The demo's topics hold the folded wire story, sources and all (README's first look).
+    for (const auto* topic : {"putin-trump", "iran"}) {
+        const auto timeline =
+            run_feedd({"query", "timeline", topic, "--db", db, "--json"}, dir.path());
+        ASSERT_EQ(timeline.exit_code, 0) << timeline.err;
+        const auto entries = json_lines(timeline.out);
+        const auto* wire = story_with(entries, reuters_putin);
+        ASSERT_TRUE(wire) << topic << ": " << timeline.out;
+        EXPECT_EQ(wire->at("id"), putin->at("id")) << topic;
+        EXPECT_EQ(wire->at("sources").as_array().size(), 3U) << topic;
+    }
     for (const auto& s : stories)
         EXPECT_GE(s.at("sources").as_array().size(), 2U);
 

@@ -175,6 +175,25 @@ std::string gzip(std::string_view data) {
     return out;
 }
 
+std::string gunzip(std::string_view data) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2 failed");
+    std::string out;
+    std::array<char, 64 * 1024> chunk;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs.avail_in = static_cast<uInt>(data.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk.data());
+        zs.avail_out = static_cast<uInt>(chunk.size());
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(chunk.data(), chunk.size() - zs.avail_out);
+    }
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) throw std::runtime_error("inflate failed: not one whole gzip member");
+    return out;
+}
+
 // The io_context and everything bound to it. Only the server thread touches the
 // sockets; the routes and records in http_server are behind its mutex.
 struct http_server::impl {

@@ -89,6 +89,8 @@ struct server_tls {
 
 // gzip-compresses data (for building gzip bombs and other hand-made bodies).
 std::string gzip(std::string_view data);
+// Inflates one gzip member (to check what a server under test compressed).
+std::string gunzip(std::string_view data);
 
 class http_server {
   public:

@@ -26,14 +26,14 @@ story_view wire_story() {
     s.link = "https://reuters.example/world/putin-trump";
     s.first_seen = t0;
     s.updated = t0 + 20min;
+    s.summary = "Kremlin says the call lasted an hour\u2026";
     s.sources = {"Reuters", "Yahoo News", "USA Today"};
     s.items = {
-        {"https://reuters.example/rss", "Reuters", s.title, s.link, t0, t0,
-         "<p>Kremlin says <b>call</b> lasted an hour.</p>"},
+        {"https://reuters.example/rss", "Reuters", s.title, s.link, t0, t0},
         {"https://yahoo.example/rss", "Yahoo News", s.title, "https://yahoo.example/a", t0 + 5min,
-         t0 + 5min, std::nullopt},
+         t0 + 5min},
         {"https://usatoday.example/rss", "USA Today", "In Trump phone call, Putin condemns strikes",
-         "https://usatoday.example/b", t0 + 20min, t0 + 20min, std::nullopt},
+         "https://usatoday.example/b", t0 + 20min, t0 + 20min},
     };
     return s;
 }
@@ -45,10 +45,10 @@ story_view hostile_story() {
     s.link = "javascript:alert(1)";
     s.first_seen = t0;
     s.updated = t0;
+    // A plain-text teaser may still spell markup; it is shown as text.
+    s.summary = "<script>alert(1)</script> & <b>loud</b>";
     s.sources = {"Evil <b>Outlet</b>"};
-    s.items = {{"https://evil.example/rss", "Evil <b>Outlet</b>", s.title, s.link, t0, t0,
-                "<img src=x onerror=\"document.title='pwned'\"><script>alert(1)</script>"
-                "<a href=\"javascript:alert(1)\">click</a>"}};
+    s.items = {{"https://evil.example/rss", "Evil <b>Outlet</b>", s.title, s.link, t0, t0}};
     return s;
 }
 
@@ -299,7 +299,11 @@ TEST(http_api, pages_escape_and_sanitise_everything) {
         EXPECT_NE(headers["Content-Security-Policy"].find("default-src 'none'"), std::string::npos);
     }
     const auto topic = get(store, "/topics/world");
-    EXPECT_NE(topic.body.find("<p>Kremlin says <b>call</b> lasted an hour.</p>"),
+    EXPECT_NE(
+        topic.body.find("<p class=\"summary\">Kremlin says the call lasted an hour\u2026</p>"),
+        std::string::npos);
+    EXPECT_NE(topic.body.find("<p class=\"summary\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+                              "&lt;b&gt;loud&lt;/b&gt;</p>"),
               std::string::npos);
     EXPECT_NE(topic.body.find(">40 min ago</time>"), std::string::npos);  // USA Today's copy
     EXPECT_NE(topic.body.find(">1 h ago</time>"), std::string::npos);     // the story
@@ -312,7 +316,7 @@ TEST(http_api, cards_of_huge_stories_stay_small) {
     for (int i = 0; i < 500; ++i) {
         big.sources.push_back("Outlet " + std::to_string(i));
         big.items.push_back({"https://o.example/rss", "Outlet " + std::to_string(i), "Copy",
-                             "https://o.example/" + std::to_string(i), t0, t0, std::nullopt});
+                             "https://o.example/" + std::to_string(i), t0, t0});
     }
     const auto html = topic_page({"world", 1, t0}, {big}, t0);
     EXPECT_LT(html.size(), 12000u);
@@ -330,6 +334,33 @@ TEST(http_api, bearer_token) {
     EXPECT_FALSE(authorised({"GET", "/", {{"Authorization", "Bearer 0123456789abcdeX"}}}, token));
     EXPECT_FALSE(authorised({"GET", "/", {{"Authorization", "Bearer 0123456789abcde"}}}, token));
     EXPECT_FALSE(authorised({"GET", "/", {{"Authorization", "Basic 0123456789abcdef"}}}, token));
+}
+
+}  // namespace
+}  // namespace feedd::daemon
+
+namespace feedd::daemon {
+namespace {
+
+TEST(http_gzip, replies_are_gzipped_only_when_accepted_and_say_vary) {
+    fake_store store;
+    http_request plain{"GET", "/topics/world.atom", {}};
+    const auto as_is = handle_request(plain, store, nullptr, t0);
+    http_request packed{"GET", "/topics/world.atom", {{"Accept-Encoding", "gzip"}}};
+    const auto gz = handle_request(packed, store, nullptr, t0);
+    std::map<std::string, std::string> h1(as_is.headers.begin(), as_is.headers.end());
+    std::map<std::string, std::string> h2(gz.headers.begin(), gz.headers.end());
+    EXPECT_EQ(h1.count("Content-Encoding"), 0u);
+    EXPECT_EQ(h1["Vary"], "Accept-Encoding");
+    EXPECT_EQ(h2["Content-Encoding"], "gzip");
+    EXPECT_EQ(h2["Vary"], "Accept-Encoding");
+    EXPECT_EQ(gz.body.substr(0, 2), std::string("\x1f\x8b", 2));
+    EXPECT_NE(h1["ETag"], h2["ETag"]);
+    // A 404's JSON error is not a representation worth varying.
+    const auto missing =
+        handle_request({"GET", "/nope", {{"Accept-Encoding", "gzip"}}}, store, nullptr, t0);
+    std::map<std::string, std::string> h3(missing.headers.begin(), missing.headers.end());
+    EXPECT_EQ(h3.count("Content-Encoding"), 0u);
 }
 
 }  // namespace

@@ -96,5 +96,14 @@ TEST(text, trim_removes_ascii_whitespace_only) {
     EXPECT_EQ(trim(" \t x y \r\n"), "x y");
 }
 
+TEST(text, teaser_cuts_at_a_word_within_the_budget) {
+    EXPECT_EQ(teaser("  short\n text ", 20), "short text");
+    EXPECT_EQ(teaser("one two, three four", 10), "one two\u2026");  // the comma goes too
+    EXPECT_EQ(teaser("one two three", 9), "one two\u2026");
+    // No space to cut at: a character boundary, never half of "é".
+    EXPECT_EQ(teaser("\u00e9\u00e9\u00e9", 3), "\u00e9\u2026");
+    EXPECT_EQ(teaser("", 5), "");
+}
+
 }  // namespace
 }  // namespace feedd::feeds

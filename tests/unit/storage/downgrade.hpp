@@ -11,6 +11,10 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 6: timeline page index
+        "DROP TRIGGER topic_stories_story_moved; DROP TRIGGER topic_stories_entered; "
+        "DROP INDEX topic_stories_page; "
+        "ALTER TABLE topic_stories DROP COLUMN story_first_seen; "
         // 5: retention
         "DROP INDEX items_first_seen; DROP INDEX topic_stories_by_story; ALTER TABLE feeds DROP "
         "COLUMN listed_since; "

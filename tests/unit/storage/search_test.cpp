@@ -158,6 +158,31 @@ TEST_F(search_test, limit_and_since) {
     EXPECT_EQ(search(db_, request).items.size(), 1U);
 }
 
+TEST_F(search_test, a_common_word_walks_the_date_index_with_the_same_answer) {
+    // 600 more matches: past the point where search walks items_newest instead of sorting.
+    std::vector<feeds::item> many;
+    for (int i = 0; i < 600; ++i) {
+        auto it = item("m" + std::to_string(i), "Iran report " + std::to_string(i));
+        it.published = t0 - hours(1000) + hours(i);
+        many.push_back(std::move(it));
+    }
+    store(wire_id_, t0 + hours(2), std::move(many));
+    search_request request;
+    request.expression = "iran -football";
+    request.limit = 3;
+    auto found = search(db_, request);
+    ASSERT_EQ(found.items.size(), 3U);
+    // b1 was fetched last and has no date: newest; then the reports, newest first.
+    EXPECT_EQ(found.items[0].title, "My trip to Iran");
+    EXPECT_EQ(found.items[1].title, "Iran report 599");
+    EXPECT_EQ(found.items[2].title, "Iran report 598");
+    request.since = t0 - hours(1000) + hours(598);
+    request.limit = 50;
+    found = search(db_, request);
+    ASSERT_EQ(found.items.size(), 3U);
+    EXPECT_EQ(found.items[2].title, "Iran report 598");
+}
+
 TEST_F(search_test, read_only_connections_search_too) {
     auto reader = database::open(path_, open_mode::read_only);
     search_request request;

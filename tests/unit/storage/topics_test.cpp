@@ -140,6 +140,55 @@ TEST_F(topics_test, timeline_newest_first_with_since_and_limit) {
     EXPECT_TRUE(summaries[0].last_update);
 }
 
+TEST_F(topics_test, an_earlier_copy_moves_its_story_down_the_timeline_pages) {
+    set_topics({{"iran", "iran", {}, {}}});
+    auto one = item("a@1", "Iran one");
+    one.published = t0 + hours(1);
+    auto two = item("b@2", "Iran two");
+    two.published = t0 + hours(2);
+    store(wire_, t0 + hours(2), {one, two});
+    EXPECT_EQ(timeline("iran"), (ids{2, 1}));
+    EXPECT_EQ(timeline("iran", std::nullopt, 1), (ids{2}));
+    // The paper had story 2 first: the story's first_seen moves back, and so does its entry.
+    auto early = item("c@2", "Iran two, first");
+    early.published = t0;
+    store(paper_, t0 + hours(3), {early});
+    EXPECT_EQ(timeline("iran"), (ids{1, 2}));
+    EXPECT_EQ(timeline("iran", std::nullopt, 1), (ids{1}));
+    const auto page = *load_timeline(db_, "iran", std::nullopt, 2);
+    ASSERT_EQ(page.size(), 2U);
+    EXPECT_EQ(page[1].story.first_seen, t0);
+    EXPECT_EQ(page[1].story.sources.size(), 2U);
+    EXPECT_EQ(page[1].story.items.size(), 2U);
+    EXPECT_EQ(page[1].added_at, t0 + hours(2));
+    // A rebuild writes the entries afresh and keeps the order.
+    rebuild_timelines(db_, "iran");
+    EXPECT_EQ(timeline("iran"), (ids{1, 2}));
+}
+
+TEST_F(topics_test, stories_load_together_in_the_order_asked_with_a_teaser) {
+    auto plain = item("a@1", "Iran talks");
+    plain.summary = "  Talks   resumed in Geneva.  ";
+    auto html = item("b@2", "Markets");
+    html.content_html = "<p>Markets <b>rallied</b></p><script>x</script>" + std::string(400, 'y');
+    auto bare = item("c@3", "No text");
+    store(wire_, t0, {plain, html, bare});
+    const auto got = db_.load_stories({3, 99, 1, 2, 1});
+    ASSERT_EQ(got.size(), 3U);  // 99 does not exist; 1 is given twice
+    EXPECT_EQ(got[0].id, 3);
+    EXPECT_EQ(got[1].id, 1);
+    EXPECT_EQ(got[2].id, 2);
+    EXPECT_FALSE(got[0].summary);
+    EXPECT_EQ(got[1].summary, "Talks resumed in Geneva.");
+    ASSERT_TRUE(got[2].summary);
+    EXPECT_TRUE(got[2].summary->starts_with("Markets rallied"));
+    EXPECT_TRUE(got[2].summary->ends_with("\u2026"));
+    EXPECT_LE(got[2].summary->size(), summary_bytes + 3);
+    EXPECT_EQ(got[1].items.size(), 1U);
+    EXPECT_EQ(got[1].items[0].title, "Iran talks");
+    EXPECT_TRUE(db_.load_stories({}).empty());
+}
+
 TEST_F(topics_test, edited_rules_apply_to_new_items_and_rebuild_re_evaluates_stored_ones) {
     set_topics({{"iran", "iran", {}, {}}});
     store(wire_, t0, {item("a@1", "Iran talks"), item("b@2", "Tehran votes")});
