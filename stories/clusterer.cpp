@@ -69,47 +69,48 @@ struct clusterer::state {
         return static_cast<std::size_t>((key ^ (key >> 15)) * 0x2c1b3c6dU) & mask;
     }
 
-    void insert_entry(entry e) {
-        if ((used + 1) * 4 > table.size() * 3) grow();
-        std::size_t i = home(e.key, mask());
-        while (table[i].key != 0)
-            i = (i + 1) & mask();
-        table[i] = e;
-        ++used;
+    // Entries of expired members stay in the table until the next rebuild (lazy deletion):
+    // expiry then costs nothing per entry, and band keys can hash the full 32-bit MinHash values,
+    // which the ring (16 bits per value) could not give back for a deletion.
+    std::size_t live_entries = 0;      // entries of windowed members
+    std::uint64_t rebuilt_at_seq = 0;  // base_seq at the last rebuild
+
+    // An entry's member is in the window (the unsigned difference wraps for expired ones).
+    bool live(const entry& e) const {
+        return e.key != 0 && e.seq - static_cast<std::uint32_t>(base_seq) < members.size();
     }
 
-    void grow() {
-        std::vector<entry> old(table.size() * 2);
+    void insert_entry(entry e) {
+        // An expired entry kept for 2^31 members would alias a live sequence number: rebuild
+        // long before.
+        if ((used + 1) * 4 > table.size() * 3 || base_seq - rebuilt_at_seq > (1ULL << 30)) {
+            rebuild();
+        }
+        std::size_t i = home(e.key, mask());
+        while (table[i].key != 0 && live(table[i]))
+            i = (i + 1) & mask();
+        if (table[i].key == 0) ++used;
+        table[i] = e;
+        ++live_entries;
+    }
+
+    // Drops expired entries; doubles the table while live entries would fill more than half.
+    void rebuild() {
+        std::size_t size = table.size();
+        while ((live_entries + 1) * 2 > size)
+            size *= 2;
+        std::vector<entry> old(size);
         old.swap(table);
+        used = 0;
         for (const auto& e : old) {
-            if (e.key == 0) continue;
+            if (!live(e)) continue;
             std::size_t i = home(e.key, mask());
             while (table[i].key != 0)
                 i = (i + 1) & mask();
             table[i] = e;
+            ++used;
         }
-    }
-
-    // Linear probing with backward-shift deletion: no tombstones, so probes stay short.
-    void erase_entry(entry e) {
-        std::size_t i = home(e.key, mask());
-        while (table[i].key != 0 && !(table[i].key == e.key && table[i].seq == e.seq)) {
-            i = (i + 1) & mask();
-        }
-        if (table[i].key == 0) return;  // not present: nothing to do
-        table[i] = entry{};
-        --used;
-        std::size_t j = i;
-        for (;;) {
-            j = (j + 1) & mask();
-            if (table[j].key == 0) return;
-            const std::size_t h = home(table[j].key, mask());
-            const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
-            if (stays) continue;
-            table[i] = table[j];
-            table[j] = entry{};
-            i = j;
-        }
+        rebuilt_at_seq = base_seq;
     }
 };
 
@@ -117,10 +118,12 @@ namespace {
 
 constexpr std::size_t max_verified_candidates = 512;
 
-std::uint32_t band_key(const std::uint16_t* values, int band, int rows) {
+// The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
+// (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
+std::uint32_t band_key(const std::vector<std::uint32_t>& values, int band, int rows) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(band + 1);
     for (int r = 0; r < rows; ++r) {
-        h ^= values[band * rows + r];
+        h ^= values[static_cast<std::size_t>(band * rows + r)];
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
@@ -225,7 +228,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // misses on a large window, and overlapping them is most of the query's cost.
         std::array<std::uint32_t, 1024> keys{};
         for (int b = 0; b < bands; ++b) {
-            keys[static_cast<std::size_t>(b)] = band_key(query.data(), b, options_.rows);
+            keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
         }
         if (s.listed_by.size() < s.members.size()) s.listed_by.resize(s.members.size() * 2, 0);
@@ -239,6 +242,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                  i = (i + 1) & s.mask()) {
                 if (s.table[i].key != key) continue;
                 const std::uint32_t index = s.table[i].seq - base32;
+                if (index >= s.members.size()) continue;  // expired, not yet reclaimed
                 if (s.listed_by[index] == s.query_stamp) continue;
                 s.listed_by[index] = s.query_stamp;
                 cands.push_back(index);
@@ -337,7 +341,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     std::array<std::uint32_t, 1024> keys{};
     for (int b = 0; b < bands; ++b) {
-        keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+        keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
         __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
     }
     for (int b = 0; b < bands; ++b) {
@@ -357,20 +361,9 @@ void clusterer::expire(std::int64_t now) {
     auto& s = *state_;
     const std::int64_t oldest = now - options_.window.count();
     const int bands = s.hashes == 0 ? 0 : std::min(options_.bands, s.hashes / options_.rows);
+    // Their table entries die with them (state::live); the next rebuild reclaims the slots.
     while (!s.members.empty() && s.members.front().time < oldest) {
-        if (s.members.front().shingles != 0) {
-            const std::uint16_t* values = s.values_of(s.base_seq);
-            std::array<std::uint32_t, 1024> keys{};
-            for (int b = 0; b < bands; ++b) {
-                keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
-                __builtin_prefetch(
-                    &s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
-            }
-            for (int b = 0; b < bands; ++b) {
-                s.erase_entry(
-                    {keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(s.base_seq)});
-            }
-        }
+        if (s.members.front().shingles != 0) s.live_entries -= static_cast<std::size_t>(bands);
         s.members.pop_front();
         ++s.base_seq;
     }
