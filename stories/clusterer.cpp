@@ -298,6 +298,10 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                              std::greater<>());
             cands.resize(max_verified_candidates);
         }
+        // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
+        // which a restart does not repeat; the members compared must not. On a full tie the
+        // first, oldest, member stays the match.
+        std::sort(cands.begin(), cands.end());
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
@@ -329,7 +333,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
             const double score = v.score;
-            // Best match wins; on an exact tie the higher Jaccard, then the older story.
+            // Best match wins; on an exact tie the higher Jaccard, then the older story, then
+            // the older member (candidates come oldest first).
             const bool better =
                 score > best_score ||
                 (score == best_score &&

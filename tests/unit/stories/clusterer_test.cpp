@@ -264,6 +264,37 @@ TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
     EXPECT_TRUE(c.add(30001, 19999, copy_of(19000)).new_story);  // expired long ago
 }
 
+TEST(Clusterer, RestartAfterManyExpiriesMatchesTheSameMembers) {
+    // Ten stories, each item an exact copy of its story's earlier items: every query ties
+    // between many members of one story. The uninterrupted index has expired and reused
+    // thousands of table slots; the restarted one has not. The decisions must not differ.
+    cluster_options options;
+    options.window = std::chrono::seconds(50);
+    const auto story_signature = [](int k) {
+        signature s = plain_signature();
+        for (std::size_t v = 0; v < s.minhash.size(); ++v)
+            s.minhash[v] = static_cast<std::uint32_t>(k) * 1000 + static_cast<std::uint32_t>(v);
+        return s;
+    };
+    clusterer straight(options);
+    std::vector<cluster_decision> decisions;
+    for (int i = 0; i < 3000; ++i)
+        decisions.push_back(straight.add(i + 1, i, story_signature(i % 10)));
+    clusterer restarted(options);
+    for (int i = 2000 - 51; i < 2000; ++i)  // the window after item 2000 (time 1999)
+        restarted.restore(i + 1, decisions[static_cast<std::size_t>(i)].story, i,
+                          story_signature(i % 10));
+    restarted.set_next_story_id(11);
+    for (int i = 2000; i < 3000; ++i) {
+        const auto d = restarted.add(i + 1, i, story_signature(i % 10));
+        const auto& want = decisions[static_cast<std::size_t>(i)];
+        ASSERT_EQ(d.story, want.story) << i;
+        ASSERT_EQ(d.matched_item, want.matched_item) << i;
+        ASSERT_EQ(d.reason, want.reason) << i;
+    }
+    EXPECT_EQ(decisions[2999].matched_item, 2950);  // the oldest copy in the window
+}
+
 TEST(Verify, TitlesAloneNeverJoin) {
     match_features f;
     f.title_known = true;
