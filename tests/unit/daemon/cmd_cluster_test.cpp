@@ -54,8 +54,9 @@ std::map<std::string, std::string> clusters_by_id(const std::string& output) {
     std::istringstream lines(output);
     std::string line;
     while (std::getline(lines, line)) {
-        const auto id = line.find("\"id\": \"") + 8;
-        const auto cluster = line.find("\"cluster\": \"") + 13;
+        const std::string id_key = "\"id\": \"", cluster_key = "\"cluster\": \"";
+        const auto id = line.find(id_key) + id_key.size();
+        const auto cluster = line.find(cluster_key) + cluster_key.size();
         out[line.substr(id, line.find('"', id) - id)] =
             line.substr(cluster, line.find('"', cluster) - cluster);
     }
