@@ -1,7 +1,9 @@
 // `feedd cluster`: JSON Lines items → story clusters, through the daemon's clusterer and defaults
 // (docs/interfaces.md). Signing runs on all cores; clustering is one sequential pass in
-// `published` order, exactly as the daemon's streaming clusterer sees items.
+// `published` order, exactly as the daemon's streaming clusterer sees items (overlapped with
+// the signing when the input is already in that order).
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -114,28 +116,84 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         lines.push_back({line, line_number});
     }
 
-    // Parsing and signing on every core: the expensive, independent part.
     stories::signature_options sign_options;
     if (options.hashes) sign_options.hashes = *options.hashes;
     if (options.shingle_words) sign_options.shingle_words = *options.shingle_words;
     if (options.max_words) sign_options.max_words = *options.max_words;
+    stories::cluster_options tuning;
+    if (options.threshold) tuning.threshold = *options.threshold;
+    if (options.containment) tuning.containment = *options.containment;
+    if (options.title_support) tuning.title_support = *options.title_support;
+    if (options.headline_threshold) tuning.headline_threshold = *options.headline_threshold;
+    if (options.bands) tuning.bands = *options.bands;
+    if (options.rows) tuning.rows = *options.rows;
+
+    // Parsing and signing (the expensive, independent part) on every core, in chunks taken in
+    // input order. Input sorted by `published` (the usual case) is clustered while it is being
+    // signed: this thread clusters each chunk as soon as it is signed and signs chunks itself
+    // when it would wait. An item out of order stops that; then everything is clustered again
+    // after signing, in sorted order. Either way the decisions are those of one sequential pass.
     std::vector<input_item> items(lines.size());
     std::vector<stories::signature> signatures(lines.size());
     std::vector<std::optional<std::string>> problems(lines.size());
-    const std::size_t threads =
-        lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
-    const auto work = [&](std::size_t first) {
-        json::parser parser;
-        for (std::size_t i = first; i < lines.size(); i += threads) {
+    constexpr std::size_t chunk = 32;
+    const std::size_t chunks = (lines.size() + chunk - 1) / chunk;
+    std::vector<std::atomic<bool>> signed_chunks(chunks);
+    std::atomic<std::size_t> next_chunk{0};
+    // Signs the next unclaimed chunk; false when none is left.
+    const auto sign_one = [&](json::parser& parser) {
+        const std::size_t c = next_chunk.fetch_add(1);
+        if (c >= chunks) return false;
+        for (std::size_t i = c * chunk; i < std::min(lines.size(), (c + 1) * chunk); ++i) {
             problems[i] = parse_line(parser, lines[i].text, items[i]);
             if (problems[i]) continue;
             signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
         }
+        signed_chunks[c].store(true, std::memory_order_release);
+        return true;
     };
+    const std::size_t threads =
+        lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
     std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
-        pool.emplace_back(work, t);
-    work(0);
+    for (std::size_t t = 1; t < threads; ++t) {
+        pool.emplace_back([&] {
+            json::parser parser;
+            while (sign_one(parser)) {
+            }
+        });
+    }
+
+    // `published` order; an item without one keeps its input position (it takes the time of
+    // the item before it).
+    std::vector<std::int64_t> times(items.size());
+    std::vector<stories::cluster_decision> decisions(items.size());
+    stories::clusterer clusterer(tuning);
+    bool in_order = true;
+    {
+        json::parser parser;
+        std::int64_t last = 0;
+        for (std::size_t c = 0; c < chunks; ++c) {
+            while (!signed_chunks[c].load(std::memory_order_acquire)) {
+                if (!sign_one(parser)) std::this_thread::yield();
+            }
+            for (std::size_t i = c * chunk; in_order && i < std::min(lines.size(), (c + 1) * chunk);
+                 ++i) {
+                if (problems[i]) {
+                    in_order = false;  // reported below; nothing is written
+                    break;
+                }
+                if (items[i].published) {
+                    in_order = *items[i].published >= last || i == 0;
+                    last = *items[i].published;
+                }
+                times[i] = last;
+                if (in_order) {
+                    decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i],
+                                                 signatures[i]);
+                }
+            }
+        }
+    }
     for (auto& thread : pool)
         thread.join();
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -145,31 +203,21 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
             return 1;
         }
     }
-
-    // `published` order; an item without one keeps its input position (it takes the time of
-    // the item before it).
-    std::vector<std::int64_t> times(items.size());
-    std::int64_t last = 0;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (items[i].published) last = *items[i].published;
-        times[i] = last;
-    }
-    std::vector<std::size_t> order(items.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
-
-    stories::cluster_options tuning;
-    if (options.threshold) tuning.threshold = *options.threshold;
-    if (options.containment) tuning.containment = *options.containment;
-    if (options.title_support) tuning.title_support = *options.title_support;
-    if (options.headline_threshold) tuning.headline_threshold = *options.headline_threshold;
-    if (options.bands) tuning.bands = *options.bands;
-    if (options.rows) tuning.rows = *options.rows;
-    stories::clusterer clusterer(tuning);
-    std::vector<stories::cluster_decision> decisions(items.size());
-    for (const std::size_t i : order) {
-        decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
+    if (!in_order) {
+        std::int64_t last = 0;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (items[i].published) last = *items[i].published;
+            times[i] = last;
+        }
+        std::vector<std::size_t> order(items.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+        clusterer = stories::clusterer(tuning);
+        for (const std::size_t i : order) {
+            decisions[i] =
+                clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
+        }
     }
 
     std::string text;

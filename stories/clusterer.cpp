@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -69,8 +69,50 @@ struct clusterer::state {
         return static_cast<std::size_t>((key ^ (key >> 15)) * 0x2c1b3c6dU) & mask;
     }
 
+    // Entries of expired members stay in the table until the next rebuild (lazy deletion):
+    // expiry then costs nothing per entry, and band keys can hash the full 32-bit MinHash values,
+    // which the ring (16 bits per value) could not give back for a deletion.
+    std::size_t live_entries = 0;      // entries of windowed members
+    std::uint64_t rebuilt_at_seq = 0;  // base_seq at the last rebuild
+
+    // An entry's member is in the window (the unsigned difference wraps for expired ones).
+    bool live(const entry& e) const {
+        return e.key != 0 && e.seq - static_cast<std::uint32_t>(base_seq) < members.size();
+    }
+
     void insert_entry(entry e) {
-        if ((used + 1) * 4 > table.size() * 3) grow();
+        // An expired entry kept for 2^31 members would alias a live sequence number: rebuild
+        // long before.
+        if ((used + 1) * 4 > table.size() * 3 || base_seq - rebuilt_at_seq > (1ULL << 30)) {
+            rebuild();
+        }
+        std::size_t i = home(e.key, mask());
+        while (table[i].key != 0 && live(table[i]))
+            i = (i + 1) & mask();
+        if (table[i].key == 0) ++used;
+        table[i] = e;
+        ++live_entries;
+    }
+
+    // Drops expired entries; doubles the table while live entries would fill more than half.
+    void rebuild() {
+        std::size_t size = table.size();
+        while ((live_entries + 1) * 2 > size)
+            size *= 2;
+        if (size != table.size()) {
+            std::vector<entry> old(size);
+            old.swap(table);
+            used = 0;
+            for (const auto& e : old) {
+                if (live(e)) place(e);
+            }
+        } else {
+            compact();
+        }
+        rebuilt_at_seq = base_seq;
+    }
+
+    void place(entry e) {
         std::size_t i = home(e.key, mask());
         while (table[i].key != 0)
             i = (i + 1) & mask();
@@ -78,37 +120,23 @@ struct clusterer::state {
         ++used;
     }
 
-    void grow() {
-        std::vector<entry> old(table.size() * 2);
-        old.swap(table);
-        for (const auto& e : old) {
-            if (e.key == 0) continue;
-            std::size_t i = home(e.key, mask());
-            while (table[i].key != 0)
-                i = (i + 1) & mask();
-            table[i] = e;
+    // In place, so peak memory stays one table: empty the expired slots, then re-place each live
+    // entry in probe order starting after a slot that was already empty (no probe chain crosses
+    // it), so an entry only ever moves back towards its home slot, into processed territory.
+    void compact() {
+        std::size_t start = 0;
+        while (table[start].key != 0)
+            ++start;  // exists: the table is at most 3/4 full
+        for (auto& e : table) {
+            if (e.key != 0 && !live(e)) e = entry{};
         }
-    }
-
-    // Linear probing with backward-shift deletion: no tombstones, so probes stay short.
-    void erase_entry(entry e) {
-        std::size_t i = home(e.key, mask());
-        while (table[i].key != 0 && !(table[i].key == e.key && table[i].seq == e.seq)) {
-            i = (i + 1) & mask();
-        }
-        if (table[i].key == 0) return;  // not present: nothing to do
-        table[i] = entry{};
-        --used;
-        std::size_t j = i;
-        for (;;) {
-            j = (j + 1) & mask();
-            if (table[j].key == 0) return;
-            const std::size_t h = home(table[j].key, mask());
-            const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
-            if (stays) continue;
-            table[i] = table[j];
-            table[j] = entry{};
-            i = j;
+        used = 0;
+        for (std::size_t k = 1; k <= table.size(); ++k) {
+            const std::size_t i = (start + k) & mask();
+            if (table[i].key == 0) continue;
+            const entry e = table[i];
+            table[i] = entry{};
+            place(e);
         }
     }
 };
@@ -117,10 +145,12 @@ namespace {
 
 constexpr std::size_t max_verified_candidates = 512;
 
-std::uint32_t band_key(const std::uint16_t* values, int band, int rows) {
+// The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
+// (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
+std::uint32_t band_key(const std::vector<std::uint32_t>& values, int band, int rows) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(band + 1);
     for (int r = 0; r < rows; ++r) {
-        h ^= values[band * rows + r];
+        h ^= values[static_cast<std::size_t>(band * rows + r)];
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
@@ -144,11 +174,26 @@ double title_overlap(const member& m, const signature& sig) {
     return static_cast<double>(common) / std::min(m.title_words, sig.title_words);
 }
 
+void append_fixed2(std::string& out, double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
+    out.append(buf, r.ptr);
+}
+
+// "rule (jaccard 0.82, containment 0.91 of 120 shingles, title 0.50)". std::to_chars, not
+// snprintf: this runs for every joining item and snprintf was 2% of `feedd cluster`.
 std::string describe(const char* rule, const match_features& f) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%s (jaccard %.2f, containment %.2f of %u shingles, title %.2f)",
-                  rule, f.jaccard, f.containment, f.smaller_shingles, f.title_overlap);
-    return buf;
+    std::string out(rule);
+    out += " (jaccard ";
+    append_fixed2(out, f.jaccard);
+    out += ", containment ";
+    append_fixed2(out, f.containment);
+    out += " of ";
+    out += std::to_string(f.smaller_shingles);
+    out += " shingles, title ";
+    append_fixed2(out, f.title_overlap);
+    out += ')';
+    return out;
 }
 
 }  // namespace
@@ -225,7 +270,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // misses on a large window, and overlapping them is most of the query's cost.
         std::array<std::uint32_t, 1024> keys{};
         for (int b = 0; b < bands; ++b) {
-            keys[static_cast<std::size_t>(b)] = band_key(query.data(), b, options_.rows);
+            keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
         }
         if (s.listed_by.size() < s.members.size()) s.listed_by.resize(s.members.size() * 2, 0);
@@ -239,6 +284,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                  i = (i + 1) & s.mask()) {
                 if (s.table[i].key != key) continue;
                 const std::uint32_t index = s.table[i].seq - base32;
+                if (index >= s.members.size()) continue;  // expired, not yet reclaimed
                 if (s.listed_by[index] == s.query_stamp) continue;
                 s.listed_by[index] = s.query_stamp;
                 cands.push_back(index);
@@ -252,6 +298,10 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                              std::greater<>());
             cands.resize(max_verified_candidates);
         }
+        // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
+        // which a restart does not repeat; the members compared must not. On a full tie the
+        // first, oldest, member stays the match.
+        std::sort(cands.begin(), cands.end());
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
@@ -283,7 +333,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
             const double score = v.score;
-            // Best match wins; on an exact tie the higher Jaccard, then the older story.
+            // Best match wins; on an exact tie the higher Jaccard, then the older story, then
+            // the older member (candidates come oldest first).
             const bool better =
                 score > best_score ||
                 (score == best_score &&
@@ -337,7 +388,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     std::array<std::uint32_t, 1024> keys{};
     for (int b = 0; b < bands; ++b) {
-        keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
+        keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
         __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
     }
     for (int b = 0; b < bands; ++b) {
@@ -357,20 +408,9 @@ void clusterer::expire(std::int64_t now) {
     auto& s = *state_;
     const std::int64_t oldest = now - options_.window.count();
     const int bands = s.hashes == 0 ? 0 : std::min(options_.bands, s.hashes / options_.rows);
+    // Their table entries die with them (state::live); the next rebuild reclaims the slots.
     while (!s.members.empty() && s.members.front().time < oldest) {
-        if (s.members.front().shingles != 0) {
-            const std::uint16_t* values = s.values_of(s.base_seq);
-            std::array<std::uint32_t, 1024> keys{};
-            for (int b = 0; b < bands; ++b) {
-                keys[static_cast<std::size_t>(b)] = band_key(values, b, options_.rows);
-                __builtin_prefetch(
-                    &s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
-            }
-            for (int b = 0; b < bands; ++b) {
-                s.erase_entry(
-                    {keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(s.base_seq)});
-            }
-        }
+        if (s.members.front().shingles != 0) s.live_entries -= static_cast<std::size_t>(bands);
         s.members.pop_front();
         ++s.base_seq;
     }

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <iterator>
+#include <stdexcept>
 #include <vector>
 
 #include <utf8proc.h>
@@ -46,6 +47,9 @@ struct word_info {
     std::string_view word;
     std::string_view canonical;  // house-style variants that mean the same word → one spelling
     bool cue = false;            // first word of a furniture phrase (see below)
+    // Number of the canonical spelling when that is in the table, else 0: phrases compare these
+    // numbers instead of strings.
+    std::uint8_t id = 0;
 };
 
 class word_table {
@@ -75,6 +79,33 @@ class word_table {
             slot(from).canonical = to;
         for (const auto cue : cues)
             slot(cue).cue = true;
+        // The other words of furniture phrases (below): phrases are matched by id.
+        static constexpr std::string_view phrase_words[] = {
+            "by",         "first",    "more",     "up",   "us",   "here",
+            "reading",    "rights",   "reserved", "post", "also", "standards",
+            "principles", "coverage", "this",     "from", "full"};
+        for (const auto word : phrase_words)
+            slot(word);
+        std::uint8_t next = 0;
+        for (auto& e : slots_) {
+            if (!e.word.empty()) e.id = ++next;
+        }
+        for (auto& e : slots_) {
+            if (e.word.empty() || e.canonical == e.word) continue;
+            const word_info* to = find(e.canonical);
+            e.id = to != nullptr ? to->id : 0;
+        }
+    }
+
+    // The id of a word the table holds under its own spelling; a phrase word missing from the
+    // table is a bug in this file.
+    std::uint8_t id_of(std::string_view word) const {
+        const word_info* info = find(word);
+        if (info == nullptr || info->canonical != word) {
+            throw std::logic_error("normalise: phrase word \"" + std::string(word) +
+                                   "\" is not in the word table");
+        }
+        return info->id;
     }
 
     const word_info* find(std::string_view word) const {
@@ -149,6 +180,7 @@ struct word_ref {
     std::uint32_t begin = 0;
     std::uint32_t size = 0;
     std::uint8_t flags = 0;
+    std::uint8_t id = 0;  // word_info::id of the (canonical) word, 0: not in the word table
 };
 
 class tokenizer {
@@ -175,11 +207,23 @@ class tokenizer {
                 std::size_t j = i + 1;
                 while (j < text.size() && is_ascii_alnum_fast(text[j]))
                     ++j;
-                const std::size_t at = word_.size();
-                word_.resize(at + (j - i));
                 // Letters and digits: setting bit 0x20 lower-cases letters, keeps digits.
-                for (std::size_t k = i; k < j; ++k)
-                    word_[at + (k - i)] = static_cast<char>(text[k] | 0x20);
+                if (word_.empty() && j < text.size() && text[j] == ' ' && j - i <= short_word) {
+                    // The commonest case, a whole word before a space, which put_ascii(' ')
+                    // would end: no copy through word_.
+                    std::array<char, short_word> lowered;
+                    for (std::size_t k = i; k < j; ++k)
+                        lowered[k - i] = static_cast<char>(text[k] | 0x20);
+                    dot_pending_ = acronym_ = false;
+                    push_word(std::string_view(lowered.data(), j - i));
+                    after_space_ = true;
+                    i = j + 1;
+                    continue;
+                }
+                const std::size_t at = word_.size();
+                word_.append(text.data() + i, j - i);
+                for (std::size_t k = at; k < word_.size(); ++k)
+                    word_[k] = static_cast<char>(word_[k] | 0x20);
                 after_space_ = false;
                 i = j;
                 continue;
@@ -218,6 +262,7 @@ class tokenizer {
     const std::vector<word_ref>& words() const { return words_; }
 
   private:
+    static constexpr std::size_t short_word = 32;
     std::string chars_;
     std::vector<word_ref> words_;
     std::string word_;
@@ -240,23 +285,30 @@ class tokenizer {
         if (word_.empty()) return;
         if (!word_ascii_) word_ = fold_text(word_);
         word_ascii_ = true;
-        const word_info* info = special_words().find(word_);
-        std::string_view w = info != nullptr ? info->canonical : std::string_view(word_);
-        if (w == "cts" && word_ == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
+        push_word(word_);
+        word_.clear();
+    }
+
+    // Appends a finished (folded, lower-case) word in its canonical spelling.
+    void push_word(std::string_view raw) {
+        const word_info* info = special_words().find(raw);
+        std::string_view w = info != nullptr ? info->canonical : raw;
+        std::uint8_t id = info != nullptr ? info->id : 0;
+        if (w == "cts" && raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
             word(words_.back()) == "per") {
             chars_.resize(words_.back().begin);
             words_.pop_back();
             w = "pct";
+            id = 0;  // "pct" is only ever a canonical spelling, never a table word
         }
         std::uint8_t flags = pending_;
         if (parens_ > 0) flags |= in_parens;
         if (w == "http" || w == "https" || w == "www") flags |= url_part;
         if (info != nullptr && info->cue) flags |= cue;
         words_.push_back({static_cast<std::uint32_t>(chars_.size()),
-                          static_cast<std::uint32_t>(w.size()), flags});
+                          static_cast<std::uint32_t>(w.size()), flags, id});
         chars_.append(w);
         pending_ = 0;
-        word_.clear();
     }
 
     void put_text(std::string_view decoded) {
@@ -445,10 +497,23 @@ struct phrase {
     std::array<std::string_view, 3> words;
 };
 
-bool match_at(const tokenizer& t, std::size_t at, std::size_t end, const phrase& p) {
-    for (const auto w : p.words) {
-        if (w.empty()) return true;
-        if (at >= end || t.word(t.words()[at]) != w) return false;
+// The same phrase as word table ids (0 ends a shorter phrase).
+using phrase_ids = std::array<std::uint8_t, 3>;
+
+template <std::size_t N>
+std::array<phrase_ids, N> ids_of(const phrase (&phrases)[N]) {
+    std::array<phrase_ids, N> out{};
+    for (std::size_t i = 0; i < N; ++i) {
+        for (std::size_t k = 0; k < 3 && !phrases[i].words[k].empty(); ++k)
+            out[i][k] = special_words().id_of(phrases[i].words[k]);
+    }
+    return out;
+}
+
+bool match_at(const tokenizer& t, std::size_t at, std::size_t end, const phrase_ids& p) {
+    for (const auto id : p) {
+        if (id == 0) return true;
+        if (at >= end || t.words()[at].id != id) return false;
         ++at;
     }
     return true;
@@ -456,15 +521,15 @@ bool match_at(const tokenizer& t, std::size_t at, std::size_t end, const phrase&
 
 template <std::size_t N>
 bool starts_with_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
-                        const phrase (&phrases)[N]) {
-    return std::any_of(std::begin(phrases), std::end(phrases),
-                       [&](const phrase& p) { return match_at(t, begin, end, p); });
+                        const std::array<phrase_ids, N>& phrases) {
+    return std::any_of(phrases.begin(), phrases.end(),
+                       [&](const phrase_ids& p) { return match_at(t, begin, end, p); });
 }
 
 // The position of the first phrase in [begin, end), or end.
 template <std::size_t N>
 std::size_t find_phrase(const tokenizer& t, std::size_t begin, std::size_t end,
-                        const phrase (&phrases)[N]) {
+                        const std::array<phrase_ids, N>& phrases) {
     for (std::size_t i = begin; i < end; ++i) {
         if ((t.words()[i].flags & cue) != 0 && starts_with_phrase(t, i, end, phrases)) return i;
     }
@@ -509,6 +574,10 @@ constexpr phrase credit_phrases[] = {{{"reporting", "by"}},
 // Calls emit(word) for each word of the text that is story text, not outlet furniture.
 template <typename Emit>
 void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit) {
+    static const auto opening_ids = ids_of(furniture_openings);
+    static const auto furniture_ids = ids_of(furniture_phrases);
+    static const auto tail_ids = ids_of(tail_phrases);
+    static const auto credit_ids = ids_of(credit_phrases);
     thread_local tokenizer t;
     t.reset();
     // Read a margin past the limit, so furniture dropped from the start does not shorten it.
@@ -525,10 +594,10 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
         const std::size_t count = end - begin;
         bool drop = false;
         if (!first || end < words.size()) {
-            drop = starts_with_phrase(t, begin, end, furniture_openings);
+            drop = starts_with_phrase(t, begin, end, opening_ids);
         }
         if (!first && !drop && count <= 40) {
-            drop = find_phrase(t, begin, end, furniture_phrases) < end ||
+            drop = find_phrase(t, begin, end, furniture_ids) < end ||
                    std::any_of(words.begin() + static_cast<std::ptrdiff_t>(begin),
                                words.begin() + static_cast<std::ptrdiff_t>(end),
                                [](const word_ref& w) { return (w.flags & url_part) != 0; });
@@ -553,7 +622,7 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
         }
         // A summary's link text at its end: "... Continue reading", "Read more".
         const std::size_t tail_from = end > from + 12 ? end - 12 : from;
-        const std::size_t tail = find_phrase(t, tail_from, end, tail_phrases);
+        const std::size_t tail = find_phrase(t, tail_from, end, tail_ids);
         for (std::size_t i = begin; i < end; ++i) {
             if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = 0;
         }
@@ -566,7 +635,7 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
             std::size_t j = i;
             while (j < tail && (words[j].flags & in_parens) != 0)
                 ++j;
-            if (find_phrase(t, i, j, credit_phrases) < j) {
+            if (find_phrase(t, i, j, credit_ids) < j) {
                 std::fill(keep.begin() + static_cast<std::ptrdiff_t>(i),
                           keep.begin() + static_cast<std::ptrdiff_t>(j), std::uint8_t{0});
             }
@@ -588,13 +657,22 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
     }
 }
 
+// Linear search that compares the first letter before calling memcmp: most words miss.
+template <std::size_t N>
+bool in_list(const std::string_view (&list)[N], std::string_view word) {
+    if (word.empty()) return false;
+    return std::any_of(std::begin(list), std::end(list), [word](std::string_view w) {
+        return w.size() == word.size() && w[0] == word[0] && w == word;
+    });
+}
+
 bool is_title_decoration(std::string_view word) {
     static constexpr std::string_view words[] = {
         "update",  "updated",  "exclusive", "corrected", "correction", "refile",
         "wrapup",  "breaking", "report",    "reports",   "analysis",   "factbox",
         "insight", "preview",  "rpt",       "urgent",    "flash",      "video",
         "watch",   "live",     "explainer", "reuters",   "opinion",    "developing"};
-    return std::find(std::begin(words), std::end(words), word) != std::end(words);
+    return in_list(words, word);
 }
 
 bool is_stop_word(std::string_view word) {
@@ -607,7 +685,7 @@ bool is_stop_word(std::string_view word) {
         "not",     "no",          "but",          "up",      "down",  "over",    "after",    "into",
         "than",    "new",         "more",         "s",       "his",   "her",     "their",    "he",
         "she"};
-    return std::find(std::begin(words), std::end(words), word) != std::end(words);
+    return in_list(words, word);
 }
 
 std::size_t count_spaces(std::string_view text) {
@@ -676,7 +754,8 @@ std::string normalise_title(std::string_view title) {
         }
     }
     std::string out;
-    tokenizer t;
+    thread_local tokenizer t;
+    t.reset();
     t.run(view);
     for (const auto& w : t.words()) {
         if (!out.empty()) out.push_back(' ');

@@ -1,6 +1,10 @@
+#include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -42,6 +46,60 @@ TEST(ClusterCommand, CopiesShareAClusterInPublishedOrderAndLinesKeepInputOrder) 
               "{\"id\": \"copy\", \"cluster\": \"c1\"}\n"
               "{\"id\": \"other\", \"cluster\": \"c2\"}\n"
               "{\"id\": \"original\", \"cluster\": \"c1\"}\n");
+}
+
+// Clusters by id, from `feedd cluster` output lines.
+std::map<std::string, std::string> clusters_by_id(const std::string& output) {
+    std::map<std::string, std::string> out;
+    std::istringstream lines(output);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const std::string id_key = "\"id\": \"", cluster_key = "\"cluster\": \"";
+        const auto id = line.find(id_key) + id_key.size();
+        const auto cluster = line.find(cluster_key) + cluster_key.size();
+        out[line.substr(id, line.find('"', id) - id)] =
+            line.substr(cluster, line.find('"', cluster) - cluster);
+    }
+    return out;
+}
+
+TEST(ClusterCommand, SortedInputClusteredWhileSigningMatchesTheSortedPass) {
+    // 200 items (several chunks, every core): four copies each of 50 unrelated stories. In
+    // published order they are clustered as they are signed; reversed, after sorting. Same result.
+    const test::temp_dir dir;
+    std::vector<std::string> lines;
+    for (int i = 0; i < 200; ++i) {
+        const int k = i % 50;
+        std::string text;
+        for (int w = 0; w < 40; ++w)
+            text += "w" + std::to_string(k * 1000 + w) + " ";
+        char when[32];
+        std::snprintf(when, sizeof when, "2025-06-14T%02d:%02d:00Z", i / 60, i % 60);
+        lines.push_back("{\"id\": \"i" + std::to_string(i) + "\", \"title\": \"Story " +
+                        std::to_string(k) + " about t" + std::to_string(k) + "\", \"text\": \"" +
+                        text + "\", \"published\": \"" + when + "\"}\n");
+    }
+    std::string sorted, reversed;
+    for (const auto& line : lines)
+        sorted += line;
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
+        reversed += *it;
+    cluster_command_options options;
+    options.in = write(dir.path() / "sorted.jsonl", sorted);
+    std::ostringstream out, err;
+    ASSERT_EQ(cluster_command(options, out, err), 0) << err.str();
+    options.in = write(dir.path() / "reversed.jsonl", reversed);
+    std::ostringstream out2, err2;
+    ASSERT_EQ(cluster_command(options, out2, err2), 0) << err2.str();
+    const auto a = clusters_by_id(out.str());
+    ASSERT_EQ(a.size(), 200U);
+    EXPECT_EQ(a, clusters_by_id(out2.str()));
+    std::set<std::string> distinct;
+    for (const auto& [id, cluster] : a)
+        distinct.insert(cluster);
+    EXPECT_EQ(distinct.size(), 50U);
+    EXPECT_EQ(a.at("i0"), a.at("i150"));
+    EXPECT_NE(a.at("i0"), a.at("i1"));
 }
 
 TEST(ClusterCommand, BadLineIsNamedWithItsPosition) {

@@ -188,6 +188,113 @@ TEST(Clusterer, RejectsSignaturesOfAnotherSize) {
                  std::invalid_argument);
 }
 
+// A signature built by hand: `same` of its first values (all 16 LSH bands) equal to `base`'s,
+// the rest its own, so its estimated Jaccard with `base` is same / 64.
+signature crafted(const signature& base, int same, std::uint32_t own, std::uint16_t title_word) {
+    signature s = base;
+    for (std::size_t i = static_cast<std::size_t>(same); i < s.minhash.size(); ++i)
+        s.minhash[i] = own + static_cast<std::uint32_t>(i);
+    s.title = {};
+    s.title[0] = title_word;
+    s.title[1] = static_cast<std::uint16_t>(title_word + 1);
+    s.title_words = 2;
+    return s;
+}
+
+signature plain_signature() {
+    signature s;
+    s.minhash.resize(64);
+    for (std::size_t i = 0; i < s.minhash.size(); ++i)
+        s.minhash[i] = 1000 + static_cast<std::uint32_t>(i);
+    s.shingles = 100;
+    s.text_words = 100;
+    s.title[0] = 10;
+    s.title[1] = 11;
+    s.title_words = 2;
+    return s;
+}
+
+TEST(Clusterer, VerifiesOnlyThe512NewestCandidates) {
+    // Fillers share every band value with the query (so all are candidates) but only a quarter
+    // of the values and no title word: none verifies. The target is an exact copy, oldest.
+    const signature target = plain_signature();
+    const signature filler = crafted(target, 16, 50000, 20);
+    ASSERT_FALSE(verify({0.25, 0.4, 100, 0, true, false}, cluster_options{}).rule);
+    for (const int fillers : {511, 512}) {
+        clusterer c;
+        const auto first = c.add(1, 0, target);
+        for (int k = 0; k < fillers; ++k)
+            c.add(2 + k, 1 + k, filler);
+        const auto d = c.add(1000, 1000, target);
+        if (fillers == 511) {  // 512 candidates: all verified, the copy is found
+            EXPECT_FALSE(d.new_story);
+            EXPECT_EQ(d.story, first.story);
+            EXPECT_EQ(d.matched_item, 1);
+        } else {  // 513: the oldest is not verified, so the copy starts a story
+            EXPECT_TRUE(d.new_story);
+        }
+    }
+}
+
+TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
+    cluster_options options;
+    options.window = std::chrono::seconds(100);
+    clusterer c(options);
+    const signature base = plain_signature();
+    std::size_t bytes_early = 0;
+    for (int i = 0; i < 20000; ++i) {
+        // Each item its own story: no value shared with any other item.
+        signature s = base;
+        for (std::size_t k = 0; k < s.minhash.size(); ++k)
+            s.minhash[k] = static_cast<std::uint32_t>(i) * 64 + static_cast<std::uint32_t>(k);
+        EXPECT_TRUE(c.add(i + 1, i, s).new_story) << i;
+        if (i == 1000) bytes_early = c.memory_bytes();
+    }
+    EXPECT_EQ(c.windowed_items(), 101U);
+    EXPECT_LE(c.memory_bytes(), 2 * bytes_early);  // expired entries are reclaimed, not piled up
+    const auto copy_of = [&](int i) {
+        signature s = base;
+        for (std::size_t k = 0; k < s.minhash.size(); ++k)
+            s.minhash[k] = static_cast<std::uint32_t>(i) * 64 + static_cast<std::uint32_t>(k);
+        return s;
+    };
+    const auto inside = c.add(30000, 19999, copy_of(19950));
+    EXPECT_FALSE(inside.new_story);
+    EXPECT_EQ(inside.matched_item, 19951);
+    EXPECT_TRUE(c.add(30001, 19999, copy_of(19000)).new_story);  // expired long ago
+}
+
+TEST(Clusterer, RestartAfterManyExpiriesMatchesTheSameMembers) {
+    // Ten stories, each item an exact copy of its story's earlier items: every query ties
+    // between many members of one story. The uninterrupted index has expired and reused
+    // thousands of table slots; the restarted one has not. The decisions must not differ.
+    cluster_options options;
+    options.window = std::chrono::seconds(50);
+    const auto story_signature = [](int k) {
+        signature s = plain_signature();
+        for (std::size_t v = 0; v < s.minhash.size(); ++v)
+            s.minhash[v] = static_cast<std::uint32_t>(k) * 1000 + static_cast<std::uint32_t>(v);
+        return s;
+    };
+    clusterer straight(options);
+    std::vector<cluster_decision> decisions;
+    for (int i = 0; i < 3000; ++i)
+        decisions.push_back(straight.add(i + 1, i, story_signature(i % 10)));
+    clusterer restarted(options);
+    for (int i = 2000 - 51; i < 2000; ++i)  // the window after item 2000 (time 1999)
+        restarted.restore(i + 1, decisions[static_cast<std::size_t>(i)].story, i,
+                          story_signature(i % 10));
+    restarted.set_next_story_id(11);
+    for (int i = 2000; i < 3000; ++i) {
+        const auto d = restarted.add(i + 1, i, story_signature(i % 10));
+        const auto& want = decisions[static_cast<std::size_t>(i)];
+        ASSERT_EQ(d.story, want.story) << i;
+        ASSERT_EQ(d.matched_item, want.matched_item) << i;
+        ASSERT_EQ(d.reason, want.reason) << i;
+    }
+    EXPECT_EQ(decisions[2999].matched_item, 2950);  // the oldest copy in the window
+}
+
 TEST(Verify, TitlesAloneNeverJoin) {
     match_features f;
     f.title_known = true;

@@ -1,8 +1,11 @@
 #include "stories/signature.hpp"
 
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
+
+#include "stories/normalise.hpp"
 
 namespace feedd::stories {
 namespace {
@@ -70,6 +73,52 @@ TEST(DecodeSignature, RejectsCorruptBytes) {
     std::string too_many_title_words = bytes;
     too_many_title_words[13] = 100;
     EXPECT_FALSE(decode_signature(too_many_title_words).has_value());
+}
+
+// Full-width forms of ASCII letters and digits (U+FF10..): NFKC folds them back to ASCII, so the
+// text takes the general (utf8proc) path of the normaliser instead of its ASCII fast path.
+std::string full_width(std::string_view ascii) {
+    std::string out;
+    for (const char c : ascii) {
+        const bool alnum =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum) {
+            out.push_back(c);
+            continue;
+        }
+        const auto cp = static_cast<unsigned>(0xFF00 + static_cast<unsigned>(c) - 0x20);
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return out;
+}
+
+TEST(MakeSignature, AsciiFastPathSignsLikeTheGeneralPath) {
+    // House-style variants, furniture phrases, a dateline and a word longer than the fast
+    // path's buffer: every rule that looks at words must see the same words on both paths.
+    const std::string ascii =
+        "LOWELL, March 3 - Acme Tools said profit rose 5 per cent to 12 million dollars, and "
+        "its Supercalifragilisticexpialidociousness division said sales fell 7 percent.\n"
+        "The company said it would follow us on Twitter here (Reporting by Jane Doe; Editing "
+        "by John Roe) and more from the board.\nRead more about the plan\n"
+        "The post Acme results appeared first on Example News.\n"
+        "All rights reserved. Copyright 2026 Example.";
+    std::string tabs = ascii;  // tabs end words through the general ASCII path, not the fast one
+    for (auto& c : tabs) {
+        if (c == ' ') c = '\t';
+    }
+    const std::string wide = full_width(ascii);
+    ASSERT_NE(wide, ascii);
+    const std::string expected = normalise_text(ascii);
+    EXPECT_NE(expected.find("pct"), std::string::npos);       // "per cent" became "pct"
+    EXPECT_EQ(expected.find("appeared"), std::string::npos);  // furniture went
+    EXPECT_EQ(normalise_text(tabs), expected);
+    EXPECT_EQ(normalise_text(wide), expected);
+    const signature fast = make_signature(title, ascii);
+    EXPECT_EQ(make_signature(title, tabs), fast);
+    EXPECT_EQ(make_signature(title, wide), fast);
+    EXPECT_EQ(make_signature(full_width(title), wide), fast);
 }
 
 }  // namespace
