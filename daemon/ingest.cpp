@@ -77,7 +77,9 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
         throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
                                            signatures.size(), r.items.size()));
     }
-    if (stale_) rebuild(db);
+    // Without items there is nothing to decide; signatures are pruned at the next
+    // write that has some.
+    if (stale_ && !r.items.empty()) rebuild(db);
 
     storage::clustering_step step;
     // Everything older than the window of the newest member is out of the index
