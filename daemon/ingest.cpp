@@ -64,6 +64,7 @@ void story_ingest::rebuild(const storage::database& db) {
     clusterer_ = std::move(fresh);
     newest_ = newest;
     stale_ = false;
+    spdlog::info("stories: index rebuilt windowed_items={}", clusterer_.windowed_items());
     if (unreadable > 0) {
         spdlog::warn("stories: {} stored signatures were unreadable and are left out of the index",
                      unreadable);
