@@ -64,6 +64,7 @@ void story_ingest::rebuild(const storage::database& db) {
     clusterer_ = std::move(fresh);
     newest_ = newest;
     stale_ = false;
+    spdlog::info("stories: index rebuilt windowed_items={}", clusterer_.windowed_items());
     if (unreadable > 0) {
         spdlog::warn("stories: {} stored signatures were unreadable and are left out of the index",
                      unreadable);
@@ -77,7 +78,9 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
         throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
                                            signatures.size(), r.items.size()));
     }
-    if (stale_) rebuild(db);
+    // Without items there is nothing to decide; signatures are pruned at the next
+    // write that has some.
+    if (stale_ && !r.items.empty()) rebuild(db);
 
     storage::clustering_step step;
     // Everything older than the window of the newest member is out of the index

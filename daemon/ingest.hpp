@@ -45,6 +45,9 @@ class story_ingest {
     // the newest stored one, restored in clustering order, and continues
     // story ids after the highest stored one.
     void rebuild(const storage::database& db);
+    // Marks the index out of date: the next store() of a refresh with items rebuilds it
+    // first. Refreshes without items (304s, failures) never need it.
+    void rebuild_later() { stale_ = true; }
 
     // Stores one refresh; its new items are clustered in the same transaction and
     // signatures older than the window are pruned. `signatures` matches r.items
@@ -62,7 +65,7 @@ class story_ingest {
     stories::cluster_options options_;
     stories::clusterer clusterer_;
     std::optional<storage::timestamp> newest_;  // the newest clustering time
-    bool stale_ = false;                        // a rebuild failed: retry before the next decision
+    bool stale_ = false;  // not rebuilt yet, or a rebuild failed: rebuild before the next decision
 };
 
 }  // namespace feedd::daemon

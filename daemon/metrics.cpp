@@ -165,6 +165,9 @@ void declare_feedd_metrics(metrics_registry& r) {
     r.declare("feedd_writer_duration_seconds", metric_type::histogram,
               "Time a unit of work spends on the writer thread, queueing included.",
               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5});
+    r.declare("feedd_writer_batch_refreshes", metric_type::histogram,
+              "Refreshes stored together in one transaction (group commit).",
+              {1, 2, 4, 8, 16, 32, 64, 128, 256});
     r.declare("feedd_feeds", metric_type::gauge, "Followed feeds by state (ok, failing).");
     r.declare("feedd_http_requests_total", metric_type::counter,
               "HTTP requests served by status class.");

@@ -13,8 +13,10 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -173,17 +175,19 @@ class service {
         for (const auto& block : db_.host_blocks(wall_now()))
             host_not_before_[block.host] = block.not_before;
         total_feeds_ = static_cast<int>(feeds.size());
+        // The story index is rebuilt by the first refresh that brings items: a poll in
+        // which every feed answers 304 never pays for reading the stored signatures, so
+        // its cost does not grow with the items stored.
+        ingest_.rebuild_later();
         // Before the writer thread exists, so this thread may still touch db_.
-        ingest_.rebuild(db_);
         if (mode_ == run_mode::daemon && cfg_.keep) use_incremental_vacuum();
         stories_ = db_.story_count();
         metrics_.set("feedd_stories", static_cast<double>(stories_));
         metrics_.set("feedd_feeds", total_feeds_, {{"state", "ok"}});
         metrics_.set("feedd_feeds", 0, {{"state", "failing"}});
         apply_topics(db_, topic_specs(cfg_.topics), wall_now());
-        spdlog::info("database={} feeds={} mode={} windowed_items={}", cfg_.storage_path.string(),
-                     feeds.size(), mode_ == run_mode::once ? "once" : "daemon",
-                     ingest_.windowed_items());
+        spdlog::info("database={} feeds={} mode={}", cfg_.storage_path.string(), feeds.size(),
+                     mode_ == run_mode::once ? "once" : "daemon");
         started_ = std::chrono::steady_clock::now();
         wait_for_signals();
         if (mode_ == run_mode::once) {
@@ -241,6 +245,87 @@ class service {
     auto on_writer(F f) -> net::awaitable<std::invoke_result_t<F, storage::database&>> {
         auto bound = [this, f = std::move(f)]() mutable { return f(db_); };
         co_return co_await on_pool(writer_pool_, std::move(bound));
+    }
+
+    // Group commit. Refreshes that finish while the writer is busy queue here and
+    // are stored together by one drain: one transaction (storage::write_batch) with
+    // each refresh in a savepoint of its own, running exactly the steps a lone
+    // refresh runs (clustering, topics, story events). A refresh that throws is
+    // undone alone; the others are committed. Callers resume only after the
+    // commit, so events are published for committed data only.
+    struct store_job {
+        std::function<stored_refresh(storage::database&)> work;
+        std::function<void(std::exception_ptr, stored_refresh)> done;  // posts to the loop
+    };
+
+    template <class F>
+    net::awaitable<stored_refresh> on_writer_grouped(F f) {
+        auto start = [this](auto handler, F work) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto done = [shared](std::exception_ptr e, stored_refresh result) {
+                auto resume = [shared, e, result = std::move(result)]() mutable {
+                    (*shared)(e, std::move(result));
+                };
+                net::post(net::get_associated_executor(*shared), std::move(resume));
+            };
+            enqueue_store(store_job{std::move(work), std::move(done)});
+        };
+        // Named first: g++ 12 mis-destroys temporaries held across a co_await.
+        auto op = net::async_initiate<const net::use_awaitable_t<>&,
+                                      void(std::exception_ptr, stored_refresh)>(
+            std::move(start), net::use_awaitable, std::move(f));
+        co_return co_await std::move(op);
+    }
+
+    void enqueue_store(store_job job) {
+        bool post = false;
+        {
+            const std::lock_guard lock(store_mutex_);
+            store_queue_.push_back(std::move(job));
+            post = !drain_posted_;
+            drain_posted_ = true;
+        }
+        if (post) net::post(writer_pool_, [this] { drain_store_queue(); });
+    }
+
+    // Writer thread: stores up to max_group queued refreshes in one transaction.
+    void drain_store_queue() {
+        std::vector<store_job> jobs;
+        {
+            const std::lock_guard lock(store_mutex_);
+            const auto n = std::min(store_queue_.size(), max_group);
+            jobs.assign(std::make_move_iterator(store_queue_.begin()),
+                        std::make_move_iterator(store_queue_.begin() + static_cast<long>(n)));
+            store_queue_.erase(store_queue_.begin(), store_queue_.begin() + static_cast<long>(n));
+            drain_posted_ = !store_queue_.empty();
+        }
+        if (drain_posted_) net::post(writer_pool_, [this] { drain_store_queue(); });
+        std::vector<std::exception_ptr> errors(jobs.size());
+        std::vector<stored_refresh> results(jobs.size());
+        std::exception_ptr batch_error;
+        try {
+            storage::write_batch batch(db_);
+            for (std::size_t i = 0; i < jobs.size(); ++i) {
+                try {
+                    results[i] = jobs[i].work(db_);
+                } catch (...) {
+                    errors[i] = std::current_exception();  // undone alone (savepoint)
+                }
+            }
+            batch.commit();
+        } catch (...) {
+            // Nothing of this batch is stored: the index must forget its decisions.
+            batch_error = std::current_exception();
+            try {
+                ingest_.rebuild(db_);
+            } catch (const std::exception& e) {
+                spdlog::error("stories: rebuilding the index after a failed commit failed: {}",
+                              e.what());
+            }
+        }
+        metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(jobs.size()));
+        for (std::size_t i = 0; i < jobs.size(); ++i)
+            jobs[i].done(batch_error ? batch_error : errors[i], std::move(results[i]));
     }
 
     void wait_for_signals() {
@@ -627,7 +712,7 @@ class service {
                 }
                 return out;
             };
-            auto written = co_await on_writer(std::move(store));
+            auto written = co_await on_writer_grouped(std::move(store));
             stored = written.result;
             story_updates = std::move(written.events);
             stories_ += written.new_stories;
@@ -752,19 +837,25 @@ class service {
             cfg_.storage_path.string());
     }
 
-    // WATCHDOG=1 only while the writer answers: a stuck writer lets systemd restart us.
+    // WATCHDOG=1 only while the loop (this coroutine) and the writer (the round trip)
+    // answer: a stuck writer lets systemd restart us. STATUS= goes out on the same beat,
+    // every 30 s when systemd set no watchdog.
     void start_watchdog() {
         std::uint64_t usec = 0;
-        if (sd_watchdog_enabled(0, &usec) <= 0) return;
-        const auto period = std::chrono::microseconds(usec / 2);
+        const bool watchdog = sd_watchdog_enabled(0, &usec) > 0;
+        const auto period =
+            watchdog ? std::chrono::microseconds(usec / 2) : std::chrono::microseconds(30s);
         net::co_spawn(
             ioc_,
-            [this, period]() -> net::awaitable<void> {
+            [this, period, watchdog]() -> net::awaitable<void> {
                 while (!stopping_) {
                     co_await on_writer([](storage::database&) { return 0; });
                     if (stopping_) break;
-                    notify(fmt::format("WATCHDOG=1\nSTATUS=following {} feeds, {} failing",
-                                       total_feeds_, failing_.size()));
+                    notify(
+                        fmt::format("{}STATUS=following {} feeds, {} failing; {} polls, {} new "
+                                    "items since start",
+                                    watchdog ? "WATCHDOG=1\n" : "", total_feeds_, failing_.size(),
+                                    totals_.attempted, totals_.new_items));
                     watchdog_.expires_after(period);
                     co_await watchdog_.async_wait(net::as_tuple(net::use_awaitable));
                 }
@@ -853,6 +944,10 @@ class service {
     bool interrupted_ = false;
     std::map<std::int64_t, timestamp> cooldown_until_;
     int consecutive_store_failures_ = 0;
+    std::mutex store_mutex_;  // guards store_queue_ and drain_posted_
+    std::vector<store_job> store_queue_;
+    bool drain_posted_ = false;
+    static constexpr std::size_t max_group = 256;  // refreshes per transaction at most
     static constexpr int max_store_failures = 3;
     poll_totals totals_;
     std::chrono::steady_clock::time_point started_;

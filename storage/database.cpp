@@ -387,7 +387,8 @@ LIMIT :limit
     SQLite::Statement select_items_;
     story_store stories_{db_};
     topic_store topic_store_{db_};
-    std::shared_ptr<const topic_set> topics_;  // matched on ingest; null: no timelines
+    std::shared_ptr<const topic_set> topics_;     // matched on ingest; null: no timelines
+    std::unique_ptr<SQLite::Transaction> batch_;  // an open write_batch
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -464,10 +465,51 @@ std::vector<feed_row> database::due_feeds(timestamp now) const {
 
 refresh_result database::store_refresh(const refresh& r, const clustering_step& step) {
     impl_->require_writable("store_refresh");
+    if (impl_->batch_) {
+        // RELEASE on success; on a throw ROLLBACK TO undoes this refresh alone and
+        // RELEASE drops the savepoint, leaving the batch's transaction as it was.
+        impl_->db_.exec("SAVEPOINT refresh");
+        try {
+            auto result = store_one(*impl_, r, step);
+            impl_->db_.exec("RELEASE refresh");
+            return result;
+        } catch (...) {
+            try {
+                impl_->db_.exec("ROLLBACK TO refresh");
+                impl_->db_.exec("RELEASE refresh");
+            } catch (const SQLite::Exception&) {
+                // SQLite rolled the whole transaction back itself (e.g. a full disk):
+                // the batch's commit reports it.
+            }
+            throw;
+        }
+    }
     SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
     auto result = store_one(*impl_, r, step);
     tx.commit();
     return result;
+}
+
+void database::begin_batch() {
+    impl_->require_writable("begin_batch");
+    if (impl_->batch_) throw std::logic_error(fmt::format("{}: batch already open", impl_->name_));
+    impl_->batch_ =
+        std::make_unique<SQLite::Transaction>(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
+}
+
+void database::commit_batch() {
+    if (!impl_->batch_) throw std::logic_error(fmt::format("{}: no batch open", impl_->name_));
+    // Closed whatever happens: a failed COMMIT leaves nothing to roll back to.
+    const auto tx = std::move(impl_->batch_);
+    tx->commit();
+}
+
+void database::rollback_batch() {
+    impl_->batch_.reset();  // SQLite::Transaction's destructor rolls back
+}
+
+bool database::in_batch() const {
+    return impl_->batch_ != nullptr;
 }
 
 void database::block_host(const host_block& block) {

@@ -147,6 +147,8 @@ class database {
     // two consecutive polls: one 301 from a misconfigured server must not move a feed.
     // With a clustering step, the items stored for the first time are clustered
     // and their stories recorded in the same transaction (see clustering_step).
+    // Inside an open write_batch the refresh goes into a savepoint of the batch's
+    // transaction instead: when it throws, its writes alone are undone.
     refresh_result store_refresh(const refresh& r, const clustering_step& step = {});
 
     // The topics store_refresh matches new items against (after clustering), adding their
@@ -176,12 +178,40 @@ class database {
     // "ok" or SQLite's report.
     std::string integrity_check() const;
 
+    // Group commit (see write_batch): one IMMEDIATE transaction for several refreshes.
+    void begin_batch();
+    void commit_batch();
+    void rollback_batch();  // no-op without an open batch
+    bool in_batch() const;
+
   private:
     friend struct database_access;  // storage/database_access.hpp, for storage's own modules
     struct impl;
     static refresh_result store_one(impl& db, const refresh& r, const clustering_step& step);
     explicit database(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;
+};
+
+// Group commit: several refreshes, one transaction, one commit. While the batch is
+// open, each store_refresh runs in a savepoint of its own, so a refresh that throws
+// is undone alone and the others stay. commit() makes them durable together; a
+// batch destroyed without commit() rolls all of them back. Writer thread only.
+class write_batch {
+  public:
+    explicit write_batch(database& db) : db_(db) { db_.begin_batch(); }
+    write_batch(const write_batch&) = delete;
+    write_batch& operator=(const write_batch&) = delete;
+    ~write_batch() {
+        if (open_) db_.rollback_batch();
+    }
+    void commit() {
+        db_.commit_batch();
+        open_ = false;
+    }
+
+  private:
+    database& db_;
+    bool open_ = true;
 };
 
 }  // namespace feedd::storage

@@ -10,4 +10,8 @@ namespace feedd::stories {
 // NFKC + Unicode case fold + combining marks removed ("Café" and "CAFE" fold alike).
 std::string fold_text(std::string_view utf8);
 
+// The same fold done by utf8proc over the whole text, without fold_text's ASCII fast
+// path (the reference its tests compare against). Takes valid UTF-8 only.
+std::string fold_with_utf8proc(std::string_view valid_utf8);
+
 }  // namespace feedd::stories

@@ -436,6 +436,9 @@ TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
     ASSERT_TRUE(systemd.wait_for("READY=1")) << daemon.err();
     EXPECT_NE(systemd.messages().back().find("STATUS=following 1 feeds"), std::string::npos);
     ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
+    EXPECT_NE(systemd.messages().back().find("STATUS=following 1 feeds, 0 failing"),
+              std::string::npos)
+        << systemd.messages().back();
     daemon.send(SIGTERM);
     ASSERT_TRUE(systemd.wait_for("STOPPING=1"));
     EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();

@@ -2,15 +2,19 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
+#include "daemon/topics.hpp"
 #include "storage/database.hpp"
+#include "storage/topics.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::daemon {
@@ -111,6 +115,29 @@ class ingest_test : public ::testing::Test {
         ingest.store(db, r, sign_items(r.items));
     }
 
+    // The steps stored one refresh at a time by one ingest that never restarts.
+    storage::database straight_run(const std::vector<step>& steps) {
+        auto db = storage::database::open(dir_ / "straight.db", storage::open_mode::read_write);
+        auto feeds = add_feeds(db);
+        story_ingest straight(cfg_);
+        straight.rebuild(db);
+        for (const auto& s : steps)
+            run(straight, db, feeds, s);
+        return db;
+    }
+
+    // The first two steps stored by an ingest that is gone afterwards (a daemon that stopped).
+    storage::database stopped_after_two_steps(const std::string& name,
+                                              const std::vector<step>& steps) {
+        auto db = storage::database::open(dir_ / name, storage::open_mode::read_write);
+        auto feeds = add_feeds(db);
+        story_ingest before(cfg_);
+        before.rebuild(db);
+        run(before, db, feeds, steps[0]);
+        run(before, db, feeds, steps[1]);
+        return db;
+    }
+
     test::temp_dir dir_;
     stories_config cfg_;
 };
@@ -137,23 +164,10 @@ std::vector<step> scenario() {
 TEST_F(ingest_test, a_restart_rebuilds_the_index_so_copies_join_the_same_stories) {
     const auto steps = scenario();
 
-    auto straight_db =
-        storage::database::open(dir_ / "straight.db", storage::open_mode::read_write);
-    auto straight_feeds = add_feeds(straight_db);
-    story_ingest straight(cfg_);
-    straight.rebuild(straight_db);
-    for (const auto& s : steps)
-        run(straight, straight_db, straight_feeds, s);
+    auto straight_db = straight_run(steps);
 
-    auto restarted_db =
-        storage::database::open(dir_ / "restarted.db", storage::open_mode::read_write);
+    auto restarted_db = stopped_after_two_steps("restarted.db", steps);
     auto restarted_feeds = add_feeds(restarted_db);
-    {
-        story_ingest before(cfg_);
-        before.rebuild(restarted_db);
-        run(before, restarted_db, restarted_feeds, steps[0]);
-        run(before, restarted_db, restarted_feeds, steps[1]);
-    }
     story_ingest after(cfg_);
     after.rebuild(restarted_db);
     EXPECT_EQ(after.windowed_items(), 6U);
@@ -209,13 +223,7 @@ TEST_F(ingest_test, items_fetched_after_the_window_start_new_stories_before_and_
 
 TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
     const auto steps = scenario();
-    auto straight_db =
-        storage::database::open(dir_ / "straight.db", storage::open_mode::read_write);
-    auto straight_feeds = add_feeds(straight_db);
-    story_ingest straight(cfg_);
-    straight.rebuild(straight_db);
-    for (const auto& s : steps)
-        run(straight, straight_db, straight_feeds, s);
+    auto straight_db = straight_run(steps);
 
     const auto path = dir_ / "failing.db";
     auto db = storage::database::open(path, storage::open_mode::read_write);
@@ -243,6 +251,84 @@ TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
     run(ingest, db, feeds, steps[1]);
     run(ingest, db, feeds, steps[2]);
     EXPECT_EQ(decisions(db), decisions(straight_db));
+}
+
+// The daemon defers the rebuild at start: a poll where every feed answers 304 must
+// not read the stored signatures; the first refresh with items rebuilds first.
+TEST_F(ingest_test, a_deferred_rebuild_waits_for_a_refresh_with_items) {
+    const auto steps = scenario();
+    auto straight_db = straight_run(steps);
+
+    auto db = stopped_after_two_steps("deferred.db", steps);
+    auto feeds = add_feeds(db);
+    story_ingest after(cfg_);
+    after.rebuild_later();
+    run(after, db, feeds, {"A", t0 + hours(3), {}});  // a 304: no items
+    EXPECT_EQ(after.windowed_items(), 0U) << "not rebuilt for a refresh without items";
+    run(after, db, feeds, steps[2]);
+    EXPECT_EQ(after.windowed_items(), 9U);
+    EXPECT_EQ(decisions(db), decisions(straight_db));
+}
+
+// Group commit: the daemon stores refreshes that queue up while the writer is busy
+// in one write_batch. The stories, timelines and decisions must be exactly those of
+// storing them one transaction each, also when one refresh of the batch fails.
+TEST_F(ingest_test, a_batch_of_refreshes_clusters_and_matches_topics_like_single_ones) {
+    const auto steps = scenario();
+    // Its first item (a copy of story 1) is clustered before the second fails.
+    const step failing{"C",
+                       t0 + hours(1),
+                       {copy("c5", 1, "Talks on border collapse again", 1),
+                        copy("bad", 7, "Harvest fails in drought")}};
+    topic_config topic;
+    topic.name = "border";
+    topic.match = "border OR flood";
+    const auto specs = topic_specs({topic});
+
+    auto outcome_of = [&](const std::string& name, bool batched) {
+        const auto path = dir_ / (name + ".db");
+        auto db = storage::database::open(path, storage::open_mode::read_write);
+        auto feeds = add_feeds(db);
+        apply_topics(db, specs, t0);
+        {
+            SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+            raw.exec(
+                "CREATE TRIGGER fail_bad BEFORE INSERT ON story_members "
+                "WHEN (SELECT guid FROM items WHERE id = NEW.item_id) = 'bad' "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+        }
+        story_ingest ingest(cfg_);
+        ingest.rebuild(db);
+        std::optional<storage::write_batch> batch;
+        if (batched) batch.emplace(db);
+        run(ingest, db, feeds, steps[0]);
+        const auto r = refresh_of(feeds.at("Outlet C"), failing.at, failing.items);
+        EXPECT_THROW(ingest.store(db, r, sign_items(r.items)), std::exception);
+        EXPECT_EQ(ingest.windowed_items(), 4U) << "the failed refresh left the index";
+        run(ingest, db, feeds, steps[1]);
+        run(ingest, db, feeds, steps[2]);
+        if (batch) batch->commit();
+        EXPECT_FALSE(db.in_batch());
+        std::vector<std::string> timeline;
+        for (const auto& e : *storage::load_timeline(db, "border", std::nullopt, std::nullopt)) {
+            timeline.push_back(std::to_string(e.story.id) + " " + std::to_string(e.first_item) +
+                               " " + std::to_string(e.story.member_count));
+        }
+        return std::make_tuple(decisions(db), timeline, db.items({}).size(),
+                               db.windowed_signatures(timestamp::min()).size(),
+                               ingest.windowed_items(), db.max_story_id());
+    };
+    const auto single = outcome_of("single", false);
+    const auto batched = outcome_of("batched", true);
+    EXPECT_EQ(batched, single);
+    // Not vacuous: the batch stored every item but the failed refresh's, folded the
+    // copies and filled the timeline.
+    EXPECT_EQ(std::get<2>(batched), 9U);
+    EXPECT_EQ(std::get<0>(batched).count("https://outlet.example/c5"), 0U);
+    EXPECT_EQ(std::get<0>(batched).at("https://outlet.example/b1").substr(0, 2),
+              std::get<0>(batched).at("https://outlet.example/a1").substr(0, 2));
+    EXPECT_GE(std::get<1>(batched).size(), 2U);
+    EXPECT_EQ(std::get<4>(batched), 9U);
 }
 
 TEST_F(ingest_test, signatures_must_match_the_items) {

@@ -430,6 +430,43 @@ TEST_F(database_test, poll_state_and_host_blocks_survive_reopening) {
     EXPECT_EQ(due[0].schedule.ttl, std::chrono::minutes(90));
 }
 
+TEST_F(database_test, a_refresh_that_fails_inside_a_batch_is_undone_alone) {
+    const auto a = add_feed("https://a.example/feed");
+    const auto b = add_feed("https://b.example/feed");
+    {
+        write_batch batch(db_);
+        EXPECT_TRUE(db_.in_batch());
+        EXPECT_EQ(
+            db_.store_refresh(ok_refresh(a, t0, {item_with_id("1"), item_with_id("2")})).new_items,
+            2);
+        // No such feed: its item is written first, then the refresh throws.
+        EXPECT_THROW(db_.store_refresh(ok_refresh(9999, t0, {item_with_id("x")})),
+                     std::runtime_error);
+        EXPECT_EQ(db_.store_refresh(ok_refresh(b, t0, {item_with_id("3")})).new_items, 1);
+        batch.commit();
+    }
+    EXPECT_FALSE(db_.in_batch());
+    EXPECT_EQ(titles(db_.items(query())).size(), 3U);
+    EXPECT_EQ(db_.feed(a)->last_outcome, "ok");
+    EXPECT_EQ(db_.feed(b)->last_outcome, "ok");
+    // Outside a batch, store_refresh has its own transaction again.
+    EXPECT_EQ(db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("4")})).new_items, 1);
+    EXPECT_EQ(db_.items(query()).size(), 4U);
+}
+
+TEST_F(database_test, a_batch_left_without_commit_stores_nothing) {
+    const auto a = add_feed("https://a.example/feed");
+    {
+        write_batch batch(db_);
+        db_.store_refresh(ok_refresh(a, t0, {item_with_id("1")}));
+        EXPECT_THROW(db_.begin_batch(), std::logic_error) << "batches do not nest";
+    }
+    EXPECT_FALSE(db_.in_batch());
+    EXPECT_TRUE(db_.items(query()).empty());
+    EXPECT_EQ(db_.feed(a)->last_outcome, "");
+    EXPECT_THROW(db_.commit_batch(), std::logic_error);
+}
+
 TEST_F(database_test, new_url_changes_the_fetch_url_but_not_the_identity) {
     const auto id = add_feed("https://old.example/feed");
     auto r = ok_refresh(id, t0, {item_with_id("x")});
