@@ -11,6 +11,8 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 5: topic digests
+        "DROP TABLE digest_stories; DROP TABLE digests; "
         // 4: scheduling state
         "DROP TABLE hosts; "
         "ALTER TABLE feeds DROP COLUMN rate_interval_s; ALTER TABLE feeds DROP COLUMN ttl_s; "
