@@ -79,6 +79,12 @@ std::string cut_words(std::string_view text, std::size_t max) {
     return std::string(feeds::trim(text.substr(0, end))) + "…";
 }
 
+// The period as people read it: its key, or for a digest sent by hand the local date.
+std::string period_label(const digest_input& input, const date::time_zone* zone) {
+    if (!input.period.starts_with("manual:")) return input.period;
+    return date::format("%Y-%m-%d", date::make_zoned(zone, input.date));
+}
+
 std::string build_text(const digest_input& input, const date::time_zone* zone) {
     std::string out =
         fmt::format("{}: {} {} ({}, {})\n\n", input.topic, input.stories.size(),
@@ -119,7 +125,7 @@ std::string build_html(const digest_input& input, const date::time_zone* zone) {
         "<h1 style=\"font-size:20px;margin:0 0 4px 0;\">{}</h1>\n<p style=\"margin:0 0 16px 0;"
         "color:#666;font-size:13px;\">{} {} &middot; {} &middot; {}</p>\n",
         escaped(input.topic), input.stories.size(), stories_word(input.stories.size()),
-        escaped(input.period), escaped(input.time_zone));
+        escaped(period_label(input, zone)), escaped(input.time_zone));
     if (input.stories.empty()) {
         out += "<p style=\"margin:0 0 16px 0;\">Nothing new in this period.</p>\n";
     }
