@@ -88,7 +88,7 @@ std::string period_label(const digest_input& input, const date::time_zone* zone)
 std::string build_text(const digest_input& input, const date::time_zone* zone) {
     std::string out =
         fmt::format("{}: {} {} ({}, {})\n\n", input.topic, input.stories.size(),
-                    stories_word(input.stories.size()), input.period, input.time_zone);
+                    stories_word(input.stories.size()), period_label(input, zone), input.time_zone);
     if (input.stories.empty()) out += "Nothing new in this period.\n\n";
     std::size_t n = 0;
     for (const auto& entry : input.stories) {

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/browser.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -491,16 +492,6 @@ const std::string hostile_feed =
     "<description><![CDATA[<img src=x onerror=\"document.title='pwned'\"><script>"
     "document.title='pwned'</script><a href=\"javascript:document.title='pwned'\">click</a>]]>"
     "</description></item></channel></rss>";
-
-std::vector<std::string> chromium_args(const std::filesystem::path& profile) {
-    return {"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--user-data-dir=" + profile.string(),
-            // Nothing but loopback, not even DNS.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            // Give any script that slipped through time to run before the DOM is dumped.
-            "--virtual-time-budget=3000"};
-}
 
 TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     http_server feeds;

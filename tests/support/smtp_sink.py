@@ -5,12 +5,14 @@ Listens on a free 127.0.0.1 port, writes it to --port-file once it accepts conne
 stores every accepted message in the Maildir --maildir. Options:
   --tls-cert/--tls-key  offer STARTTLS and require it before MAIL
   --auth USER:PASS      require AUTH (PLAIN/LOGIN) with these credentials
+  --port P              listen on P instead of a free port
   --reject N            answer the first N DATA commands with --reject-code (default 451)
 Runs until SIGTERM/SIGINT.
 """
 import argparse
 import asyncio
 import mailbox
+import os
 import signal
 import socket
 import ssl
@@ -52,6 +54,7 @@ def main():
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--auth")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--reject", type=int, default=0)
     parser.add_argument("--reject-code", type=int, default=451)
     args = parser.parse_args()
@@ -72,11 +75,11 @@ def main():
                       auth_require_tls=bool(args.tls_cert))
 
     handler = Sink(args.maildir, args.reject, args.reject_code)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller = Controller(handler, hostname="127.0.0.1", port=args.port or free_port(),
+                            **kwargs)
     controller.start()
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(controller.port))
-    import os
     os.replace(args.port_file + ".tmp", args.port_file)
 
     stop = threading.Event()
