@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -100,6 +101,10 @@ send_result send_sendmail(const std::filesystem::path& program, const std::strin
     for (auto& arg : args)
         argv.push_back(arg.data());
     argv.push_back(nullptr);
+    // A program that exits without reading everything must not kill us with SIGPIPE: the write
+    // fails with EPIPE instead and the exit status tells what happened.
+    static std::once_flag ignore_sigpipe;
+    std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return {false, fmt::format("pipe: {}", std::strerror(errno))};
     posix_spawn_file_actions_t actions;

@@ -1,7 +1,6 @@
 #include "storage/digests.hpp"
 
 #include <stdexcept>
-#include <tuple>
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
@@ -10,6 +9,7 @@
 
 #include "storage/database_access.hpp"
 #include "storage/sql_helpers.hpp"
+#include "storage/topic_store.hpp"
 
 namespace feedd::storage {
 namespace json = boost::json;
@@ -85,19 +85,7 @@ LIMIT :limit
     s.bind(":min_sources", min_sources);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit);
-    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> rows;
-    while (s.executeStep()) {
-        rows.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(),
-                          s.getColumn(2).getInt64());
-    }
-    s.reset();  // end the read before load_story's own statements
-    std::vector<timeline_entry> out;
-    for (const auto& [story_id, added_at, first_item] : rows) {
-        auto story = db.load_story(story_id);
-        if (!story) continue;  // deleted between the two reads
-        out.push_back(timeline_entry{from_unix(added_at), first_item, std::move(*story)});
-    }
-    return out;
+    return read_timeline_entries(db, s);
 }
 
 std::unordered_map<std::int64_t, item_text> item_texts(const database& db,
@@ -140,6 +128,19 @@ ON CONFLICT (topic_id, period) DO NOTHING
     insert.bind(":message", digest.message.data(), static_cast<int>(digest.message.size()));
     insert.bind(":status", std::string(to_string(digest.status)));
     insert.bind(":created_at", to_unix(digest.created_at));
+    // Another process (`feedd digest` next to the daemon) may have sent some of these stories
+    // since the caller read them: then this digest is not recorded and the caller rebuilds.
+    SQLite::Statement taken(conn, R"sql(
+SELECT 1 FROM digest_stories ds JOIN digests d ON d.id = ds.digest_id
+WHERE d.topic_id = ?1 AND ds.story_id = ?2
+)sql");
+    for (const auto story_id : digest.story_ids) {
+        taken.reset();
+        taken.bind(1, topic_id);
+        taken.bind(2, story_id);
+        if (taken.executeStep()) return std::nullopt;
+    }
+    taken.reset();
     if (insert.exec() == 0) return std::nullopt;
     const auto id = conn.getLastInsertRowid();
     SQLite::Statement story(conn,

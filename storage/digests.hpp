@@ -64,7 +64,8 @@ std::unordered_map<std::int64_t, item_text> item_texts(const database& db,
                                                        const std::vector<std::int64_t>& item_ids);
 
 // Records a digest and its stories in one IMMEDIATE transaction. nullopt (nothing written)
-// when the topic already has a digest for that period. Throws std::invalid_argument for an
+// when the topic already has a digest for that period, or a digest of the topic already lists
+// one of the stories (a concurrent sender won). Throws std::invalid_argument for an
 // unknown topic. Writer.
 std::optional<std::int64_t> add_digest(database& db, const new_digest& digest);
 

@@ -289,6 +289,10 @@ LIMIT :limit
     s.bind(":name", std::string(name));
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit ? *limit : -1);  // negative: no limit
+    return read_timeline_entries(db, s);
+}
+
+std::vector<timeline_entry> read_timeline_entries(const database& db, SQLite::Statement& s) {
     std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> rows;
     while (s.executeStep()) {
         rows.emplace_back(s.getColumn(0).getInt64(), s.getColumn(1).getInt64(),

@@ -249,20 +249,11 @@ TEST_F(digest_e2e, cli_sends_over_starttls_with_auth_once_and_the_html_renders) 
               std::string::npos)
         << dom;
     EXPECT_EQ(dom.find("pwned"), std::string::npos);
-    std::filesystem::create_directories(browser_dir / "shot");
-    const auto png = browser_dir / "shot" / "digest.png";
-    auto shot_args = chromium_args(browser_dir / "profile-shot");
-    shot_args.push_back("--window-size=800,900");
-    shot_args.push_back("--screenshot=" + png.string());
-    shot_args.push_back("file://" + html_file.string());
-    child_process shot("/usr/bin/chromium", shot_args, browser_dir / "shot");
-    ASSERT_EQ(shot.wait(90s), 0) << shot.err();
-    const auto bytes = read_file(png);
-    ASSERT_GT(bytes.size(), 10000u);
+    std::string error;
+    const auto bytes = chromium_screenshot(browser_dir, "file://" + html_file.string(), "800,900",
+                                           "digest.png", error);
+    ASSERT_GT(bytes.size(), 10000u) << error;
     EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-    if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
-        std::filesystem::copy_file(png, std::filesystem::path(keep) / "digest.png",
-                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 TEST_F(digest_e2e, starttls_required_refuses_a_server_without_it_and_keeps_the_digest) {
@@ -279,6 +270,36 @@ TEST_F(digest_e2e, starttls_required_refuses_a_server_without_it_and_keeps_the_d
     ASSERT_EQ(stored.size(), 1u);
     EXPECT_EQ(text_of(stored[0], "status"), "pending");
     EXPECT_FALSE(text_of(stored[0], "last_error").empty());
+}
+
+// [mail] sendmail: the message goes to the program's standard input with LF line ends and
+// the envelope as arguments; a failing program leaves the digest pending.
+TEST_F(digest_e2e, sendmail_gets_the_message_on_stdin) {
+    const auto program =
+        write_file(dir_ / "fake-sendmail",
+                   "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.args\"\n"
+                   "cat > \"$0.message\"\nexit \"$(cat \"$0.exit\" 2>/dev/null || echo 0)\"\n");
+    std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+    write_file(dir_ / "fake-sendmail.exit", "75\n");
+    config(R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"] })",
+           "[mail]\nsendmail = \"fake-sendmail\"\nfrom = \"news@example.org\"");
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto failed = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_NE(failed.err.find("exited with status 75"), std::string::npos) << failed.err;
+    std::filesystem::remove(dir_ / "fake-sendmail.exit");
+    const auto sent = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
+    EXPECT_EQ(read_file(dir_ / "fake-sendmail.args"),
+              "-i\n-f\nnews@example.org\n--\nleser@example.org\n");
+    const auto message = read_file(dir_ / "fake-sendmail.message");
+    EXPECT_EQ(message.find('\r'), std::string::npos);
+    EXPECT_NE(message.find("Content-Type: multipart/alternative"), std::string::npos);
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(stored[0], "status"), "sent");
+    EXPECT_EQ(stored[0].at("attempts").as_int64(), 2);
+    EXPECT_NE(message.find(text_of(stored[0], "message_id")), std::string::npos);
 }
 
 // The daemon's scheduled digest: rejected twice with 451, retried with back-off, delivered

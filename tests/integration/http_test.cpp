@@ -540,20 +540,10 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     EXPECT_EQ(dom.find("href=\"javascript:"), std::string::npos);
 
     // A screenshot for people to look at (kept in FEEDD_SCREENSHOT_DIR when set).
-    std::filesystem::create_directories(browser_dir / "shot");
-    const auto png = browser_dir / "shot" / "home.png";
-    auto shot_args = chromium_args(browser_dir / "profile-shot");
-    shot_args.push_back("--window-size=1200,1400");
-    shot_args.push_back("--screenshot=" + png.string());
-    shot_args.push_back(base + "/");
-    child_process shot("/usr/bin/chromium", shot_args, browser_dir / "shot");
-    ASSERT_EQ(shot.wait(90s), 0) << shot.err();
-    const auto bytes = read_file(png);
-    ASSERT_GT(bytes.size(), 10000u);
+    std::string error;
+    const auto bytes = chromium_screenshot(browser_dir, base + "/", "1200,1400", "home.png", error);
+    ASSERT_GT(bytes.size(), 10000u) << error;
     EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-    if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
-        std::filesystem::copy_file(png, std::filesystem::path(keep) / "home.png",
-                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 }  // namespace
