@@ -176,6 +176,26 @@ int run_cli(int argc, char** argv) {
     prune_args.add_to(*prune_cmd, true);
     prune_cmd->add_flag("--dry-run", prune_opts.dry_run, "only count what would be deleted");
 
+    store_args digest_args;
+    digest_options digest_opts;
+    std::string digest_to;
+    std::string digest_since;
+    auto* digest_cmd =
+        app.add_subcommand("digest", "send a topic's digest of stories not yet sent, now");
+    digest_args.add_to(*digest_cmd, true);
+    digest_cmd->add_option("--topic", digest_opts.topic, "the topic (its name)")->required();
+    digest_cmd->add_option("--to", digest_to, "send to this address instead of the topic's");
+    digest_cmd->add_flag("--dry-run", digest_opts.dry_run,
+                         "print the RFC 5322 message; record and send nothing");
+    digest_cmd->add_option("--since", digest_since,
+                           "only stories that entered the timeline this recently, e.g. 1d");
+
+    store_args digests_args;
+    digests_options digests_opts;
+    auto* digests_cmd = app.add_subcommand("digests", "digests sent and pending, newest first");
+    digests_args.add_to(*digests_cmd, false);
+    digests_cmd->add_flag("--json", digests_opts.json, "JSON Lines, one object per digest");
+
     auto* opml = app.add_subcommand("opml", "OPML import/export of the subscriptions");
     opml->require_subcommand(1);
     std::string opml_config;
@@ -285,6 +305,16 @@ int run_cli(int argc, char** argv) {
             prune_opts.db = cfg.storage_path;
             prune_opts.keep = cfg.keep;
             return prune_command(prune_opts, std::cout);
+        }
+        if (*digest_cmd) {
+            digest_opts.cfg = digest_args.load();
+            if (!digest_to.empty()) digest_opts.to = digest_to;
+            digest_opts.since = optional_duration(digest_since);
+            return digest_command(digest_opts, std::cout, std::cerr);
+        }
+        if (*digests_cmd) {
+            digests_opts.db = digests_args.db_path();
+            return digests_command(digests_opts, std::cout, std::cerr);
         }
         if (*feeds_cmd) {
             feeds_opts.db = feeds_args.db_path();

@@ -129,4 +129,21 @@ struct prune_command_options {
 };
 int prune_command(const prune_command_options& options, std::ostream& out);
 
+// Topic digests (cmd_digest.cpp): build and send one now; list what was sent and is pending.
+struct digest_options {
+    config cfg;
+    std::string topic;
+    std::optional<std::string> to;              // overrides the topic's recipients
+    bool dry_run = false;                       // print the message, record and send nothing
+    std::optional<std::chrono::seconds> since;  // only stories that entered the timeline since
+};
+int digest_command(const digest_options& options, std::ostream& out, std::ostream& err);
+
+struct digests_options {
+    std::filesystem::path db;
+    int limit = 100;
+    bool json = false;
+};
+int digests_command(const digests_options& options, std::ostream& out, std::ostream& err);
+
 }  // namespace feedd::daemon

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <boost/url/parse.hpp>
+#include <date/tz.h>
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -352,7 +353,25 @@ struct known_key {
 constexpr known_key top_keys[] = {
     {"opml", R"("opml")"},    {"storage", "[storage]"}, {"poll", "[poll]"},
     {"fetch", "[fetch]"},     {"feed", "[[feed]]"},     {"http", "[http]"},
-    {"stories", "[stories]"}, {"topic", "[[topic]]"},
+    {"stories", "[stories]"}, {"topic", "[[topic]]"},   {"smtp", "[smtp]"},
+    {"mail", "[mail]"},
+};
+constexpr known_key smtp_keys[] = {
+    {"url", R"("url")"},
+    {"starttls", R"("starttls")"},
+    {"username", R"("username")"},
+    {"password_file", R"("password_file")"},
+    {"from", R"("from")"},
+    {"ca_file", R"("ca_file")"},
+    {"connect_timeout", R"("connect_timeout")"},
+    {"timeout", R"("timeout")"},
+};
+constexpr known_key mail_keys[] = {
+    {"sendmail", R"("sendmail")"}, {"from", R"("from")"}, {"retry", R"("retry")"}};
+constexpr known_key digest_keys[] = {
+    {"schedule", R"("schedule")"},       {"to", R"("to")"},
+    {"timezone", R"("timezone")"},       {"min_sources", R"("min_sources")"},
+    {"max_stories", R"("max_stories")"}, {"send_empty", R"("send_empty")"},
 };
 constexpr known_key http_keys[] = {
     {"listen", R"("listen")"},
@@ -375,10 +394,8 @@ constexpr known_key fetch_keys[] = {
     {"ca_file", R"("ca_file")"},
 };
 constexpr known_key topic_keys[] = {
-    {"name", R"("name")"},
-    {"match", R"("match")"},
-    {"feeds", R"("feeds")"},
-    {"tags", R"("tags")"},
+    {"name", R"("name")"}, {"match", R"("match")"},   {"feeds", R"("feeds")"},
+    {"tags", R"("tags")"}, {"digest", R"("digest")"},
 };
 constexpr known_key feed_keys[] = {
     {"url", R"("url")"},
@@ -430,6 +447,7 @@ class loader {
         if (const auto* feeds = table.get("feed")) read_feeds(*feeds, cfg);
         if (const auto* opml = table.get("opml")) read_opml_list(*opml, cfg);
         if (const auto* topics = table.get("topic")) read_topics(*topics, cfg);
+        read_mail(table, cfg);
         return cfg;
     }
 
@@ -862,7 +880,206 @@ class loader {
                 topic.feeds = get_topic_feeds(*feeds, key + ".feeds", cfg);
             }
             if (const auto* tags = table.get("tags")) topic.tags = get_tags(*tags, key + ".tags");
+            if (const auto* digest = table.get("digest")) {
+                topic.digest = read_digest(*digest, key + ".digest", topic.name);
+            }
             cfg.topics.push_back(std::move(topic));
+        }
+    }
+
+    // A bare address (no display name): printable ASCII with one @ and no spaces or brackets;
+    // it goes into SMTP commands and headers.
+    std::string get_address(const toml::node& node, const std::string& key) const {
+        const auto text = get_string(node, key, R"(an e-mail address like "news@example.org")");
+        const auto at = text.find('@');
+        const bool printable = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+            return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != ',' && c != '"';
+        });
+        if (!printable || at == std::string::npos || at == 0 || at + 1 == text.size() ||
+            text.find('@', at + 1) != std::string::npos) {
+            fail(node, key,
+                 fmt::format(R"("{}" is not an e-mail address; expected one like )"
+                             R"("news@example.org" (no display name, no spaces))",
+                             text));
+        }
+        return text;
+    }
+
+    digest_config read_digest(const toml::node& node, const std::string& key,
+                              const std::string& topic) const {
+        const auto* table = node.as_table();
+        if (!table) {
+            wrong_type(node, key,
+                       R"(a table like { schedule = "daily 07:00", to = ["me@example.org"] })");
+        }
+        check_keys(*table, digest_keys, key, fmt::format(R"(topic "{}" digest)", topic));
+        digest_config out;
+        const auto* schedule = table->get("schedule");
+        if (!schedule) {
+            fail(*table, key + ".schedule",
+                 fmt::format(R"(topic "{}": missing; expected schedule = "daily 07:00", )"
+                             R"("weekly mon 07:00" or "every 6h")",
+                             topic));
+        }
+        out.schedule_text =
+            get_string(*schedule, key + ".schedule", R"(a string like "daily 07:00")");
+        try {
+            out.schedule = parse_digest_schedule(out.schedule_text);
+        } catch (const config_error& e) {
+            fail(*schedule, key + ".schedule", fmt::format(R"(topic "{}": {})", topic, e.what()));
+        }
+        const auto* to = table->get("to");
+        if (!to) {
+            fail(*table, key + ".to",
+                 fmt::format(R"(topic "{}": missing; expected to = ["you@example.org"])", topic));
+        }
+        for_each_string(
+            *to, key + ".to", R"(an array of addresses, like ["you@example.org"])",
+            [&](const toml::node& element, const std::string& element_key, const std::string&) {
+                out.to.push_back(get_address(element, element_key));
+            });
+        if (out.to.empty()) {
+            fail(*to, key + ".to",
+                 fmt::format(R"(topic "{}": no recipients; expected at least one address)", topic));
+        }
+        if (const auto* zone = table->get("timezone")) {
+            out.timezone =
+                get_string(*zone, key + ".timezone", R"(an IANA zone name like "Europe/Berlin")");
+            if (!is_known_time_zone(out.timezone)) {
+                fail(*zone, key + ".timezone",
+                     fmt::format(R"(topic "{}": unknown time zone "{}"; expected an IANA name )"
+                                 R"(like "Europe/Berlin" or "UTC" (see /usr/share/zoneinfo))",
+                                 topic, out.timezone));
+            }
+        }
+        if (const auto* n = table->get("min_sources")) {
+            out.min_sources = static_cast<int>(get_integer(*n, key + ".min_sources", 1, 1000));
+        }
+        if (const auto* n = table->get("max_stories")) {
+            out.max_stories = static_cast<int>(get_integer(*n, key + ".max_stories", 1, 1000));
+        }
+        if (const auto* flag = table->get("send_empty")) {
+            const auto* value = flag->as_boolean();
+            if (!value) wrong_type(*flag, key + ".send_empty", "true or false");
+            out.send_empty = value->get();
+        }
+        return out;
+    }
+
+    std::optional<std::string> read_secret_file(const toml::node& node, std::string_view key,
+                                                const fs::path& path) const {
+        std::ifstream in(path, std::ios::binary);
+        if (!in.is_open()) return std::nullopt;
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        const auto line = std::string(trim(text));
+        if (line.empty() || line.find_first_of("\r\n") != std::string::npos) {
+            fail(node, key,
+                 fmt::format("{} holds no usable secret; expected one non-empty line",
+                             path.string()));
+        }
+        return line;
+    }
+
+    smtp_config read_smtp(const toml::table& smtp, config& cfg) const {
+        smtp_config out;
+        const auto* url = smtp.get("url");
+        if (!url) fail(smtp, "smtp.url", R"(missing; expected url = "smtp://host:587")");
+        out.url = get_string(*url, "smtp.url", R"(a string like "smtp://mail.example.org:587")");
+        const auto parsed = urls::parse_absolute_uri(out.url);
+        if (!parsed || (parsed->scheme() != "smtp" && parsed->scheme() != "smtps") ||
+            parsed->host().empty() || !parsed->encoded_path().empty() || parsed->has_query() ||
+            parsed->has_userinfo()) {
+            fail(*url, "smtp.url",
+                 fmt::format(R"("{}" is not an SMTP server URL; expected "smtp://host[:port]" )"
+                             R"(or "smtps://host[:port]" (credentials go in username and )"
+                             R"(password_file))",
+                             out.url));
+        }
+        if (const auto* node = smtp.get("starttls")) {
+            const auto text =
+                get_string(*node, "smtp.starttls", R"("required", "opportunistic" or "off")");
+            if (text == "required") {
+                out.starttls = starttls_mode::required;
+            } else if (text == "opportunistic") {
+                out.starttls = starttls_mode::opportunistic;
+            } else if (text == "off") {
+                out.starttls = starttls_mode::off;
+            } else {
+                fail(*node, "smtp.starttls",
+                     fmt::format(R"("{}"; expected "required", "opportunistic" or "off")", text));
+            }
+        }
+        if (const auto* node = smtp.get("username")) {
+            out.username = get_string(*node, "smtp.username", "a string");
+        }
+        if (const auto* node = smtp.get("password_file")) {
+            const auto path = resolve(get_path(*node, "smtp.password_file"));
+            out.password = read_secret_file(*node, "smtp.password_file", path);
+            if (!out.password) {
+                fail(*node, "smtp.password_file",
+                     fmt::format("cannot read {}; expected a file holding the SMTP password",
+                                 path.string()));
+            }
+            if (!out.username) {
+                fail(*node, "smtp.password_file",
+                     "a password without smtp.username; expected username = \"...\" too");
+            }
+        }
+        if (const auto* node = smtp.get("ca_file")) {
+            out.ca_file = resolve(get_path(*node, "smtp.ca_file"));
+            std::error_code ec;
+            if (!fs::is_regular_file(*out.ca_file, ec)) {
+                fail(*node, "smtp.ca_file",
+                     fmt::format("no such file {}; expected a PEM file of CA certificates",
+                                 out.ca_file->string()));
+            }
+        }
+        if (const auto* node = smtp.get("connect_timeout")) {
+            out.connect_timeout = get_timeout(*node, "smtp.connect_timeout");
+        }
+        if (const auto* node = smtp.get("timeout"))
+            out.timeout = get_timeout(*node, "smtp.timeout");
+        if (const auto* node = smtp.get("from")) cfg.mail.from = get_address(*node, "smtp.from");
+        return out;
+    }
+
+    // [smtp] or [mail] sendmail; required (with a from address) once a topic has a digest.
+    void read_mail(const toml::table& table, config& cfg) const {
+        if (const auto* smtp = section(table, "smtp", smtp_keys))
+            cfg.mail.smtp = read_smtp(*smtp, cfg);
+        if (const auto* mail = section(table, "mail", mail_keys)) {
+            if (const auto* node = mail->get("sendmail")) {
+                if (cfg.mail.smtp) {
+                    fail(*node, "mail.sendmail",
+                         "both [smtp] and [mail] sendmail are set; expected one transport");
+                }
+                cfg.mail.sendmail = resolve(get_path(*node, "mail.sendmail"));
+            }
+            if (const auto* node = mail->get("from"))
+                cfg.mail.from = get_address(*node, "mail.from");
+            if (const auto* node = mail->get("retry")) {
+                cfg.mail.retry =
+                    std::chrono::duration_cast<seconds>(get_timeout(*node, "mail.retry"));
+                if (cfg.mail.retry < seconds(1)) {
+                    fail(*node, "mail.retry", R"(under 1s; expected a duration like "30s")");
+                }
+            }
+        }
+        for (const auto& topic : cfg.topics) {
+            if (!topic.digest) continue;
+            if (!cfg.mail.smtp && !cfg.mail.sendmail) {
+                throw config_error(fmt::format(
+                    R"({}: topic "{}" has a digest but no transport is configured; expected an )"
+                    R"([smtp] section (url, from) or [mail] sendmail = "/usr/sbin/sendmail")",
+                    shown_, topic.name));
+            }
+            if (cfg.mail.from.empty()) {
+                throw config_error(fmt::format(
+                    R"({}: topic "{}" has a digest but no sender address; expected from = )"
+                    R"("news@example.org" in [smtp] or [mail])",
+                    shown_, topic.name));
+            }
         }
     }
 
@@ -1043,6 +1260,75 @@ void override_listen(config& cfg, std::string_view listen) {
                         listen));
     }
     cfg.http.listen = std::string(listen);
+}
+
+bool is_known_time_zone(const std::string& name) {
+    try {
+        static_cast<void>(date::locate_zone(name));
+        return true;
+    } catch (const std::runtime_error&) {
+        return false;
+    }
+}
+
+digest_schedule parse_digest_schedule(std::string_view text) {
+    const auto expected = R"(expected "daily 07:00", "weekly mon 07:00" or "every 6h")";
+    std::vector<std::string_view> words;
+    for (auto rest = trim(text); !rest.empty(); rest = trim(rest)) {
+        const auto end = std::min(rest.find(' '), rest.size());
+        words.push_back(rest.substr(0, end));
+        rest.remove_prefix(end);
+    }
+    const auto time_of_day = [&](std::string_view word) {
+        unsigned hours = 0;
+        unsigned minutes = 0;
+        const auto colon = word.find(':');
+        const auto h = word.substr(0, colon);
+        const auto m =
+            colon == std::string_view::npos ? std::string_view{} : word.substr(colon + 1);
+        const auto hr = std::from_chars(h.data(), h.data() + h.size(), hours);
+        const auto mr = std::from_chars(m.data(), m.data() + m.size(), minutes);
+        if (h.empty() || h.size() > 2 || m.size() != 2 || hr.ptr != h.data() + h.size() ||
+            mr.ptr != m.data() + m.size() || hours > 23 || minutes > 59) {
+            throw config_error(fmt::format(
+                R"("{}": "{}" is not a time of day; expected HH:MM like "07:00")", text, word));
+        }
+        return std::chrono::minutes(hours * 60 + minutes);
+    };
+    digest_schedule out;
+    if (words.size() == 2 && words[0] == "daily") {
+        out.type = digest_schedule::kind::daily;
+        out.at = time_of_day(words[1]);
+        return out;
+    }
+    if (words.size() == 3 && words[0] == "weekly") {
+        static constexpr std::string_view days[] = {"sun", "mon", "tue", "wed",
+                                                    "thu", "fri", "sat"};
+        const auto day = ascii_lower(words[1]);
+        const auto* found = std::find(std::begin(days), std::end(days), day.substr(0, 3));
+        if (day.size() < 3 || found == std::end(days)) {
+            throw config_error(fmt::format(
+                R"("{}": "{}" is not a weekday; expected mon, tue, wed, thu, fri, sat or sun)",
+                text, words[1]));
+        }
+        out.type = digest_schedule::kind::weekly;
+        out.day = std::chrono::weekday(static_cast<unsigned>(found - std::begin(days)));
+        out.at = time_of_day(words[2]);
+        return out;
+    }
+    if (words.size() == 2 && words[0] == "every") {
+        const auto parsed = parse_duration_text(words[1], false);
+        if (!parsed.error.empty()) throw config_error(parsed.error);
+        const auto every = std::chrono::duration_cast<seconds>(parsed.value);
+        if (every < std::chrono::hours(1) || std::chrono::days(1) % every != seconds::zero()) {
+            throw config_error(fmt::format(
+                R"("{}": expected a period from 1h to 1d that divides a day, like "6h")", text));
+        }
+        out.type = digest_schedule::kind::every;
+        out.every = every;
+        return out;
+    }
+    throw config_error(fmt::format(R"("{}": {})", text, expected));
 }
 
 seconds parse_duration(std::string_view text) {

@@ -58,12 +58,58 @@ struct feed_config {
     std::chrono::seconds interval{std::chrono::minutes(15)};
 };
 
+// [smtp] or [mail]: how digests leave (issue 6). Exactly one transport when any topic has a
+// digest.
+enum class starttls_mode { required, opportunistic, off };
+struct smtp_config {
+    std::string url;                                   // smtp://host[:port] or smtps://host[:port]
+    starttls_mode starttls = starttls_mode::required;  // smtp:// only
+    std::optional<std::string> username;
+    std::optional<std::string> password;           // read from password_file
+    std::optional<std::filesystem::path> ca_file;  // trust this CA too (tests, private CAs)
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds timeout{60'000};  // the whole session
+};
+struct mail_config {
+    std::optional<smtp_config> smtp;
+    // [mail] sendmail: a sendmail-compatible program.
+    std::optional<std::filesystem::path> sendmail;
+    std::string from;  // [smtp] from or [mail] from
+    // [mail] retry: the first back-off after a failed send (doubling, capped at 1h).
+    std::chrono::seconds retry{30};
+};
+
+// A topic's digest = { schedule, to, timezone, min_sources, max_stories, send_empty }.
+struct digest_schedule {
+    enum class kind { daily, weekly, every };
+    kind type = kind::daily;
+    std::chrono::minutes at{7 * 60};                     // daily/weekly: local time of day
+    std::chrono::weekday day{std::chrono::Monday};       // weekly
+    std::chrono::seconds every{std::chrono::hours(24)};  // every: the period
+};
+struct digest_config {
+    digest_schedule schedule;
+    std::string schedule_text;  // as written, for status output
+    std::vector<std::string> to;
+    std::string timezone = "UTC";  // an IANA zone name, checked against the system tzdb
+    int min_sources = 1;
+    int max_stories = 50;
+    bool send_empty = false;
+};
+
+// Whether the system time zone database (/usr/share/zoneinfo) knows this IANA name.
+bool is_known_time_zone(const std::string& name);
+
+// Parses "daily 07:00", "weekly mon 07:00" or "every 6h". Throws config_error (no position).
+digest_schedule parse_digest_schedule(std::string_view text);
+
 // [[topic]]: a named rule over items (stories/topic_rule.hpp). Scopes narrow it to some feeds.
 struct topic_config {
     std::string name;                // a slug: [a-z0-9-]+, unique
     std::string match;               // the rule as written; load_config has checked it parses
     std::vector<std::string> feeds;  // normalised feed URLs; empty means every feed
     std::vector<std::string> tags;   // feeds carrying any of these tags; empty means every feed
+    std::optional<digest_config> digest;
 };
 
 struct config {
@@ -79,6 +125,7 @@ struct config {
     std::vector<feed_config>
         feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url
     std::vector<topic_config> topics;  // [[topic]] tables in file order
+    mail_config mail;
 };
 
 // Reads and validates a config file. Throws config_error.

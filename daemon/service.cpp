@@ -37,6 +37,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/digest_scheduler.hpp"
 #include "daemon/feed_url.hpp"
 #include "daemon/http_api.hpp"
 #include "daemon/http_events.hpp"
@@ -197,12 +198,15 @@ class service {
         } else {
             net::co_spawn(ioc_, scheduler_loop(), top_level_handler("scheduler"));
             if (cfg_.keep) net::co_spawn(ioc_, retention_loop(), top_level_handler("retention"));
+            digests_ =
+                std::make_unique<digest_scheduler>(cfg_.storage_path, cfg_.topics, cfg_.mail);
             start_watchdog();
             // READY=1 promises a bound listener: bind first (a busy port ends start-up).
             if (cfg_.http.listen) start_http();
             notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
         }
         ioc_.run();
+        digests_.reset();  // joins the digest thread (a send in progress finishes)
         // The loop is done; let queued writes and parses finish before the
         // database closes (its destructor runs after this).
         writer_pool_.join();
@@ -378,6 +382,7 @@ class service {
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
+                if (digests_) digests_->update(cfg_.topics, cfg_.mail);  // topics now synced
                 spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
                 notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
                 wake_.cancel();
@@ -921,6 +926,8 @@ class service {
                                        .count())};
     std::int64_t stories_ = 0;  // in the store, for the feedd_stories gauge (loop thread)
     std::unique_ptr<http_server> http_;
+    // Topic digests: their own thread and connection (daemon mode only).
+    std::unique_ptr<digest_scheduler> digests_;
     feeds::http_fetcher fetcher_;
     net::signal_set signals_;
     net::steady_timer wake_;

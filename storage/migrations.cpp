@@ -244,6 +244,36 @@ WHEN new.first_seen <> old.first_seen BEGIN
 END;
 )sql",
     },
+    migration{
+        "topic digests: what was sent (or is pending) per topic and period, and its stories",
+        R"sql(
+CREATE TABLE digests (
+    id         INTEGER PRIMARY KEY,
+    topic_id   INTEGER NOT NULL REFERENCES topics(id),
+    period     TEXT    NOT NULL,
+    recipients TEXT    NOT NULL,
+    message_id TEXT    NOT NULL UNIQUE,
+    message    BLOB    NOT NULL,
+    status     TEXT    NOT NULL CHECK (status IN ('pending', 'sent', 'empty')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_retry INTEGER,
+    last_error TEXT    NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    sent_at    INTEGER,
+    UNIQUE (topic_id, period)
+) STRICT;
+
+CREATE INDEX digests_pending ON digests (status, next_retry);
+
+CREATE TABLE digest_stories (
+    digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+    story_id  INTEGER NOT NULL,
+    PRIMARY KEY (digest_id, story_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX digest_stories_story ON digest_stories (story_id);
+)sql",
+    },
 };
 
 }  // namespace

@@ -29,4 +29,8 @@ class topic_store {
     SQLite::Statement insert_;
 };
 
+// Runs a bound SELECT of (story_id, added_at, first_item) rows and loads each story: the
+// timeline readers' shared tail (load_timeline, unsent_stories).
+std::vector<timeline_entry> read_timeline_entries(const database& db, SQLite::Statement& s);
+
 }  // namespace feedd::storage

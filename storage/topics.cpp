@@ -295,6 +295,10 @@ LIMIT :limit
     s.bind(":topic", topic->id);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit ? *limit : -1);  // negative: no limit
+    return read_timeline_entries(db, s);
+}
+
+std::vector<timeline_entry> read_timeline_entries(const database& db, SQLite::Statement& s) {
     std::vector<std::int64_t> ids;
     std::unordered_map<std::int64_t, std::pair<std::int64_t, std::int64_t>> entered;
     while (s.executeStep()) {

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/browser.hpp"
 #include "tests/support/http_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -495,16 +496,6 @@ const std::string hostile_feed =
     "document.title='pwned'</script><a href=\"javascript:document.title='pwned'\">click</a>]]>"
     "</description></item></channel></rss>";
 
-std::vector<std::string> chromium_args(const std::filesystem::path& profile) {
-    return {"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--user-data-dir=" + profile.string(),
-            // Nothing but loopback, not even DNS.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            // Give any script that slipped through time to run before the DOM is dumped.
-            "--virtual-time-budget=3000"};
-}
-
 TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     http_server feeds;
     feeds.set("/reuters.xml", http_response::ok(wire_feed("Reuters", "reuters")));
@@ -552,20 +543,10 @@ TEST(http, browser_shows_a_multi_source_story_and_hostile_items_do_not_run) {
     EXPECT_EQ(dom.find("href=\"javascript:"), std::string::npos);
 
     // A screenshot for people to look at (kept in FEEDD_SCREENSHOT_DIR when set).
-    std::filesystem::create_directories(browser_dir / "shot");
-    const auto png = browser_dir / "shot" / "home.png";
-    auto shot_args = chromium_args(browser_dir / "profile-shot");
-    shot_args.push_back("--window-size=1200,1400");
-    shot_args.push_back("--screenshot=" + png.string());
-    shot_args.push_back(base + "/");
-    child_process shot("/usr/bin/chromium", shot_args, browser_dir / "shot");
-    ASSERT_EQ(shot.wait(90s), 0) << shot.err();
-    const auto bytes = read_file(png);
-    ASSERT_GT(bytes.size(), 10000u);
+    std::string error;
+    const auto bytes = chromium_screenshot(browser_dir, base + "/", "1200,1400", "home.png", error);
+    ASSERT_GT(bytes.size(), 10000u) << error;
     EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-    if (const char* keep = std::getenv("FEEDD_SCREENSHOT_DIR"))
-        std::filesystem::copy_file(png, std::filesystem::path(keep) / "home.png",
-                                   std::filesystem::copy_options::overwrite_existing);
 }
 
 }  // namespace

@@ -172,5 +172,78 @@ feeds = ["https://wire.example.org/rss", "https://other.example.org/rss"]
                  {R"("https://other.example.org/rss" is not a followed feed)"});
 }
 
+// Digests (issue 6): [smtp]/[mail] and each topic's digest = { ... }.
+constexpr const char* smtp = R"(
+[smtp]
+url = "smtp://127.0.0.1:2525"
+from = "news@example.org"
+)";
+
+TEST_F(config_topics_test, digest_and_smtp_are_read) {
+    test::write_file(dir_ / "pw", "secret\n");
+    const auto cfg = load_config(write(std::string(feeds) + R"(
+[[topic]]
+name = "oil"
+match = "oil"
+digest = { schedule = "weekly Mon 07:30", to = ["a@example.org", "b@example.org"], timezone = "Europe/Berlin", min_sources = 2, max_stories = 10, send_empty = true }
+
+[smtp]
+url = "smtps://mail.example.org:465"
+username = "feedd"
+password_file = "pw"
+from = "news@example.org"
+timeout = "20s"
+)"));
+    ASSERT_EQ(cfg.topics.size(), 1u);
+    ASSERT_TRUE(cfg.topics[0].digest);
+    const auto& d = *cfg.topics[0].digest;
+    EXPECT_EQ(d.schedule.type, digest_schedule::kind::weekly);
+    EXPECT_EQ(d.schedule.day, std::chrono::Monday);
+    EXPECT_EQ(d.schedule.at, std::chrono::minutes(7 * 60 + 30));
+    EXPECT_EQ(d.to, (std::vector<std::string>{"a@example.org", "b@example.org"}));
+    EXPECT_EQ(d.timezone, "Europe/Berlin");
+    EXPECT_EQ(d.min_sources, 2);
+    EXPECT_EQ(d.max_stories, 10);
+    EXPECT_TRUE(d.send_empty);
+    ASSERT_TRUE(cfg.mail.smtp);
+    EXPECT_EQ(cfg.mail.smtp->password, "secret");
+    EXPECT_EQ(cfg.mail.smtp->timeout, std::chrono::seconds(20));
+    EXPECT_EQ(cfg.mail.from, "news@example.org");
+}
+
+TEST_F(config_topics_test, bad_digest_values_name_topic_and_key) {
+    const auto topic = [](const std::string& digest) {
+        return std::string(feeds) +
+               "\n[[topic]]\nname = \"oil\"\nmatch = \"oil\"\ndigest = " + digest + "\n" + smtp;
+    };
+    expect_error(topic(R"({ schedule = "daily 7am", to = ["a@example.org"] })"), 12,
+                 "topic[1].digest.schedule", {R"(topic "oil")", "not a time of day"});
+    expect_error(topic(R"({ schedule = "fortnightly", to = ["a@example.org"] })"), 12,
+                 "topic[1].digest.schedule", {"weekly mon 07:00"});
+    expect_error(topic(R"({ schedule = "every 7h", to = ["a@example.org"] })"), 12,
+                 "topic[1].digest.schedule", {"divides a day"});
+    expect_error(topic(R"({ schedule = "daily 07:00", to = ["not an address"] })"), 12,
+                 "topic[1].digest.to[1]", {"not an e-mail address"});
+    expect_error(topic(R"({ schedule = "daily 07:00", to = [] })"), 12, "topic[1].digest.to",
+                 {"no recipients"});
+    expect_error(
+        topic(R"({ schedule = "daily 07:00", to = ["a@example.org"], timezone = "Mars/Olympus" })"),
+        12, "topic[1].digest.timezone", {R"(unknown time zone "Mars/Olympus")"});
+    expect_error(topic(R"({ schedule = "daily 07:00", to = ["a@example.org"], too = 1 })"), 12,
+                 "topic[1].digest.too", {R"(did you mean "to"?)"});
+    expect_error(
+        std::string(feeds) + "\n[smtp]\nurl = \"http://mail.example.org\"\nfrom = \"a@b.c\"\n", 10,
+        "smtp.url", {"not an SMTP server URL"});
+    expect_error(
+        std::string(feeds) + "\n[smtp]\nurl = \"smtp://m.example.org\"\nstarttls = \"yes\"\n", 11,
+        "smtp.starttls", {R"("required", "opportunistic" or "off")"});
+    // A digest needs a transport.
+    const auto message = error_of(std::string(feeds) +
+                                  "\n[[topic]]\nname = \"oil\"\nmatch = \"oil\"\ndigest = { "
+                                  "schedule = \"daily 07:00\", to = [\"a@example.org\"] }\n");
+    EXPECT_NE(message.find(R"(topic "oil" has a digest but no transport)"), std::string::npos)
+        << message;
+}
+
 }  // namespace
 }  // namespace feedd::daemon

@@ -11,6 +11,8 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 7: topic digests
+        "DROP TABLE digest_stories; DROP TABLE digests; "
         // 6: timeline page index
         "DROP TRIGGER topic_stories_story_moved; DROP TRIGGER topic_stories_entered; "
         "DROP INDEX topic_stories_page; "

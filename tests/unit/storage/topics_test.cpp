@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/digests.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/storage/guid_stories.hpp"
 
@@ -223,6 +224,59 @@ TEST_F(topics_test, without_topics_set_nothing_is_matched) {
     sync_topics(db_, {{"iran", "iran", {}, {}}}, t0);
     store(wire_, t0, {item("a@1", "Iran talks")});
     EXPECT_EQ(timeline("iran"), ids{});
+}
+
+// Digests (storage/digests.hpp): what a topic still owes, once per period, never twice a story.
+TEST_F(topics_test, digests_record_once_per_period_and_never_repeat_a_story) {
+    set_topics({{"iran", "iran", {}, {}}});
+    store(wire_, t0, {item("a@1", "Iran talks"), item("b@2", "Iran oil")});
+    store(paper_, t0 + hours(1), {item("c@2", "Iran oil exports")});
+    const auto unsent = [&] {
+        ids out;
+        for (const auto& e : *unsent_stories(db_, "iran", 1, std::nullopt, 50))
+            out.push_back(e.story.id);
+        return out;
+    };
+    EXPECT_EQ(unsent(), (ids{2, 1}));  // two sources first
+    EXPECT_EQ(unsent_stories(db_, "iran", 2, std::nullopt, 50)->size(), 1U);
+    EXPECT_FALSE(unsent_stories(db_, "nope", 1, std::nullopt, 50));
+
+    new_digest d;
+    d.topic = "iran";
+    d.period = "2023-11-14";
+    d.recipients = {"a@example.org"};
+    d.message_id = "m1@example.org";
+    d.message = "Subject: x\r\n\r\nbody\r\n";
+    d.story_ids = {2};
+    d.created_at = t0 + hours(2);
+    const auto id = add_digest(db_, d);
+    ASSERT_TRUE(id);
+    EXPECT_EQ(unsent(), ids{1});  // a pending digest reserves its stories
+    EXPECT_TRUE(has_digest(db_, "iran", "2023-11-14"));
+    // The same period again, or a story already in a digest: nothing recorded.
+    d.message_id = "m2@example.org";
+    EXPECT_FALSE(add_digest(db_, d));
+    d.period = "2023-11-15";
+    EXPECT_FALSE(add_digest(db_, d));
+
+    auto due = due_digests(db_, t0 + hours(2));
+    ASSERT_EQ(due.size(), 1U);
+    EXPECT_EQ(due[0].message, "Subject: x\r\n\r\nbody\r\n");
+    EXPECT_EQ(due[0].stories, 1);
+    mark_digest_failed(db_, *id, "451 try later", t0 + hours(3));
+    EXPECT_TRUE(due_digests(db_, t0 + hours(2)).empty());  // waits for its retry time
+    due = due_digests(db_, t0 + hours(3));
+    ASSERT_EQ(due.size(), 1U);
+    EXPECT_EQ(due[0].attempts, 1);
+    EXPECT_EQ(due[0].last_error, "451 try later");
+    mark_digest_sent(db_, *id, t0 + hours(3));
+    EXPECT_TRUE(due_digests(db_, t0 + hours(9)).empty());
+    const auto listed = list_digests(db_, 10);
+    ASSERT_EQ(listed.size(), 1U);
+    EXPECT_EQ(listed[0].status, digest_status::sent);
+    EXPECT_EQ(listed[0].attempts, 2);
+    EXPECT_EQ(listed[0].sent_at, t0 + hours(3));
+    EXPECT_EQ(unsent(), ids{1});
 }
 
 }  // namespace

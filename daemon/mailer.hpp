@@ -1,0 +1,22 @@
+// Sends a rendered digest: SMTP through libcurl (STARTTLS modes, AUTH, its own CA file) or a
+// sendmail-compatible program. Blocking: the daemon calls it on its own digest thread, never
+// on the Asio I/O loop.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+
+namespace feedd::daemon {
+
+struct send_result {
+    bool ok = false;
+    std::string error;  // e.g. "smtp://127.0.0.1:2525: server said 451 (...)"; empty when ok
+};
+
+// message: an RFC 5322 message with CRLF line ends. Recipients go in the envelope (RCPT TO).
+send_result send_mail(const mail_config& mail, const std::vector<std::string>& to,
+                      const std::string& message);
+
+}  // namespace feedd::daemon

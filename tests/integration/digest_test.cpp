@@ -1,0 +1,385 @@
+// Topic digests end to end against a real SMTP server (aiosmtpd, tests/support/smtp_sink.py):
+// `feedd digest` over STARTTLS with AUTH, the message checked by Python's MIME parser and
+// rendered in headless Chromium; the daemon's scheduled digest through 4xx rejections and
+// kill -9, delivered exactly once.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/browser.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/story_fixtures.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace feedd::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::filesystem::path support_dir =
+    std::filesystem::path(FEEDD_TEST_DATA).parent_path() / "support";
+
+// Debian's python3 (python3-aiosmtpd lives there), not whatever python3 is first on PATH.
+constexpr const char* python = "/usr/bin/python3";
+
+// Two outlets carry one story (German, non-ASCII, with markup and a script in the summary);
+// each has one more story of its own.
+std::string feed(const std::string& outlet, const std::string& host, const std::string& second,
+                 const std::string& second_summary) {
+    return fmt::format(
+        R"(<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>{0}</title><link>https://{1}/</link>
+<item><title>Gespräche über Zölle in Brüssel gehen weiter – Einigung möglich</title>
+<link>https://{1}/zoelle</link><guid>{1}-1</guid><pubDate>Sat, 14 Jun 2025 06:00:00 GMT</pubDate>
+<description>&lt;p&gt;Die Verhandlungen über die Zölle &lt;b&gt;gehen weiter&lt;/b&gt;.&lt;script&gt;document.title='pwned'&lt;/script&gt;&lt;/p&gt;</description></item>
+<item><title>{2}</title><link>https://{1}/second</link><guid>{1}-{4}</guid>
+<pubDate>Sat, 14 Jun 2025 05:00:00 GMT</pubDate><description>{3}</description></item>
+</channel></rss>
+)",
+        outlet, host, second, second_summary, std::hash<std::string>{}(second));
+}
+
+class smtp_sink {
+  public:
+    smtp_sink(const std::filesystem::path& dir, std::vector<std::string> options = {}) {
+        std::filesystem::create_directories(dir);
+        maildir_ = dir / "maildir";
+        const auto port_file = dir / "port";
+        std::vector<std::string> args{(support_dir / "smtp_sink.py").string(), "--maildir",
+                                      maildir_.string(), "--port-file", port_file.string()};
+        args.insert(args.end(), options.begin(), options.end());
+        process_ = std::make_unique<child_process>(python, args, dir);
+        EXPECT_TRUE(eventually([&] { return std::filesystem::exists(port_file); }, 20s))
+            << process_->err();
+        if (std::filesystem::exists(port_file)) port_ = std::stoi(read_file(port_file));
+    }
+    ~smtp_sink() { stop(); }
+
+    void stop() {
+        if (!process_) return;
+        process_->send(SIGTERM);
+        process_->wait(10s);
+        process_.reset();
+    }
+    int port() const { return port_; }
+    const std::filesystem::path& maildir() const { return maildir_; }
+
+    // Every stored message, parsed by Python's email package (tests/support/read_maildir.py).
+    std::vector<json::object> messages(const std::filesystem::path& html_out = {}) const {
+        if (!std::filesystem::exists(maildir_ / "new")) return {};
+        std::vector<std::string> args{(support_dir / "read_maildir.py").string(),
+                                      maildir_.string()};
+        if (!html_out.empty()) args.insert(args.end(), {"--html-out", html_out.string()});
+        const auto out_dir = maildir_.parent_path() / "read";
+        std::filesystem::create_directories(out_dir);
+        child_process reader(python, args, out_dir);
+        EXPECT_EQ(reader.wait(30s), 0) << reader.err();
+        return json_lines(reader.out());
+    }
+    std::size_t count() const {
+        if (!std::filesystem::exists(maildir_ / "new")) return 0;
+        std::size_t n = 0;
+        for ([[maybe_unused]] const auto& entry :
+             std::filesystem::directory_iterator(maildir_ / "new"))
+            ++n;
+        return n;
+    }
+
+  private:
+    std::filesystem::path maildir_;
+    int port_ = 0;
+    std::unique_ptr<child_process> process_;
+};
+
+const json::object* part(const json::object& message, std::string_view type) {
+    for (const auto& p : message.at("parts").as_array()) {
+        if (p.as_object().at("content_type").as_string() == type) return &p.as_object();
+    }
+    return nullptr;
+}
+
+std::string text_of(const json::object& object, std::string_view key) {
+    return std::string(object.at(key).as_string());
+}
+
+class digest_e2e : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        write_file(dir_ / "a.xml",
+                   feed("Tagesblatt", "a.example", "Zölle: Stahlindustrie warnt vor Folgen",
+                        "Die Branche fürchtet um Jobs."));
+        write_file(dir_ / "b.xml",
+                   feed("Morgenpost", "b.example", "Zölle: Häfen melden weniger Container",
+                        "Hamburg zählt nach."));
+    }
+
+    std::filesystem::path config(const std::string& digest, const std::string& mail) {
+        return write_file(dir_ / "feedd.toml",
+                          fmt::format("[storage]\npath = \"feedd.db\"\n\n[[feed]]\nurl = "
+                                      "\"a.xml\"\n\n[[feed]]\nurl = \"b.xml\"\n\n[[topic]]\n"
+                                      "name = \"zoelle\"\nmatch = \"zölle\"\n{}\n\n{}\n",
+                                      digest, mail));
+    }
+
+    // `feedd run` with its output under dir_/name.
+    std::unique_ptr<child_process> start_daemon(const std::string& name) {
+        std::filesystem::create_directories(dir_ / name);
+        return std::make_unique<child_process>(
+            FEEDD_BINARY,
+            std::vector<std::string>{"run", "--config", (dir_ / "feedd.toml").string()},
+            dir_ / name);
+    }
+
+    run_result feedd(std::vector<std::string> args) {
+        args.insert(args.end(), {"--config", (dir_ / "feedd.toml").string()});
+        return run_feedd(args, dir_.path());
+    }
+
+    std::vector<json::object> digests() {
+        const auto result = feedd({"digests", "--json"});
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return json_lines(result.out);
+    }
+
+    temp_dir dir_;
+};
+
+TEST_F(digest_e2e, cli_sends_over_starttls_with_auth_once_and_the_html_renders) {
+    // A test-only certificate for 127.0.0.1, made now.
+    std::filesystem::create_directories(dir_ / "openssl");
+    child_process openssl("/usr/bin/openssl",
+                          {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                           (dir_ / "key.pem").string(), "-out", (dir_ / "cert.pem").string()},
+                          dir_ / "openssl");
+    ASSERT_EQ(openssl.wait(60s), 0) << openssl.err();
+    smtp_sink sink(dir_ / "smtp", {"--tls-cert", (dir_ / "cert.pem").string(), "--tls-key",
+                                   (dir_ / "key.pem").string(), "--auth", "digest:s3cret-pass"});
+    ASSERT_NE(sink.port(), 0);
+    write_file(dir_ / "smtp-password", "s3cret-pass\n");
+    const auto mail = fmt::format(
+        "[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"required\"\nusername = "
+        "\"digest\"\npassword_file = \"smtp-password\"\nca_file = \"cert.pem\"\nfrom = "
+        "\"news@example.org\"\ntimeout = \"20s\"",
+        sink.port());
+    config(
+        R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"], timezone = "Europe/Berlin" })",
+        mail);
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+
+    // --dry-run prints the message and records nothing.
+    const auto dry = feedd({"digest", "--topic", "zoelle", "--dry-run", "--to", "x@example.org"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("To: x@example.org"), std::string::npos) << dry.out;
+    EXPECT_NE(dry.out.find("Content-Type: multipart/alternative"), std::string::npos);
+    EXPECT_TRUE(digests().empty());
+    EXPECT_EQ(sink.count(), 0u);
+
+    const auto sent = feedd({"digest", "--topic", "zoelle"});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+    EXPECT_NE(sent.out.find("3 stories"), std::string::npos) << sent.out;
+    const auto html_file = dir_ / "digest.html";
+    const auto messages = sink.messages(html_file);
+    ASSERT_EQ(messages.size(), 1u);
+    const auto& m = messages[0];
+    EXPECT_EQ(m.at("defects").as_int64(), 0);
+    EXPECT_EQ(text_of(m, "content_type"), "multipart/alternative");
+    // The subject: topic, count and the top story, RFC 2047-encoded on the wire.
+    EXPECT_EQ(text_of(m, "subject"),
+              "zoelle: 3 stories — Gespräche über Zölle in Brüssel gehen weiter – Einigung "
+              "möglich");
+    EXPECT_NE(text_of(m, "raw_subject").find("=?UTF-8?"), std::string::npos);
+    EXPECT_EQ(text_of(m, "to"), "leser@example.org");
+    EXPECT_NE(text_of(m, "from").find("news@example.org"), std::string::npos);
+    EXPECT_FALSE(text_of(m, "date").empty());
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(m, "message_id"), "<" + text_of(stored[0], "message_id") + ">");
+    EXPECT_EQ(text_of(stored[0], "status"), "sent");
+    EXPECT_EQ(stored[0].at("stories").as_int64(), 3);
+
+    const auto* plain = part(m, "text/plain");
+    const auto* html = part(m, "text/html");
+    ASSERT_TRUE(plain && html);
+    for (const auto* p : {plain, html}) {
+        EXPECT_EQ(text_of(*p, "encoding"), "quoted-printable");
+        EXPECT_EQ(text_of(*p, "charset"), "utf-8");
+    }
+    const auto text = text_of(*plain, "text");
+    // Most sources first: the shared story leads, with both outlets.
+    const auto shared = text.find("1. Gespräche über Zölle");
+    EXPECT_NE(shared, std::string::npos) << text;
+    EXPECT_NE(text.find("2 sources: Tagesblatt, Morgenpost"), std::string::npos) << text;
+    EXPECT_NE(text.find("https://a.example/zoelle"), std::string::npos);
+    EXPECT_NE(text.find("Die Verhandlungen über die Zölle gehen weiter."), std::string::npos);
+    EXPECT_NE(text.find("First seen 2025-06-14 08:00 CEST"), std::string::npos) << text;
+    EXPECT_EQ(text.find("pwned"), std::string::npos);
+    // Absolute links, sanitised summaries: no script, no markup from the feeds.
+    const auto links = m.at("links").as_array();
+    ASSERT_EQ(links.size(), 3u);
+    EXPECT_EQ(links[0].as_string(), "https://a.example/zoelle");
+    for (const auto& link : links)
+        EXPECT_EQ(std::string(link.as_string()).rfind("https://", 0), 0u) << link;
+    for (const auto& tag : m.at("html_tags").as_array())
+        EXPECT_NE(tag.as_string(), "script");
+
+    // Run again: nothing new, nothing sent.
+    const auto again = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.out.find("Nothing new"), std::string::npos) << again.out;
+    EXPECT_EQ(sink.count(), 1u);
+
+    // The HTML part in Chromium: it renders, with the headline as a link and nothing run.
+    const auto browser_dir = dir_ / "chromium";
+    std::filesystem::create_directories(browser_dir / "dom");
+    auto dom_args = chromium_args(browser_dir / "profile-dom");
+    dom_args.push_back("--dump-dom");
+    dom_args.push_back("file://" + html_file.string());
+    child_process dump("/usr/bin/chromium", dom_args, browser_dir / "dom");
+    ASSERT_EQ(dump.wait(90s), 0) << dump.err();
+    const auto dom = dump.out();
+    EXPECT_NE(dom.find("<title>zoelle</title>"), std::string::npos) << dom.substr(0, 2000);
+    EXPECT_NE(dom.find(">Gespräche über Zölle in Brüssel gehen weiter – Einigung möglich</a>"),
+              std::string::npos)
+        << dom;
+    EXPECT_EQ(dom.find("pwned"), std::string::npos);
+    std::string error;
+    const auto bytes = chromium_screenshot(browser_dir, "file://" + html_file.string(), "800,900",
+                                           "digest.png", error);
+    ASSERT_GT(bytes.size(), 10000u) << error;
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+TEST_F(digest_e2e, starttls_required_refuses_a_server_without_it_and_keeps_the_digest) {
+    smtp_sink sink(dir_ / "smtp");  // no TLS offered
+    config(R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"] })",
+           fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"news@example.org\"",
+                       sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto refused = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("stays pending"), std::string::npos) << refused.err;
+    EXPECT_EQ(sink.count(), 0u);
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(stored[0], "status"), "pending");
+    EXPECT_FALSE(text_of(stored[0], "last_error").empty());
+}
+
+// [mail] sendmail: the message goes to the program's standard input with LF line ends and
+// the envelope as arguments; a failing program leaves the digest pending.
+TEST_F(digest_e2e, sendmail_gets_the_message_on_stdin) {
+    const auto program =
+        write_file(dir_ / "fake-sendmail",
+                   "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.args\"\n"
+                   "cat > \"$0.message\"\nexit \"$(cat \"$0.exit\" 2>/dev/null || echo 0)\"\n");
+    std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+    write_file(dir_ / "fake-sendmail.exit", "75\n");
+    config(R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"] })",
+           "[mail]\nsendmail = \"fake-sendmail\"\nfrom = \"news@example.org\"");
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto failed = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(failed.exit_code, 1);
+    EXPECT_NE(failed.err.find("exited with status 75"), std::string::npos) << failed.err;
+    std::filesystem::remove(dir_ / "fake-sendmail.exit");
+    const auto sent = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
+    EXPECT_EQ(read_file(dir_ / "fake-sendmail.args"),
+              "-i\n-f\nnews@example.org\n--\nleser@example.org\n");
+    const auto message = read_file(dir_ / "fake-sendmail.message");
+    EXPECT_EQ(message.find('\r'), std::string::npos);
+    EXPECT_NE(message.find("Content-Type: multipart/alternative"), std::string::npos);
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(stored[0], "status"), "sent");
+    EXPECT_EQ(stored[0].at("attempts").as_int64(), 2);
+    EXPECT_NE(message.find(text_of(stored[0], "message_id")), std::string::npos);
+}
+
+// The daemon's scheduled digest: rejected twice with 451, retried with back-off, delivered
+// once; then the daemon is killed with the server down and the digest pending, and the next
+// start delivers that same message (same Message-ID) once.
+TEST_F(digest_e2e, daemon_retries_rejections_and_survives_kill_9_exactly_once) {
+    const std::string schedule =
+        R"(digest = { schedule = "daily 00:00", to = ["leser@example.org"], timezone = "UTC" })";
+    {
+        smtp_sink sink(dir_ / "smtp1", {"--reject", "2", "--reject-code", "451"});
+        config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                                     "from = \"news@example.org\"\n\n[mail]\nretry = \"1s\"",
+                                     sink.port()));
+        ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+        const auto daemon = start_daemon("run1");
+        ASSERT_TRUE(eventually([&] { return sink.count() == 1; }, 30s)) << daemon->err();
+        daemon->send(SIGKILL);
+        daemon->wait(10s);
+        const auto stored = digests();
+        ASSERT_EQ(stored.size(), 1u);
+        EXPECT_EQ(text_of(stored[0], "status"), "sent");
+        EXPECT_EQ(stored[0].at("attempts").as_int64(), 3);  // two 451s, then accepted
+        EXPECT_EQ(stored[0].at("stories").as_int64(), 3);
+        EXPECT_EQ(sink.messages().size(), 1u);
+    }
+
+    // A new story arrives for the next period; the server is down when it comes due.
+    write_file(dir_ / "a.xml",
+               feed("Tagesblatt", "a.example", "Zölle: Neue Runde am Montag", "Termin steht."));
+    int port = 0;
+    {
+        smtp_sink probe(dir_ / "probe");  // only to learn a free port; then nothing listens
+        port = probe.port();
+    }
+    config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                                 "from = \"news@example.org\"\nconnect_timeout = \"1s\"\n\n"
+                                 "[mail]\nretry = \"1s\"",
+                                 port));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    // Today's scheduled digest is already sent, so the new story goes out by hand; the
+    // server is down, so it is recorded pending (with its Message-ID) and not lost.
+    const auto first = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(first.exit_code, 1) << first.out << first.err;  // server down: pending
+    auto stored = digests();
+    ASSERT_EQ(stored.size(), 2u);
+    const auto pending_id = text_of(stored[0], "message_id");
+    EXPECT_EQ(text_of(stored[0], "status"), "pending");
+    {
+        const auto daemon = start_daemon("run2");
+        ASSERT_TRUE(eventually([&] { return digests()[0].at("attempts").as_int64() >= 2; }, 30s))
+            << daemon->err();
+        daemon->send(SIGKILL);
+        daemon->wait(10s);
+    }
+    EXPECT_EQ(text_of(digests()[0], "status"), "pending");
+
+    smtp_sink sink(dir_ / "smtp2", {"--port", std::to_string(port)});
+    ASSERT_EQ(sink.port(), port);
+    {
+        const auto daemon = start_daemon("run3");
+        ASSERT_TRUE(eventually([&] { return sink.count() == 1; }, 30s)) << daemon->err();
+        ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 10s));
+        daemon->send(SIGKILL);
+        daemon->wait(10s);
+    }
+    const auto messages = sink.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(text_of(messages[0], "message_id"), "<" + pending_id + ">");
+    EXPECT_NE(text_of(*part(messages[0], "text/plain"), "text").find("Neue Runde am Montag"),
+              std::string::npos);
+    // Another start: nothing is owed, nothing more arrives.
+    {
+        const auto daemon = start_daemon("run4");
+        std::this_thread::sleep_for(2500ms);  // two digest checks
+        daemon->send(SIGTERM);
+        EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    }
+    EXPECT_EQ(sink.count(), 1u);
+    EXPECT_EQ(text_of(digests()[0], "status"), "sent");
+}
+
+}  // namespace
+}  // namespace feedd::test
