@@ -310,7 +310,9 @@ TEST_F(ingest_test, a_batch_of_refreshes_clusters_and_matches_topics_like_single
         if (batch) batch->commit();
         EXPECT_FALSE(db.in_batch());
         std::vector<std::string> timeline;
-        for (const auto& e : *storage::load_timeline(db, "border", std::nullopt, std::nullopt)) {
+        // A named optional: a range-for over *temporary would read a destroyed vector.
+        const auto entries = storage::load_timeline(db, "border", std::nullopt, std::nullopt);
+        for (const auto& e : *entries) {
             timeline.push_back(std::to_string(e.story.id) + " " + std::to_string(e.first_item) +
                                " " + std::to_string(e.story.member_count));
         }

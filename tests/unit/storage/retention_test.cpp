@@ -179,14 +179,12 @@ TEST_F(retention_test, the_newest_item_and_story_stay_so_their_ids_are_never_reu
 }
 
 TEST_F(retention_test, stories_of_pending_digests_are_kept_until_sent) {
-    // The digests helper's tables as docs/design.md (Topic digests) describes them.
+    // A pending digest holding story 1, written straight into migration 7's tables.
     {
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         raw.exec(R"sql(
-CREATE TABLE digests (id INTEGER PRIMARY KEY, status TEXT NOT NULL);
-CREATE TABLE digest_stories (digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
-                             story_id INTEGER NOT NULL, PRIMARY KEY (digest_id, story_id));
-INSERT INTO digests VALUES (1, 'pending');
+INSERT INTO digests (id, topic_id, period, recipients, message_id, message, status, created_at)
+VALUES (1, 1, '2026-11-28', 'a@example.org', '<1@feedd>', x'', 'pending', 0);
 INSERT INTO digest_stories VALUES (1, 1);
 )sql");
     }

@@ -233,7 +233,9 @@ TEST_F(topics_test, digests_record_once_per_period_and_never_repeat_a_story) {
     store(paper_, t0 + hours(1), {item("c@2", "Iran oil exports")});
     const auto unsent = [&] {
         ids out;
-        for (const auto& e : *unsent_stories(db_, "iran", 1, std::nullopt, 50))
+        // A named optional: a range-for over *temporary would read a destroyed vector.
+        const auto entries = unsent_stories(db_, "iran", 1, std::nullopt, 50);
+        for (const auto& e : *entries)
             out.push_back(e.story.id);
         return out;
     };
