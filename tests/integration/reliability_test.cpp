@@ -71,8 +71,9 @@ std::filesystem::path db_path(const temp_dir& dir) {
     return dir / "state/feedd.db";
 }
 
-run_result poll_once(const temp_dir& dir, const std::filesystem::path& config) {
-    return run_feedd({"poll", "--config", config.string(), "--once"}, dir.path());
+run_result poll_once(const temp_dir& dir, const std::filesystem::path& config,
+                     std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    return run_feedd({"poll", "--config", config.string(), "--once"}, dir.path(), timeout);
 }
 
 const storage::feed_row& feed_at(const std::vector<storage::feed_row>& feeds,
@@ -221,7 +222,9 @@ TEST(reliability, kill_9_at_random_points_loses_nothing_and_stores_nothing_twice
     }
     EXPECT_GE(killed_mid_poll, 3) << "the kills must land while polling";
 
-    const auto final_poll = poll_once(dir, config);
+    // 6000 templated items: every copy lists every other as a candidate, which under ASan on
+    // two cores takes more than a minute (a bound on time, not a speed test).
+    const auto final_poll = poll_once(dir, config, std::chrono::seconds(240));
     ASSERT_EQ(final_poll.exit_code, 0) << final_poll.err;
     SQLite::Database raw(db_path(dir).string(), SQLite::OPEN_READONLY);
     EXPECT_EQ(raw.execAndGet("PRAGMA integrity_check").getString(), "ok");

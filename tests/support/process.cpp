@@ -83,9 +83,10 @@ std::string child_process::err() const {
     return read_file(err_path_);
 }
 
-run_result run_feedd(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+run_result run_feedd(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                     std::chrono::seconds timeout) {
     child_process child(FEEDD_BINARY, args, dir);
-    const auto code = child.wait(std::chrono::seconds(60));
+    const auto code = child.wait(timeout);
     run_result r;
     r.exit_code = code.value_or(-1000);
     r.out = child.out();

@@ -44,7 +44,9 @@ struct run_result {
 };
 
 // Runs feedd with args to completion (deadline: 60 s) and returns its exit code and output.
-run_result run_feedd(const std::vector<std::string>& args, const std::filesystem::path& dir);
+// A run that outlives `timeout` is killed and reports exit code -1000.
+run_result run_feedd(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                     std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // Polls condition every 20 ms until it holds or the timeout passes; returns the last result.
 template <class Condition>
