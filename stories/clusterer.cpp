@@ -37,6 +37,16 @@ struct clusterer::state {
     // ring_slots: contiguous per member, so verification is one tight loop.
     std::vector<std::uint16_t> ring;
     std::size_t ring_slots = 0;
+    // Same slots: per member and band, the sequence number of the previous member with the same
+    // band key. The table holds one entry per key (its newest member), so a query walks that
+    // key's members newest first and stops after the few it verifies: templated feeds, whose
+    // items all share band keys, cost a bounded walk per query instead of the whole window.
+    std::vector<std::uint32_t> older;
+    int bands = 0;  // band keys per member, fixed with `hashes`
+
+    std::uint32_t* older_of(std::uint64_t seq) {
+        return older.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(bands);
+    }
 
     std::uint16_t* values_of(std::uint64_t seq) {
         return ring.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(hashes);
@@ -45,15 +55,23 @@ struct clusterer::state {
     // Room for one more member; doubles the ring and moves the live members when full.
     void reserve_one() {
         const auto per = static_cast<std::size_t>(hashes);
-        if (members.size() < ring_slots && ring.size() == ring_slots * per) return;
+        const auto per_band = static_cast<std::size_t>(bands);
+        if (members.size() < ring_slots && ring.size() == ring_slots * per &&
+            older.size() == ring_slots * per_band) {
+            return;
+        }
         const std::size_t slots = std::max<std::size_t>(64, ring_slots * 2);
         std::vector<std::uint16_t> next(slots * per);
-        if (ring.size() == ring_slots * per && per > 0) {
-            for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
-                std::copy_n(values_of(seq), per, next.data() + (seq & (slots - 1)) * per);
-            }
+        std::vector<std::uint32_t> next_older(slots * per_band);
+        const bool keep_values = ring.size() == ring_slots * per && per > 0;
+        const bool keep_older = older.size() == ring_slots * per_band && per_band > 0;
+        for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
+            const std::size_t to = seq & (slots - 1);
+            if (keep_values) std::copy_n(values_of(seq), per, next.data() + to * per);
+            if (keep_older) std::copy_n(older_of(seq), per_band, next_older.data() + to * per_band);
         }
         ring.swap(next);
+        older.swap(next_older);
         ring_slots = slots;
     }
     std::uint64_t base_seq = 0;  // sequence number of members.front()
@@ -80,16 +98,24 @@ struct clusterer::state {
         return e.key != 0 && e.seq - static_cast<std::uint32_t>(base_seq) < members.size();
     }
 
-    void insert_entry(entry e) {
+    // Makes member e.seq the newest of its band key, chained to the previous newest.
+    void insert_entry(entry e, int band) {
         // An expired entry kept for 2^31 members would alias a live sequence number: rebuild
         // long before.
         if ((used + 1) * 4 > table.size() * 3 || base_seq - rebuilt_at_seq > (1ULL << 30)) {
             rebuild();
         }
+        // No older member: a sequence number before the window, which never becomes live.
+        std::uint32_t previous = static_cast<std::uint32_t>(base_seq) - 1;
         std::size_t i = home(e.key, mask());
-        while (table[i].key != 0 && live(table[i]))
+        while (table[i].key != 0 && table[i].key != e.key)
             i = (i + 1) & mask();
-        if (table[i].key == 0) ++used;
+        if (table[i].key == 0) {
+            ++used;
+        } else {
+            previous = table[i].seq;
+        }
+        older_of(e.seq)[band] = previous;
         table[i] = e;
         ++live_entries;
     }
@@ -280,14 +306,22 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
-            for (std::size_t i = state::home(key, s.mask()); s.table[i].key != 0;
-                 i = (i + 1) & s.mask()) {
-                if (s.table[i].key != key) continue;
-                const std::uint32_t index = s.table[i].seq - base32;
-                if (index >= s.members.size()) continue;  // expired, not yet reclaimed
-                if (s.listed_by[index] == s.query_stamp) continue;
-                s.listed_by[index] = s.query_stamp;
-                cands.push_back(index);
+            std::size_t i = state::home(key, s.mask());
+            while (s.table[i].key != 0 && s.table[i].key != key)
+                i = (i + 1) & s.mask();
+            if (s.table[i].key == 0) continue;
+            // The key's members, newest first; past the first expired one all are expired.
+            // The newest max_verified_candidates of each band include every member of the
+            // newest max_verified_candidates of all bands together, which is what is verified.
+            std::uint32_t seq = s.table[i].seq;
+            for (std::size_t walked = 0; walked < max_verified_candidates; ++walked) {
+                const std::uint32_t index = seq - base32;
+                if (index >= s.members.size()) break;
+                if (s.listed_by[index] != s.query_stamp) {
+                    s.listed_by[index] = s.query_stamp;
+                    cands.push_back(index);
+                }
+                seq = s.older_of(s.base_seq + index)[b];
             }
         }
         // Templated feeds (every item "Story N of feed M, with …") make every member a
@@ -374,6 +408,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     if (has_words && s.hashes == 0) s.hashes = static_cast<int>(sig.minhash.size());
     const bool indexed = has_words && static_cast<int>(sig.minhash.size()) == s.hashes;
     const std::uint64_t seq = s.base_seq + s.members.size();
+    if (indexed && s.bands == 0) s.bands = std::min(options_.bands, s.hashes / options_.rows);
     s.reserve_one();
     s.members.push_back(m);
     std::uint16_t* values = s.ring_slots > 0 && s.hashes > 0 ? s.values_of(seq) : nullptr;
@@ -392,7 +427,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
         __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
     }
     for (int b = 0; b < bands; ++b) {
-        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)});
+        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)}, b);
     }
 }
 
@@ -423,7 +458,8 @@ std::size_t clusterer::windowed_items() const {
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
     return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
-           s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t) +
+           s.older.capacity() * sizeof(std::uint32_t) + s.table.capacity() * sizeof(entry) +
+           s.candidates.capacity() * sizeof(std::uint32_t) +
            s.listed_by.capacity() * sizeof(std::uint32_t);
 }
 
