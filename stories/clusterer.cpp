@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <charconv>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -78,9 +77,6 @@ struct clusterer::state {
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;  // scratch
-    // Per member index: the query that last listed it (dedupes candidates in O(n)).
-    std::vector<std::uint32_t> listed_by;
-    std::uint32_t query_stamp = 0;
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -299,38 +295,37 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
         }
-        if (s.listed_by.size() < s.members.size()) s.listed_by.resize(s.members.size() * 2, 0);
-        if (++s.query_stamp == 0) {  // wrapped: forget every old stamp
-            std::fill(s.listed_by.begin(), s.listed_by.end(), 0);
-            s.query_stamp = 1;
-        }
+        // Each band key's members, newest first, merged: the newest max_verified_candidates
+        // members listed by any band, which is what is verified. A member that several bands
+        // list moves all of them on at once from one cache line (its chain links are adjacent),
+        // so templated feeds, whose items share every band key, cost one line per candidate.
+        std::array<std::uint32_t, 1024> head{};  // per band: its next member's window index
+        const auto window = static_cast<std::uint32_t>(s.members.size());
+        constexpr std::uint32_t exhausted = std::numeric_limits<std::uint32_t>::max();
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             std::size_t i = state::home(key, s.mask());
             while (s.table[i].key != 0 && s.table[i].key != key)
                 i = (i + 1) & s.mask();
-            if (s.table[i].key == 0) continue;
-            // The key's members, newest first; past the first expired one all are expired.
-            // The newest max_verified_candidates of each band include every member of the
-            // newest max_verified_candidates of all bands together, which is what is verified.
-            std::uint32_t seq = s.table[i].seq;
-            for (std::size_t walked = 0; walked < max_verified_candidates; ++walked) {
-                const std::uint32_t index = seq - base32;
-                if (index >= s.members.size()) break;
-                if (s.listed_by[index] != s.query_stamp) {
-                    s.listed_by[index] = s.query_stamp;
-                    cands.push_back(index);
-                }
-                seq = s.older_of(s.base_seq + index)[b];
-            }
+            const std::uint32_t index = s.table[i].seq - base32;
+            head[static_cast<std::size_t>(b)] =
+                s.table[i].key != 0 && index < window ? index : exhausted;
         }
-        // Templated feeds (every item "Story N of feed M, with …") make every member a
-        // candidate of every query: verify only the newest ones, so one add stays bounded.
-        // Which ones depends only on the members in the window, so restore() agrees.
-        if (cands.size() > max_verified_candidates) {
-            std::nth_element(cands.begin(), cands.begin() + max_verified_candidates, cands.end(),
-                             std::greater<>());
-            cands.resize(max_verified_candidates);
+        while (cands.size() < max_verified_candidates) {
+            std::uint32_t newest = exhausted;
+            for (int b = 0; b < bands; ++b) {
+                const std::uint32_t h = head[static_cast<std::size_t>(b)];
+                if (h != exhausted && (newest == exhausted || h > newest)) newest = h;
+            }
+            if (newest == exhausted) break;  // past the first expired member all are expired
+            cands.push_back(newest);
+            const std::uint32_t* older = s.older_of(s.base_seq + newest);
+            for (int b = 0; b < bands; ++b) {
+                auto& h = head[static_cast<std::size_t>(b)];
+                if (h != newest) continue;
+                const std::uint32_t index = older[b] - base32;
+                h = index < window ? index : exhausted;
+            }
         }
         // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
         // which a restart does not repeat; the members compared must not. On a full tie the
@@ -459,8 +454,7 @@ std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
     return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
            s.older.capacity() * sizeof(std::uint32_t) + s.table.capacity() * sizeof(entry) +
-           s.candidates.capacity() * sizeof(std::uint32_t) +
-           s.listed_by.capacity() * sizeof(std::uint32_t);
+           s.candidates.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace feedd::stories
