@@ -27,16 +27,6 @@ constexpr const char* item_kept = R"sql(
  OR i.id = (SELECT max(id) FROM items))
 )sql";
 
-// The digests helper's tables (docs/design.md, Topic digests): a pending digest reserves its
-// stories. Looked up at run time so this works before and after those tables exist.
-bool has_digest_tables(SQLite::Database& conn) {
-    SQLite::Statement s(conn,
-                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                        "AND name IN ('digests', 'digest_stories')");
-    s.executeStep();
-    return s.getColumn(0).getInt() == 2;
-}
-
 // The statements of one batch. Prepared per batch: a batch deletes hundreds of rows, so
 // preparing a handful of statements is noise, and nothing stays prepared between runs.
 struct batch_statements {
@@ -53,18 +43,16 @@ SELECT EXISTS (SELECT 1 FROM items i JOIN feeds f ON f.id = i.feed_id
                WHERE i.id = :item AND {})
 )sql",
                                          item_kept)),
+          // A pending digest (migration 7) reserves its stories until it is sent.
           story_blocked(conn, fmt::format(R"sql(
 SELECT EXISTS (SELECT 1 FROM story_members m JOIN items i ON i.id = m.item_id
                     JOIN feeds f ON f.id = i.feed_id
                WHERE m.story_id = :story AND {})
-    OR :story = (SELECT max(id) FROM stories){}
-)sql",
-                                          item_kept,
-                                          has_digest_tables(conn) ? R"sql(
+    OR :story = (SELECT max(id) FROM stories)
     OR EXISTS (SELECT 1 FROM digest_stories ds JOIN digests d ON d.id = ds.digest_id
                WHERE ds.story_id = :story AND d.status = 'pending')
-)sql"
-                                                                  : "")),
+)sql",
+                                          item_kept)),
           timeline_entries(conn, "SELECT count(*) FROM topic_stories WHERE story_id = :story"),
           // Members, their signatures (cascade) and their full-text rows (trigger) go with
           // the items; sources and timeline entries (cascade) with the story.
