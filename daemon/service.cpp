@@ -507,6 +507,8 @@ class service {
                              {{"kind", "stories"}});
                 metrics_.add("feedd_pruned_total", static_cast<double>(counts.timeline_entries),
                              {{"kind", "timeline_entries"}});
+                stories_ -= counts.stories;  // the gauge counts what the store holds
+                metrics_.set("feedd_stories", static_cast<double>(stories_));
             }
         } catch (const std::exception& e) {
             // A busy lock or a full disk may pass; the next run starts over.
