@@ -104,15 +104,8 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
     return failures > 0 ? 1 : 0;
 }
 
-int digests_command(const digests_options& options, std::ostream& out, std::ostream& err) {
-    if (!std::filesystem::exists(options.db)) {
-        err << fmt::format(
-            "feedd: no database at {} (run `feedd poll --once --config FILE` "
-            "first)\n",
-            options.db.string());
-        return 1;
-    }
-    const auto db = storage::database::open(options.db, storage::open_mode::read_only);
+int digests_command(const digests_options& options, std::ostream& out, std::ostream&) {
+    const auto db = open_store(options.db);
     const auto rows = storage::list_digests(db, options.limit);
     if (options.json) {
         for (const auto& row : rows) {
