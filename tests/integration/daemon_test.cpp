@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -411,17 +413,33 @@ class notify_socket {
             [&] {
                 char buffer[4096];
                 const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-                if (n > 0) messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+                if (n > 0) {
+                    messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+                    received_.push_back(std::chrono::steady_clock::now());
+                }
                 return !messages_.empty() && messages_.back().find(wanted) != std::string::npos;
             },
             timeout);
     }
     const std::vector<std::string>& messages() const { return messages_; }
 
+    // The longest time between two messages containing `wanted`.
+    std::chrono::steady_clock::duration longest_gap(const std::string& wanted) const {
+        std::chrono::steady_clock::duration gap{};
+        std::optional<std::chrono::steady_clock::time_point> previous;
+        for (std::size_t i = 0; i < messages_.size(); ++i) {
+            if (messages_[i].find(wanted) == std::string::npos) continue;
+            if (previous) gap = std::max(gap, received_[i] - *previous);
+            previous = received_[i];
+        }
+        return gap;
+    }
+
   private:
     std::filesystem::path path_;
     int fd_ = -1;
     std::vector<std::string> messages_;
+    std::vector<std::chrono::steady_clock::time_point> received_;
 };
 
 TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
@@ -441,6 +459,39 @@ TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
         << systemd.messages().back();
     daemon.send(SIGTERM);
     ASSERT_TRUE(systemd.wait_for("STOPPING=1"));
+    EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
+}
+
+// A writer that cannot write (another process holds the database's write lock) stops
+// WATCHDOG=1, so systemd would restart a daemon whose writer hangs; the pings come back
+// once the lock is gone, and the reload that waited for it completes.
+TEST(daemon, watchdog_pings_stop_while_the_writer_is_stuck) {
+    http_server server;
+    server.set("/w.xml", http_response::ok(rss("watched", 2)));
+    server.set("/x.xml", http_response::ok(rss("extra", 1)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/w.xml")});
+    notify_socket systemd(dir / "notify.sock");
+    child_process daemon(
+        FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
+        {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(), "WATCHDOG_USEC=200000"});
+    ASSERT_TRUE(systemd.wait_for("READY=1")) << daemon.err();
+    ASSERT_TRUE(eventually([&] { return stored_items(dir).size() == 2u; })) << daemon.err();
+    ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
+    EXPECT_LT(systemd.longest_gap("WATCHDOG=1"), 2s);
+    {
+        SQLite::Database lock(db_path(dir).string(), SQLite::OPEN_READWRITE);
+        lock.exec("BEGIN IMMEDIATE");
+        // The reload's feed sync needs the write lock (the busy timeout is 5 s).
+        write_config(dir, {server.url("/w.xml"), server.url("/x.xml")});
+        daemon.send(SIGHUP);
+        systemd.wait_for("never sent", 3s);  // collects what arrives meanwhile
+        lock.exec("ROLLBACK");
+    }
+    ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
+    EXPECT_GE(systemd.longest_gap("WATCHDOG=1"), 2s);
+    ASSERT_TRUE(eventually([&] { return server.hits("/x.xml") == 1; })) << daemon.err();
+    daemon.send(SIGTERM);
     EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
 }
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -379,6 +380,54 @@ TEST_F(digest_e2e, daemon_retries_rejections_and_survives_kill_9_exactly_once) {
     }
     EXPECT_EQ(sink.count(), 1u);
     EXPECT_EQ(text_of(digests()[0], "status"), "sent");
+}
+
+// SIGHUP applies digest changes without a restart: a digest added to a topic goes out, and
+// a digest added to a second topic is delivered through the [smtp] server the same reload
+// switched to.
+TEST_F(digest_e2e, sighup_adds_digests_and_switches_the_smtp_server) {
+    smtp_sink first(dir_ / "smtp1");
+    smtp_sink second(dir_ / "smtp2");
+    const auto write = [&](const std::string& zoelle_digest, const std::string& haefen_digest,
+                           int smtp_port) {
+        // Both topics exist from the start, so both timelines fill at the first poll.
+        config(fmt::format("{}\n\n[[topic]]\nname = \"haefen\"\nmatch = \"häfen\"\n{}",
+                           zoelle_digest, haefen_digest),
+               fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\nfrom = "
+                           "\"news@example.org\"\n\n[mail]\nretry = \"1s\"",
+                           smtp_port));
+    };
+    const auto digest_to = [](const std::string& address) {
+        return fmt::format(
+            R"(digest = {{ schedule = "daily 00:00", timezone = "UTC", to = ["{}"] }})", address);
+    };
+    write("", "", first.port());
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto daemon = start_daemon("run");
+    std::this_thread::sleep_for(2500ms);  // two digest checks: no digest is configured yet
+    EXPECT_TRUE(digests().empty());
+
+    write(digest_to("leser@example.org"), "", first.port());
+    daemon->send(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return first.count() == 1; }, 30s)) << daemon->err();
+    const auto delivered = first.messages();
+    ASSERT_EQ(delivered.size(), 1u);
+    EXPECT_EQ(text_of(delivered[0], "to"), "leser@example.org");
+    EXPECT_EQ(text_of(delivered[0], "subject").rfind("zoelle: 3 stories", 0), 0u)
+        << text_of(delivered[0], "subject");
+
+    write(digest_to("leser@example.org"), digest_to("hafen@example.org"), second.port());
+    daemon->send(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return second.count() == 1; }, 30s)) << daemon->err();
+    const auto switched = second.messages();
+    ASSERT_EQ(switched.size(), 1u);
+    EXPECT_EQ(text_of(switched[0], "to"), "hafen@example.org");
+    EXPECT_EQ(text_of(switched[0], "subject").rfind("haefen: 1 story", 0), 0u)
+        << text_of(switched[0], "subject");
+    daemon->send(SIGTERM);
+    EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    EXPECT_EQ(first.count(), 1u);  // nothing more went to the old server
+    EXPECT_EQ(digests().size(), 2u);
 }
 
 }  // namespace
