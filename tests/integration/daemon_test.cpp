@@ -423,6 +423,11 @@ class notify_socket {
     }
     const std::vector<std::string>& messages() const { return messages_; }
 
+    // What systemd sets for a Type=notify unit with WatchdogSec=200ms.
+    std::vector<std::string> environment() const {
+        return {"NOTIFY_SOCKET=" + path_.string(), "WATCHDOG_USEC=200000"};
+    }
+
     // The longest time between two messages containing `wanted`.
     std::chrono::steady_clock::duration longest_gap(const std::string& wanted) const {
         std::chrono::steady_clock::duration gap{};
@@ -448,9 +453,8 @@ TEST(daemon, tells_systemd_when_ready_alive_and_stopping) {
     temp_dir dir;
     const auto config = write_config(dir, {server.url("/n.xml")});
     notify_socket systemd(dir / "notify.sock");
-    child_process daemon(
-        FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
-        {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(), "WATCHDOG_USEC=200000"});
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
+                         systemd.environment());
     ASSERT_TRUE(systemd.wait_for("READY=1")) << daemon.err();
     EXPECT_NE(systemd.messages().back().find("STATUS=following 1 feeds"), std::string::npos);
     ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
@@ -472,9 +476,8 @@ TEST(daemon, watchdog_pings_stop_while_the_writer_is_stuck) {
     temp_dir dir;
     const auto config = write_config(dir, {server.url("/w.xml")});
     notify_socket systemd(dir / "notify.sock");
-    child_process daemon(
-        FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
-        {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(), "WATCHDOG_USEC=200000"});
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path(),
+                         systemd.environment());
     ASSERT_TRUE(systemd.wait_for("READY=1")) << daemon.err();
     ASSERT_TRUE(eventually([&] { return stored_items(dir).size() == 2u; })) << daemon.err();
     ASSERT_TRUE(systemd.wait_for("WATCHDOG=1")) << daemon.err();
