@@ -218,6 +218,76 @@ std::string describe(const char* rule, const match_features& f) {
     return out;
 }
 
+// Where a query walks the band chains: state::older_of without the state, so the walk can be
+// compiled for AVX2 on its own.
+struct chain_walk {
+    const std::uint32_t* older;
+    std::size_t ring_mask;
+    std::size_t bands;
+    std::uint64_t base_seq;
+    std::uint32_t window;
+};
+
+// Each band key's members, newest first, merged: the newest `limit` members listed by any band
+// (head[b]: band b's next member as window index + 1, 0 when exhausted), written to `out` newest
+// first; returns how many. A member that several bands list moves all of them on at once from
+// one cache line (its chain links are adjacent). Branch-free per band, so both loops vectorise:
+// templated feeds, whose items share band keys, list `limit` members on every query.
+__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains(const chain_walk& walk,
+                                                                           std::uint32_t* head,
+                                                                           std::uint32_t* out,
+                                                                           std::size_t limit) {
+    const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
+    std::size_t count = 0;
+    while (count < limit) {
+        std::uint32_t newest = 0;
+        for (std::size_t b = 0; b < walk.bands; ++b)
+            newest = std::max(newest, head[b]);
+        if (newest == 0) break;  // past the first expired member all are expired
+        out[count++] = newest - 1;
+        const std::uint32_t* older =
+            walk.older + ((walk.base_seq + newest - 1) & walk.ring_mask) * walk.bands;
+        for (std::size_t b = 0; b < walk.bands; ++b) {
+            const std::uint32_t index = older[b] - base32;
+            const std::uint32_t next = index < walk.window ? index + 1 : 0;
+            head[b] = head[b] == newest ? next : head[b];
+        }
+    }
+    return count;
+}
+
+// MinHash values two members share: the Jaccard estimate's numerator.
+__attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const std::uint16_t* a,
+                                                                          const std::uint16_t* b,
+                                                                          std::size_t n) {
+    std::uint16_t same = 0;  // n <= 1024 values fit; 16-bit lanes vectorise twice as wide
+    for (std::size_t i = 0; i < n; ++i)
+        same = static_cast<std::uint16_t>(same + (a[i] == b[i] ? 1 : 0));
+    return same;
+}
+
+// The least text evidence any rule of verify() accepts: Jaccard, or containment of a text of
+// at least min_contained_shingles. Computed from the options exactly as verify() compares.
+struct text_floor {
+    std::size_t same;    // equal MinHash values for that Jaccard (same / hashes >= it)
+    double containment;  // above 1 (never reached) for headline-only items
+};
+
+text_floor text_floor_of(const cluster_options& o, bool headline_only, int hashes) {
+    const double jaccard = headline_only
+                               ? o.headline_threshold
+                               : std::min({o.strong_threshold, o.threshold, o.threshold / 2});
+    text_floor floor{0, headline_only
+                            ? 2.0
+                            : std::min({o.strong_containment, o.containment, o.containment * 0.7})};
+    // The same division as add() makes, so the comparison agrees with verify()'s exactly.
+    while (floor.same <= static_cast<std::size_t>(hashes) &&
+           static_cast<double>(floor.same) / hashes < jaccard) {
+        ++floor.same;
+    }
+    return floor;
+}
+
 }  // namespace
 
 match_verdict verify(const match_features& f, const cluster_options& o) {
@@ -299,9 +369,9 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // members listed by any band, which is what is verified. A member that several bands
         // list moves all of them on at once from one cache line (its chain links are adjacent),
         // so templated feeds, whose items share every band key, cost one line per candidate.
-        std::array<std::uint32_t, 1024> head{};  // per band: its next member's window index
+        // Per band: its next member's window index + 1, 0 when the chain is exhausted.
+        std::array<std::uint32_t, 1024> head{};
         const auto window = static_cast<std::uint32_t>(s.members.size());
-        constexpr std::uint32_t exhausted = std::numeric_limits<std::uint32_t>::max();
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             std::size_t i = state::home(key, s.mask());
@@ -309,45 +379,45 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 i = (i + 1) & s.mask();
             const std::uint32_t index = s.table[i].seq - base32;
             head[static_cast<std::size_t>(b)] =
-                s.table[i].key != 0 && index < window ? index : exhausted;
+                s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
-        while (cands.size() < max_verified_candidates) {
-            std::uint32_t newest = exhausted;
-            for (int b = 0; b < bands; ++b) {
-                const std::uint32_t h = head[static_cast<std::size_t>(b)];
-                if (h != exhausted && (newest == exhausted || h > newest)) newest = h;
-            }
-            if (newest == exhausted) break;  // past the first expired member all are expired
-            cands.push_back(newest);
-            const std::uint32_t* older = s.older_of(s.base_seq + newest);
-            for (int b = 0; b < bands; ++b) {
-                auto& h = head[static_cast<std::size_t>(b)];
-                if (h != newest) continue;
-                const std::uint32_t index = older[b] - base32;
-                h = index < window ? index : exhausted;
-            }
-        }
+        cands.resize(max_verified_candidates);
+        const chain_walk walk{s.older.data(), s.ring_slots - 1, static_cast<std::size_t>(bands),
+                              s.base_seq, window};
+        cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
         // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
         // which a restart does not repeat; the members compared must not. On a full tie the
-        // first, oldest, member stays the match.
-        std::sort(cands.begin(), cands.end());
+        // first, oldest, member stays the match. (The walk lists them newest first.)
+        std::reverse(cands.begin(), cands.end());
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
         }
         const bool headline_only = sig.text_words < 3;
+        const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
         for (const std::uint32_t index : cands) {
             const member& m = s.members[index];
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
             const std::uint16_t* values = s.values_of(s.base_seq + index);
-            int same = 0;
-            for (int i = 0; i < s.hashes; ++i) {
-                same += values[i] == query[static_cast<std::size_t>(i)] ? 1 : 0;
+            const std::size_t same =
+                count_equal(values, query.data(), static_cast<std::size_t>(s.hashes));
+            const std::uint32_t smaller = std::min(m.shingles, sig.shingles);
+            // Below every rule's floor verify() cannot join, whatever the titles say: skip the
+            // title comparison (most candidates on templated feeds end here). Without divisions:
+            // containment is inter / smaller with inter = jaccard * (a + b) / (1 + jaccard); the
+            // margin leaves every case a rounding could decide to verify() itself.
+            if (same < floor.same) {
+                if (smaller < options_.min_contained_shingles) continue;
+                const double j = static_cast<double>(same) / s.hashes;
+                if (j * (static_cast<double>(m.shingles) + sig.shingles) <
+                    floor.containment * smaller * (1 + j) * (1 - 1e-9)) {
+                    continue;
+                }
             }
             const double jaccard = static_cast<double>(same) / s.hashes;
-            const double small = std::min(m.shingles, sig.shingles);
+            const double small = smaller;
             const double inter =
                 jaccard * (static_cast<double>(m.shingles) + sig.shingles) / (1 + jaccard);
             const double contained = std::min(1.0, inter / small);
