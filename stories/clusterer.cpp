@@ -165,7 +165,12 @@ struct clusterer::state {
 
 namespace {
 
-constexpr std::size_t max_verified_candidates = 512;
+// Members verified per add: the newest this many listed by any band. On the evaluation sets no
+// add lists more than 83 (wire-full 51, wire-feed 60, uci-headlines 83), so the cap never
+// decides there; on templated feeds (the feed farm) nearly every add lists hundreds, and the
+// walk and verification of each cost the same. 512 made a farm add ~4x as expensive and found
+// more false joins than true ones (docs/design.md, "Candidate cap").
+constexpr std::size_t max_verified_candidates = 128;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
