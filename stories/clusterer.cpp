@@ -21,6 +21,15 @@ struct member {
     std::array<std::uint16_t, max_title_words> title{};
 };
 
+// Members per block of their stored values and chain links (see clusterer::state::blocks).
+constexpr std::size_t block_shift = 10;
+constexpr std::size_t block_members = std::size_t{1} << block_shift;
+
+struct ring_block {
+    std::unique_ptr<std::uint16_t[]> values;  // `hashes` per member
+    std::unique_ptr<std::uint32_t[]> older;   // `bands` per member
+};
+
 struct entry {
     std::uint32_t key = 0;  // 0: empty slot; live keys have the low bit set
     std::uint32_t seq = 0;  // low 32 bits of the member's sequence number
@@ -32,46 +41,66 @@ struct clusterer::state {
     story_id next_story = 1;
     int hashes = 0;  // MinHash values per signature, fixed by the first signature seen
     std::deque<member> members;
-    // A ring of `hashes` values per member (low 16 bits of each MinHash value), slot = seq mod
-    // ring_slots: contiguous per member, so verification is one tight loop.
-    std::vector<std::uint16_t> ring;
-    std::size_t ring_slots = 0;
-    // Same slots: per member and band, the sequence number of the previous member with the same
-    // band key. The table holds one entry per key (its newest member), so a query walks that
-    // key's members newest first and stops after the few it verifies: templated feeds, whose
-    // items all share band keys, cost a bounded walk per query instead of the whole window.
-    std::vector<std::uint32_t> older;
-    int bands = 0;  // band keys per member, fixed with `hashes`
+    // Per member, in blocks of block_members consecutive sequence numbers (a ring of blocks,
+    // block number mod blocks.size()): its `hashes` values (low 16 bits of each MinHash value),
+    // contiguous so verification is one tight loop, and per band the sequence number of the
+    // previous member with the same band key. The table holds one entry per key (its newest
+    // member), so a query walks that key's members newest first and stops after the few it
+    // verifies: templated feeds, whose items all share band keys, cost a bounded walk per query
+    // instead of the whole window. Blocks come and go with the window, so the memory follows the
+    // windowed items: no power-of-two slack, and growing never holds an old and a new copy.
+    std::vector<ring_block> blocks;
+    ring_block spare;  // the last block the window left, for the next one it enters
+    int bands = 0;     // band keys per member, fixed with `hashes`
+
+    ring_block& block_of(std::uint64_t seq) {
+        return blocks[(seq >> block_shift) & (blocks.size() - 1)];
+    }
 
     std::uint32_t* older_of(std::uint64_t seq) {
-        return older.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(bands);
+        return block_of(seq).older.get() +
+               (seq & (block_members - 1)) * static_cast<std::size_t>(bands);
     }
 
     std::uint16_t* values_of(std::uint64_t seq) {
-        return ring.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(hashes);
+        return block_of(seq).values.get() +
+               (seq & (block_members - 1)) * static_cast<std::size_t>(hashes);
     }
 
-    // Room for one more member; doubles the ring and moves the live members when full.
+    // Room for the next member's values and chain links (nothing is stored per member before
+    // the first signature fixes `hashes`).
     void reserve_one() {
-        const auto per = static_cast<std::size_t>(hashes);
-        const auto per_band = static_cast<std::size_t>(bands);
-        if (members.size() < ring_slots && ring.size() == ring_slots * per &&
-            older.size() == ring_slots * per_band) {
+        if (hashes == 0) return;
+        const std::uint64_t seq = base_seq + members.size();
+        const std::uint64_t first = base_seq >> block_shift, last = seq >> block_shift;
+        if (last - first + 1 > blocks.size()) {
+            std::vector<ring_block> grown(std::max<std::size_t>(4, blocks.size() * 2));
+            for (std::uint64_t b = first; b <= last && !blocks.empty(); ++b)
+                grown[b & (grown.size() - 1)] = std::move(blocks[b & (blocks.size() - 1)]);
+            blocks.swap(grown);
+        }
+        auto& block = block_of(seq);
+        if (block.values) return;
+        if (spare.values) {
+            block = std::move(spare);
             return;
         }
-        const std::size_t slots = std::max<std::size_t>(64, ring_slots * 2);
-        std::vector<std::uint16_t> next(slots * per);
-        std::vector<std::uint32_t> next_older(slots * per_band);
-        const bool keep_values = ring.size() == ring_slots * per && per > 0;
-        const bool keep_older = older.size() == ring_slots * per_band && per_band > 0;
-        for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
-            const std::size_t to = seq & (slots - 1);
-            if (keep_values) std::copy_n(values_of(seq), per, next.data() + to * per);
-            if (keep_older) std::copy_n(older_of(seq), per_band, next_older.data() + to * per_band);
+        block.values =
+            std::make_unique<std::uint16_t[]>(block_members * static_cast<std::size_t>(hashes));
+        block.older =
+            std::make_unique<std::uint32_t[]>(block_members * static_cast<std::size_t>(bands));
+    }
+
+    // The window has left the block of `seq`: keep it as the spare or free it.
+    void release_block(std::uint64_t seq) {
+        if (blocks.empty()) return;
+        auto& block = block_of(seq);
+        if (!block.values) return;
+        if (!spare.values) {
+            spare = std::move(block);
+        } else {
+            block = ring_block{};
         }
-        ring.swap(next);
-        older.swap(next_older);
-        ring_slots = slots;
     }
     std::uint64_t base_seq = 0;  // sequence number of members.front()
     std::vector<entry> table = std::vector<entry>(1024);
@@ -226,8 +255,8 @@ std::string describe(const char* rule, const match_features& f) {
 // Where a query walks the band chains: state::older_of without the state, so the walk can be
 // compiled for AVX2 on its own.
 struct chain_walk {
-    const std::uint32_t* older;
-    std::size_t ring_mask;
+    const ring_block* blocks;
+    std::size_t block_mask;
     std::size_t bands;
     std::uint64_t base_seq;
     std::uint32_t window;
@@ -250,8 +279,10 @@ __attribute__((target_clones("avx2", "default"))) std::size_t merge_chains(const
             newest = std::max(newest, head[b]);
         if (newest == 0) break;  // past the first expired member all are expired
         out[count++] = newest - 1;
+        const std::uint64_t seq = walk.base_seq + newest - 1;
         const std::uint32_t* older =
-            walk.older + ((walk.base_seq + newest - 1) & walk.ring_mask) * walk.bands;
+            walk.blocks[(seq >> block_shift) & walk.block_mask].older.get() +
+            (seq & (block_members - 1)) * walk.bands;
         for (std::size_t b = 0; b < walk.bands; ++b) {
             const std::uint32_t index = older[b] - base32;
             const std::uint32_t next = index < walk.window ? index + 1 : 0;
@@ -387,7 +418,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
         cands.resize(max_verified_candidates);
-        const chain_walk walk{s.older.data(), s.ring_slots - 1, static_cast<std::size_t>(bands),
+        const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
         cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
         // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
@@ -481,7 +512,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     if (indexed && s.bands == 0) s.bands = std::min(options_.bands, s.hashes / options_.rows);
     s.reserve_one();
     s.members.push_back(m);
-    std::uint16_t* values = s.ring_slots > 0 && s.hashes > 0 ? s.values_of(seq) : nullptr;
+    std::uint16_t* values = s.hashes > 0 ? s.values_of(seq) : nullptr;
     for (int i = 0; values != nullptr && i < s.hashes; ++i) {
         values[i] =
             indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
@@ -518,6 +549,7 @@ void clusterer::expire(std::int64_t now) {
         if (s.members.front().shingles != 0) s.live_entries -= static_cast<std::size_t>(bands);
         s.members.pop_front();
         ++s.base_seq;
+        if ((s.base_seq & (block_members - 1)) == 0) s.release_block(s.base_seq - 1);
     }
 }
 
@@ -527,8 +559,13 @@ std::size_t clusterer::windowed_items() const {
 
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
-    return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
-           s.older.capacity() * sizeof(std::uint32_t) + s.table.capacity() * sizeof(entry) +
+    std::size_t blocks = s.spare.values ? 1 : 0;
+    for (const auto& b : s.blocks)
+        blocks += b.values ? 1 : 0;
+    const std::size_t per_member = static_cast<std::size_t>(s.hashes) * sizeof(std::uint16_t) +
+                                   static_cast<std::size_t>(s.bands) * sizeof(std::uint32_t);
+    return s.members.size() * sizeof(member) + blocks * block_members * per_member +
+           s.blocks.capacity() * sizeof(ring_block) + s.table.capacity() * sizeof(entry) +
            s.candidates.capacity() * sizeof(std::uint32_t);
 }
 
