@@ -105,7 +105,8 @@ struct clusterer::state {
     std::uint64_t base_seq = 0;  // sequence number of members.front()
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
-    std::vector<std::uint32_t> candidates;  // scratch
+    std::vector<std::uint32_t> candidates;        // scratch
+    std::vector<std::uint32_t> older_candidates;  // scratch
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -200,6 +201,8 @@ namespace {
 // walk and verification of each cost the same. 512 made a farm add ~4x as expensive and found
 // more false joins than true ones (docs/design.md, "Candidate cap").
 constexpr std::size_t max_verified_candidates = 128;
+// When that cap cuts the walk, each band's next members up to this depth are verified as well.
+constexpr std::size_t rare_key_depth = 2;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
@@ -425,6 +428,27 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // which a restart does not repeat; the members compared must not. On a full tie the
         // first, oldest, member stays the match. (The walk lists them newest first.)
         std::reverse(cands.begin(), cands.end());
+        if (cands.size() == max_verified_candidates) {
+            // The cap cut the walk: common band keys (stock phrases, templates) listed the
+            // newest members. A copy from further back still leads the chain of a key only it
+            // and its story share, so each band's next few members are listed too. All are
+            // older than the walk's, so they go first.
+            auto& older = s.older_candidates;
+            older.clear();
+            // A step of every band at a time: the chains' loads overlap.
+            for (std::size_t k = 0; k < rare_key_depth; ++k) {
+                for (int b = 0; b < bands; ++b) {
+                    auto& h = head[static_cast<std::size_t>(b)];
+                    if (h == 0) continue;
+                    older.push_back(h - 1);
+                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    h = index < window ? index + 1 : 0;
+                }
+            }
+            std::sort(older.begin(), older.end());
+            older.erase(std::unique(older.begin(), older.end()), older.end());
+            cands.insert(cands.begin(), older.begin(), older.end());
+        }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
