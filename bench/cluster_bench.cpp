@@ -1,5 +1,5 @@
 // Clustering microbenchmarks: make_signature on real item text and one clusterer add (LSH query,
-// verification, insert, expiry) against a full window.
+// verification, insert, expiry) against a full window, and a cold poll's adds in file order.
 //   FEEDD_CLUSTER_ITEMS=../shared/clustering/wire-full/items.jsonl
 //   build-release/bench/cluster_bench
 #include <cstdlib>
@@ -73,6 +73,28 @@ void index_add(benchmark::State& state) {
         static_cast<double>(c.memory_bytes()) / static_cast<double>(c.windowed_items());
 }
 BENCHMARK(index_add)->Arg(10000)->Arg(100000);
+
+// A cold poll's clustering: every item in file order at one clustering time, into an empty
+// index (bench/cluster-farm turns a feed farm, whose templated items all share band keys, into
+// such a file). Reports the time per add.
+void cold_poll_adds(benchmark::State& state) {
+    const auto& all = items();
+    std::vector<feedd::stories::signature> sigs;
+    sigs.reserve(all.size());
+    for (const auto& item : all)
+        sigs.push_back(feedd::stories::make_signature(item.title, item.text));
+    for (auto _ : state) {
+        feedd::stories::clusterer c;
+        for (std::size_t i = 0; i < sigs.size(); ++i) {
+            benchmark::DoNotOptimize(c.add(static_cast<std::int64_t>(i + 1), 0, sigs[i]));
+        }
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * sigs.size()));
+    state.counters["us_per_add"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * sigs.size()),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(cold_poll_adds)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -21,6 +21,15 @@ struct member {
     std::array<std::uint16_t, max_title_words> title{};
 };
 
+// Members per block of their stored values and chain links (see clusterer::state::blocks).
+constexpr std::size_t block_shift = 10;
+constexpr std::size_t block_members = std::size_t{1} << block_shift;
+
+struct ring_block {
+    std::unique_ptr<std::uint16_t[]> values;  // `hashes` per member
+    std::unique_ptr<std::uint32_t[]> older;   // `bands` per member
+};
+
 struct entry {
     std::uint32_t key = 0;  // 0: empty slot; live keys have the low bit set
     std::uint32_t seq = 0;  // low 32 bits of the member's sequence number
@@ -32,51 +41,72 @@ struct clusterer::state {
     story_id next_story = 1;
     int hashes = 0;  // MinHash values per signature, fixed by the first signature seen
     std::deque<member> members;
-    // A ring of `hashes` values per member (low 16 bits of each MinHash value), slot = seq mod
-    // ring_slots: contiguous per member, so verification is one tight loop.
-    std::vector<std::uint16_t> ring;
-    std::size_t ring_slots = 0;
-    // Same slots: per member and band, the sequence number of the previous member with the same
-    // band key. The table holds one entry per key (its newest member), so a query walks that
-    // key's members newest first and stops after the few it verifies: templated feeds, whose
-    // items all share band keys, cost a bounded walk per query instead of the whole window.
-    std::vector<std::uint32_t> older;
-    int bands = 0;  // band keys per member, fixed with `hashes`
+    // Per member, in blocks of block_members consecutive sequence numbers (a ring of blocks,
+    // block number mod blocks.size()): its `hashes` values (low 16 bits of each MinHash value),
+    // contiguous so verification is one tight loop, and per band the sequence number of the
+    // previous member with the same band key. The table holds one entry per key (its newest
+    // member), so a query walks that key's members newest first and stops after the few it
+    // verifies: templated feeds, whose items all share band keys, cost a bounded walk per query
+    // instead of the whole window. Blocks come and go with the window, so the memory follows the
+    // windowed items: no power-of-two slack, and growing never holds an old and a new copy.
+    std::vector<ring_block> blocks;
+    ring_block spare;  // the last block the window left, for the next one it enters
+    int bands = 0;     // band keys per member, fixed with `hashes`
+
+    ring_block& block_of(std::uint64_t seq) {
+        return blocks[(seq >> block_shift) & (blocks.size() - 1)];
+    }
 
     std::uint32_t* older_of(std::uint64_t seq) {
-        return older.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(bands);
+        return block_of(seq).older.get() +
+               (seq & (block_members - 1)) * static_cast<std::size_t>(bands);
     }
 
     std::uint16_t* values_of(std::uint64_t seq) {
-        return ring.data() + (seq & (ring_slots - 1)) * static_cast<std::size_t>(hashes);
+        return block_of(seq).values.get() +
+               (seq & (block_members - 1)) * static_cast<std::size_t>(hashes);
     }
 
-    // Room for one more member; doubles the ring and moves the live members when full.
+    // Room for the next member's values and chain links (nothing is stored per member before
+    // the first signature fixes `hashes`).
     void reserve_one() {
-        const auto per = static_cast<std::size_t>(hashes);
-        const auto per_band = static_cast<std::size_t>(bands);
-        if (members.size() < ring_slots && ring.size() == ring_slots * per &&
-            older.size() == ring_slots * per_band) {
+        if (hashes == 0) return;
+        const std::uint64_t seq = base_seq + members.size();
+        const std::uint64_t first = base_seq >> block_shift, last = seq >> block_shift;
+        if (last - first + 1 > blocks.size()) {
+            std::vector<ring_block> grown(std::max<std::size_t>(4, blocks.size() * 2));
+            for (std::uint64_t b = first; b <= last && !blocks.empty(); ++b)
+                grown[b & (grown.size() - 1)] = std::move(blocks[b & (blocks.size() - 1)]);
+            blocks.swap(grown);
+        }
+        auto& block = block_of(seq);
+        if (block.values) return;
+        if (spare.values) {
+            block = std::move(spare);
             return;
         }
-        const std::size_t slots = std::max<std::size_t>(64, ring_slots * 2);
-        std::vector<std::uint16_t> next(slots * per);
-        std::vector<std::uint32_t> next_older(slots * per_band);
-        const bool keep_values = ring.size() == ring_slots * per && per > 0;
-        const bool keep_older = older.size() == ring_slots * per_band && per_band > 0;
-        for (std::uint64_t seq = base_seq; seq < base_seq + members.size(); ++seq) {
-            const std::size_t to = seq & (slots - 1);
-            if (keep_values) std::copy_n(values_of(seq), per, next.data() + to * per);
-            if (keep_older) std::copy_n(older_of(seq), per_band, next_older.data() + to * per_band);
+        block.values =
+            std::make_unique<std::uint16_t[]>(block_members * static_cast<std::size_t>(hashes));
+        block.older =
+            std::make_unique<std::uint32_t[]>(block_members * static_cast<std::size_t>(bands));
+    }
+
+    // The window has left the block of `seq`: keep it as the spare or free it.
+    void release_block(std::uint64_t seq) {
+        if (blocks.empty()) return;
+        auto& block = block_of(seq);
+        if (!block.values) return;
+        if (!spare.values) {
+            spare = std::move(block);
+        } else {
+            block = ring_block{};
         }
-        ring.swap(next);
-        older.swap(next_older);
-        ring_slots = slots;
     }
     std::uint64_t base_seq = 0;  // sequence number of members.front()
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
-    std::vector<std::uint32_t> candidates;  // scratch
+    std::vector<std::uint32_t> candidates;        // scratch
+    std::vector<std::uint32_t> older_candidates;  // scratch
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -86,7 +116,6 @@ struct clusterer::state {
     // Entries of expired members stay in the table until the next rebuild (lazy deletion):
     // expiry then costs nothing per entry, and band keys can hash the full 32-bit MinHash values,
     // which the ring (16 bits per value) could not give back for a deletion.
-    std::size_t live_entries = 0;      // entries of windowed members
     std::uint64_t rebuilt_at_seq = 0;  // base_seq at the last rebuild
 
     // An entry's member is in the window (the unsigned difference wraps for expired ones).
@@ -113,23 +142,24 @@ struct clusterer::state {
         }
         older_of(e.seq)[band] = previous;
         table[i] = e;
-        ++live_entries;
     }
 
-    // Drops expired entries; doubles the table while live entries would fill more than half.
+    // Drops expired entries; doubles the table while the live ones fill more than half. Sized
+    // by the keys left, not by members x bands: members that share a key (copies, templated
+    // text) share its entry, and counting them doubled the table past any need (a 4M-entry,
+    // 33.5 MB table for 1.6M band keys of which 670k were distinct in the 1M-item stream).
     void rebuild() {
+        compact();
         std::size_t size = table.size();
-        while ((live_entries + 1) * 2 > size)
+        while ((used + 1) * 2 > size)
             size *= 2;
         if (size != table.size()) {
             std::vector<entry> old(size);
             old.swap(table);
             used = 0;
             for (const auto& e : old) {
-                if (live(e)) place(e);
+                if (e.key != 0) place(e);
             }
-        } else {
-            compact();
         }
         rebuilt_at_seq = base_seq;
     }
@@ -165,7 +195,14 @@ struct clusterer::state {
 
 namespace {
 
-constexpr std::size_t max_verified_candidates = 512;
+// Members verified per add: the newest this many listed by any band. On the evaluation sets no
+// add lists more than 83 (wire-full 51, wire-feed 60, uci-headlines 83), so the cap never
+// decides there; on templated feeds (the feed farm) nearly every add lists hundreds, and the
+// walk and verification of each cost the same. 512 made a farm add ~4x as expensive and found
+// more false joins than true ones (docs/design.md, "Candidate cap").
+constexpr std::size_t max_verified_candidates = 128;
+// When that cap cuts the walk, each band's next members up to this depth are verified as well.
+constexpr std::size_t rare_key_depth = 2;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
@@ -216,6 +253,78 @@ std::string describe(const char* rule, const match_features& f) {
     append_fixed2(out, f.title_overlap);
     out += ')';
     return out;
+}
+
+// Where a query walks the band chains: state::older_of without the state, so the walk can be
+// compiled for AVX2 on its own.
+struct chain_walk {
+    const ring_block* blocks;
+    std::size_t block_mask;
+    std::size_t bands;
+    std::uint64_t base_seq;
+    std::uint32_t window;
+};
+
+// Each band key's members, newest first, merged: the newest `limit` members listed by any band
+// (head[b]: band b's next member as window index + 1, 0 when exhausted), written to `out` newest
+// first; returns how many. A member that several bands list moves all of them on at once from
+// one cache line (its chain links are adjacent). Branch-free per band, so both loops vectorise:
+// templated feeds, whose items share band keys, list `limit` members on every query.
+__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains(const chain_walk& walk,
+                                                                           std::uint32_t* head,
+                                                                           std::uint32_t* out,
+                                                                           std::size_t limit) {
+    const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
+    std::size_t count = 0;
+    while (count < limit) {
+        std::uint32_t newest = 0;
+        for (std::size_t b = 0; b < walk.bands; ++b)
+            newest = std::max(newest, head[b]);
+        if (newest == 0) break;  // past the first expired member all are expired
+        out[count++] = newest - 1;
+        const std::uint64_t seq = walk.base_seq + newest - 1;
+        const std::uint32_t* older =
+            walk.blocks[(seq >> block_shift) & walk.block_mask].older.get() +
+            (seq & (block_members - 1)) * walk.bands;
+        for (std::size_t b = 0; b < walk.bands; ++b) {
+            const std::uint32_t index = older[b] - base32;
+            const std::uint32_t next = index < walk.window ? index + 1 : 0;
+            head[b] = head[b] == newest ? next : head[b];
+        }
+    }
+    return count;
+}
+
+// MinHash values two members share: the Jaccard estimate's numerator.
+__attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const std::uint16_t* a,
+                                                                          const std::uint16_t* b,
+                                                                          std::size_t n) {
+    std::uint16_t same = 0;  // n <= 1024 values fit; 16-bit lanes vectorise twice as wide
+    for (std::size_t i = 0; i < n; ++i)
+        same = static_cast<std::uint16_t>(same + (a[i] == b[i] ? 1 : 0));
+    return same;
+}
+
+// The least text evidence any rule of verify() accepts: Jaccard, or containment of a text of
+// at least min_contained_shingles. Computed from the options exactly as verify() compares.
+struct text_floor {
+    std::size_t same;    // equal MinHash values for that Jaccard (same / hashes >= it)
+    double containment;  // above 1 (never reached) for headline-only items
+};
+
+text_floor text_floor_of(const cluster_options& o, bool headline_only, int hashes) {
+    const double jaccard = headline_only
+                               ? o.headline_threshold
+                               : std::min({o.strong_threshold, o.threshold, o.threshold / 2});
+    text_floor floor{0, headline_only
+                            ? 2.0
+                            : std::min({o.strong_containment, o.containment, o.containment * 0.7})};
+    // The same division as add() makes, so the comparison agrees with verify()'s exactly.
+    while (floor.same <= static_cast<std::size_t>(hashes) &&
+           static_cast<double>(floor.same) / hashes < jaccard) {
+        ++floor.same;
+    }
+    return floor;
 }
 
 }  // namespace
@@ -299,9 +408,9 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // members listed by any band, which is what is verified. A member that several bands
         // list moves all of them on at once from one cache line (its chain links are adjacent),
         // so templated feeds, whose items share every band key, cost one line per candidate.
-        std::array<std::uint32_t, 1024> head{};  // per band: its next member's window index
+        // Per band: its next member's window index + 1, 0 when the chain is exhausted.
+        std::array<std::uint32_t, 1024> head{};
         const auto window = static_cast<std::uint32_t>(s.members.size());
-        constexpr std::uint32_t exhausted = std::numeric_limits<std::uint32_t>::max();
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             std::size_t i = state::home(key, s.mask());
@@ -309,45 +418,66 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 i = (i + 1) & s.mask();
             const std::uint32_t index = s.table[i].seq - base32;
             head[static_cast<std::size_t>(b)] =
-                s.table[i].key != 0 && index < window ? index : exhausted;
+                s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
-        while (cands.size() < max_verified_candidates) {
-            std::uint32_t newest = exhausted;
-            for (int b = 0; b < bands; ++b) {
-                const std::uint32_t h = head[static_cast<std::size_t>(b)];
-                if (h != exhausted && (newest == exhausted || h > newest)) newest = h;
-            }
-            if (newest == exhausted) break;  // past the first expired member all are expired
-            cands.push_back(newest);
-            const std::uint32_t* older = s.older_of(s.base_seq + newest);
-            for (int b = 0; b < bands; ++b) {
-                auto& h = head[static_cast<std::size_t>(b)];
-                if (h != newest) continue;
-                const std::uint32_t index = older[b] - base32;
-                h = index < window ? index : exhausted;
-            }
-        }
+        cands.resize(max_verified_candidates);
+        const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
+                              s.base_seq, window};
+        cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
         // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
         // which a restart does not repeat; the members compared must not. On a full tie the
-        // first, oldest, member stays the match.
-        std::sort(cands.begin(), cands.end());
+        // first, oldest, member stays the match. (The walk lists them newest first.)
+        std::reverse(cands.begin(), cands.end());
+        if (cands.size() == max_verified_candidates) {
+            // The cap cut the walk: common band keys (stock phrases, templates) listed the
+            // newest members. A copy from further back still leads the chain of a key only it
+            // and its story share, so each band's next few members are listed too. All are
+            // older than the walk's, so they go first.
+            auto& older = s.older_candidates;
+            older.clear();
+            // A step of every band at a time: the chains' loads overlap.
+            for (std::size_t k = 0; k < rare_key_depth; ++k) {
+                for (int b = 0; b < bands; ++b) {
+                    auto& h = head[static_cast<std::size_t>(b)];
+                    if (h == 0) continue;
+                    older.push_back(h - 1);
+                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    h = index < window ? index + 1 : 0;
+                }
+            }
+            std::sort(older.begin(), older.end());
+            older.erase(std::unique(older.begin(), older.end()), older.end());
+            cands.insert(cands.begin(), older.begin(), older.end());
+        }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
             __builtin_prefetch(&s.members[index]);
         }
         const bool headline_only = sig.text_words < 3;
+        const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
         for (const std::uint32_t index : cands) {
             const member& m = s.members[index];
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
             const std::uint16_t* values = s.values_of(s.base_seq + index);
-            int same = 0;
-            for (int i = 0; i < s.hashes; ++i) {
-                same += values[i] == query[static_cast<std::size_t>(i)] ? 1 : 0;
+            const std::size_t same =
+                count_equal(values, query.data(), static_cast<std::size_t>(s.hashes));
+            const std::uint32_t smaller = std::min(m.shingles, sig.shingles);
+            // Below every rule's floor verify() cannot join, whatever the titles say: skip the
+            // title comparison (most candidates on templated feeds end here). Without divisions:
+            // containment is inter / smaller with inter = jaccard * (a + b) / (1 + jaccard); the
+            // margin leaves every case a rounding could decide to verify() itself.
+            if (same < floor.same) {
+                if (smaller < options_.min_contained_shingles) continue;
+                const double j = static_cast<double>(same) / s.hashes;
+                if (j * (static_cast<double>(m.shingles) + sig.shingles) <
+                    floor.containment * smaller * (1 + j) * (1 - 1e-9)) {
+                    continue;
+                }
             }
             const double jaccard = static_cast<double>(same) / s.hashes;
-            const double small = std::min(m.shingles, sig.shingles);
+            const double small = smaller;
             const double inter =
                 jaccard * (static_cast<double>(m.shingles) + sig.shingles) / (1 + jaccard);
             const double contained = std::min(1.0, inter / small);
@@ -406,7 +536,7 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     if (indexed && s.bands == 0) s.bands = std::min(options_.bands, s.hashes / options_.rows);
     s.reserve_one();
     s.members.push_back(m);
-    std::uint16_t* values = s.ring_slots > 0 && s.hashes > 0 ? s.values_of(seq) : nullptr;
+    std::uint16_t* values = s.hashes > 0 ? s.values_of(seq) : nullptr;
     for (int i = 0; values != nullptr && i < s.hashes; ++i) {
         values[i] =
             indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
@@ -437,12 +567,11 @@ story_id clusterer::next_story_id() const {
 void clusterer::expire(std::int64_t now) {
     auto& s = *state_;
     const std::int64_t oldest = now - options_.window.count();
-    const int bands = s.hashes == 0 ? 0 : std::min(options_.bands, s.hashes / options_.rows);
     // Their table entries die with them (state::live); the next rebuild reclaims the slots.
     while (!s.members.empty() && s.members.front().time < oldest) {
-        if (s.members.front().shingles != 0) s.live_entries -= static_cast<std::size_t>(bands);
         s.members.pop_front();
         ++s.base_seq;
+        if ((s.base_seq & (block_members - 1)) == 0) s.release_block(s.base_seq - 1);
     }
 }
 
@@ -452,8 +581,13 @@ std::size_t clusterer::windowed_items() const {
 
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
-    return s.members.size() * sizeof(member) + s.ring.capacity() * sizeof(std::uint16_t) +
-           s.older.capacity() * sizeof(std::uint32_t) + s.table.capacity() * sizeof(entry) +
+    std::size_t blocks = s.spare.values ? 1 : 0;
+    for (const auto& b : s.blocks)
+        blocks += b.values ? 1 : 0;
+    const std::size_t per_member = static_cast<std::size_t>(s.hashes) * sizeof(std::uint16_t) +
+                                   static_cast<std::size_t>(s.bands) * sizeof(std::uint32_t);
+    return s.members.size() * sizeof(member) + blocks * block_members * per_member +
+           s.blocks.capacity() * sizeof(ring_block) + s.table.capacity() * sizeof(entry) +
            s.candidates.capacity() * sizeof(std::uint32_t);
 }
 

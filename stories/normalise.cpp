@@ -47,6 +47,7 @@ struct word_info {
     std::string_view word;
     std::string_view canonical;  // house-style variants that mean the same word → one spelling
     bool cue = false;            // first word of a furniture phrase (see below)
+    bool url = false;            // "http", "https", "www": part of a URL
     // Number of the canonical spelling when that is in the table, else 0: phrases compare these
     // numbers instead of strings.
     std::uint8_t id = 0;
@@ -79,6 +80,8 @@ class word_table {
             slot(from).canonical = to;
         for (const auto cue : cues)
             slot(cue).cue = true;
+        for (const auto url : {"http", "https", "www"})
+            slot(url).url = true;
         // The other words of furniture phrases (below): phrases are matched by id.
         static constexpr std::string_view phrase_words[] = {
             "by",         "first",    "more",     "up",   "us",   "here",
@@ -113,7 +116,8 @@ class word_table {
         for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
             const auto& e = slots_[i];
             if (e.word.empty()) return nullptr;
-            if (e.word == word) return &e;
+            // Most probes meet another word: size and first letter decide without memcmp.
+            if (e.word.size() == word.size() && e.word[0] == word[0] && e.word == word) return &e;
         }
     }
 
@@ -292,19 +296,23 @@ class tokenizer {
     // Appends a finished (folded, lower-case) word in its canonical spelling.
     void push_word(std::string_view raw) {
         const word_info* info = special_words().find(raw);
-        std::string_view w = info != nullptr ? info->canonical : raw;
-        std::uint8_t id = info != nullptr ? info->id : 0;
-        if (w == "cts" && raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
-            word(words_.back()) == "per") {
-            chars_.resize(words_.back().begin);
-            words_.pop_back();
-            w = "pct";
-            id = 0;  // "pct" is only ever a canonical spelling, never a table word
-        }
+        std::string_view w = raw;
+        std::uint8_t id = 0;
         std::uint8_t flags = pending_;
+        if (info != nullptr) {  // special words only: most words are none of these
+            w = info->canonical;
+            id = info->id;
+            if (info->cue) flags |= cue;
+            if (info->url) flags |= url_part;
+            if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
+                word(words_.back()) == "per") {
+                chars_.resize(words_.back().begin);
+                words_.pop_back();
+                w = "pct";
+                id = 0;  // "pct" is only ever a canonical spelling, never a table word
+            }
+        }
         if (parens_ > 0) flags |= in_parens;
-        if (w == "http" || w == "https" || w == "www") flags |= url_part;
-        if (info != nullptr && info->cue) flags |= cue;
         words_.push_back({static_cast<std::uint32_t>(chars_.size()),
                           static_cast<std::uint32_t>(w.size()), flags, id});
         chars_.append(w);

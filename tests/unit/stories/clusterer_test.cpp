@@ -214,26 +214,43 @@ signature plain_signature() {
     return s;
 }
 
-TEST(Clusterer, VerifiesOnlyThe512NewestCandidates) {
+TEST(Clusterer, VerifiesThe128NewestCandidatesAndEachBandsNextTwo) {
     // Fillers share every band value with the query (so all are candidates) but only a quarter
     // of the values and no title word: none verifies. The target is an exact copy, oldest.
     const signature target = plain_signature();
     const signature filler = crafted(target, 16, 50000, 20);
     ASSERT_FALSE(verify({0.25, 0.4, 100, 0, true, false}, cluster_options{}).rule);
-    for (const int fillers : {511, 512}) {
+    for (const int fillers : {127, 129, 130}) {
         clusterer c;
         const auto first = c.add(1, 0, target);
         for (int k = 0; k < fillers; ++k)
             c.add(2 + k, 1 + k, filler);
         const auto d = c.add(1000, 1000, target);
-        if (fillers == 511) {  // 512 candidates: all verified, the copy is found
-            EXPECT_FALSE(d.new_story);
+        if (fillers < 130) {  // in the newest 128, or second in its bands' chains after them
+            EXPECT_FALSE(d.new_story) << fillers;
             EXPECT_EQ(d.story, first.story);
             EXPECT_EQ(d.matched_item, 1);
-        } else {  // 513: the oldest is not verified, so the copy starts a story
+        } else {  // third after the newest 128 in every chain: not verified
             EXPECT_TRUE(d.new_story);
         }
     }
+}
+
+TEST(Clusterer, CopyBehindManyStrangersIsFoundThroughAKeyOnlyItShares) {
+    // 600 newer strangers share 15 of the 16 band values with the query (a stock phrase in
+    // every band but the first) and fail verification; the copy is older than all of them but
+    // the only member whose first band value matches.
+    const signature query = plain_signature();
+    signature stranger = crafted(query, 16, 50000, 20);
+    stranger.minhash[0] = 7;
+    clusterer c;
+    const auto first = c.add(1, 0, query);
+    for (int k = 0; k < 600; ++k)
+        c.add(2 + k, 1 + k, stranger);
+    const auto d = c.add(1000, 1000, query);
+    EXPECT_FALSE(d.new_story);
+    EXPECT_EQ(d.story, first.story);
+    EXPECT_EQ(d.matched_item, 1);
 }
 
 TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
@@ -262,6 +279,79 @@ TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
     EXPECT_FALSE(inside.new_story);
     EXPECT_EQ(inside.matched_item, 19951);
     EXPECT_TRUE(c.add(30001, 19999, copy_of(19000)).new_story);  // expired long ago
+}
+
+// The clusterer skips candidates below every rule's text floor before comparing titles; that
+// shortcut must never turn away a pair verify() accepts, nor accept one it rejects.
+TEST(Clusterer, TextFloorShortcutAgreesWithVerify) {
+    const cluster_options options;
+    int joins = 0, checked = 0;
+    for (const std::uint32_t member_shingles : {8U, 12U, 16U, 20U, 40U, 200U}) {
+        for (const std::uint32_t query_shingles : {8U, 15U, 16U, 30U, 199U}) {
+            for (const bool titles_agree : {true, false}) {
+                for (int same = 16; same <= 64; ++same) {
+                    signature member = plain_signature();
+                    member.shingles = member_shingles;
+                    signature query =
+                        crafted(member, same, 70000, titles_agree ? member.title[0] : 900);
+                    query.shingles = query_shingles;
+                    if (titles_agree) query.title = member.title;
+                    clusterer c(options);
+                    c.add(1, 0, member);
+                    const auto d = c.add(2, 0, query);
+                    match_features f;
+                    f.jaccard = same / 64.0;
+                    const double small = std::min(member_shingles, query_shingles);
+                    const double inter =
+                        f.jaccard * (member_shingles + query_shingles) / (1 + f.jaccard);
+                    f.containment = std::min(1.0, inter / small);
+                    f.smaller_shingles = static_cast<std::uint32_t>(small);
+                    f.title_overlap = titles_agree ? 1.0 : 0.0;
+                    f.title_known = true;
+                    const bool joins_by_rule = verify(f, options).rule != nullptr;
+                    ASSERT_EQ(!d.new_story, joins_by_rule)
+                        << member_shingles << " " << query_shingles << " " << titles_agree << " "
+                        << same;
+                    joins += joins_by_rule ? 1 : 0;
+                    ++checked;
+                }
+            }
+        }
+    }
+    EXPECT_GT(joins, 0);
+    EXPECT_LT(joins, checked);  // both sides of the floor were exercised
+}
+
+TEST(Clusterer, FindsMembersOfEveryBlockAsTheWindowGrows) {
+    // 5,000 windowed members span five blocks of stored values; the block ring grows while they
+    // arrive. A copy of a member from the first block and one from the last are both found.
+    clusterer c;
+    const auto distinct = [](int i) {
+        signature s = plain_signature();
+        for (std::size_t k = 0; k < s.minhash.size(); ++k)
+            s.minhash[k] = static_cast<std::uint32_t>(i) * 64 + static_cast<std::uint32_t>(k);
+        return s;
+    };
+    for (int i = 0; i < 5000; ++i)
+        ASSERT_TRUE(c.add(i + 1, i, distinct(i)).new_story) << i;
+    for (const int i : {3, 1023, 1024, 4999}) {
+        const auto d = c.add(10000 + i, 5000, distinct(i));
+        EXPECT_FALSE(d.new_story) << i;
+        EXPECT_EQ(d.matched_item, i + 1);
+        EXPECT_EQ(d.similarity, 1.0);
+    }
+}
+
+TEST(Clusterer, CopiesShareTheirBandKeysEntriesInTheTable) {
+    // 5,000 exact copies: 16 distinct band keys in all. The table must not grow with members
+    // x bands (it once reached 256k entries, 2 MB, here); the index stays near the per-member
+    // storage (values, chain links, member record: under 300 bytes).
+    clusterer c;
+    const signature s = plain_signature();
+    for (int i = 0; i < 5000; ++i)
+        c.add(i + 1, i, s);
+    EXPECT_EQ(c.windowed_items(), 5000U);
+    EXPECT_LT(c.memory_bytes(), 5000U * 300U);
 }
 
 TEST(Clusterer, RestartAfterManyExpiriesMatchesTheSameMembers) {
