@@ -30,20 +30,21 @@ const std::filesystem::path support_dir =
 constexpr const char* python = "/usr/bin/python3";
 
 // Two outlets carry one story (German, non-ASCII, with markup and a script in the summary);
-// each has one more story of its own.
+// each has one more story of its own. The shared story's time orders its sources, so each
+// outlet publishes it at its own time and the order never depends on which feed is stored first.
 std::string feed(const std::string& outlet, const std::string& host, const std::string& second,
-                 const std::string& second_summary) {
+                 const std::string& second_summary, const std::string& shared_time = "06:00") {
     return fmt::format(
         R"(<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>{0}</title><link>https://{1}/</link>
 <item><title>Gespräche über Zölle in Brüssel gehen weiter – Einigung möglich</title>
-<link>https://{1}/zoelle</link><guid>{1}-1</guid><pubDate>Sat, 14 Jun 2025 06:00:00 GMT</pubDate>
+<link>https://{1}/zoelle</link><guid>{1}-1</guid><pubDate>Sat, 14 Jun 2025 {5}:00 GMT</pubDate>
 <description>&lt;p&gt;Die Verhandlungen über die Zölle &lt;b&gt;gehen weiter&lt;/b&gt;.&lt;script&gt;document.title='pwned'&lt;/script&gt;&lt;/p&gt;</description></item>
 <item><title>{2}</title><link>https://{1}/second</link><guid>{1}-{4}</guid>
 <pubDate>Sat, 14 Jun 2025 05:00:00 GMT</pubDate><description>{3}</description></item>
 </channel></rss>
 )",
-        outlet, host, second, second_summary, std::hash<std::string>{}(second));
+        outlet, host, second, second_summary, std::hash<std::string>{}(second), shared_time);
 }
 
 class smtp_sink {
@@ -117,7 +118,7 @@ class digest_e2e : public ::testing::Test {
                         "Die Branche fürchtet um Jobs."));
         write_file(dir_ / "b.xml",
                    feed("Morgenpost", "b.example", "Zölle: Häfen melden weniger Container",
-                        "Hamburg zählt nach."));
+                        "Hamburg zählt nach.", "06:05"));
     }
 
     std::filesystem::path config(const std::string& digest, const std::string& mail) {
@@ -317,6 +318,8 @@ TEST_F(digest_e2e, daemon_retries_rejections_and_survives_kill_9_exactly_once) {
         ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
         const auto daemon = start_daemon("run1");
         ASSERT_TRUE(eventually([&] { return sink.count() == 1; }, 30s)) << daemon->err();
+        // The server has the message a moment before the daemon records it as sent.
+        ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 10s));
         daemon->send(SIGKILL);
         daemon->wait(10s);
         const auto stored = digests();
