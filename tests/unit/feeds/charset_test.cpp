@@ -1,6 +1,8 @@
 #include "feeds/charset.hpp"
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +92,22 @@ TEST(charset, utf8_validation) {
     EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong
     EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
     EXPECT_FALSE(is_valid_utf8("\xE2\x82"));      // truncated
+}
+
+// is_valid_utf8 skips ASCII 16 bytes at a time: a valid or ill-formed sequence at every
+// offset of a longer text must be judged as it is.
+TEST(charset, is_valid_utf8_judges_sequences_at_every_offset) {
+    const std::pair<std::string_view, bool> sequences[] = {
+        {"\xC3\xA9", true},  {"\xE2\x80\x9C", true},  {"\xF0\x9F\x98\x80", true},
+        {"\xC0\xAF", false}, {"\xED\xA0\x80", false}, {"\xE2\x82", false},
+        {"\x80", false},     {"\xFF", false},         {"\xF4\x90\x80\x80", false}};
+    for (std::size_t offset = 0; offset < 40; ++offset) {
+        for (const auto& [sequence, valid] : sequences) {
+            const std::string text =
+                std::string(offset, 'a') + std::string(sequence) + std::string(40 - offset, 'b');
+            EXPECT_EQ(is_valid_utf8(text), valid) << "offset " << offset;
+        }
+    }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The liberal-XML recovery paths, one hand-written fixture each (tests/data/liberal/).
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,25 @@ TEST(liberal, junk_before_the_prolog_and_control_characters) {
     EXPECT_EQ(f.title, "After junk");
     ASSERT_EQ(f.items.size(), 1U);
     EXPECT_EQ(f.items[0].title, "abc");
+}
+
+// repair() looks for '<', '&' and control characters 16 bytes at a time: each, at every
+// offset across those blocks, is found and repaired (controls dropped, a bare '&' and an HTML
+// entity kept as text, a stray '<' escaped).
+TEST(liberal, repairs_are_found_at_every_offset) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"\x01", ""}, {"\x1f", ""}, {"&", "&"}, {"&eacute;", "\u00e9"}, {"< ", "< "}};
+    for (std::size_t offset = 0; offset < 40; ++offset) {
+        for (const auto& [raw, text] : cases) {
+            const std::string left(offset, 'a');
+            const std::string right(40 - offset, 'b');
+            const std::string document = "<rss version=\"2.0\"><channel><title>" + left + raw +
+                                         right + "</title></channel></rss>";
+            const auto result = parse(document, "", "");
+            ASSERT_TRUE(result) << offset << ": " << result.error;
+            EXPECT_EQ(result.feed->title, left + text + right) << "offset " << offset;
+        }
+    }
 }
 
 TEST(liberal, undeclared_prefixes_keep_their_conventional_meaning) {
