@@ -6,6 +6,7 @@
 
 #include "feeds/charset.hpp"
 #include "feeds/parse.hpp"
+#include "tests/support/block_offsets.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::feeds {
@@ -43,15 +44,13 @@ TEST(liberal, junk_before_the_prolog_and_control_characters) {
 TEST(liberal, repairs_are_found_at_every_offset) {
     const std::pair<std::string, std::string> cases[] = {
         {"\x01", ""}, {"\x1f", ""}, {"&", "&"}, {"&eacute;", "\u00e9"}, {"< ", "< "}};
-    for (std::size_t offset = 0; offset < 40; ++offset) {
+    for (const auto& at : test::block_offsets()) {
         for (const auto& [raw, text] : cases) {
-            const std::string left(offset, 'a');
-            const std::string right(40 - offset, 'b');
-            const std::string document = "<rss version=\"2.0\"><channel><title>" + left + raw +
-                                         right + "</title></channel></rss>";
-            const auto result = parse(document, "", "");
-            ASSERT_TRUE(result) << offset << ": " << result.error;
-            EXPECT_EQ(result.feed->title, left + text + right) << "offset " << offset;
+            const auto result = parse(
+                "<rss version=\"2.0\"><channel><title>" + at.with(raw) + "</title></channel></rss>",
+                "", "");
+            ASSERT_TRUE(result) << at.left.size() << ": " << result.error;
+            EXPECT_EQ(result.feed->title, at.with(text)) << "offset " << at.left.size();
         }
     }
 }

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/block_offsets.hpp"
+
 namespace feedd::feeds {
 namespace {
 
@@ -148,11 +150,9 @@ TEST(text, escape_html_escapes_markup_characters) {
 TEST(text, escape_html_finds_markup_characters_at_every_offset) {
     const std::pair<std::string, std::string> cases[] = {
         {"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "'"}};
-    for (std::size_t offset = 0; offset < 40; ++offset) {
+    for (const auto& at : test::block_offsets()) {
         for (const auto& [raw, escaped] : cases) {
-            const std::string left(offset, 'a');
-            const std::string right(40 - offset, 'b');
-            EXPECT_EQ(escape_html(left + raw + right), left + escaped + right) << offset;
+            EXPECT_EQ(escape_html(at.with(raw)), at.with(escaped)) << at.left.size();
         }
     }
 }
