@@ -12,6 +12,7 @@
 #include <iconv.h>
 #include <utf8proc.h>
 
+#include "feeds/byte_scan.hpp"
 #include "feeds/text.hpp"
 
 namespace feedd::feeds {
@@ -249,20 +250,12 @@ bool is_valid_utf8(std::string_view bytes) {
     std::size_t i = 0;
     const std::size_t n = bytes.size();
     while (i < n) {
-        // Most of a feed is ASCII: check eight bytes at a time.
-        if (i + 8 <= n) {
-            std::uint64_t word = 0;
-            std::memcpy(&word, bytes.data() + i, sizeof word);
-            if ((word & 0x8080808080808080ULL) == 0) {
-                i += 8;
-                continue;
-            }
+        // Most of a feed is ASCII: skip to the next byte that is not.
+        i = scan::find_non_ascii(bytes, i);
+        if (i == n) {
+            break;
         }
         const auto c = static_cast<unsigned char>(bytes[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
         std::size_t len = 0;
         std::uint32_t cp = 0;
         if ((c & 0xE0) == 0xC0) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "feeds/byte_scan.hpp"
 #include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 #include "feeds/urls.hpp"
@@ -89,35 +90,39 @@ struct binding {
     std::optional<std::string_view> canonical;  // canonical_prefix(uri), looked up once
 };
 
-// Canonical name for prefix:local given the bindings in scope.
-std::string canonical_name(std::string_view name, const std::vector<binding>& scope,
-                           bool is_attribute) {
+// Canonical name for prefix:local given the bindings in scope: `name` itself when it stays
+// as it is (most names), else a view of `buffer`, which holds the new name.
+std::string_view canonical_name(std::string_view name, const std::vector<binding>& scope,
+                                bool is_attribute, std::string& buffer) {
     const auto colon = name.find(':');
     const std::string_view prefix =
         colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
     const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
     if (prefix == "xml" || prefix == "xmlns" || (is_attribute && prefix.empty())) {
-        return std::string(name);
+        return name;
     }
     for (auto it = scope.rbegin(); it != scope.rend(); ++it) {
         if (it->prefix == prefix) {
             if (it->uri.empty()) {
-                return std::string(local);
+                return local;
             }
             if (const auto& canonical = it->canonical) {
-                return canonical->empty() ? std::string(local)
-                                          : std::string(*canonical) + ":" + std::string(local);
+                if (canonical->empty()) {
+                    return local;
+                }
+                buffer.clear();  // (assign() here trips g++ 12's -Wrestrict)
+                buffer.append(*canonical).append(1, ':').append(local);
+                return buffer;
             }
             // An unknown namespace keeps its URI so it never collides with a known one.
-            return "{" + it->uri + "}" + std::string(local);
+            buffer.clear();
+            buffer.append(1, '{').append(it->uri).append(1, '}').append(local);
+            return buffer;
         }
     }
     // Undeclared prefix: keep it, so "dc:date" without xmlns:dc still reads as
     // Dublin Core (the canonical prefixes are the conventional ones).
-    if (prefix.empty()) {
-        return std::string(local);
-    }
-    return std::string(name);
+    return prefix.empty() ? local : name;
 }
 
 // A root <feed> or <rss> in a namespace we don't know (drafts such as "purl.org/echo")
@@ -157,6 +162,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                                           bool check_utf8) {
     std::vector<binding> scope;
     std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
+    std::string buffer;  // canonical_name's
     stack.emplace_back(root, 1);
     std::size_t items = 0;
     while (!stack.empty()) {
@@ -171,21 +177,28 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
         while (!scope.empty() && scope.back().depth >= depth) {
             scope.pop_back();
         }
-        for (auto attr = node.first_attribute(); check_utf8 && attr; attr = attr.next_attribute()) {
+        for (auto attr = check_utf8 ? node.first_attribute() : pugi::xml_attribute(); attr;
+             attr = attr.next_attribute()) {
             make_valid_utf8([&](const char* v) { attr.set_value(v); }, attr.value());
         }
+        // The element's own declarations are in scope for its own name and attributes.
+        bool prefixed_attributes = false;
         for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
             const std::string_view name = attr.name();
-            if (name == "xmlns") {
+            if (name.rfind("xmlns", 0) != 0) {
+                prefixed_attributes =
+                    prefixed_attributes || name.find(':') != std::string_view::npos;
+            } else if (name.size() == 5) {
                 scope.emplace_back("", attr.value(), depth);
-            } else if (name.rfind("xmlns:", 0) == 0) {
+            } else if (name[5] == ':') {
                 scope.emplace_back(std::string(name.substr(6)), attr.value(), depth);
             }
         }
         if (depth == 1) {
             adopt_unknown_root_namespace(node, scope);
         }
-        const std::string element_name = canonical_name(node.name(), scope, false);
+        const std::string_view old_name = node.name();
+        const std::string_view element_name = canonical_name(old_name, scope, false, buffer);
         // rss/channel/item, rdf:RDF/item, feed/entry: depth 2 or 3.
         if (depth <= 3 &&
             (element_name == "item" || element_name == "atom:entry" || element_name == "entry") &&
@@ -193,14 +206,24 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
             return cap_violation{"more than " + std::to_string(limits.max_items) + " items",
                                  node.offset_debug()};
         }
-        for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
-            const std::string_view name = attr.name();
-            if (name.find(':') != std::string_view::npos && name.rfind("xmlns", 0) != 0) {
-                attr.set_name(canonical_name(name, scope, true).c_str());
+        // set_name allocates: only when the name changes (it may be a view of buffer, which the
+        // attributes below reuse, so rename the element first).
+        if (element_name.data() != old_name.data() || element_name.size() != old_name.size()) {
+            if (element_name.data() == buffer.data()) {
+                node.set_name(buffer.c_str());
+            } else {
+                node.set_name(std::string(element_name).c_str());
             }
         }
-        if (element_name != node.name()) {  // set_name allocates: only when it changes
-            node.set_name(element_name.c_str());
+        for (auto attr = prefixed_attributes ? node.first_attribute() : pugi::xml_attribute(); attr;
+             attr = attr.next_attribute()) {
+            const std::string_view name = attr.name();
+            if (name.find(':') != std::string_view::npos && name.rfind("xmlns", 0) != 0) {
+                if (const auto canonical = canonical_name(name, scope, true, buffer);
+                    canonical.data() != name.data() || canonical.size() != name.size()) {
+                    attr.set_name(std::string(canonical).c_str());
+                }
+            }
         }
         // Push children in reverse so they are visited in order (scope pops rely on it).
         for (auto c = node.last_child(); c; c = c.previous_sibling()) {
@@ -256,32 +279,6 @@ std::size_t void_element_end(std::string_view in, std::size_t pos) {
         return 0;
     }
     return 0;
-}
-
-// C0 control characters are not XML; feeds carry them by accident.
-bool is_xml_control(char c) {
-    return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
-}
-
-// Whether the text holds a C0 control character XML forbids; eight bytes at a time,
-// since most documents have none and only their line breaks and tabs come close.
-bool has_xml_controls(std::string_view text) {
-    std::size_t i = 0;
-    for (; i + 8 <= text.size(); i += 8) {
-        std::uint64_t x = 0;
-        std::memcpy(&x, text.data() + i, sizeof x);
-        // The high bit of each byte below 0x20 (and perhaps of a byte after one, through
-        // the borrow): look at those bytes one by one.
-        for (auto low = (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL; low != 0;
-             low &= low - 1) {
-            const auto byte =
-                static_cast<char>(text[i + static_cast<std::size_t>(std::countr_zero(low)) / 8]);
-            if (is_xml_control(byte)) {
-                return true;
-            }
-        }
-    }
-    return std::any_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(), is_xml_control);
 }
 
 // Whether pugixml could decode a character reference in the text to something that is
@@ -353,37 +350,19 @@ struct repair_result {
 repair_result repair(std::string_view in) {
     repaired_text out(in);
     repair_result result;
-    const bool controls = has_xml_controls(in);
     std::size_t i = 0;
     const std::size_t n = in.size();
-    // Where the next '<' and '&' are (n: none), found with memchr and kept until passed.
-    auto find_byte = [&](char wanted, std::size_t from) {
-        if (from >= n) {
-            return n;
-        }
-        const void* at = std::memchr(in.data() + from, wanted, n - from);
-        return at == nullptr ? n
-                             : static_cast<std::size_t>(static_cast<const char*>(at) - in.data());
-    };
-    std::size_t next_lt = find_byte('<', 0);
-    std::size_t next_amp = find_byte('&', 0);
     while (i < n) {
         const char c = in[i];
         if (c != '<' && c != '&') {
             // Text up to the next '<' or '&' needs no repair but dropping control characters.
-            if (next_lt < i) {
-                next_lt = find_byte('<', i);
+            const std::size_t j = scan::find_markup_or_control(in, i);
+            if (j < n && scan::is_xml_control(in[j])) {
+                out.replace(j, j + 1, {});
+                i = j + 1;
+            } else {
+                i = j;
             }
-            if (next_amp < i) {
-                next_amp = find_byte('&', i);
-            }
-            const std::size_t j = std::min(next_lt, next_amp);
-            for (std::size_t k = i; controls && k < j; ++k) {
-                if (is_xml_control(in[k])) {
-                    out.replace(k, k + 1, {});
-                }
-            }
-            i = j;
             continue;
         }
         if (c == '<') {

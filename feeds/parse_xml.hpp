@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <pugixml.hpp>
 
 #include "feeds/parse.hpp"
@@ -45,7 +46,8 @@ class child_index {
         std::string_view name;
         pugi::xml_node node;
     };
-    std::vector<entry> entries_;  // in document order
+    // In document order; items rarely have more than 16 children, which then need no allocation.
+    boost::container::small_vector<entry, 16> entries_;
 };
 
 inline pugi::xml_node child(const child_index& parent, std::string_view name) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "feeds/byte_scan.hpp"
 #include "feeds/charset.hpp"
 
 namespace feedd::feeds {
@@ -159,6 +160,38 @@ std::size_t unicode_space_width(std::string_view text, std::size_t i) {
     return 0;
 }
 
+#if defined(__SSE2__)
+bool is_plain_ascii(char c) {
+    return static_cast<unsigned char>(c) - 0x21U < 0x5FU;  // 0x21–0x7F
+}
+
+// How many of the 16 bytes at text[i] (i + 16 <= size) collapse_whitespace copies as they are:
+// bytes in 0x21–0x7F, non-ASCII bytes other than the lead bytes of Unicode spaces (a run never
+// starts inside a sequence: runs stop before lead bytes, and the byte-wise path in
+// collapse_whitespace takes a space sequence whole), and a ' ' with bytes in 0x21–0x7F on both
+// sides. A byte before text[i] in that range was copied already, so a space right after it is
+// a single one too.
+std::size_t verbatim_run(std::string_view text, std::size_t i) {
+    using scan::mask16;
+    using scan::splat16;
+    const __m128i x = scan::load16(text, i);  // bit k of each mask stands for text[i + k]
+    // As signed bytes, those below 0x21 are spaces, controls and non-ASCII (0x80–0xFF).
+    const unsigned ascii_plain = ~mask16(_mm_cmplt_epi8(x, splat16(0x21))) & 0xFFFFU;
+    const __m128i up_to_20 = _mm_cmpeq_epi8(_mm_min_epu8(x, splat16(0x20)), x);
+    const __m128i from_e1 = _mm_sub_epi8(x, splat16(0xE1));
+    const __m128i space_lead = _mm_cmpeq_epi8(x, splat16(0xC2)) |
+                               _mm_cmpeq_epi8(_mm_min_epu8(from_e1, splat16(2)), from_e1);
+    const unsigned copied = ~mask16(up_to_20 | space_lead) & 0xFFFFU;
+    const unsigned space = mask16(_mm_cmpeq_epi8(x, splat16(' ')));
+    const bool plain_before_block = i > 0 && is_plain_ascii(text[i - 1]);
+    const bool plain_after_block = i + 16 < text.size() && is_plain_ascii(text[i + 16]);
+    const unsigned before = (ascii_plain << 1) | (plain_before_block ? 1U : 0U);
+    const unsigned after = (ascii_plain >> 1) | (plain_after_block ? 0x8000U : 0U);
+    const unsigned other = ~(copied | (space & before & after)) & 0xFFFFU;
+    return other == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(other));
+}
+#endif
+
 bool is_block_element(std::string_view name) {
     static constexpr std::string_view blocks[] = {
         "address",    "article", "aside",  "blockquote", "br",  "dd",    "div",   "dl",   "dt",
@@ -256,29 +289,24 @@ std::string collapse_whitespace(std::string_view text) {
     bool pending_space = false;
     const std::size_t n = text.size();
     for (std::size_t i = 0; i < n;) {
-        if constexpr (std::endian::native == std::endian::little) {
-            // Eight bytes at a time: the leading bytes in 0x21–0x7F (never spaces) are copied
-            // at once; the first other byte (a space, a control, non-ASCII) is looked at below.
-            if (i + 8 <= n) {
-                std::uint64_t x = 0;
-                std::memcpy(&x, text.data() + i, sizeof x);
-                const std::uint64_t other =
-                    (x | ((x - 0x2121212121212121ULL) & ~x)) & 0x8080808080808080ULL;
-                const auto plain = other == 0
-                                       ? std::size_t{8}
-                                       : static_cast<std::size_t>(std::countr_zero(other)) / 8;
-                if (plain > 0) {
-                    if (pending_space && w != begin) {
-                        *w++ = ' ';
-                    }
-                    pending_space = false;
-                    std::memcpy(w, text.data() + i, plain);
-                    w += plain;
-                    i += plain;
-                    continue;
+#if defined(__SSE2__)
+        // 16 bytes at a time: the leading bytes that stay as they are are copied at once; the
+        // first other byte (a space to collapse or drop, a control, a Unicode space) is looked
+        // at below. Without SSE2 every byte is.
+        if (i + 16 <= n) {
+            if (const std::size_t run = verbatim_run(text, i); run > 0) {
+                if (pending_space && w != begin) {
+                    *w++ = ' ';
                 }
+                pending_space = false;
+                // The whole block: the output never runs ahead of the input (w - begin <= i).
+                std::memcpy(w, text.data() + i, 16);
+                w += run;
+                i += run;
+                continue;
             }
         }
+#endif
         const char c = text[i];
         if (const unsigned char kind = byte_class[static_cast<unsigned char>(c)]; kind != 0) {
             const std::size_t width = kind == 1 ? 1 : unicode_space_width(text, i);
@@ -449,7 +477,8 @@ std::string teaser(std::string_view text, std::size_t max_bytes) {
 
 void append_html_escaped(std::string& out, std::string_view text, bool escape_quotes) {
     std::size_t run = 0;  // text[run, k) has nothing to escape: appended in one go
-    for (std::size_t k = 0; k < text.size(); ++k) {
+    for (std::size_t k = scan::find_any<'&', '<', '>', '"'>(text, 0); k < text.size();
+         k = scan::find_any<'&', '<', '>', '"'>(text, k + 1)) {
         std::string_view escaped;
         switch (text[k]) {
             case '&':
@@ -461,10 +490,8 @@ void append_html_escaped(std::string& out, std::string_view text, bool escape_qu
             case '>':
                 escaped = "&gt;";
                 break;
-            case '"':
+            default:  // '"'
                 escaped = escape_quotes ? "&quot;" : "";
-                break;
-            default:
                 break;
         }
         if (!escaped.empty()) {

@@ -1,8 +1,12 @@
 #include "feeds/charset.hpp"
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/block_offsets.hpp"
 
 namespace feedd::feeds {
 namespace {
@@ -90,6 +94,20 @@ TEST(charset, utf8_validation) {
     EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong
     EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
     EXPECT_FALSE(is_valid_utf8("\xE2\x82"));      // truncated
+}
+
+// is_valid_utf8 skips ASCII 16 bytes at a time: a valid or ill-formed sequence at every
+// offset of a longer text must be judged as it is.
+TEST(charset, is_valid_utf8_judges_sequences_at_every_offset) {
+    const std::pair<std::string_view, bool> sequences[] = {
+        {"\xC3\xA9", true},  {"\xE2\x80\x9C", true},  {"\xF0\x9F\x98\x80", true},
+        {"\xC0\xAF", false}, {"\xED\xA0\x80", false}, {"\xE2\x82", false},
+        {"\x80", false},     {"\xFF", false},         {"\xF4\x90\x80\x80", false}};
+    for (const auto& at : test::block_offsets()) {
+        for (const auto& [sequence, valid] : sequences) {
+            EXPECT_EQ(is_valid_utf8(at.with(sequence)), valid) << "offset " << at.left.size();
+        }
+    }
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // The liberal-XML recovery paths, one hand-written fixture each (tests/data/liberal/).
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
 #include "feeds/charset.hpp"
 #include "feeds/parse.hpp"
+#include "tests/support/block_offsets.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::feeds {
@@ -34,6 +36,23 @@ TEST(liberal, junk_before_the_prolog_and_control_characters) {
     EXPECT_EQ(f.title, "After junk");
     ASSERT_EQ(f.items.size(), 1U);
     EXPECT_EQ(f.items[0].title, "abc");
+}
+
+// repair() looks for '<', '&' and control characters 16 bytes at a time: each, at every
+// offset across those blocks, is found and repaired (controls dropped, a bare '&' and an HTML
+// entity kept as text, a stray '<' escaped).
+TEST(liberal, repairs_are_found_at_every_offset) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"\x01", ""}, {"\x1f", ""}, {"&", "&"}, {"&eacute;", "\u00e9"}, {"< ", "< "}};
+    for (const auto& at : test::block_offsets()) {
+        for (const auto& [raw, text] : cases) {
+            const auto result = parse(
+                "<rss version=\"2.0\"><channel><title>" + at.with(raw) + "</title></channel></rss>",
+                "", "");
+            ASSERT_TRUE(result) << at.left.size() << ": " << result.error;
+            EXPECT_EQ(result.feed->title, at.with(text)) << "offset " << at.left.size();
+        }
+    }
 }
 
 TEST(liberal, undeclared_prefixes_keep_their_conventional_meaning) {

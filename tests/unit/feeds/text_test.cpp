@@ -1,8 +1,14 @@
 #include "feeds/text.hpp"
 
+#include <iterator>
+#include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/block_offsets.hpp"
 
 namespace feedd::feeds {
 namespace {
@@ -88,8 +94,67 @@ TEST(text, collapse_whitespace_handles_every_offset_in_a_word) {
     }
 }
 
+// What collapse_whitespace must do, one byte at a time: runs of ASCII and Unicode spaces become
+// one ' ', dropped at both ends.
+std::string collapse_reference(std::string_view text) {
+    const std::string_view unicode_spaces[] = {
+        "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006",
+        "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"};
+    std::string out;
+    bool pending = false;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t width = std::string_view(" \t\n\r\f\v").find(text[i]) != std::string_view::npos;
+        for (const auto space : unicode_spaces) {
+            width = text.substr(i).starts_with(space) ? space.size() : width;
+        }
+        if (width > 0) {
+            pending = true;
+            i += width;
+            continue;
+        }
+        if (pending && !out.empty()) {
+            out += ' ';
+        }
+        pending = false;
+        out += text[i++];
+    }
+    return out;
+}
+
+// collapse_whitespace copies 16 bytes at a time where it can: random mixes of words, single
+// and repeated spaces, controls, Unicode spaces, other multi-byte characters and stray bytes
+// at every alignment must come out as the byte-at-a-time reading.
+TEST(text, collapse_whitespace_matches_a_byte_at_a_time_reading) {
+    const std::string_view pieces[] = {"word",   "x",      " ",      "  ",     "\t",     "\n\r",
+                                       "\x01",   "\x7f",   "\u00a0", "\u00a9", "\u00e9", "\u1680",
+                                       "\u1e9e", "\u2003", "\u200b", "\u2013", "\u201c", "\u202f",
+                                       "\u205f", "\u2060", "\u3000", "\u3001", "\x80",   "\xe2\x80",
+                                       "\xe2",   "\xc2",   "!",      "~"};
+    std::mt19937 random(20261128);
+    for (int round = 0; round < 3000; ++round) {
+        std::string input;
+        const auto count = random() % 24;
+        for (std::size_t k = 0; k < count; ++k) {
+            input += pieces[random() % std::size(pieces)];
+        }
+        ASSERT_EQ(collapse_whitespace(input), collapse_reference(input)) << '"' << input << '"';
+    }
+}
+
 TEST(text, escape_html_escapes_markup_characters) {
     EXPECT_EQ(escape_html("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+}
+
+// escape_html looks for markup characters 16 bytes at a time: each at every offset of a
+// longer text, and text with none, come out as written.
+TEST(text, escape_html_finds_markup_characters_at_every_offset) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "'"}};
+    for (const auto& at : test::block_offsets()) {
+        for (const auto& [raw, escaped] : cases) {
+            EXPECT_EQ(escape_html(at.with(raw)), at.with(escaped)) << at.left.size();
+        }
+    }
 }
 
 TEST(text, trim_removes_ascii_whitespace_only) {
