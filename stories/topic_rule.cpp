@@ -517,9 +517,12 @@ std::string to_string(const rule_node& node) {
             std::string out = node.type == rule_node::kind::all_of   ? "(and"
                               : node.type == rule_node::kind::any_of ? "(or"
                                                                      : "(not";
-            for (const auto& child : node.children)
-                out += " " + to_string(child);
-            return out + ")";
+            for (const auto& child : node.children) {
+                out += ' ';
+                out += to_string(child);
+            }
+            out += ')';
+            return out;
         }
     }
     return {};

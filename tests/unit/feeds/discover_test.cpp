@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random_edits.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::feeds {
@@ -100,23 +101,7 @@ TEST(discover, arbitrary_edits_of_a_page_never_crash) {
     std::mt19937 rng(20261128);  // fixed seed: deterministic
     const std::string page = data("blog.html");
     for (int round = 0; round < 2000; ++round) {
-        std::string doc = page;
-        for (int e = 0; e < 1 + static_cast<int>(rng() % 8); ++e) {
-            const std::size_t pos = rng() % doc.size();
-            switch (rng() % 3) {
-                case 0:
-                    doc[pos] = static_cast<char>(rng() % 256);
-                    break;
-                case 1:
-                    doc.erase(pos, 1 + rng() % 40);
-                    break;
-                default:
-                    doc.insert(pos, 1, "<>&;\"'/=!- "[rng() % 12]);
-            }
-            if (doc.empty()) {
-                doc = "<";
-            }
-        }
+        const auto doc = test::randomly_edited(page, rng, 40, "<>&;\"'/=!- ");
         for (const auto& feed : discover_feeds(doc, "https://blog.example/")) {
             EXPECT_FALSE(feed.url.empty());
         }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
@@ -208,7 +209,7 @@ TEST(opml_write, control_characters_and_line_breaks_are_safe) {
 TEST(opml_write, deep_tag_lists_go_to_the_category_attribute) {
     opml_feed feed{"https://deep.example/rss", "Deep", {}};
     for (std::size_t i = 0; i < max_opml_folder_depth + 5; ++i) {
-        feed.tags.push_back("t" + std::to_string(i));
+        feed.tags.push_back(fmt::format("t{}", i));
     }
     const auto back = parse_opml(write_opml({feed}, "deep"));
     ASSERT_TRUE(back) << back.error;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/random_edits.hpp"
+
 namespace feedd::feeds {
 namespace {
 
@@ -294,24 +296,7 @@ TEST(parse, arbitrary_bytes_never_crash) {
         "<title>t &amp; &nbsp;</title><item><title>a</title><dc:date>2004-01-01</dc:date>"
         "<description><![CDATA[<p>x</p>]]></description></item></channel></rss>";
     for (int round = 0; round < 2000; ++round) {
-        std::string doc = seed_doc;
-        const int edits = 1 + static_cast<int>(rng() % 8);
-        for (int e = 0; e < edits; ++e) {
-            const std::size_t pos = rng() % doc.size();
-            switch (rng() % 3) {
-                case 0:
-                    doc[pos] = static_cast<char>(rng() % 256);
-                    break;
-                case 1:
-                    doc.erase(pos, 1 + rng() % 10);
-                    break;
-                default:
-                    doc.insert(pos, 1, "<>&;\"'/![]{}"[rng() % 12]);
-            }
-            if (doc.empty()) {
-                doc = "<";
-            }
-        }
+        const auto doc = test::randomly_edited(seed_doc, rng, 10, "<>&;\"'/![]{}");
         const auto result = parse(doc, "http://e.org/", "");
         EXPECT_TRUE(result || !result.error.empty());
     }

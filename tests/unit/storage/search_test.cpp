@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "storage/topics.hpp"
@@ -162,7 +163,7 @@ TEST_F(search_test, a_common_word_walks_the_date_index_with_the_same_answer) {
     // 600 more matches: past the point where search walks items_newest instead of sorting.
     std::vector<feeds::item> many;
     for (int i = 0; i < 600; ++i) {
-        auto it = item("m" + std::to_string(i), "Iran report " + std::to_string(i));
+        auto it = item(fmt::format("m{}", i), fmt::format("Iran report {}", i));
         it.published = t0 - hours(1000) + hours(i);
         many.push_back(std::move(it));
     }
