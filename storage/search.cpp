@@ -30,14 +30,16 @@ std::string fts_string(std::string_view text) {
     return out + "\"";
 }
 
+// The index keeps which column each word is in, not where (migration 8: detail=column), so a
+// phrase becomes all its words: a necessary condition, which is all the matcher needs.
 std::string fts_term(const rule_node& term) {
-    std::string phrase;
-    for (const auto& word : term.words) {
-        if (!phrase.empty()) phrase += ' ';
-        phrase += word;
+    std::string out;
+    for (std::size_t i = 0; i < term.words.size(); ++i) {
+        if (i > 0) out += " AND ";
+        out += fts_string(term.words[i]);
+        if (term.prefix && i + 1 == term.words.size()) out += " *";
     }
-    auto out = fts_string(phrase);
-    if (term.prefix) out += " *";
+    if (term.words.size() > 1) out = "(" + out + ")";
     if (term.field == rule_field::title) return "title : " + out;
     if (term.field == rule_field::text) return "text : " + out;
     return out;  // any: both columns
