@@ -152,6 +152,15 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     // sub-journal; on disk that was ~900 MiB of temp-file writes in a cold poll of 1000
     // feeds. In memory it is freed at each RELEASE, so it holds one refresh's pages at most.
     db.exec("PRAGMA temp_store = MEMORY");
+    // 4 MiB of page cache (SQLite's default is 2): with 2 a cold poll re-read 300 MiB from
+    // the WAL; with 4, 144. More buys little and every MiB shows in the peak RSS.
+    db.exec("PRAGMA cache_size = -4096");
+    // Checkpoint every 4000 pages (16 MiB) instead of 1000: a page that many transactions
+    // change in a row is copied into the database once per checkpoint, so fewer checkpoints
+    // write less (a cold poll: 141 MiB of checkpoint writes for a 93 MiB file, then 95). The
+    // file is cut back to that size after a checkpoint that let it grow past it.
+    db.exec("PRAGMA wal_autocheckpoint = 4000");
+    db.exec("PRAGMA journal_size_limit = 16777216");
     db.exec("PRAGMA foreign_keys = ON");
     migrate(db, name);  // registers the SQL functions the schema calls
     return db;

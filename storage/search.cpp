@@ -30,8 +30,9 @@ std::string fts_string(std::string_view text) {
     return out + "\"";
 }
 
-// The index keeps which column each word is in, not where (migration 8: detail=column), so a
-// phrase becomes all its words: a necessary condition, which is all the matcher needs.
+// The index keeps which items hold each word, not where (migration 8: detail=none), so a
+// term becomes all its words, in any column: a necessary condition, which is all the matcher
+// needs (it checks the order of a phrase and the field of title: and text: terms).
 std::string fts_term(const rule_node& term) {
     std::string out;
     for (std::size_t i = 0; i < term.words.size(); ++i) {
@@ -39,10 +40,7 @@ std::string fts_term(const rule_node& term) {
         out += fts_string(term.words[i]);
         if (term.prefix && i + 1 == term.words.size()) out += " *";
     }
-    if (term.words.size() > 1) out = "(" + out + ")";
-    if (term.field == rule_field::title) return "title : " + out;
-    if (term.field == rule_field::text) return "text : " + out;
-    return out;  // any: both columns
+    return out;
 }
 
 // A necessary condition as FTS5 text, "" meaning "no constraint" (true).
