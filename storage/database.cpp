@@ -152,12 +152,12 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     // sub-journal; on disk that was ~900 MiB of temp-file writes in a cold poll of 1000
     // feeds. In memory it is freed at each RELEASE, so it holds one refresh's pages at most.
     db.exec("PRAGMA temp_store = MEMORY");
-    // 4 MiB of page cache (SQLite's default is 2): with 2 a cold poll re-read 300 MiB from
-    // the WAL; with 4, 144. More buys little and every MiB shows in the peak RSS.
-    db.exec("PRAGMA cache_size = -4096");
+    // The page cache stays at SQLite's 2 MiB: 4 MiB halved the re-reads from the WAL (300 to
+    // 144 MiB in a cold poll, page-cache copies) but cost 2.3 MiB of peak RSS and no CPU time
+    // that this machine could measure.
     // Checkpoint every 4000 pages (16 MiB) instead of 1000: a page that many transactions
     // change in a row is copied into the database once per checkpoint, so fewer checkpoints
-    // write less (a cold poll: 141 MiB of checkpoint writes for a 93 MiB file, then 95). The
+    // write less (a cold poll: 141 MiB of checkpoint writes for a 93 MiB file, then 113). The
     // file is cut back to that size after a checkpoint that let it grow past it.
     db.exec("PRAGMA wal_autocheckpoint = 4000");
     db.exec("PRAGMA journal_size_limit = 16777216");
@@ -380,10 +380,21 @@ LIMIT :limit
     // turns everything inserted since its last flush into a new index segment whenever a
     // savepoint begins, and the write batch opens one per refresh: inserted as they came,
     // a cold poll of 1000 feeds made 1000 segments and merged them again and again. Written
-    // once per transaction, just before COMMIT, they make one.
+    // just before COMMIT, or between refreshes once a MiB of text waits (so a batch of
+    // 256 refreshes holds no more than that), they make one segment per MiB or transaction.
+    void queue_index_row(std::int64_t item_id, indexed_text text) {
+        index_bytes_ += text.title.size() + text.text.size();
+        index_rows_.push_back({item_id, std::move(text)});
+    }
+
+    void drop_index_rows() {
+        index_rows_.clear();
+        index_bytes_ = 0;
+    }
+
     void write_index_rows() {
         const auto rows = std::move(index_rows_);
-        index_rows_.clear();
+        drop_index_rows();
         for (const auto& row : rows) {
             statement_use use(insert_fts_);
             insert_fts_.bind(1, row.item_id);
@@ -425,6 +436,8 @@ LIMIT :limit
         indexed_text text;
     };
     std::vector<index_row> index_rows_;  // items_fts rows waiting for write_index_rows
+    std::size_t index_bytes_ = 0;        // their text
+    static constexpr std::size_t index_bytes_max = std::size_t{1} << 20;
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -504,8 +517,10 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
     if (impl_->batch_) {
         // RELEASE on success; on a throw ROLLBACK TO undoes this refresh alone and
         // RELEASE drops the savepoint, leaving the batch's transaction as it was.
+        if (impl_->index_bytes_ >= impl::index_bytes_max) impl_->write_index_rows();
         impl_->db_.exec("SAVEPOINT refresh");
         const auto index_rows_before = impl_->index_rows_.size();
+        const auto index_bytes_before = impl_->index_bytes_;
         try {
             auto result = store_one(*impl_, r, step);
             impl_->db_.exec("RELEASE refresh");
@@ -513,6 +528,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         } catch (...) {
             // This refresh's items are undone, so their index rows go too.
             impl_->index_rows_.resize(index_rows_before);
+            impl_->index_bytes_ = index_bytes_before;
             try {
                 impl_->db_.exec("ROLLBACK TO refresh");
                 impl_->db_.exec("RELEASE refresh");
@@ -524,7 +540,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         }
     }
     SQLite::Transaction tx(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
-    impl_->index_rows_.clear();
+    impl_->drop_index_rows();
     auto result = store_one(*impl_, r, step);
     impl_->write_index_rows();
     tx.commit();
@@ -536,7 +552,7 @@ void database::begin_batch() {
     if (impl_->batch_) throw std::logic_error(fmt::format("{}: batch already open", impl_->name_));
     impl_->batch_ =
         std::make_unique<SQLite::Transaction>(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
-    impl_->index_rows_.clear();
+    impl_->drop_index_rows();
 }
 
 void database::commit_batch() {
@@ -550,7 +566,7 @@ void database::commit_batch() {
 
 void database::rollback_batch() {
     impl_->batch_.reset();  // SQLite::Transaction's destructor rolls back
-    impl_->index_rows_.clear();
+    impl_->drop_index_rows();
 }
 
 bool database::in_batch() const {
@@ -654,8 +670,8 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
             if (db.topics_) inserted.emplace_back(item_id, p.item);
             // Folded here, for new items only: most items of a poll are already stored, and
             // folding all of them before BEGIN would cost more than the lock time it saves.
-            db.index_rows_.push_back(
-                {item_id, fold_for_index(p.item->title, p.item->summary, p.item->content_html)});
+            db.queue_index_row(
+                item_id, fold_for_index(p.item->title, p.item->summary, p.item->content_html));
             if (step.assign) {
                 fresh.push_back(new_item{item_id,
                                          static_cast<std::size_t>(p.item - r.items.data()),
