@@ -229,6 +229,21 @@ TEST_F(search_test, a_connection_without_the_fold_functions_cannot_delete_items)
     EXPECT_EQ(db_.integrity_check(), "ok");
 }
 
+TEST_F(search_test, integrity_check_reports_an_index_out_of_step_with_the_items) {
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    {
+        // Forget one item's words by hand, as a delete with the wrong text would.
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        register_index_functions(raw);
+        raw.exec(R"sql(
+INSERT INTO items_fts (items_fts, rowid, title, text)
+SELECT 'delete', id, title, text FROM items_fts_source WHERE id = (SELECT min(id) FROM items)
+)sql");
+    }
+    const auto report = db_.integrity_check();
+    EXPECT_NE(report.find("items_fts does not match the items"), std::string::npos) << report;
+}
+
 TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
     test_support::downgrade_to_version_1(path_);
     db_ = database::open(path_, open_mode::read_write);  // migrates 1 -> latest
