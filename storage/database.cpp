@@ -438,6 +438,7 @@ LIMIT :limit
     std::vector<index_row> index_rows_;  // items_fts rows waiting for write_index_rows
     std::size_t index_bytes_ = 0;        // their text
     static constexpr std::size_t index_bytes_max = std::size_t{1} << 20;
+    std::optional<std::string> batch_failed_;  // why the open batch can only roll back
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -517,7 +518,20 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
     if (impl_->batch_) {
         // RELEASE on success; on a throw ROLLBACK TO undoes this refresh alone and
         // RELEASE drops the savepoint, leaving the batch's transaction as it was.
-        if (impl_->index_bytes_ >= impl::index_bytes_max) impl_->write_index_rows();
+        if (impl_->batch_failed_) {
+            throw std::runtime_error(fmt::format("{}: the write batch failed earlier ({})",
+                                                 impl_->name_, *impl_->batch_failed_));
+        }
+        if (impl_->index_bytes_ >= impl::index_bytes_max) {
+            try {
+                impl_->write_index_rows();
+            } catch (const std::exception& e) {
+                // Earlier refreshes' index rows are lost with the statement that failed:
+                // committing the batch would store items the index does not hold.
+                impl_->batch_failed_ = e.what();
+                throw;
+            }
+        }
         impl_->db_.exec("SAVEPOINT refresh");
         const auto index_rows_before = impl_->index_rows_.size();
         const auto index_bytes_before = impl_->index_bytes_;
@@ -553,6 +567,7 @@ void database::begin_batch() {
     impl_->batch_ =
         std::make_unique<SQLite::Transaction>(impl_->db_, SQLite::TransactionBehavior::IMMEDIATE);
     impl_->drop_index_rows();
+    impl_->batch_failed_.reset();
 }
 
 void database::commit_batch() {
@@ -560,6 +575,13 @@ void database::commit_batch() {
     // Closed whatever happens: a failed COMMIT leaves nothing to roll back to, and a failed
     // index write rolls the whole batch back as the transaction is destroyed.
     const auto tx = std::move(impl_->batch_);
+    if (impl_->batch_failed_) {
+        const auto why = *std::exchange(impl_->batch_failed_, std::nullopt);
+        impl_->drop_index_rows();
+        throw std::runtime_error(
+            fmt::format("{}: write batch rolled back: writing the full-text index failed: {}",
+                        impl_->name_, why));
+    }
     impl_->write_index_rows();
     tx->commit();
 }
@@ -567,6 +589,7 @@ void database::commit_batch() {
 void database::rollback_batch() {
     impl_->batch_.reset();  // SQLite::Transaction's destructor rolls back
     impl_->drop_index_rows();
+    impl_->batch_failed_.reset();
 }
 
 bool database::in_batch() const {
