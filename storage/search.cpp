@@ -30,17 +30,17 @@ std::string fts_string(std::string_view text) {
     return out + "\"";
 }
 
+// The index keeps which items hold each word, not where (migration 8: detail=none), so a
+// term becomes all its words, in any column: a necessary condition, which is all the matcher
+// needs (it checks the order of a phrase and the field of title: and text: terms).
 std::string fts_term(const rule_node& term) {
-    std::string phrase;
-    for (const auto& word : term.words) {
-        if (!phrase.empty()) phrase += ' ';
-        phrase += word;
+    std::string out;
+    for (std::size_t i = 0; i < term.words.size(); ++i) {
+        if (i > 0) out += " AND ";
+        out += fts_string(term.words[i]);
+        if (term.prefix && i + 1 == term.words.size()) out += " *";
     }
-    auto out = fts_string(phrase);
-    if (term.prefix) out += " *";
-    if (term.field == rule_field::title) return "title : " + out;
-    if (term.field == rule_field::text) return "text : " + out;
-    return out;  // any: both columns
+    return out;
 }
 
 // A necessary condition as FTS5 text, "" meaning "no constraint" (true).

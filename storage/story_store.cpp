@@ -34,9 +34,11 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
 story_store::story_store(SQLite::Database& db)
     : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
       next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM story_members"),
+      // A story starts with its first member and that member's outlet, so the row is
+      // written complete; update_story_ runs for the members that join it later.
       insert_story_(db, R"sql(
 INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
-VALUES (:id, :time, :time, :item, 0, 0)
+VALUES (:id, :time, :time, :item, 1, 1)
 )sql"),
       insert_member_(db, R"sql(
 INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
@@ -47,15 +49,16 @@ VALUES (:item, :story, :seq, :time, :story_time, :source, :similarity, :matched_
 INSERT INTO item_signatures (item_id, seq, time, signature)
 VALUES (:item, :seq, :time, :signature)
 )sql"),
-      upsert_source_(db, R"sql(
+      // A new outlet for the story is one row more (the story's source_count counts them);
+      // an earlier copy from an outlet it has becomes that outlet's first appearance.
+      insert_source_(db, R"sql(
 INSERT INTO story_sources (story_id, source, first_seen, first_item)
 VALUES (:story, :source, :time, :item)
-ON CONFLICT (story_id, source) DO UPDATE SET
-    -- Both right-hand sides see the old row: an earlier copy from the same outlet
-    -- becomes its first appearance.
-    first_item = CASE WHEN excluded.first_seen < first_seen THEN excluded.first_item
-                      ELSE first_item END,
-    first_seen = min(first_seen, excluded.first_seen)
+ON CONFLICT (story_id, source) DO NOTHING
+)sql"),
+      earlier_source_(db, R"sql(
+UPDATE story_sources SET first_seen = :time, first_item = :item
+WHERE story_id = :story AND source = :source AND first_seen > :time
 )sql"),
       update_story_(db, R"sql(
 UPDATE stories SET
@@ -64,7 +67,9 @@ UPDATE stories SET
     first_seen = min(first_seen, :time),
     last_seen = max(last_seen, :time),
     member_count = member_count + 1,
-    source_count = (SELECT count(*) FROM story_sources WHERE story_id = :story)
+    -- Counted as they come: recounting a story's sources cost more than the rest of the
+    -- update together for the stories that hundreds of outlets carry.
+    source_count = source_count + :new_source
 WHERE id = :story
 )sql"),
       // The index forgets members first in, first out: a member clustered before
@@ -141,20 +146,29 @@ void story_store::record(const new_item& item, const story_assignment& decision,
                 item.id, decision.story_id, e.what()));
         }
     }
+    bool new_source = false;
     {
-        statement_use stmt(upsert_source_);
-        upsert_source_.bind(":story", decision.story_id);
-        upsert_source_.bind(":source", item.source);
-        upsert_source_.bind(":time", to_unix(item.story_time));
-        upsert_source_.bind(":item", item.id);
+        statement_use stmt(insert_source_);
+        insert_source_.bind(":story", decision.story_id);
+        insert_source_.bind(":source", item.source);
+        insert_source_.bind(":time", to_unix(item.story_time));
+        insert_source_.bind(":item", item.id);
         try {
-            upsert_source_.exec();
+            new_source = insert_source_.exec() == 1;
         } catch (const SQLite::Exception& e) {
             throw std::runtime_error(
                 fmt::format("item {} joins story {}, which is not stored ({}); the in-memory "
                             "index is out of step with the database",
                             item.id, decision.story_id, e.what()));
         }
+    }
+    if (!new_source) {
+        statement_use stmt(earlier_source_);
+        earlier_source_.bind(":story", decision.story_id);
+        earlier_source_.bind(":source", item.source);
+        earlier_source_.bind(":time", to_unix(item.story_time));
+        earlier_source_.bind(":item", item.id);
+        earlier_source_.exec();
     }
     {
         statement_use stmt(insert_member_);
@@ -177,11 +191,12 @@ void story_store::record(const new_item& item, const story_assignment& decision,
         insert_member_.bind(":reason", decision.reason);
         insert_member_.exec();
     }
-    {
+    if (!decision.new_story) {
         statement_use stmt(update_story_);
         update_story_.bind(":story", decision.story_id);
         update_story_.bind(":time", to_unix(item.story_time));
         update_story_.bind(":item", item.id);
+        update_story_.bind(":new_source", new_source ? 1 : 0);
         update_story_.exec();
     }
     if (!decision.signature.empty()) {

@@ -46,7 +46,8 @@ class story_store {
     SQLite::Statement insert_story_;
     SQLite::Statement insert_member_;
     SQLite::Statement insert_signature_;
-    SQLite::Statement upsert_source_;
+    SQLite::Statement insert_source_;
+    SQLite::Statement earlier_source_;
     SQLite::Statement update_story_;
     SQLite::Statement prune_;
     SQLite::Statement list_ids_;

@@ -54,8 +54,15 @@ SELECT (SELECT count(*) FROM stories s
         WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = ts.story_id))
      + (SELECT count(*) FROM item_signatures sig
         WHERE NOT EXISTS (SELECT 1 FROM story_members m WHERE m.item_id = sig.item_id))
-     + (SELECT count(*) FROM items_fts WHERE rowid NOT IN (SELECT id FROM items))
+     + (SELECT count(*) FROM items_fts WHERE items_fts MATCH 'text'
+        AND rowid NOT IN (SELECT id FROM items))
 )sql");
+}
+
+// Items in the full-text index: every item these tests store has the word "text". (The index
+// computes its rows from the items, so counting items_fts itself would count the items.)
+std::int64_t indexed(const std::filesystem::path& path) {
+    return count(path, "SELECT count(*) FROM items_fts WHERE items_fts MATCH 'text'");
 }
 
 class retention_test : public ::testing::Test {
@@ -100,7 +107,7 @@ TEST_F(retention_test, old_items_go_with_their_stories_timeline_entries_and_inde
     ASSERT_EQ(rows("items"), 5);
     ASSERT_EQ(rows("stories"), 4);
     ASSERT_EQ(rows("topic_stories"), 4);
-    ASSERT_EQ(rows("items_fts"), 5);
+    ASSERT_EQ(indexed(path_), 5);
 
     const auto pruned = prune_all(db_, {later - days(7), 500, false});
     EXPECT_EQ(pruned.items, 3);
@@ -111,7 +118,7 @@ TEST_F(retention_test, old_items_go_with_their_stories_timeline_entries_and_inde
     EXPECT_EQ(rows("story_members"), 2);
     EXPECT_EQ(rows("story_sources"), 2);
     EXPECT_EQ(rows("topic_stories"), 2);
-    EXPECT_EQ(rows("items_fts"), 2);
+    EXPECT_EQ(indexed(path_), 2);
     EXPECT_EQ(orphans(path_), 0);
     EXPECT_EQ(db_.integrity_check(), "ok");
     EXPECT_FALSE(db_.load_story(1));
@@ -284,7 +291,7 @@ TEST_F(retention_test, the_full_text_index_shrinks_when_its_rows_go) {
     const auto before = fts_bytes();
     EXPECT_EQ(prune_all(db_, {later - days(7), 500, false}).items, 600);
     EXPECT_LT(fts_bytes(), before / 2);
-    EXPECT_EQ(rows("items_fts"), 1);
+    EXPECT_EQ(indexed(path_), 1);
 }
 
 TEST(retention, an_older_file_switches_to_incremental_vacuum_once) {

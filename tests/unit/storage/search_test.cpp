@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "storage/migrations.hpp"
 #include "storage/topics.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -103,6 +104,11 @@ TEST_F(search_test, phrases_fields_and_operators) {
     EXPECT_EQ(titles("title:tehran"), titles_t{});
     EXPECT_EQ(titles("text:tehran title:iran"), (titles_t{"My trip to Iran"}));
     EXPECT_EQ(titles("iran -football"), (titles_t{"My trip to Iran"}));
+    // The index narrows a phrase to items with all its words; the matcher keeps the order.
+    EXPECT_EQ(titles(R"("iran beats")"), (titles_t{"Football: Iran beats Spain"}));
+    EXPECT_EQ(titles(R"("beats iran")"), titles_t{});
+    EXPECT_EQ(titles(R"(title:"trip to")"), (titles_t{"My trip to Iran"}));
+    EXPECT_EQ(titles(R"(title:"to trip")"), titles_t{});
     EXPECT_EQ(titles("helsinki OR spain"),
               (titles_t{"Football: Iran beats Spain", "Putin and Trump meet in Helsinki"}));
 }
@@ -195,13 +201,48 @@ TEST_F(search_test, deleting_a_feed_removes_its_items_from_the_index) {
     {
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         raw.exec("PRAGMA foreign_keys = ON");
+        register_index_functions(raw);  // the delete trigger folds the deleted items' text
         raw.exec("DELETE FROM feeds WHERE config_url = 'https://blog.example.org/feed'");
-        EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items_fts").getInt(), 4);
+        EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items").getInt(), 4);
+        // Compares the index with the items: words of a deleted item left behind fail it.
+        EXPECT_NO_THROW(
+            raw.exec("INSERT INTO items_fts (items_fts, rank) "
+                     "VALUES ('integrity-check', 1)"));
         EXPECT_EQ(
             raw.execAndGet("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'trip'").getInt(),
             0);
     }
     EXPECT_EQ(titles("iran"), (titles_t{"Football: Iran beats Spain"}));
+}
+
+TEST_F(search_test, a_connection_without_the_fold_functions_cannot_delete_items) {
+    // The sqlite3 shell, say: the delete trigger cannot tell FTS5 which words to forget, so
+    // the delete fails as a whole instead of leaving the index out of step.
+    SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA foreign_keys = ON");
+    try {
+        raw.exec("DELETE FROM feeds WHERE config_url = 'https://blog.example.org/feed'");
+        ADD_FAILURE() << "the delete ran without the fold functions";
+    } catch (const SQLite::Exception& e) {
+        EXPECT_NE(std::string(e.what()).find("feedd_fold_"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items").getInt(), 6);
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
+TEST_F(search_test, integrity_check_reports_an_index_out_of_step_with_the_items) {
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    {
+        // Forget one item's words by hand, as a delete with the wrong text would.
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        register_index_functions(raw);
+        raw.exec(R"sql(
+INSERT INTO items_fts (items_fts, rowid, title, text)
+SELECT 'delete', id, title, text FROM items_fts_source WHERE id = (SELECT min(id) FROM items)
+)sql");
+    }
+    const auto report = db_.integrity_check();
+    EXPECT_NE(report.find("items_fts does not match the items"), std::string::npos) << report;
 }
 
 TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
@@ -212,6 +253,35 @@ TEST_F(search_test, upgrading_from_version_1_indexes_stored_items) {
     EXPECT_EQ(db_.integrity_check(), "ok");
 }
 
+TEST_F(search_test, upgrading_from_version_7_drops_the_copy_of_the_text) {
+    {
+        // Back to version 7's index: its own copy of the folded text, with word positions.
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        register_index_functions(raw);
+        raw.exec(R"sql(
+DROP TRIGGER items_fts_delete; DROP TABLE items_fts; DROP VIEW items_fts_source;
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+    DELETE FROM items_fts WHERE rowid = old.id;
+END;
+INSERT INTO items_fts (rowid, title, text)
+    SELECT id, feedd_fold_title(title), feedd_fold_text(summary, content_html) FROM items;
+PRAGMA user_version = 7;
+)sql");
+        ASSERT_TRUE(raw.tableExists("items_fts_content"));
+    }
+    db_ = database::open(path_, open_mode::read_write);  // migrates 7 -> latest
+    SQLite::Database raw(path_.string(), SQLite::OPEN_READONLY);
+    EXPECT_FALSE(raw.tableExists("items_fts_content"));
+    EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items").getInt(), 6);
+    EXPECT_EQ(db_.integrity_check(), "ok");  // includes the index against the items
+    EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
+    EXPECT_EQ(titles("title:strasse"), titles_t{});
+    EXPECT_EQ(titles("text:strasse"), (titles_t{"Zürich votes on café hours"}));
+}
+
 TEST(fts_query, translation_keeps_only_what_fts_can_check) {
     const auto q = [](std::string_view expression) {
         auto parsed = stories::topic_rule::parse(expression);
@@ -219,8 +289,8 @@ TEST(fts_query, translation_keeps_only_what_fts_can_check) {
         return parsed ? fts_query(parsed.rule->root()) : std::string("error");
     };
     EXPECT_EQ(q("iran"), R"("iran")");
-    EXPECT_EQ(q(R"(title:"white house" text:talk*)"),
-              R"((title : "white house") AND (text : "talk" *))");
+    EXPECT_EQ(q(R"(title:"white house" text:talk*)"), R"(("white" AND "house") AND ("talk" *))");
+    EXPECT_EQ(q(R"("new york" OR big*)"), R"(("new" AND "york") OR ("big" *))");
     EXPECT_EQ(q("iran OR iraq"), R"(("iran") OR ("iraq"))");
     EXPECT_EQ(q("iran OR tag:world"), "");  // one branch the index cannot check
     EXPECT_EQ(q("iran -sport tag:world"), R"(("iran"))");
