@@ -36,29 +36,26 @@ story_ingest::story_ingest(const stories_config& cfg)
 void story_ingest::rebuild(const storage::database& db) {
     stale_ = true;
     const auto next_id = db.max_story_id() + 1;
-    // Pruning never removes the newest member, so the newest stored signature
-    // carries the newest clustering time.
-    const auto members = db.windowed_signatures(storage::timestamp::min());
-    std::optional<storage::timestamp> newest;
-    for (const auto& m : members)
-        newest = newest ? std::max(*newest, m.time) : m.time;
     stories::clusterer fresh(options_, next_id);
+    std::optional<storage::timestamp> newest;
     std::size_t unreadable = 0;
-    // The clusterer expires first in, first out: it dropped the members up to the
-    // first one inside the window of the newest, and kept everything after it.
-    bool inside = false;
-    for (const auto& m : members) {
-        inside = inside || m.time >= *newest - options_.window;
-        if (!inside) continue;  // expired; its signature goes at the next write
+    // One pass, one stored signature at a time (holding them all would double the memory
+    // the index needs). Members are restored in clustering order, and the clusterer
+    // expires first in, first out: restoring all and then expiring at the newest
+    // clustering time (pruning never removes the newest member) drops exactly the members
+    // up to the first one inside its window, as the running index did.
+    auto each = [&](const storage::windowed_signature& m) {
+        newest = newest ? std::max(*newest, m.time) : m.time;
         const auto sig = stories::decode_signature(m.signature);
         if (!sig) {
             // Written by a feedd with another signature format: that member can no
             // longer attract copies, which costs a missed fold, never data.
             ++unreadable;
-            continue;
+            return;
         }
         fresh.restore(m.item_id, m.story_id, m.time.time_since_epoch().count(), *sig);
-    }
+    };
+    db.scan_windowed_signatures(storage::timestamp::min(), each);
     if (newest) fresh.expire(newest->time_since_epoch().count());
     fresh.set_next_story_id(next_id);
     clusterer_ = std::move(fresh);

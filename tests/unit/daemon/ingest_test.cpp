@@ -221,6 +221,36 @@ TEST_F(ingest_test, items_fetched_after_the_window_start_new_stories_before_and_
               d.at("https://outlet.example/a2").substr(0, 2));
 }
 
+// The rebuild streams every stored signature into the index and expires it afterwards: a
+// signature still stored but outside the window of the newest (it goes at the next write)
+// must not attract copies after a restart, just as it did not before.
+TEST_F(ingest_test, a_rebuild_leaves_out_stored_signatures_outside_the_window) {
+    cfg_.window = days(1);
+    auto db = storage::database::open(dir_ / "p.db", storage::open_mode::read_write);
+    auto feeds = add_feeds(db);
+    {
+        story_ingest ingest(cfg_);
+        ingest.rebuild(db);
+        run(ingest, db, feeds, {"A", t0, {copy("a1", 1, "Talks on border collapse")}});
+        run(ingest, db, feeds, {"A", t0 + hours(30), {copy("a2", 2, "Court ruling on energy")}});
+    }
+    // a1 left the index when a2 was clustered; its signature is pruned by the next write.
+    ASSERT_EQ(db.windowed_signatures(timestamp::min()).size(), 2U);
+    story_ingest restarted(cfg_);
+    restarted.rebuild(db);
+    EXPECT_EQ(restarted.windowed_items(), 1U);
+    run(restarted, db, feeds,
+        {"B",
+         t0 + hours(31),
+         {copy("b1", 1, "Talks on border collapse"), copy("b2", 2, "Court ruling on energy")}});
+    const auto d = decisions(db);
+    EXPECT_NE(d.at("https://outlet.example/b1").substr(0, 2),
+              d.at("https://outlet.example/a1").substr(0, 2));
+    EXPECT_EQ(d.at("https://outlet.example/b2").substr(0, 2),
+              d.at("https://outlet.example/a2").substr(0, 2));
+    EXPECT_EQ(db.windowed_signatures(timestamp::min()).size(), 3U);  // a1's pruned
+}
+
 TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
     const auto steps = scenario();
     auto straight_db = straight_run(steps);
