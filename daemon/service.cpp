@@ -681,13 +681,16 @@ class service {
             r.schedule = learn_poll_state(feed, nullptr, fetched, true, r.fetched_at);
         }
         std::vector<signed_item> signatures;
+        // A feed's first document is all new items: they are signed and their index text
+        // folded here, so the writer only writes. Later documents are mostly items already
+        // stored; signing and folding them all would cost ten times the CPU of doing the
+        // few new ones on the writer, which does that (docs/design.md).
+        const bool all_new = !feed.last_success.has_value();
         if (!r.items.empty()) {
-            // Everything that needs no database is derived here, so the writer only
-            // writes. A feed's first document is all new: its index text is folded here
-            // too; later documents are mostly known, and the writer folds the new ones.
-            const bool all_new = !feed.last_success.has_value();
+            // Everything else that needs no database is derived here too.
             auto derive = [items = &r.items, all_new] {
-                return derived_items{sign_items(*items), storage::prepare_items(*items, all_new)};
+                return derived_items{all_new ? sign_items(*items) : std::vector<signed_item>{},
+                                     storage::prepare_items(*items, all_new)};
             };
             auto derived = co_await on_pool(cpu_pool_, std::move(derive));
             signatures = std::move(derived.signatures);
@@ -720,11 +723,12 @@ class service {
             // listened (a reader that reconnects asks for what it missed).
             const bool want_events = events_.wanted();
             auto store = [this, r = std::move(r), signatures = std::move(signatures), want_events,
-                          block](storage::database& db) {
+                          block, all_new](storage::database& db) {
                 stored_refresh out;
                 if (block) db.block_host(*block);
                 std::vector<storage::story_assignment> decisions;
-                out.result = ingest_.store(db, r, signatures, &decisions);
+                out.result = all_new ? ingest_.store(db, r, signatures, &decisions)
+                                     : ingest_.store_signing_new(db, r, &decisions);
                 out.new_stories = std::count_if(decisions.begin(), decisions.end(),
                                                 [](const auto& d) { return d.new_story; });
                 try {

@@ -363,6 +363,35 @@ TEST_F(ingest_test, a_batch_of_refreshes_clusters_and_matches_topics_like_single
     EXPECT_EQ(std::get<4>(batched), 9U);
 }
 
+// Later documents are signed on the writer, new items only: the same decisions as signing
+// every item on the pool, and the known items are never signed (nothing to decide for them).
+TEST_F(ingest_test, signing_only_new_items_in_the_transaction_decides_the_same) {
+    const auto steps = scenario();
+    auto pooled = straight_run(steps);
+    auto db = storage::database::open(dir_ / "signing-new.db", storage::open_mode::read_write);
+    auto feeds = add_feeds(db);
+    story_ingest ingest(cfg_);
+    ingest.rebuild(db);
+    int new_items = 0;
+    int known_items = 0;
+    for (const auto& s : steps) {
+        // Each document again with everything already stored: only its new items count.
+        for (int pass = 0; pass < 2; ++pass) {
+            std::vector<storage::story_assignment> decided;
+            const auto r = refresh_of(feeds.at("Outlet " + s.feed), s.at, s.items);
+            const auto stored = ingest.store_signing_new(db, r, &decided);
+            EXPECT_EQ(decided.size(), static_cast<std::size_t>(stored.new_items));
+            new_items += stored.new_items;
+            known_items += stored.known_items;
+        }
+    }
+    EXPECT_EQ(new_items, 9);
+    EXPECT_EQ(known_items, 9);
+    EXPECT_EQ(decisions(db), decisions(pooled));
+    EXPECT_EQ(db.windowed_signatures(timestamp::min()).size(),
+              pooled.windowed_signatures(timestamp::min()).size());
+}
+
 TEST_F(ingest_test, signatures_must_match_the_items) {
     auto db = storage::database::open(dir_ / "x.db", storage::open_mode::read_write);
     auto feeds = add_feeds(db);
