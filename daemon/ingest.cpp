@@ -9,17 +9,20 @@
 
 namespace feedd::daemon {
 
+signed_item sign_item(const feeds::item& item) {
+    // The fuller text wins: a copy that only carries a summary is still found
+    // by containment in the longer one.
+    const auto& text = item.content_html ? item.content_html : item.summary;
+    auto sig = stories::make_signature(item.title.value_or(""), text.value_or(""));
+    auto encoded = stories::encode_signature(sig);
+    return signed_item{std::move(sig), std::move(encoded)};
+}
+
 std::vector<signed_item> sign_items(const std::vector<feeds::item>& items) {
     std::vector<signed_item> out;
     out.reserve(items.size());
-    for (const auto& it : items) {
-        // The fuller text wins: a copy that only carries a summary is still found
-        // by containment in the longer one.
-        const auto& text = it.content_html ? it.content_html : it.summary;
-        auto sig = stories::make_signature(it.title.value_or(""), text.value_or(""));
-        auto encoded = stories::encode_signature(sig);
-        out.push_back(signed_item{std::move(sig), std::move(encoded)});
-    }
+    for (const auto& it : items)
+        out.push_back(sign_item(it));
     return out;
 }
 
@@ -36,29 +39,26 @@ story_ingest::story_ingest(const stories_config& cfg)
 void story_ingest::rebuild(const storage::database& db) {
     stale_ = true;
     const auto next_id = db.max_story_id() + 1;
-    // Pruning never removes the newest member, so the newest stored signature
-    // carries the newest clustering time.
-    const auto members = db.windowed_signatures(storage::timestamp::min());
-    std::optional<storage::timestamp> newest;
-    for (const auto& m : members)
-        newest = newest ? std::max(*newest, m.time) : m.time;
     stories::clusterer fresh(options_, next_id);
+    std::optional<storage::timestamp> newest;
     std::size_t unreadable = 0;
-    // The clusterer expires first in, first out: it dropped the members up to the
-    // first one inside the window of the newest, and kept everything after it.
-    bool inside = false;
-    for (const auto& m : members) {
-        inside = inside || m.time >= *newest - options_.window;
-        if (!inside) continue;  // expired; its signature goes at the next write
+    // One pass, one stored signature at a time (holding them all would double the memory
+    // the index needs). Members are restored in clustering order, and the clusterer
+    // expires first in, first out: restoring all and then expiring at the newest
+    // clustering time (pruning never removes the newest member) drops exactly the members
+    // up to the first one inside its window, as the running index did.
+    auto each = [&](const storage::windowed_signature& m) {
+        newest = newest ? std::max(*newest, m.time) : m.time;
         const auto sig = stories::decode_signature(m.signature);
         if (!sig) {
             // Written by a feedd with another signature format: that member can no
             // longer attract copies, which costs a missed fold, never data.
             ++unreadable;
-            continue;
+            return;
         }
         fresh.restore(m.item_id, m.story_id, m.time.time_since_epoch().count(), *sig);
-    }
+    };
+    db.scan_windowed_signatures(storage::timestamp::min(), each);
     if (newest) fresh.expire(newest->time_since_epoch().count());
     fresh.set_next_story_id(next_id);
     clusterer_ = std::move(fresh);
@@ -78,6 +78,18 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
         throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
                                            signatures.size(), r.items.size()));
     }
+    return store_with(db, r, &signatures, decisions);
+}
+
+storage::refresh_result story_ingest::store_signing_new(
+    storage::database& db, const storage::refresh& r,
+    std::vector<storage::story_assignment>* decisions) {
+    return store_with(db, r, nullptr, decisions);
+}
+
+storage::refresh_result story_ingest::store_with(
+    storage::database& db, const storage::refresh& r, const std::vector<signed_item>* signatures,
+    std::vector<storage::story_assignment>* decisions) {
     // Without items there is nothing to decide; signatures are pruned at the next
     // write that has some.
     if (stale_ && !r.items.empty()) rebuild(db);
@@ -86,12 +98,14 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
     // Everything older than the window of the newest member is out of the index
     // already; its signatures go in this transaction.
     if (newest_) step.prune_before = *newest_ - options_.window;
-    step.assign = [this, &signatures, decisions](const storage::refresh&,
-                                                 const std::vector<storage::new_item>& items) {
+    step.assign = [this, signatures, decisions](const storage::refresh& refreshed,
+                                                const std::vector<storage::new_item>& items) {
         std::vector<storage::story_assignment> out;
         out.reserve(items.size());
+        signed_item signed_here;
         for (const auto& it : items) {
-            const auto& s = signatures.at(it.index);
+            if (signatures == nullptr) signed_here = sign_item(refreshed.items.at(it.index));
+            const auto& s = signatures != nullptr ? signatures->at(it.index) : signed_here;
             const auto d = clusterer_.add(it.id, it.time.time_since_epoch().count(), s.signature);
             storage::story_assignment a;
             a.story_id = d.story;

@@ -29,6 +29,8 @@ struct signed_item {
     std::string encoded;  // encode_signature(signature), stored while inside the window
 };
 
+// One item's signature, from its title and its fuller text. Pure.
+signed_item sign_item(const feeds::item& item);
 // One signature per item, in the same order. Pure CPU work: run it on the pool.
 std::vector<signed_item> sign_items(const std::vector<feeds::item>& items);
 
@@ -59,9 +61,21 @@ class story_ingest {
                                   const std::vector<signed_item>& signatures,
                                   std::vector<storage::story_assignment>* decisions = nullptr);
 
+    // The same, signing only the items that turn out to be new, inside the transaction: for
+    // a document that is mostly items already stored (any but a feed's first), where signing
+    // them all on the pool costs ten times the CPU of signing the few new ones here.
+    storage::refresh_result store_signing_new(
+        storage::database& db, const storage::refresh& r,
+        std::vector<storage::story_assignment>* decisions = nullptr);
+
     std::size_t windowed_items() const { return clusterer_.windowed_items(); }
 
   private:
+    // signatures: one per item of r, or null to sign the new items here.
+    storage::refresh_result store_with(storage::database& db, const storage::refresh& r,
+                                       const std::vector<signed_item>* signatures,
+                                       std::vector<storage::story_assignment>* decisions);
+
     stories::cluster_options options_;
     stories::clusterer clusterer_;
     std::optional<storage::timestamp> newest_;  // the newest clustering time

@@ -74,6 +74,12 @@ struct stored_refresh {
     std::int64_t new_stories = 0;
 };
 
+// What the CPU pool derives from a refresh's items for the writer.
+struct derived_items {
+    std::vector<signed_item> signatures;
+    std::vector<storage::prepared_item> prepared;
+};
+
 // --- Scheduling (adaptive, polite): pure helpers around daemon/schedule.hpp -------
 
 std::uint8_t skip_day_bits(const std::vector<std::string>& days) {
@@ -182,7 +188,9 @@ class service {
         ingest_.rebuild_later();
         // Before the writer thread exists, so this thread may still touch db_.
         if (mode_ == run_mode::daemon && cfg_.keep) use_incremental_vacuum();
-        stories_ = db_.story_count();
+        // Counting reads the whole stories table; only the daemon serves the gauge, and a
+        // one-shot poll's cost must not grow with what is stored.
+        if (mode_ == run_mode::daemon) stories_ = db_.story_count();
         metrics_.set("feedd_stories", static_cast<double>(stories_));
         metrics_.set("feedd_feeds", total_feeds_, {{"state", "ok"}});
         metrics_.set("feedd_feeds", 0, {{"state", "failing"}});
@@ -673,9 +681,20 @@ class service {
             r.schedule = learn_poll_state(feed, nullptr, fetched, true, r.fetched_at);
         }
         std::vector<signed_item> signatures;
+        // A feed's first document is all new items: they are signed and their index text
+        // folded here, so the writer only writes. Later documents are mostly items already
+        // stored; signing and folding them all would cost ten times the CPU of doing the
+        // few new ones on the writer, which does that (docs/design.md).
+        const bool all_new = !feed.last_success.has_value();
         if (!r.items.empty()) {
-            auto sign = [items = &r.items] { return sign_items(*items); };
-            signatures = co_await on_pool(cpu_pool_, std::move(sign));
+            // Everything else that needs no database is derived here too.
+            auto derive = [items = &r.items, all_new] {
+                return derived_items{all_new ? sign_items(*items) : std::vector<signed_item>{},
+                                     storage::prepare_items(*items, all_new)};
+            };
+            auto derived = co_await on_pool(cpu_pool_, std::move(derive));
+            signatures = std::move(derived.signatures);
+            r.prepared = std::move(derived.prepared);
         }
         r.outcome = feeds::to_string(outcome);
         r.success =
@@ -704,11 +723,12 @@ class service {
             // listened (a reader that reconnects asks for what it missed).
             const bool want_events = events_.wanted();
             auto store = [this, r = std::move(r), signatures = std::move(signatures), want_events,
-                          block](storage::database& db) {
+                          block, all_new](storage::database& db) {
                 stored_refresh out;
                 if (block) db.block_host(*block);
                 std::vector<storage::story_assignment> decisions;
-                out.result = ingest_.store(db, r, signatures, &decisions);
+                out.result = all_new ? ingest_.store(db, r, signatures, &decisions)
+                                     : ingest_.store_signing_new(db, r, &decisions);
                 out.new_stories = std::count_if(decisions.begin(), decisions.end(),
                                                 [](const auto& d) { return d.new_story; });
                 try {
@@ -926,7 +946,7 @@ class service {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count())};
-    std::int64_t stories_ = 0;  // in the store, for the feedd_stories gauge (loop thread)
+    std::int64_t stories_ = 0;  // in the store, for the feedd_stories gauge (daemon; loop thread)
     std::unique_ptr<http_server> http_;
     // Topic digests: their own thread and connection (daemon mode only).
     std::unique_ptr<digest_scheduler> digests_;

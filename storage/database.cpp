@@ -233,14 +233,10 @@ std::vector<feed_row> read_feeds(SQLite::Statement& stmt) {
     return rows;
 }
 
-// An item with everything computed that store_refresh needs, so the write
-// transaction only binds and executes.
-struct prepared_item {
+// An item of the refresh with what was derived from it.
+struct item_to_store {
     const feeds::item* item;
-    std::string key;
-    std::string authors;
-    std::string categories;
-    std::string enclosures;
+    const prepared_item* prepared;
 };
 
 // When an item's story happened, as people read it: when it was published, but
@@ -264,6 +260,26 @@ std::string outlet(const std::optional<std::string>& feed_title, const feeds::it
 }
 
 }  // namespace
+
+std::vector<prepared_item> prepare_items(const std::vector<feeds::item>& items, bool fold) {
+    std::vector<prepared_item> out;
+    out.reserve(items.size());
+    for (const auto& it : items) {
+        prepared_item p;
+        p.key = feeds::item_key(it);
+        p.authors = authors_to_json(it.authors);
+        p.categories = strings_to_json(it.categories);
+        p.enclosures = enclosures_to_json(it.enclosures);
+        if (fold) {
+            auto folded = fold_for_index(it.title, it.summary, it.content_html);
+            p.folded = true;
+            p.folded_title = std::move(folded.title);
+            p.folded_text = std::move(folded.text);
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
 
 struct database::impl {
     impl(std::string name, open_mode mode)
@@ -622,19 +638,26 @@ std::vector<host_block> database::host_blocks(timestamp now) const {
 refresh_result database::store_one(impl& db, const refresh& r, const clustering_step& step) {
     refresh_result result;
 
-    // Compute everything before BEGIN so the write lock is held only for the writes.
-    std::vector<prepared_item> items;
+    // The daemon prepares items on its CPU pool; callers that did not are served here.
+    std::vector<prepared_item> computed;
+    const auto* prepared = &r.prepared;
+    if (r.prepared.empty() && !r.items.empty()) {
+        computed = prepare_items(r.items, false);
+        prepared = &computed;
+    } else if (r.prepared.size() != r.items.size()) {
+        throw std::logic_error(fmt::format("{}: store_refresh: {} prepared items for {} items",
+                                           db.name_, r.prepared.size(), r.items.size()));
+    }
+    std::vector<item_to_store> items;
     items.reserve(r.items.size());
-    std::unordered_set<std::string> seen;
-    for (const auto& it : r.items) {
-        auto key = feeds::item_key(it);
-        if (!seen.insert(key).second) {
+    std::unordered_set<std::string_view> seen;
+    for (std::size_t i = 0; i < r.items.size(); ++i) {
+        const auto& p = (*prepared)[i];
+        if (!seen.insert(p.key).second) {
             ++result.known_items;  // the same item twice in one document
             continue;
         }
-        items.push_back(prepared_item{&it, std::move(key), authors_to_json(it.authors),
-                                      strings_to_json(it.categories),
-                                      enclosures_to_json(it.enclosures)});
+        items.push_back(item_to_store{&r.items[i], &p});
     }
     // A 304 carries no validators of its own when the server omits them; the stored
     // ones are still the right ones to send next time.
@@ -675,7 +698,7 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
         auto& s = db.insert_item_;
         statement_use stmt(s);
         s.bind(":feed_id", r.feed_id);
-        s.bind(":key", p.key);
+        s.bind(":key", p.prepared->key);
         bind_optional(s, ":guid", p.item->id);
         bind_optional(s, ":title", p.item->title);
         bind_optional(s, ":link", p.item->link);
@@ -683,18 +706,21 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
         bind_optional(s, ":updated", p.item->updated);
         bind_optional(s, ":summary", p.item->summary);
         bind_optional(s, ":content_html", p.item->content_html);
-        s.bind(":authors", p.authors);
-        s.bind(":categories", p.categories);
-        s.bind(":enclosures", p.enclosures);
+        s.bind(":authors", p.prepared->authors);
+        s.bind(":categories", p.prepared->categories);
+        s.bind(":enclosures", p.prepared->enclosures);
         s.bind(":first_seen", to_unix(r.fetched_at));
         if (s.exec() == 1) {
             ++result.new_items;
             const auto item_id = db.db_.getLastInsertRowid();
             if (db.topics_) inserted.emplace_back(item_id, p.item);
-            // Folded here, for new items only: most items of a poll are already stored, and
-            // folding all of them before BEGIN would cost more than the lock time it saves.
+            // Unless prepared on the CPU pool, folded here, for new items only: most items of
+            // a later poll are already stored, and folding them all would cost more than it saves.
+            const auto& prep = *p.prepared;
             db.queue_index_row(
-                item_id, fold_for_index(p.item->title, p.item->summary, p.item->content_html));
+                item_id,
+                prep.folded ? indexed_text{prep.folded_title, prep.folded_text}
+                            : fold_for_index(p.item->title, p.item->summary, p.item->content_html));
             if (step.assign) {
                 fresh.push_back(new_item{item_id,
                                          static_cast<std::size_t>(p.item - r.items.data()),
@@ -711,7 +737,7 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
         std::vector<std::string> keys;
         keys.reserve(items.size());
         for (const auto& p : items)
-            keys.push_back(p.key);
+            keys.push_back(p.prepared->key);
         auto& s = db.update_listed_;
         statement_use stmt(s);
         s.bind(":id", r.feed_id);
@@ -756,6 +782,11 @@ std::vector<story_view> database::load_stories(const std::vector<std::int64_t>& 
 
 std::vector<windowed_signature> database::windowed_signatures(timestamp since) const {
     return impl_->stories_.windowed(since);
+}
+
+void database::scan_windowed_signatures(
+    timestamp since, const std::function<void(const windowed_signature&)>& each) const {
+    impl_->stories_.windowed(since, each);
 }
 
 std::int64_t database::story_count() const {

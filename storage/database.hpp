@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,25 @@ struct feed_row {
     int redirect_seen = 0;                   // consecutive polls that saw it
 };
 
+// What store_refresh derives from one item without the database. prepare_items runs on
+// any thread (the daemon's CPU pool), so the writer only binds and executes.
+struct prepared_item {
+    std::string key;         // feeds::item_key
+    std::string authors;     // JSON, as stored
+    std::string categories;  // JSON
+    std::string enclosures;  // JSON
+    // The full-text index's input (fold_for_index, storage/search.hpp). Unless folded, the
+    // transaction folds it, and only if the item turns out to be new.
+    bool folded = false;
+    std::string folded_title;
+    std::string folded_text;
+};
+
+// One prepared_item per item, in the same order. With fold, each item's index text is
+// folded too: worth it when most items will be new (a feed's first document), wasted on
+// items already stored. Pure.
+std::vector<prepared_item> prepare_items(const std::vector<feeds::item>& items, bool fold);
+
 // Everything one fetch of one feed produced; stored in one IMMEDIATE transaction.
 struct refresh {
     std::int64_t feed_id = 0;
@@ -84,6 +104,8 @@ struct refresh {
     std::optional<std::string> last_modified;
     std::optional<std::string> feed_title;  // the document's own title
     std::vector<feeds::item> items;         // in document order
+    // prepare_items(items), or empty: store_refresh prepares them in the transaction.
+    std::vector<prepared_item> prepared;
     timestamp next_poll{};
     poll_state schedule;      // replaces the stored one
     std::string poll_reason;  // why next_poll
@@ -170,6 +192,10 @@ class database {
     // Stored signatures in clustering order, from the first member whose clustering
     // time (new_item::time) is at or after `since` on.
     std::vector<windowed_signature> windowed_signatures(timestamp since) const;
+    // The same rows handed to `each` one at a time, so rebuilding the story index never
+    // holds every stored signature at once. The row is valid during the call only.
+    void scan_windowed_signatures(timestamp since,
+                                  const std::function<void(const windowed_signature&)>& each) const;
     // How many stories the store holds.
     std::int64_t story_count() const;
     // The highest story id ever stored, 0 when none.

@@ -12,10 +12,14 @@
 namespace feedd::storage {
 namespace {
 
-std::string blob_of(const SQLite::Column& column) {
+// Into an existing string, so a scan reuses one buffer.
+void assign_blob(std::string& out, const SQLite::Column& column) {
     const auto* data = static_cast<const char*>(column.getBlob());
-    return data == nullptr ? std::string()
-                           : std::string(data, static_cast<std::size_t>(column.getBytes()));
+    if (data == nullptr) {
+        out.clear();
+    } else {
+        out.assign(data, static_cast<std::size_t>(column.getBytes()));
+    }
 }
 
 // The representative's teaser: its summary, else the text of its content.
@@ -306,16 +310,24 @@ std::vector<story_view> story_store::load(const std::vector<std::int64_t>& ids) 
     return out;
 }
 
-std::vector<windowed_signature> story_store::windowed(timestamp since) {
+void story_store::windowed(timestamp since,
+                           const std::function<void(const windowed_signature&)>& each) {
     auto& s = select_windowed_;
     statement_use stmt(s);
     s.bind(":since", to_unix(since));
-    std::vector<windowed_signature> out;
+    windowed_signature row;  // one row at a time: the signature's buffer is reused
     while (s.executeStep()) {
-        out.push_back(windowed_signature{s.getColumn(0).getInt64(), s.getColumn(1).getInt64(),
-                                         from_unix(s.getColumn(2).getInt64()),
-                                         blob_of(s.getColumn(3))});
+        row.item_id = s.getColumn(0).getInt64();
+        row.story_id = s.getColumn(1).getInt64();
+        row.time = from_unix(s.getColumn(2).getInt64());
+        assign_blob(row.signature, s.getColumn(3));
+        each(row);
     }
+}
+
+std::vector<windowed_signature> story_store::windowed(timestamp since) {
+    std::vector<windowed_signature> out;
+    windowed(since, [&out](const windowed_signature& row) { out.push_back(row); });
     return out;
 }
 

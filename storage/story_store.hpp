@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +39,8 @@ class story_store {
     // three queries in all.
     std::vector<story_view> load(const std::vector<std::int64_t>& ids);
     std::vector<windowed_signature> windowed(timestamp since);
+    // The same rows, one at a time: nothing is held (the row is valid during the call).
+    void windowed(timestamp since, const std::function<void(const windowed_signature&)>& each);
     std::int64_t max_story_id();
 
   private:

@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
+#include "storage/search.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::storage {
@@ -199,6 +200,56 @@ TEST_F(database_test, sync_with_an_empty_list_deactivates_everything) {
     EXPECT_TRUE(db_.sync_feeds({}, t0).empty());
     ASSERT_EQ(db_.feeds(true).size(), 1U);
     EXPECT_FALSE(db_.feeds(true)[0].active);
+}
+
+// The daemon derives keys, JSON columns and (for a feed's first document) the index text on
+// its CPU pool; what is stored must not depend on where they were derived.
+TEST_F(database_test, prepared_items_store_what_the_transaction_would_derive) {
+    const auto plain = add_feed("https://a.example/feed");
+    const auto folded = add_feed("https://b.example/feed");
+    const auto unfolded = add_feed("https://c.example/feed");
+    auto first = item_with_id("guid-1", "Quarterly results");
+    first.summary = "<p>Counting <b>continues</b></p>";
+    feeds::person author;
+    author.name = "Ann";
+    first.authors = {author};
+    first.categories = {"politics"};
+    const std::vector<feeds::item> items{first, item_with_link("https://a.example/post/2"),
+                                         item_with_id("guid-1", "the same guid again")};
+    EXPECT_EQ(db_.store_refresh(ok_refresh(plain, t0, items)).new_items, 2);
+    auto with_folding = ok_refresh(folded, t0, items);
+    with_folding.prepared = prepare_items(items, true);
+    const auto stored = db_.store_refresh(with_folding);
+    EXPECT_EQ(stored.new_items, 2);
+    EXPECT_EQ(stored.known_items, 1);  // the repeated guid, as without prepared items
+    auto without_folding = ok_refresh(unfolded, t0, items);
+    without_folding.prepared = prepare_items(items, false);
+    EXPECT_EQ(db_.store_refresh(without_folding).new_items, 2);
+
+    const auto expected = db_.items(query("https://a.example/feed"));
+    ASSERT_EQ(expected.size(), 2U);
+    for (const auto* url : {"https://b.example/feed", "https://c.example/feed"}) {
+        const auto got = db_.items(query(url));
+        ASSERT_EQ(got.size(), expected.size()) << url;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            EXPECT_EQ(got[i].key, expected[i].key) << url;
+            EXPECT_EQ(got[i].title, expected[i].title) << url;
+            EXPECT_EQ(got[i].authors, expected[i].authors) << url;
+            EXPECT_EQ(got[i].categories, expected[i].categories) << url;
+        }
+    }
+    // The index text folded on the pool finds the items as the text folded in the transaction.
+    search_request request;
+    request.expression = "counting";
+    EXPECT_EQ(search(db_, request).items.size(), 3U);
+}
+
+TEST_F(database_test, prepared_items_that_do_not_match_the_items_are_refused) {
+    const auto id = add_feed("https://a.example/feed");
+    auto r = ok_refresh(id, t0, {item_with_id("a"), item_with_id("b")});
+    r.prepared = prepare_items({item_with_id("a")}, false);
+    EXPECT_THROW(db_.store_refresh(r), std::logic_error);
+    EXPECT_TRUE(db_.items(query()).empty());
 }
 
 TEST_F(database_test, store_refresh_inserts_new_items_and_never_twice) {
