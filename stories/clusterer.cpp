@@ -107,6 +107,7 @@ struct clusterer::state {
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;        // scratch
     std::vector<std::uint32_t> older_candidates;  // scratch
+    std::vector<std::uint32_t> rare_candidates;   // scratch
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -203,6 +204,12 @@ namespace {
 constexpr std::size_t max_verified_candidates = 128;
 // When that cap cuts the walk, each band's next members up to this depth are verified as well.
 constexpr std::size_t rare_key_depth = 2;
+// A band key whose newest key_probe_depth members belong to common_key_stories or more stories
+// is common: a template sentence or stock phrase that unrelated items share says as little about
+// the story as a common word does in IDF weighting. A rare key's members (up to that depth) are
+// verified whatever the cap, and a text candidate must share at least one rare key.
+constexpr std::size_t key_probe_depth = 8;
+constexpr std::size_t common_key_stories = 4;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
@@ -303,6 +310,19 @@ __attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const 
     for (std::size_t i = 0; i < n; ++i)
         same = static_cast<std::uint16_t>(same + (a[i] == b[i] ? 1 : 0));
     return same;
+}
+
+// Whether a member shares the query's value in a band whose key is rare (see key_probe_depth).
+bool shares_rare_key(const std::uint16_t* values, const std::uint16_t* query, const bool* rare,
+                     int bands, int rows) {
+    for (int b = 0; b < bands; ++b) {
+        if (!rare[b]) continue;
+        bool same = true;
+        for (int r = 0; r < rows; ++r)
+            same = same && values[b * rows + r] == query[b * rows + r];
+        if (same) return true;
+    }
+    return false;
 }
 
 // The least text evidence any rule of verify() accepts: Jaccard, or containment of a text of
@@ -420,6 +440,33 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             head[static_cast<std::size_t>(b)] =
                 s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
+        // Which band keys are rare (few stories share them), and their newest members.
+        std::array<bool, 1024> rare{};
+        auto& rare_members = s.rare_candidates;
+        rare_members.clear();
+        for (int b = 0; b < bands; ++b) {
+            std::array<story_id, common_key_stories> stories{};
+            std::size_t distinct = 0;
+            const std::size_t first = rare_members.size();
+            std::uint32_t h = head[static_cast<std::size_t>(b)];
+            for (std::size_t step = 0;
+                 h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
+                const story_id story = s.members[h - 1].story;
+                if (std::find(stories.begin(),
+                              stories.begin() + static_cast<std::ptrdiff_t>(distinct),
+                              story) == stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
+                    stories[distinct++] = story;
+                }
+                rare_members.push_back(h - 1);
+                const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                h = index < window ? index + 1 : 0;
+            }
+            if (distinct >= common_key_stories) {
+                rare_members.resize(first);
+            } else {
+                rare[static_cast<std::size_t>(b)] = distinct > 0;
+            }
+        }
         cands.resize(max_verified_candidates);
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
@@ -448,6 +495,12 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             std::sort(older.begin(), older.end());
             older.erase(std::unique(older.begin(), older.end()), older.end());
             cands.insert(cands.begin(), older.begin(), older.end());
+        }
+        if (!rare_members.empty()) {
+            // Oldest first, as above (both lists are already in that order without them).
+            cands.insert(cands.end(), rare_members.begin(), rare_members.end());
+            std::sort(cands.begin(), cands.end());
+            cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
         }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
@@ -491,6 +544,11 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             f.headline_only = headline_only;
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
+            // Text that shares only common band keys joins on strong Jaccard alone.
+            if (!headline_only && f.jaccard < options_.strong_threshold &&
+                !shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
+                continue;
+            }
             const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story, then
             // the older member (candidates come oldest first).
