@@ -129,10 +129,14 @@ signature make_signature(std::string_view title, std::string_view text_html,
                    sig.minhash.size());
     }
 
-    // Title sketch: the smallest distinct 16-bit hashes of its content words (bottom-k).
+    // Title sketch: the smallest distinct 16-bit hashes of its content words (bottom-k),
+    // a kicker's included: without "Pension reform", "Pension reform: what we know so far"
+    // is any other "...: what we know so far". Overlap is measured against the shorter
+    // title, so a copy without the kicker still agrees.
+    const std::string sketch_title = normalise_title(title, true);
     std::array<std::uint16_t, 64> title_hashes{};
     std::size_t count = 0;
-    for (const auto word : title_content_words(norm_title)) {
+    for (const auto word : title_content_words(sketch_title)) {
         if (count == title_hashes.size()) break;
         auto h = static_cast<std::uint16_t>(hash_word(word, options.seed) & 0xffffU);
         if (h == 0) h = 1;
