@@ -94,6 +94,19 @@ TEST(TitleContentWords, StopWordsAndDecorationsGo) {
     EXPECT_EQ(words[4], "plants");
 }
 
+TEST(TitleContentWords, AKickerStaysInTheSketchAndFunctionWordsGo) {
+    // The kicker is this headline's subject; without it any "...: what we know so far" matches.
+    EXPECT_EQ(normalise_title("Pension reform: what we know so far"), "what we know so far");
+    const std::string title = normalise_title("Pension reform: what we know so far", true);
+    EXPECT_EQ(title, "pension reform what we know so far");
+    const auto words = title_content_words(title);
+    ASSERT_EQ(words.size(), 4U);
+    EXPECT_EQ(words[0], "pension");
+    EXPECT_EQ(words[1], "reform");
+    EXPECT_EQ(words[2], "know");
+    EXPECT_EQ(words[3], "far");
+}
+
 TEST(TextWords, StopsAtTheLimit) {
     const auto& words = text_words(lede, 5);
     ASSERT_EQ(words.size(), 5U);
