@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <charconv>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -440,33 +441,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             head[static_cast<std::size_t>(b)] =
                 s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
-        // Which band keys are rare (few stories share them), and their newest members.
-        std::array<bool, 1024> rare{};
-        auto& rare_members = s.rare_candidates;
-        rare_members.clear();
-        for (int b = 0; b < bands; ++b) {
-            std::array<story_id, common_key_stories> stories{};
-            std::size_t distinct = 0;
-            const std::size_t first = rare_members.size();
-            std::uint32_t h = head[static_cast<std::size_t>(b)];
-            for (std::size_t step = 0;
-                 h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                const story_id story = s.members[h - 1].story;
-                if (std::find(stories.begin(),
-                              stories.begin() + static_cast<std::ptrdiff_t>(distinct),
-                              story) == stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
-                    stories[distinct++] = story;
-                }
-                rare_members.push_back(h - 1);
-                const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
-                h = index < window ? index + 1 : 0;
-            }
-            if (distinct >= common_key_stories) {
-                rare_members.resize(first);
-            } else {
-                rare[static_cast<std::size_t>(b)] = distinct > 0;
-            }
-        }
+        std::array<std::uint32_t, 1024> first_head;  // the walk moves `head` on
+        std::copy_n(head.begin(), bands, first_head.begin());
         cands.resize(max_verified_candidates);
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
@@ -475,7 +451,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // which a restart does not repeat; the members compared must not. On a full tie the
         // first, oldest, member stays the match. (The walk lists them newest first.)
         std::reverse(cands.begin(), cands.end());
-        if (cands.size() == max_verified_candidates) {
+        const bool cut = cands.size() == max_verified_candidates;
+        if (cut) {
             // The cap cut the walk: common band keys (stock phrases, templates) listed the
             // newest members. A copy from further back still leads the chain of a key only it
             // and its story share, so each band's next few members are listed too. All are
@@ -496,11 +473,44 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             older.erase(std::unique(older.begin(), older.end()), older.end());
             cands.insert(cands.begin(), older.begin(), older.end());
         }
-        if (!rare_members.empty()) {
-            // Oldest first, as above (both lists are already in that order without them).
-            cands.insert(cands.end(), rare_members.begin(), rare_members.end());
-            std::sort(cands.begin(), cands.end());
-            cands.erase(std::unique(cands.begin(), cands.end()), cands.end());
+        // Which band keys are rare (few stories share them), and their newest members. After the
+        // merged walk, which has loaded most of these members' lines already.
+        std::array<bool, 1024> rare{};
+        auto& rare_members = s.rare_candidates;
+        rare_members.clear();
+        for (int b = 0; b < bands; ++b) {
+            std::array<story_id, common_key_stories> stories{};
+            std::size_t distinct = 0;
+            const std::size_t first = rare_members.size();
+            std::uint32_t h = first_head[static_cast<std::size_t>(b)];
+            for (std::size_t step = 0;
+                 h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
+                const story_id story = s.members[h - 1].story;
+                if (std::find(stories.begin(),
+                              stories.begin() + static_cast<std::ptrdiff_t>(distinct),
+                              story) == stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
+                    stories[distinct++] = story;
+                }
+                rare_members.push_back(h - 1);
+                const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                h = index < window ? index + 1 : 0;
+            }
+            if (distinct >= common_key_stories) {
+                rare_members.resize(first);
+            } else {
+                rare[static_cast<std::size_t>(b)] = distinct > 0;
+            }
+        }
+        if (cut && !rare_members.empty()) {
+            // Uncut, the walk listed every live member of every chain, these included. Oldest
+            // first, as above.
+            std::sort(rare_members.begin(), rare_members.end());
+            auto& merged = s.older_candidates;  // done with above
+            merged.clear();
+            std::set_union(cands.begin(), cands.end(), rare_members.begin(), rare_members.end(),
+                           std::back_inserter(merged));
+            merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+            cands.swap(merged);
         }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
