@@ -473,34 +473,37 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             older.erase(std::unique(older.begin(), older.end()), older.end());
             cands.insert(cands.begin(), older.begin(), older.end());
         }
-        // Which band keys are rare (few stories share them), and their newest members. After the
-        // merged walk, which has loaded most of these members' lines already.
-        std::array<bool, 1024> rare{};
+        // Which band keys are rare (few stories share them), and their newest members. Only
+        // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
+        // the evaluation sets most adds need neither).
+        std::array<bool, 1024> rare;  // set for every band by probe_keys()
         auto& rare_members = s.rare_candidates;
         rare_members.clear();
-        for (int b = 0; b < bands; ++b) {
-            std::array<story_id, common_key_stories> stories{};
-            std::size_t distinct = 0;
-            const std::size_t first = rare_members.size();
-            std::uint32_t h = first_head[static_cast<std::size_t>(b)];
-            for (std::size_t step = 0;
-                 h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                const story_id story = s.members[h - 1].story;
-                if (std::find(stories.begin(),
-                              stories.begin() + static_cast<std::ptrdiff_t>(distinct),
-                              story) == stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
-                    stories[distinct++] = story;
+        bool probed = false;
+        const auto probe_keys = [&] {
+            probed = true;
+            for (int b = 0; b < bands; ++b) {
+                std::array<story_id, common_key_stories> stories{};
+                std::size_t distinct = 0;
+                const std::size_t first = rare_members.size();
+                std::uint32_t h = first_head[static_cast<std::size_t>(b)];
+                for (std::size_t step = 0;
+                     h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
+                    const story_id story = s.members[h - 1].story;
+                    if (std::find(stories.begin(),
+                                  stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
+                        stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
+                        stories[distinct++] = story;
+                    }
+                    rare_members.push_back(h - 1);
+                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    h = index < window ? index + 1 : 0;
                 }
-                rare_members.push_back(h - 1);
-                const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
-                h = index < window ? index + 1 : 0;
+                if (distinct >= common_key_stories) rare_members.resize(first);
+                rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
             }
-            if (distinct >= common_key_stories) {
-                rare_members.resize(first);
-            } else {
-                rare[static_cast<std::size_t>(b)] = distinct > 0;
-            }
-        }
+        };
+        if (cut) probe_keys();
         if (cut && !rare_members.empty()) {
             // Uncut, the walk listed every live member of every chain, these included. Oldest
             // first, as above.
@@ -555,9 +558,11 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
             // Text that shares only common band keys joins on strong Jaccard alone.
-            if (!headline_only && f.jaccard < options_.strong_threshold &&
-                !shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
-                continue;
+            if (!headline_only && f.jaccard < options_.strong_threshold) {
+                if (!probed) probe_keys();
+                if (!shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
+                    continue;
+                }
             }
             const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story, then
