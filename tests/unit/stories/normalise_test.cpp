@@ -1,6 +1,8 @@
 #include "stories/normalise.hpp"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -99,12 +101,8 @@ TEST(TitleContentWords, AKickerStaysInTheSketchAndFunctionWordsGo) {
     EXPECT_EQ(normalise_title("Pension reform: what we know so far"), "what we know so far");
     const std::string title = normalise_title("Pension reform: what we know so far", true);
     EXPECT_EQ(title, "pension reform what we know so far");
-    const auto words = title_content_words(title);
-    ASSERT_EQ(words.size(), 4U);
-    EXPECT_EQ(words[0], "pension");
-    EXPECT_EQ(words[1], "reform");
-    EXPECT_EQ(words[2], "know");
-    EXPECT_EQ(words[3], "far");
+    const std::vector<std::string_view> words{"pension", "reform", "know", "far"};
+    EXPECT_EQ(title_content_words(title), words);
 }
 
 TEST(TextWords, StopsAtTheLimit) {
