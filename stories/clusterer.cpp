@@ -557,8 +557,11 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             f.headline_only = headline_only;
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
-            // Text that shares only common band keys joins on strong Jaccard alone.
-            if (!headline_only && f.jaccard < options_.strong_threshold) {
+            // Text that shares only common band keys joins on strong Jaccard alone, or as a
+            // contained text whose title nearly matches (a summary of a long copy).
+            const bool contained_copy = f.title_known && f.title_overlap >= options_.title_match &&
+                                        f.containment >= options_.strong_containment;
+            if (!headline_only && f.jaccard < options_.strong_threshold && !contained_copy) {
                 if (!probed) probe_keys();
                 if (!shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
                     continue;
