@@ -280,6 +280,23 @@ TEST(Clusterer, TextSharingOnlyKeysOfManyStoriesJoinsOnStrongJaccardAlone) {
     }
 }
 
+TEST(Clusterer, ContainedSummaryWithItsTitleJoinsThroughCommonKeys) {
+    // As above with 4 strangers, but the query is a 40-shingle summary of a 300-shingle copy
+    // with the same title: containment ~1 from 24 equal values, a truncated copy, so it joins.
+    signature query = plain_signature();
+    query.shingles = 40;
+    signature copy = crafted(query, 24, 50000, 10);
+    copy.shingles = 300;
+    clusterer c;
+    const auto first = c.add(1, 0, copy);
+    for (std::uint32_t k = 0; k < 4; ++k)
+        c.add(2 + k, 1 + k,
+              crafted(query, 16, 60000 + 100 * k, static_cast<std::uint16_t>(20 + 2 * k)));
+    const auto d = c.add(100, 100, query);
+    EXPECT_FALSE(d.new_story) << d.reason;
+    EXPECT_EQ(d.story, first.story);
+}
+
 TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
     cluster_options options;
     options.window = std::chrono::seconds(100);
