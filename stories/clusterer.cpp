@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <charconv>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -107,6 +108,7 @@ struct clusterer::state {
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;        // scratch
     std::vector<std::uint32_t> older_candidates;  // scratch
+    std::vector<std::uint32_t> rare_candidates;   // scratch
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -203,6 +205,12 @@ namespace {
 constexpr std::size_t max_verified_candidates = 128;
 // When that cap cuts the walk, each band's next members up to this depth are verified as well.
 constexpr std::size_t rare_key_depth = 2;
+// A band key whose newest key_probe_depth members belong to common_key_stories or more stories
+// is common: a template sentence or stock phrase that unrelated items share says as little about
+// the story as a common word does in IDF weighting. A rare key's members (up to that depth) are
+// verified whatever the cap, and a text candidate must share at least one rare key.
+constexpr std::size_t key_probe_depth = 8;
+constexpr std::size_t common_key_stories = 4;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
@@ -303,6 +311,19 @@ __attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const 
     for (std::size_t i = 0; i < n; ++i)
         same = static_cast<std::uint16_t>(same + (a[i] == b[i] ? 1 : 0));
     return same;
+}
+
+// Whether a member shares the query's value in a band whose key is rare (see key_probe_depth).
+bool shares_rare_key(const std::uint16_t* values, const std::uint16_t* query, const bool* rare,
+                     int bands, int rows) {
+    for (int b = 0; b < bands; ++b) {
+        if (!rare[b]) continue;
+        bool same = true;
+        for (int r = 0; r < rows; ++r)
+            same = same && values[b * rows + r] == query[b * rows + r];
+        if (same) return true;
+    }
+    return false;
 }
 
 // The least text evidence any rule of verify() accepts: Jaccard, or containment of a text of
@@ -420,6 +441,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             head[static_cast<std::size_t>(b)] =
                 s.table[i].key != 0 && index < window ? index + 1 : 0;
         }
+        std::array<std::uint32_t, 1024> first_head;  // the walk moves `head` on
+        std::copy_n(head.begin(), bands, first_head.begin());
         cands.resize(max_verified_candidates);
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
@@ -428,7 +451,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // which a restart does not repeat; the members compared must not. On a full tie the
         // first, oldest, member stays the match. (The walk lists them newest first.)
         std::reverse(cands.begin(), cands.end());
-        if (cands.size() == max_verified_candidates) {
+        const bool cut = cands.size() == max_verified_candidates;
+        if (cut) {
             // The cap cut the walk: common band keys (stock phrases, templates) listed the
             // newest members. A copy from further back still leads the chain of a key only it
             // and its story share, so each band's next few members are listed too. All are
@@ -448,6 +472,48 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             std::sort(older.begin(), older.end());
             older.erase(std::unique(older.begin(), older.end()), older.end());
             cands.insert(cands.begin(), older.begin(), older.end());
+        }
+        // Which band keys are rare (few stories share them), and their newest members. Only
+        // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
+        // the evaluation sets most adds need neither).
+        std::array<bool, 1024> rare;  // set for every band by probe_keys()
+        auto& rare_members = s.rare_candidates;
+        rare_members.clear();
+        bool probed = false;
+        const auto probe_keys = [&] {
+            probed = true;
+            for (int b = 0; b < bands; ++b) {
+                std::array<story_id, common_key_stories> stories{};
+                std::size_t distinct = 0;
+                const std::size_t first = rare_members.size();
+                std::uint32_t h = first_head[static_cast<std::size_t>(b)];
+                for (std::size_t step = 0;
+                     h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
+                    const story_id story = s.members[h - 1].story;
+                    if (std::find(stories.begin(),
+                                  stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
+                        stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
+                        stories[distinct++] = story;
+                    }
+                    rare_members.push_back(h - 1);
+                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    h = index < window ? index + 1 : 0;
+                }
+                if (distinct >= common_key_stories) rare_members.resize(first);
+                rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
+            }
+        };
+        if (cut) probe_keys();
+        if (cut && !rare_members.empty()) {
+            // Uncut, the walk listed every live member of every chain, these included. Oldest
+            // first, as above.
+            std::sort(rare_members.begin(), rare_members.end());
+            auto& merged = s.older_candidates;  // done with above
+            merged.clear();
+            std::set_union(cands.begin(), cands.end(), rare_members.begin(), rare_members.end(),
+                           std::back_inserter(merged));
+            merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+            cands.swap(merged);
         }
         for (const std::uint32_t index : cands) {
             __builtin_prefetch(s.values_of(s.base_seq + index));
@@ -491,6 +557,16 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             f.headline_only = headline_only;
             const match_verdict v = verify(f, options_);
             if (v.rule == nullptr) continue;
+            // Text that shares only common band keys joins on strong Jaccard alone, or as a
+            // contained text whose title nearly matches (a summary of a long copy).
+            const bool contained_copy = f.title_known && f.title_overlap >= options_.title_match &&
+                                        f.containment >= options_.strong_containment;
+            if (!headline_only && f.jaccard < options_.strong_threshold && !contained_copy) {
+                if (!probed) probe_keys();
+                if (!shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
+                    continue;
+                }
+            }
             const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story, then
             // the older member (candidates come oldest first).

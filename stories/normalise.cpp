@@ -685,14 +685,21 @@ bool is_title_decoration(std::string_view word) {
 
 bool is_stop_word(std::string_view word) {
     static constexpr std::string_view words[] = {
-        "company", "corporation", "incorporated", "limited", "group", "holding", "holdings", "unit",
-        "units",   "a",           "an",           "the",     "and",   "or",      "of",       "to",
-        "in",      "on",          "at",           "for",     "by",    "with",    "from",     "as",
-        "is",      "are",         "was",          "were",    "be",    "been",    "it",       "its",
-        "this",    "that",        "these",        "has",     "have",  "had",     "will",     "say",
-        "not",     "no",          "but",          "up",      "down",  "over",    "after",    "into",
-        "than",    "new",         "more",         "s",       "his",   "her",     "their",    "he",
-        "she"};
+        "company",  "corporation", "incorporated", "limited", "group", "holding",
+        "holdings", "unit",        "units",        "a",       "an",    "the",
+        "and",      "or",          "of",           "to",      "in",    "on",
+        "at",       "for",         "by",           "with",    "from",  "as",
+        "is",       "are",         "was",          "were",    "be",    "been",
+        "it",       "its",         "this",         "that",    "these", "has",
+        "have",     "had",         "will",         "say",     "not",   "no",
+        "but",      "up",          "down",         "over",    "after", "into",
+        "than",     "new",         "more",         "s",       "his",   "her",
+        "their",    "he",          "she",          "we",      "you",   "they",
+        "i",        "our",         "your",         "my",      "what",  "who",
+        "how",      "why",         "when",         "where",   "which", "so",
+        "do",       "does",        "did",          "can",     "could", "would",
+        "should",   "about",       "all",          "just",    "here",  "there",
+        "if"};
     return in_list(words, word);
 }
 
@@ -719,7 +726,7 @@ const std::vector<std::string_view>& text_words(std::string_view text_html, std:
     return out;
 }
 
-std::string normalise_title(std::string_view title) {
+std::string normalise_title(std::string_view title, bool keep_kicker) {
     std::string text = feeds::html_to_text(title);
     std::string_view view(text);
     // Trailing outlet: "... | Outlet", "... - Reuters", "... (Reuters)".
@@ -756,7 +763,7 @@ std::string normalise_title(std::string_view title) {
             (view[j] == '-' || view[j] == ':')) {
             view.remove_prefix(j + 1);
         } else if (const auto colon = view.find(": ");
-                   colon != std::string_view::npos && colon < 30 &&
+                   !keep_kicker && colon != std::string_view::npos && colon < 30 &&
                    count_spaces(view.substr(0, colon)) <= 1 && count_spaces(view) >= 4) {
             view.remove_prefix(colon + 2);  // "Kremlin: ...": a one-word kicker
         }

@@ -21,8 +21,10 @@ std::string normalise_text(std::string_view text_html);
 const std::vector<std::string_view>& text_words(std::string_view text_html,
                                                 std::size_t max_words = 0);
 
-// Headline → its words without outlet decorations, joined by single spaces.
-std::string normalise_title(std::string_view title);
+// Headline → its words without outlet decorations, joined by single spaces. A short kicker
+// before a colon ("Kremlin: ...", "Pension reform: ...") goes too unless keep_kicker: it is
+// often the headline's subject ("Pension reform: what we know so far").
+std::string normalise_title(std::string_view title, bool keep_kicker = false);
 
 // The words of a normalised title that carry meaning: stop words, "says", "update" and other
 // decorations and one-letter words removed. Views into `normalised_title`.

@@ -253,6 +253,50 @@ TEST(Clusterer, CopyBehindManyStrangersIsFoundThroughAKeyOnlyItShares) {
     EXPECT_EQ(d.matched_item, 1);
 }
 
+TEST(Clusterer, TextSharingOnlyKeysOfManyStoriesJoinsOnStrongJaccardAlone) {
+    // The candidate agrees with the query's title and shares 24 of 64 values (all 16 band
+    // values): "text + title". Strangers, each its own story, share the same band values, as
+    // template sentences do. With 4 of them (5 stories behind every key) no key says which
+    // story the query belongs to, and only strong text (32+ values) joins; with 2 it joins.
+    const signature query = plain_signature();
+    for (const int same : {24, 40}) {
+        for (const int strangers : {2, 4}) {
+            clusterer c;
+            const auto candidate = c.add(1, 0, crafted(query, same, 50000, 10));
+            for (int k = 0; k < strangers; ++k) {
+                const auto d = c.add(2 + k, 1 + k,
+                                     crafted(query, 16, 60000 + 100 * static_cast<std::uint32_t>(k),
+                                             static_cast<std::uint16_t>(20 + 2 * k)));
+                ASSERT_TRUE(d.new_story) << k;
+            }
+            const auto d = c.add(100, 100, query);
+            if (same == 24 && strangers == 4) {
+                EXPECT_TRUE(d.new_story) << d.reason;
+            } else {
+                EXPECT_FALSE(d.new_story) << same << " " << strangers;
+                EXPECT_EQ(d.story, candidate.story) << d.reason;
+            }
+        }
+    }
+}
+
+TEST(Clusterer, ContainedSummaryWithItsTitleJoinsThroughCommonKeys) {
+    // As above with 4 strangers, but the query is a 40-shingle summary of a 300-shingle copy
+    // with the same title: containment ~1 from 24 equal values, a truncated copy, so it joins.
+    signature query = plain_signature();
+    query.shingles = 40;
+    signature copy = crafted(query, 24, 50000, 10);
+    copy.shingles = 300;
+    clusterer c;
+    const auto first = c.add(1, 0, copy);
+    for (std::uint32_t k = 0; k < 4; ++k)
+        c.add(2 + k, 1 + k,
+              crafted(query, 16, 60000 + 100 * k, static_cast<std::uint16_t>(20 + 2 * k)));
+    const auto d = c.add(100, 100, query);
+    EXPECT_FALSE(d.new_story) << d.reason;
+    EXPECT_EQ(d.story, first.story);
+}
+
 TEST(Clusterer, ExpiredMembersLeaveNoCandidatesAndTheirSlotsAreReused) {
     cluster_options options;
     options.window = std::chrono::seconds(100);

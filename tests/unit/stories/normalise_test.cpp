@@ -1,6 +1,8 @@
 #include "stories/normalise.hpp"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -92,6 +94,15 @@ TEST(TitleContentWords, StopWordsAndDecorationsGo) {
     EXPECT_EQ(words[2], "close");
     EXPECT_EQ(words[3], "ohio");
     EXPECT_EQ(words[4], "plants");
+}
+
+TEST(TitleContentWords, AKickerStaysInTheSketchAndFunctionWordsGo) {
+    // The kicker is this headline's subject; without it any "...: what we know so far" matches.
+    EXPECT_EQ(normalise_title("Pension reform: what we know so far"), "what we know so far");
+    const std::string title = normalise_title("Pension reform: what we know so far", true);
+    EXPECT_EQ(title, "pension reform what we know so far");
+    const std::vector<std::string_view> words{"pension", "reform", "know", "far"};
+    EXPECT_EQ(title_content_words(title), words);
 }
 
 TEST(TextWords, StopsAtTheLimit) {
