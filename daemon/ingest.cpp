@@ -74,22 +74,11 @@ void story_ingest::rebuild(const storage::database& db) {
 storage::refresh_result story_ingest::store(storage::database& db, const storage::refresh& r,
                                             const std::vector<signed_item>& signatures,
                                             std::vector<storage::story_assignment>* decisions) {
-    if (signatures.size() != r.items.size()) {
+    const bool sign_here = signatures.empty();
+    if (!sign_here && signatures.size() != r.items.size()) {
         throw std::logic_error(fmt::format("story_ingest: {} signatures for {} items",
                                            signatures.size(), r.items.size()));
     }
-    return store_with(db, r, &signatures, decisions);
-}
-
-storage::refresh_result story_ingest::store_signing_new(
-    storage::database& db, const storage::refresh& r,
-    std::vector<storage::story_assignment>* decisions) {
-    return store_with(db, r, nullptr, decisions);
-}
-
-storage::refresh_result story_ingest::store_with(
-    storage::database& db, const storage::refresh& r, const std::vector<signed_item>* signatures,
-    std::vector<storage::story_assignment>* decisions) {
     // Without items there is nothing to decide; signatures are pruned at the next
     // write that has some.
     if (stale_ && !r.items.empty()) rebuild(db);
@@ -98,14 +87,15 @@ storage::refresh_result story_ingest::store_with(
     // Everything older than the window of the newest member is out of the index
     // already; its signatures go in this transaction.
     if (newest_) step.prune_before = *newest_ - options_.window;
-    step.assign = [this, signatures, decisions](const storage::refresh& refreshed,
-                                                const std::vector<storage::new_item>& items) {
+    step.assign = [this, &signatures, sign_here, decisions](
+                      const storage::refresh& refreshed,
+                      const std::vector<storage::new_item>& items) {
         std::vector<storage::story_assignment> out;
         out.reserve(items.size());
         signed_item signed_here;
         for (const auto& it : items) {
-            if (signatures == nullptr) signed_here = sign_item(refreshed.items.at(it.index));
-            const auto& s = signatures != nullptr ? signatures->at(it.index) : signed_here;
+            if (sign_here) signed_here = sign_item(refreshed.items.at(it.index));
+            const auto& s = sign_here ? signed_here : signatures.at(it.index);
             const auto d = clusterer_.add(it.id, it.time.time_since_epoch().count(), s.signature);
             storage::story_assignment a;
             a.story_id = d.story;

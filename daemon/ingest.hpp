@@ -52,30 +52,20 @@ class story_ingest {
     void rebuild_later() { stale_ = true; }
 
     // Stores one refresh; its new items are clustered in the same transaction and
-    // signatures older than the window are pruned. `signatures` matches r.items
-    // (or is empty when the refresh carries no items). On failure the index is
-    // rebuilt from the database before the exception propagates.
-    // decisions, when given, receives the clusterer's decision per new item (for the
-    // HTTP server's event stream).
+    // signatures older than the window are pruned. `signatures` matches r.items, or is
+    // empty to sign only the items that turn out to be new, inside the transaction: for a
+    // document that is mostly items already stored (any but a feed's first), signing them
+    // all on the pool costs ten times the CPU of signing the few new ones here (the same
+    // rule as r.prepared). On failure the index is rebuilt from the database before the
+    // exception propagates. decisions, when given, receives the clusterer's decision per
+    // new item (for the HTTP server's event stream).
     storage::refresh_result store(storage::database& db, const storage::refresh& r,
                                   const std::vector<signed_item>& signatures,
                                   std::vector<storage::story_assignment>* decisions = nullptr);
 
-    // The same, signing only the items that turn out to be new, inside the transaction: for
-    // a document that is mostly items already stored (any but a feed's first), where signing
-    // them all on the pool costs ten times the CPU of signing the few new ones here.
-    storage::refresh_result store_signing_new(
-        storage::database& db, const storage::refresh& r,
-        std::vector<storage::story_assignment>* decisions = nullptr);
-
     std::size_t windowed_items() const { return clusterer_.windowed_items(); }
 
   private:
-    // signatures: one per item of r, or null to sign the new items here.
-    storage::refresh_result store_with(storage::database& db, const storage::refresh& r,
-                                       const std::vector<signed_item>* signatures,
-                                       std::vector<storage::story_assignment>* decisions);
-
     stories::cluster_options options_;
     stories::clusterer clusterer_;
     std::optional<storage::timestamp> newest_;  // the newest clustering time

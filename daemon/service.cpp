@@ -723,12 +723,11 @@ class service {
             // listened (a reader that reconnects asks for what it missed).
             const bool want_events = events_.wanted();
             auto store = [this, r = std::move(r), signatures = std::move(signatures), want_events,
-                          block, all_new](storage::database& db) {
+                          block](storage::database& db) {
                 stored_refresh out;
                 if (block) db.block_host(*block);
                 std::vector<storage::story_assignment> decisions;
-                out.result = all_new ? ingest_.store(db, r, signatures, &decisions)
-                                     : ingest_.store_signing_new(db, r, &decisions);
+                out.result = ingest_.store(db, r, signatures, &decisions);
                 out.new_stories = std::count_if(decisions.begin(), decisions.end(),
                                                 [](const auto& d) { return d.new_story; });
                 try {

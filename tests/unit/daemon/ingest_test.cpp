@@ -393,7 +393,7 @@ TEST_F(ingest_test, signing_only_new_items_in_the_transaction_decides_the_same) 
         for (int pass = 0; pass < 2; ++pass) {
             std::vector<storage::story_assignment> decided;
             const auto r = refresh_of(feeds.at("Outlet " + s.feed), s.at, s.items);
-            const auto stored = ingest.store_signing_new(db, r, &decided);
+            const auto stored = ingest.store(db, r, {}, &decided);
             EXPECT_EQ(decided.size(), static_cast<std::size_t>(stored.new_items));
             new_items += stored.new_items;
             known_items += stored.known_items;
@@ -411,7 +411,9 @@ TEST_F(ingest_test, signatures_must_match_the_items) {
     auto feeds = add_feeds(db);
     story_ingest ingest(cfg_);
     const auto r = refresh_of(feeds.at("Outlet A"), t0, {copy("a1", 1, "x")});
-    EXPECT_THROW(ingest.store(db, r, {}), std::logic_error);
+    // Empty means "sign the new items here"; any other count must be one per item.
+    const auto two = sign_items({copy("a1", 1, "x"), copy("a2", 2, "y")});
+    EXPECT_THROW(ingest.store(db, r, two), std::logic_error);
     EXPECT_TRUE(db.items({}).empty());
 }
 
