@@ -1,12 +1,17 @@
-// http_fetcher: one GET (plus redirects) per call, one connection per hop, every step
-// under a deadline. Failures are caught here and turned into fetch_result values.
+// http_fetcher: one GET (plus redirects) per call, every step under a deadline. Connections
+// are kept alive and reused per origin (a poll round asks one host for many feeds); a reused
+// connection the server has closed meanwhile is replaced once, transparently. Failures are
+// caught here and turned into fetch_result values.
 #include "feeds/fetch.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <exception>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -29,6 +34,7 @@
 #include <boost/url/url.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include "feeds/fetch_http_date.hpp"
@@ -51,6 +57,12 @@ namespace {
 constexpr std::uint32_t header_limit = 64 * 1024;
 // Waiting for the peer's close_notify is a courtesy; never let it hold a fetch up long.
 constexpr auto tls_shutdown_timeout = std::chrono::milliseconds(500);
+// Idle keep-alive connections: how long one is kept (servers close theirs after 5 s
+// (Apache) to 75 s (nginx); a stale one costs one retry), and how many are kept per origin
+// and in all (each holds a file descriptor).
+constexpr auto idle_connection_lifetime = std::chrono::seconds(15);
+constexpr std::size_t idle_connections_per_origin = 64;
+constexpr std::size_t idle_connections_total = 256;
 
 constexpr const char* accept_types =
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
@@ -269,12 +281,21 @@ target parse_target(const std::string& url) {
     return t;
 }
 
+struct exchanged {
+    http::response<http::string_body> response;
+    // The response was read to its end, nothing follows it, and the server keeps the
+    // connection open: it may carry the next request.
+    bool reusable = false;
+};
+
 // Sends the request and reads the response head; reads the body only for 2xx, since
-// nothing else here uses it and the connection is closed afterwards anyway.
+// nothing else here uses it (the connection is then not reused unless the response
+// had no body).
 template <class Stream>
-net::awaitable<http::response<http::string_body>> exchange(
-    Stream& stream, beast::tcp_stream& lowest, const http::request<http::empty_body>& request,
-    std::size_t max_body_bytes, steady::time_point deadline, progress& state) {
+net::awaitable<exchanged> exchange(Stream& stream, beast::tcp_stream& lowest,
+                                   const http::request<http::empty_body>& request,
+                                   std::size_t max_body_bytes, steady::time_point deadline,
+                                   progress& state) {
     state.phase = "write";
     lowest.expires_after(remaining(deadline));
     co_await http::async_write(stream, request, net::use_awaitable);
@@ -290,7 +311,10 @@ net::awaitable<http::response<http::string_body>> exchange(
     co_await http::async_read_header(stream, buffer, parser, net::use_awaitable);
     const int status = parser.get().result_int();
     state.http_status = status;
-    if (status / 100 != 2) co_return parser.release();
+    if (status / 100 != 2) {
+        const bool reusable = parser.is_done() && parser.keep_alive() && buffer.size() == 0;
+        co_return exchanged{parser.release(), reusable};
+    }
 
     if (auto length = parser.content_length(); length && *length > max_body_bytes) {
         throw fetch_failure(fetch_outcome::too_large,
@@ -309,8 +333,90 @@ net::awaitable<http::response<http::string_body>> exchange(
         ec = eof_ec;
     }
     if (ec) throw boost::system::system_error(ec);
-    co_return parser.release();
+    const bool reusable = parser.keep_alive() && buffer.size() == 0;
+    co_return exchanged{parser.release(), reusable};
 }
+
+// A connection the server may have closed while it sat idle: the request can be sent
+// again on a new one, since nothing of a response arrived.
+bool is_stale_connection_error(const boost::system::error_code& ec) {
+    return ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == http::error::end_of_stream ||
+           ec == ssl::error::stream_truncated;
+}
+
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+// One open connection: plain TCP, or TLS over it.
+struct connection {
+    std::variant<beast::tcp_stream, tls_stream> stream;
+    steady::time_point idle_since{};
+
+    beast::tcp_stream& lowest() {
+        if (auto* plain = std::get_if<beast::tcp_stream>(&stream)) return *plain;
+        return std::get<tls_stream>(stream).next_layer();
+    }
+
+    // An idle connection is usable when the server has neither closed it nor sent
+    // anything unasked (a peek that would block means: still open, nothing pending).
+    bool still_open() {
+        auto& socket = lowest().socket();
+        if (!socket.is_open()) return false;
+        char byte = 0;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+};
+
+// Idle connections by origin ("https://host:port"). Loop thread only.
+class connection_pool {
+  public:
+    std::unique_ptr<connection> take(const std::string& origin) {
+        auto it = idle_.find(origin);
+        if (it == idle_.end()) return nullptr;
+        auto& list = it->second;
+        std::unique_ptr<connection> found;
+        while (!list.empty() && !found) {
+            auto candidate = std::move(list.back());
+            list.pop_back();
+            --count_;
+            if (steady::now() - candidate->idle_since < idle_connection_lifetime &&
+                candidate->still_open()) {
+                found = std::move(candidate);
+            }
+        }
+        if (list.empty()) idle_.erase(it);
+        return found;
+    }
+
+    void give_back(const std::string& origin, std::unique_ptr<connection> conn) {
+        const auto now = steady::now();
+        drop_expired(now);
+        auto& list = idle_[origin];
+        if (list.size() >= idle_connections_per_origin || count_ >= idle_connections_total) {
+            return;  // closed by the destructor
+        }
+        conn->idle_since = now;
+        list.push_back(std::move(conn));
+        ++count_;
+    }
+
+  private:
+    void drop_expired(steady::time_point now) {
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            auto& list = it->second;
+            const auto before = list.size();
+            std::erase_if(list, [&](const std::unique_ptr<connection>& c) {
+                return now - c->idle_since >= idle_connection_lifetime;
+            });
+            count_ -= before - list.size();
+            it = list.empty() ? idle_.erase(it) : std::next(it);
+        }
+    }
+
+    std::map<std::string, std::vector<std::unique_ptr<connection>>, std::less<>> idle_;
+    std::size_t count_ = 0;
+};
 
 }  // namespace
 
@@ -347,11 +453,84 @@ struct http_fetcher::impl {
                                                               const validators& known,
                                                               steady::time_point deadline,
                                                               progress& state);
+    net::awaitable<std::unique_ptr<connection>> connect(const target& t,
+                                                        steady::time_point deadline,
+                                                        progress& state);
+    net::awaitable<exchanged> exchange_on(connection& conn,
+                                          const http::request<http::empty_body>& request,
+                                          steady::time_point deadline, progress& state);
 
     net::any_io_executor executor;
     fetch_options options;
     std::optional<ssl::context> tls;  // see tls_context()
+    connection_pool idle;
 };
+
+net::awaitable<std::unique_ptr<connection>> http_fetcher::impl::connect(const target& t,
+                                                                        steady::time_point deadline,
+                                                                        progress& state) {
+    state.phase = "resolve";
+    boost::system::error_code address_ec;
+    const auto address = net::ip::make_address(t.host, address_ec);
+    tcp::resolver::results_type endpoints;
+    if (address_ec) {
+        tcp::resolver resolver(executor);
+        endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
+    } else {
+        // An IP literal needs no resolver (whose getaddrinfo runs on a thread of its own).
+        unsigned port = 0;
+        std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
+        endpoints = tcp::resolver::results_type::create(
+            tcp::endpoint(address, static_cast<unsigned short>(port)), t.host, t.port);
+    }
+
+    state.phase = "connect";
+    beast::tcp_stream stream(executor);
+    stream.expires_after(std::min(options.connect_timeout, remaining(deadline)));
+    co_await stream.async_connect(endpoints, net::use_awaitable);
+    if (!t.https) {
+        co_return std::make_unique<connection>(connection{std::move(stream)});
+    }
+
+    auto conn =
+        std::make_unique<connection>(connection{tls_stream(std::move(stream), tls_context())});
+    auto& secure = std::get<tls_stream>(conn->stream);
+    // SNI carries host names only (RFC 6066), never IP literals.
+    if (address_ec && !set_sni(secure.native_handle(), t.host)) {
+        throw fetch_failure(fetch_outcome::tls, "cannot set SNI host name " + t.host);
+    }
+    // host_name_verification checks IP literals against IP SANs, names against DNS SANs.
+    secure.set_verify_callback(ssl::host_name_verification(t.host));
+    state.phase = "tls handshake";
+    conn->lowest().expires_after(std::min(options.connect_timeout, remaining(deadline)));
+    auto [handshake_ec] = co_await secure.async_handshake(ssl::stream_base::client,
+                                                          net::as_tuple(net::use_awaitable));
+    if (handshake_ec) {
+        if (handshake_ec == beast::error::timeout ||
+            handshake_ec == net::error::operation_aborted) {
+            throw boost::system::system_error(handshake_ec);
+        }
+        const long verify = SSL_get_verify_result(secure.native_handle());
+        throw fetch_failure(
+            fetch_outcome::tls,
+            verify != X509_V_OK
+                ? "TLS certificate of " + t.host +
+                      " rejected: " + X509_verify_cert_error_string(verify)
+                : "TLS handshake with " + t.host + " failed: " + handshake_ec.message());
+    }
+    co_return conn;
+}
+
+net::awaitable<exchanged> http_fetcher::impl::exchange_on(
+    connection& conn, const http::request<http::empty_body>& request, steady::time_point deadline,
+    progress& state) {
+    if (auto* plain = std::get_if<beast::tcp_stream>(&conn.stream)) {
+        co_return co_await exchange(*plain, *plain, request, options.max_body_bytes, deadline,
+                                    state);
+    }
+    co_return co_await exchange(std::get<tls_stream>(conn.stream), conn.lowest(), request,
+                                options.max_body_bytes, deadline, state);
+}
 
 net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
     const target& t, const validators& known, steady::time_point deadline, progress& state) {
@@ -360,67 +539,43 @@ net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
     request.set(http::field::user_agent, options.user_agent);
     request.set(http::field::accept, accept_types);
     request.set(http::field::accept_encoding, "gzip, deflate");
-    // One connection per fetch: say so, so the server closes instead of lingering.
-    request.set(http::field::connection, "close");
     if (known.etag) request.set(http::field::if_none_match, *known.etag);
     if (known.last_modified) request.set(http::field::if_modified_since, *known.last_modified);
 
-    state.phase = "resolve";
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
-
-    state.phase = "connect";
-    beast::tcp_stream stream(executor);
-    stream.expires_after(std::min(options.connect_timeout, remaining(deadline)));
-    co_await stream.async_connect(endpoints, net::use_awaitable);
-
-    if (!t.https) {
-        auto response =
-            co_await exchange(stream, stream, request, options.max_body_bytes, deadline, state);
-        boost::system::error_code ignored;  // the peer may have closed first; nothing to do
-        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        co_return response;
-    }
-
-    ssl::stream<beast::tcp_stream> tls_stream(std::move(stream), tls_context());
-    boost::system::error_code address_ec;
-    net::ip::make_address(t.host, address_ec);
-    // SNI carries host names only (RFC 6066), never IP literals.
-    if (address_ec && !set_sni(tls_stream.native_handle(), t.host)) {
-        throw fetch_failure(fetch_outcome::tls, "cannot set SNI host name " + t.host);
-    }
-    // host_name_verification checks IP literals against IP SANs, names against DNS SANs.
-    tls_stream.set_verify_callback(ssl::host_name_verification(t.host));
-    state.phase = "tls handshake";
-    beast::get_lowest_layer(tls_stream)
-        .expires_after(std::min(options.connect_timeout, remaining(deadline)));
-    auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client,
-                                                              net::as_tuple(net::use_awaitable));
-    if (handshake_ec) {
-        if (handshake_ec == beast::error::timeout ||
-            handshake_ec == net::error::operation_aborted) {
-            throw boost::system::system_error(handshake_ec);
+    const std::string origin = (t.https ? "https://" : "http://") + t.host + ":" + t.port;
+    std::optional<exchanged> answer;
+    auto conn = idle.take(origin);
+    if (conn) {
+        // The server may have closed it a moment ago; then a new connection is made below.
+        try {
+            answer.emplace(co_await exchange_on(*conn, request, deadline, state));
+        } catch (const boost::system::system_error& error) {
+            if (state.http_status != 0 || !is_stale_connection_error(error.code())) throw;
+            conn.reset();
         }
-        const long verify = SSL_get_verify_result(tls_stream.native_handle());
-        throw fetch_failure(
-            fetch_outcome::tls,
-            verify != X509_V_OK
-                ? "TLS certificate of " + t.host +
-                      " rejected: " + X509_verify_cert_error_string(verify)
-                : "TLS handshake with " + t.host + " failed: " + handshake_ec.message());
+    }
+    if (!answer) {
+        conn = co_await connect(t, deadline, state);
+        answer.emplace(co_await exchange_on(*conn, request, deadline, state));
     }
 
-    auto response = co_await exchange(tls_stream, beast::get_lowest_layer(tls_stream), request,
-                                      options.max_body_bytes, deadline, state);
-    state.phase = "tls shutdown";
-    beast::get_lowest_layer(tls_stream)
-        .expires_after(
+    if (answer->reusable) {
+        idle.give_back(origin, std::move(conn));
+        co_return std::move(answer->response);
+    }
+    if (auto* secure = std::get_if<tls_stream>(&conn->stream)) {
+        state.phase = "tls shutdown";
+        conn->lowest().expires_after(
             std::min<std::chrono::milliseconds>(tls_shutdown_timeout, remaining(deadline)));
-    // The response is complete; stream_truncated (no close_notify), eof or a timeout
-    // here cannot change it, so every error is ignored.
-    boost::system::error_code ignored;
-    co_await tls_stream.async_shutdown(net::redirect_error(net::use_awaitable, ignored));
-    co_return response;
+        // The response is complete; stream_truncated (no close_notify), eof or a timeout
+        // here cannot change it, so every error is ignored.
+        boost::system::error_code ignored;
+        co_await secure->async_shutdown(net::redirect_error(net::use_awaitable, ignored));
+    } else {
+        boost::system::error_code ignored;  // the peer may have closed first; nothing to do
+        conn->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    co_return std::move(answer->response);
 }
 
 // Never throws: wait_for_one_success in fetch() would otherwise keep waiting for

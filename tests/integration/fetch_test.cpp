@@ -7,6 +7,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -64,6 +65,26 @@ fetch_result fetch(const std::string& url, validators known = {},
     if (error) std::rethrow_exception(error);
     EXPECT_TRUE(ioc.stopped()) << "fetch of " << url << " still running after 10s";
     return result.value_or(fetch_result{});
+}
+
+// Runs fetches one after another on one fetcher, as a poll round does for a host's feeds.
+std::vector<fetch_result> fetch_in_turn(const std::vector<std::string>& urls,
+                                        fetch_options options = test_options()) {
+    net::io_context ioc;
+    http_fetcher fetcher(ioc.get_executor(), options);
+    std::vector<fetch_result> results;
+    auto in_turn = [&]() -> net::awaitable<void> {
+        for (const auto& url : urls) {
+            auto result = co_await fetcher.fetch(url, {});
+            results.push_back(std::move(result));
+        }
+    };
+    net::co_spawn(ioc, in_turn(), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
+    ioc.run_for(10s);
+    EXPECT_TRUE(ioc.stopped()) << "fetches still running after 10s";
+    return results;
 }
 
 std::string zlib_compress(const std::string& data, int window_bits) {
@@ -670,6 +691,96 @@ TEST(http_fetcher, many_fetches_share_one_fetcher) {
         EXPECT_EQ(result->outcome, fetch_outcome::ok) << result->error;
     }
     EXPECT_EQ(server.hits("/feed.xml"), 8);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(http_fetcher, fetches_from_one_host_reuse_a_kept_alive_connection) {
+    http_server server;
+    http_response feed = http_response::ok(rss);
+    feed.etag = "\"v1\"";
+    server.set("/a.xml", feed);
+    server.set("/b.xml", http_response::ok(rss));
+    server.set("/gone.xml", http_response::error(404));
+
+    auto results = fetch_in_turn({server.url("/a.xml"), server.url("/b.xml"),
+                                  server.url("/gone.xml"), server.url("/a.xml")});
+
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0].outcome, fetch_outcome::ok) << results[0].error;
+    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    EXPECT_EQ(results[1].body, rss);
+    EXPECT_EQ(results[2].outcome, fetch_outcome::http_client) << results[2].error;
+    EXPECT_EQ(results[3].outcome, fetch_outcome::ok) << results[3].error;
+    // The 404 had a body this client does not read, so that connection was not kept.
+    EXPECT_EQ(server.connections(), 2);
+    EXPECT_EQ(server.requests("/a.xml").front().header("Connection"), std::nullopt);
+}
+
+TEST(http_fetcher, https_fetches_reuse_the_tls_connection) {
+    http_server server(server_tls::test());
+    server.set("/a.xml", http_response::ok(rss));
+    server.set("/b.xml", http_response::ok(rss));
+
+    auto results = fetch_in_turn({server.url("/a.xml"), server.url("/b.xml")});
+
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[0].outcome, fetch_outcome::ok) << results[0].error;
+    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(http_fetcher, a_kept_connection_the_server_closed_is_not_used) {
+    http_server server;
+    // Keep-alive by HTTP/1.1 default, but the fixture closes after a raw answer.
+    http_response closing;
+    closing.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: " +
+                  std::to_string(rss.size()) + "\r\n\r\n" + rss;
+    server.set("/closing.xml", closing);
+    server.set("/b.xml", http_response::ok(rss));
+
+    auto results = fetch_in_turn({server.url("/closing.xml"), server.url("/b.xml")});
+
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[0].outcome, fetch_outcome::ok) << results[0].error;
+    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(http_fetcher, a_kept_connection_closed_under_the_request_is_retried_once_on_a_new_one) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(rss));
+    int calls = 0;  // the handler runs on the server thread, one request at a time
+    server.set("/b.xml", [&calls](const feedd::test::recorded_request&) {
+        http_response answer = http_response::ok(rss);
+        if (calls++ == 0) answer.raw = "";  // read the request, then hang up without a word
+        return answer;
+    });
+
+    auto results = fetch_in_turn({server.url("/a.xml"), server.url("/b.xml")});
+
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    EXPECT_EQ(server.hits("/b.xml"), 2);
+    EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(http_fetcher, a_new_connection_hung_up_on_is_not_retried) {
+    http_server server;
+    int calls = 0;
+    server.set("/b.xml", [&calls](const feedd::test::recorded_request&) {
+        http_response answer = http_response::ok(rss);
+        if (calls++ == 0) answer.raw = "";
+        return answer;
+    });
+
+    auto results = fetch_in_turn({server.url("/b.xml")});
+
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].outcome, fetch_outcome::network) << results[0].error;
+    EXPECT_EQ(server.hits("/b.xml"), 1);
 }
 
 }  // namespace
