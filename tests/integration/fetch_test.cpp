@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -697,6 +698,16 @@ TEST(http_fetcher, many_fetches_share_one_fetcher) {
 
 namespace {
 
+// The first request for path is read and answered by hanging up; later ones get the feed.
+void hang_up_on_the_first_request(http_server& server, const std::string& path) {
+    // The handler runs on the server thread, one request at a time; the server copies it.
+    server.set(path, [calls = std::make_shared<int>(0)](const feedd::test::recorded_request&) {
+        http_response answer = http_response::ok(rss);
+        if ((*calls)++ == 0) answer.raw = "";
+        return answer;
+    });
+}
+
 TEST(http_fetcher, fetches_from_one_host_reuse_a_kept_alive_connection) {
     http_server server;
     http_response feed = http_response::ok(rss);
@@ -752,12 +763,7 @@ TEST(http_fetcher, a_kept_connection_the_server_closed_is_not_used) {
 TEST(http_fetcher, a_kept_connection_closed_under_the_request_is_retried_once_on_a_new_one) {
     http_server server;
     server.set("/a.xml", http_response::ok(rss));
-    int calls = 0;  // the handler runs on the server thread, one request at a time
-    server.set("/b.xml", [&calls](const feedd::test::recorded_request&) {
-        http_response answer = http_response::ok(rss);
-        if (calls++ == 0) answer.raw = "";  // read the request, then hang up without a word
-        return answer;
-    });
+    hang_up_on_the_first_request(server, "/b.xml");
 
     auto results = fetch_in_turn({server.url("/a.xml"), server.url("/b.xml")});
 
@@ -769,12 +775,7 @@ TEST(http_fetcher, a_kept_connection_closed_under_the_request_is_retried_once_on
 
 TEST(http_fetcher, a_new_connection_hung_up_on_is_not_retried) {
     http_server server;
-    int calls = 0;
-    server.set("/b.xml", [&calls](const feedd::test::recorded_request&) {
-        http_response answer = http_response::ok(rss);
-        if (calls++ == 0) answer.raw = "";
-        return answer;
-    });
+    hang_up_on_the_first_request(server, "/b.xml");
 
     auto results = fetch_in_turn({server.url("/b.xml")});
 
