@@ -698,6 +698,12 @@ TEST(http_fetcher, many_fetches_share_one_fetcher) {
 
 namespace {
 
+void expect_all_ok(const std::vector<fetch_result>& results, std::size_t count) {
+    ASSERT_EQ(results.size(), count);
+    for (const auto& result : results)
+        EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+}
+
 // The first request for path is read and answered by hanging up; later ones get the feed.
 void hang_up_on_the_first_request(http_server& server, const std::string& path) {
     // The handler runs on the server thread, one request at a time; the server copies it.
@@ -737,9 +743,7 @@ TEST(http_fetcher, https_fetches_reuse_the_tls_connection) {
 
     auto results = fetch_in_turn({server.url("/a.xml"), server.url("/b.xml")});
 
-    ASSERT_EQ(results.size(), 2u);
-    EXPECT_EQ(results[0].outcome, fetch_outcome::ok) << results[0].error;
-    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    expect_all_ok(results, 2);
     EXPECT_EQ(server.connections(), 1);
 }
 
@@ -754,9 +758,7 @@ TEST(http_fetcher, a_kept_connection_the_server_closed_is_not_used) {
 
     auto results = fetch_in_turn({server.url("/closing.xml"), server.url("/b.xml")});
 
-    ASSERT_EQ(results.size(), 2u);
-    EXPECT_EQ(results[0].outcome, fetch_outcome::ok) << results[0].error;
-    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    expect_all_ok(results, 2);
     EXPECT_EQ(server.connections(), 2);
 }
 
