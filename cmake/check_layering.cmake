@@ -1,5 +1,7 @@
-# Fails when a lower module includes a higher one, or when a pure feeds/ file
-# includes Asio/Beast. Run as: cmake -DSOURCE_DIR=... -P check_layering.cmake
+# Fails when a lower module includes a higher one, when a pure feeds/ file
+# includes Asio/Beast, or when a file outside daemon/mail/ includes GMime or libcurl
+# (they belong to the mail module that feedd loads at the first digest).
+# Run as: cmake -DSOURCE_DIR=... -P check_layering.cmake
 set(forbidden_feeds "daemon/" "storage/" "stories/")
 set(forbidden_stories "daemon/" "storage/")
 set(forbidden_storage "daemon/")
@@ -19,6 +21,15 @@ foreach(module feeds stories storage)
         list(APPEND violations "${source}: ${line} (only fetch_* files may use Asio/Beast)")
       endif()
     endforeach()
+  endforeach()
+endforeach()
+file(GLOB_RECURSE sources "${SOURCE_DIR}/feeds/*pp" "${SOURCE_DIR}/stories/*pp"
+     "${SOURCE_DIR}/storage/*pp" "${SOURCE_DIR}/daemon/*pp")
+list(FILTER sources EXCLUDE REGEX "/daemon/mail/")
+foreach(source IN LISTS sources)
+  file(STRINGS "${source}" includes REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<](gmime|curl)/")
+  foreach(line IN LISTS includes)
+    list(APPEND violations "${source}: ${line} (only daemon/mail/ may use GMime or libcurl)")
   endforeach()
 endforeach()
 if(violations)

@@ -1,6 +1,7 @@
 // Topic digests (issue 6), the pure part: which period a schedule is in, and the e-mail for a
-// topic's unsent stories (subject, plain-text and HTML parts, MIME via GMime). Values in,
-// values out: no database, no clock, no network.
+// topic's unsent stories (subject, plain-text and HTML parts; the MIME message is written by
+// the mail module, daemon/mail_module.hpp). Values in, values out: no database, no clock, no
+// network.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +63,8 @@ std::string short_summary(const std::optional<std::string>& summary,
 std::string make_message_id(const std::string& topic, const std::string& period,
                             const std::string& random_hex, const std::string& from);
 
+// Loads the mail module at the first call; throws std::runtime_error naming its path when it is
+// missing (see mail_module()).
 digest_message build_digest(const digest_input& input);
 
 }  // namespace feedd::daemon

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,7 @@ void digest_scheduler::update(std::vector<topic_config> topics, mail_config mail
 
 void digest_scheduler::run() {
     std::optional<storage::database> db;
+    std::string last_error;  // a failure that repeats every second is logged once
     std::unique_lock lock(mutex_);
     while (!stop_) {
         const auto topics = topics_;
@@ -66,10 +68,14 @@ void digest_scheduler::run() {
                 }
             }
             if (mail.smtp || mail.sendmail) deliver_pending(*db, mail, now);
+            last_error.clear();
         } catch (const std::exception& e) {
-            // Nothing is lost: a digest is recorded before it is sent, and a pending one is
-            // re-sent on the next check.
-            spdlog::error("digests: {}; trying again in a second", e.what());
+            // Nothing is lost: a digest is recorded before it is sent (a missing mail module
+            // fails before that, leaving its stories unsent), and a pending one is re-sent on
+            // the next check.
+            spdlog::log(e.what() == last_error ? spdlog::level::debug : spdlog::level::err,
+                        "digests: {}; trying again every second", e.what());
+            last_error = e.what();
             db.reset();
         }
         lock.lock();

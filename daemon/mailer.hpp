@@ -1,6 +1,6 @@
-// Sends a rendered digest: SMTP through libcurl (STARTTLS modes, AUTH, its own CA file) or a
-// sendmail-compatible program. Blocking: the daemon calls it on its own digest thread, never
-// on the Asio I/O loop.
+// Sends a rendered digest: SMTP through libcurl in the mail module (STARTTLS modes, AUTH, its
+// own CA file; daemon/mail_module.hpp) or a sendmail-compatible program. Blocking: the daemon
+// calls it on its own digest thread, never on the Asio I/O loop.
 #pragma once
 
 #include <string>

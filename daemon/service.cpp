@@ -1,13 +1,13 @@
 #include "daemon/clock.hpp"
 #include "daemon/service.hpp"
 
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <exception>
@@ -47,6 +47,7 @@
 #include "daemon/topics.hpp"
 #include "daemon/web_store.hpp"
 #include "daemon/schedule.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
 #include "storage/database.hpp"
@@ -867,10 +868,10 @@ class service {
     // answer: a stuck writer lets systemd restart us. STATUS= goes out on the same beat,
     // every 30 s when systemd set no watchdog.
     void start_watchdog() {
-        std::uint64_t usec = 0;
-        const bool watchdog = sd_watchdog_enabled(0, &usec) > 0;
-        const auto period =
-            watchdog ? std::chrono::microseconds(usec / 2) : std::chrono::microseconds(30s);
+        const auto systemd_period =
+            systemd_watchdog(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), getpid());
+        const bool watchdog = systemd_period.has_value();
+        const auto period = watchdog ? *systemd_period / 2 : std::chrono::microseconds(30s);
         net::co_spawn(
             ioc_,
             [this, period, watchdog]() -> net::awaitable<void> {
@@ -923,10 +924,12 @@ class service {
         request_stop();
     }
 
-    static void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+    void notify(const std::string& state) const { notifier_.send(state); }
 
     config cfg_;
     run_mode mode_;
+    // READY=1, WATCHDOG=1, STATUS=... to systemd when it started us (Type=notify).
+    systemd_notifier notifier_{std::getenv("NOTIFY_SOCKET")};
     net::io_context ioc_{1};
     // Declared before the pools so it is destroyed after them: a pool's destructor
     // joins its thread, which may still be inside a transaction.

@@ -304,6 +304,84 @@ TEST_F(digest_e2e, sendmail_gets_the_message_on_stdin) {
     EXPECT_NE(message.find(text_of(stored[0], "message_id")), std::string::npos);
 }
 
+// feedd without its mail module (daemon/mail_module.hpp): a copy of the binary alone in a
+// folder, as when the module was not installed. Digests fail with the module's path named and
+// nothing is lost: unsent stories stay unsent, a pending digest stays pending, and the real
+// feedd sends them afterwards.
+std::filesystem::path feedd_without_mail_module(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    const auto copy = dir / "feedd";
+    std::error_code ec;
+    std::filesystem::create_hard_link(FEEDD_BINARY, copy, ec);  // /proc/self/exe names the link
+    if (ec) std::filesystem::copy_file(FEEDD_BINARY, copy);
+    EXPECT_FALSE(std::filesystem::exists(dir / "feedd_mail.so"));
+    return copy;
+}
+
+TEST_F(digest_e2e, without_the_mail_module_composing_fails_naming_it_and_loses_nothing) {
+    smtp_sink sink(dir_ / "smtp");
+    config(R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"] })",
+           fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\nfrom = "
+                       "\"news@example.org\"",
+                       sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto alone = feedd_without_mail_module(dir_ / "alone");
+    child_process failed(
+        alone.string(), {"digest", "--topic", "zoelle", "--config", (dir_ / "feedd.toml").string()},
+        dir_.path());
+    EXPECT_EQ(failed.wait(60s), 1);
+    EXPECT_NE(failed.err().find((dir_ / "alone" / "feedd_mail.so").string()), std::string::npos)
+        << failed.err();
+    EXPECT_EQ(sink.count(), 0u);
+    EXPECT_TRUE(digests().empty());  // nothing recorded, so every story is still owed
+
+    const auto sent = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
+    ASSERT_EQ(sink.count(), 1u);
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].at("stories").as_int64(), 3);
+}
+
+TEST_F(digest_e2e, without_the_mail_module_a_pending_digest_stays_pending) {
+    int port = 0;
+    {
+        smtp_sink probe(dir_ / "probe");  // only to learn a free port; then nothing listens
+        port = probe.port();
+    }
+    config(R"(digest = { schedule = "daily 07:00", to = ["leser@example.org"] })",
+           fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\nfrom = "
+                       "\"news@example.org\"\nconnect_timeout = \"1s\"",
+                       port));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    EXPECT_EQ(feedd({"digest", "--topic", "zoelle"}).exit_code, 1);  // server down: pending
+    const auto message_id = text_of(digests().at(0), "message_id");
+
+    const auto alone = feedd_without_mail_module(dir_ / "alone");
+    child_process failed(
+        alone.string(), {"digest", "--topic", "zoelle", "--config", (dir_ / "feedd.toml").string()},
+        dir_.path());
+    EXPECT_EQ(failed.wait(60s), 1);
+    const auto module_path = (dir_ / "alone" / "feedd_mail.so").string();
+    EXPECT_NE(failed.err().find(module_path), std::string::npos) << failed.err();
+    EXPECT_NE(failed.err().find("stays pending"), std::string::npos) << failed.err();
+    auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(stored[0], "status"), "pending");
+    EXPECT_NE(text_of(stored[0], "last_error").find(module_path), std::string::npos);
+
+    smtp_sink sink(dir_ / "smtp", {"--port", std::to_string(port)});
+    ASSERT_EQ(sink.port(), port);
+    const auto sent = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(sent.exit_code, 0) << sent.err;
+    const auto messages = sink.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(text_of(messages[0], "message_id"), "<" + message_id + ">");
+    stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(text_of(stored[0], "status"), "sent");
+}
+
 // The daemon's scheduled digest: rejected twice with 451, retried with back-off, delivered
 // once; then the daemon is killed with the server down and the digest pending, and the next
 // start delivers that same message (same Message-ID) once.
