@@ -584,21 +584,56 @@ void serialise(std::string& out, pugi::xml_node node, bool escape_text) {
 
 }  // namespace
 
-std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits) {
-    // Junk before the prolog or root (whitespace, stray bytes): start at the first '<'.
+namespace {
+
+constexpr unsigned parse_options = pugi::parse_default | pugi::parse_ws_pcdata;
+
+// Where the XML starts: junk before the prolog or root (whitespace, stray bytes) is skipped to
+// the first '<'; npos when there is none.
+std::size_t xml_start(std::string_view utf8) {
     std::size_t start = utf8.find('<');
     if (start == std::string_view::npos) {
-        return "line 1, column 1: no XML element found";
+        return start;
     }
     const auto decl = utf8.find("<?xml");
     if (decl != std::string_view::npos && decl > start && decl < 1024 &&
         utf8.substr(start, decl - start).find_first_not_of(" \t\r\n") == std::string_view::npos) {
         start = decl;
     }
+    return start;
+}
+
+}  // namespace
+
+bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limits& limits) {
+    const std::size_t start = xml_start(utf8);
+    if (start == std::string_view::npos) {
+        return false;
+    }
+    repair_result repair_outcome = repair(std::string_view(utf8).substr(start));
+    char* text = utf8.data() + start;
+    std::size_t size = utf8.size() - start;
+    if (repair_outcome.text) {
+        utf8 = std::move(*repair_outcome.text);
+        text = utf8.data();
+        size = utf8.size();
+    }
+    // pugixml parses a buffer it may write to as it would parse its own copy (a well-formed
+    // document gives the same tree); an error needs the text as it was, so load() reads it.
+    const auto result = doc.load_buffer_inplace(text, size, parse_options, pugi::encoding_utf8);
+    const auto root = doc.document_element();
+    return result && root && !canonicalise(root, limits, repair_outcome.unsafe_references);
+}
+
+std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits) {
+    const std::size_t start = xml_start(utf8);
+    if (start == std::string_view::npos) {
+        return "line 1, column 1: no XML element found";
+    }
     const std::string_view prolog_on = utf8.substr(start);
     const repair_result repair_outcome = repair(prolog_on);
     const std::string_view repaired = repair_outcome.text ? *repair_outcome.text : prolog_on;
-    const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata;
+    const unsigned options = parse_options;
     auto result = doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
     auto root = doc.document_element();
     // A truncated download or a broken tag inside an item: read again up to that item,

@@ -22,6 +22,12 @@ namespace feedd::feeds::xml {
 // "line L, column C: what".
 std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits);
 
+// As load(), but parses utf8 where it is instead of a copy: the tree points into utf8, which
+// must outlive it, and whose text is changed. False when that did not give a whole tree within
+// the caps (a syntax error, a truncated document, a cap broken): then utf8's text is gone, and
+// load() on the document decoded afresh gives the partial tree or the error message.
+bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limits& limits);
+
 // First child element with this canonical name, or a null node.
 pugi::xml_node child(pugi::xml_node parent, std::string_view name);
 
