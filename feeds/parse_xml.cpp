@@ -237,8 +237,22 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
     return std::nullopt;
 }
 
+// ASCII classes, as <cctype>'s in the C locale (feedd never sets another) without a library
+// call per byte: repair() asks them for every tag and reference of a document.
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+bool is_xdigit(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 bool is_name_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':';
+    return is_alpha(c) || c == '_' || c == ':';
 }
 
 // For an HTML void element start tag at in[pos] that isn't self-closed (<br>,
@@ -289,8 +303,7 @@ bool has_unsafe_reference(std::string_view text) {
         const bool hex = j < text.size() && (text[j] == 'x' || text[j] == 'X');
         j += hex ? 1 : 0;
         const std::size_t start = j;
-        while (j < text.size() && (hex ? std::isxdigit(static_cast<unsigned char>(text[j]))
-                                       : std::isdigit(static_cast<unsigned char>(text[j]))) != 0) {
+        while (j < text.size() && (hex ? is_xdigit(text[j]) : is_digit(text[j]))) {
             ++j;
         }
         unsigned long value = 0;
@@ -430,8 +443,7 @@ repair_result repair(std::string_view in) {
                 ++j;
             }
             const std::size_t start = j;
-            while (j < n && (hex ? std::isxdigit(static_cast<unsigned char>(in[j])) != 0
-                                 : std::isdigit(static_cast<unsigned char>(in[j])) != 0)) {
+            while (j < n && (hex ? is_xdigit(in[j]) : is_digit(in[j]))) {
                 ++j;
             }
             if (j > start && j < n && in[j] == ';') {
@@ -456,8 +468,8 @@ repair_result repair(std::string_view in) {
             continue;
         }
         if (j < n && is_name_start(in[j])) {
-            while (j < n && (std::isalnum(static_cast<unsigned char>(in[j])) != 0 || in[j] == '_' ||
-                             in[j] == '-' || in[j] == '.')) {
+            while (j < n && (is_alpha(in[j]) || is_digit(in[j]) || in[j] == '_' || in[j] == '-' ||
+                             in[j] == '.')) {
                 ++j;
             }
             if (j < n && in[j] == ';') {
@@ -788,6 +800,24 @@ std::string text(pugi::xml_node node) {
     return out;
 }
 
+std::string_view text_view(pugi::xml_node node, std::string& scratch) {
+    const auto first = node.first_child();
+    if (!first) {
+        return {};
+    }
+    if (!first.next_sibling() &&
+        (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+        return first.value();
+    }
+    scratch = text(node);
+    return scratch;
+}
+
+std::string trimmed_text(pugi::xml_node node) {
+    std::string scratch;
+    return std::string(trim(text_view(node, scratch)));
+}
+
 std::string inner_markup(pugi::xml_node node, bool escape_text) {
     std::string out;
     serialise(out, node, escape_text);
@@ -815,6 +845,13 @@ std::string base_of(pugi::xml_node node, std::string_view document_url) {
         base = resolve_url(base, *it);
     }
     return base;
+}
+
+std::string resolve(pugi::xml_node node, std::string_view document_url, std::string_view ref) {
+    if (const std::string_view given = trim(ref); starts_with_scheme(given)) {
+        return std::string(given);  // what resolve_url makes of it, whatever the base
+    }
+    return resolve_url(base_of(node, document_url), ref);
 }
 
 }  // namespace feedd::feeds::xml

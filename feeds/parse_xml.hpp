@@ -70,6 +70,13 @@ std::optional<std::string> attribute(pugi::xml_node node, std::string_view name)
 // All text of an element and its descendants, XML-decoded.
 std::string text(pugi::xml_node node);
 
+// text(node) without a copy when the element holds one text or CDATA node (most do); else
+// text(node) kept in `scratch`.
+std::string_view text_view(pugi::xml_node node, std::string& scratch);
+
+// text(node) without leading and trailing ASCII whitespace, copied once.
+std::string trimmed_text(pugi::xml_node node);
+
 // The element's content as markup: child elements re-serialised. Text directly
 // inside the element is HTML source as given (RSS: escaped HTML) unless
 // escape_text is set (inline XHTML, where text is text).
@@ -81,5 +88,9 @@ bool has_element_children(pugi::xml_node node);
 // The base URL in force for this element (its own and its ancestors' xml:base
 // resolved against document_url).
 std::string base_of(pugi::xml_node node, std::string_view document_url);
+
+// ref resolved against base_of(node, document_url), which an absolute ref (the common case)
+// does not need.
+std::string resolve(pugi::xml_node node, std::string_view document_url, std::string_view ref);
 
 }  // namespace feedd::feeds::xml
