@@ -22,11 +22,11 @@ pugi::xml_node atom_child(const auto& parent, std::string_view local) {
     return xml::child(parent, local);
 }
 
-std::vector<pugi::xml_node> atom_children(const xml::child_index& parent, std::string_view local) {
+xml::node_list atom_children(const xml::child_index& parent, std::string_view local) {
     return parent.children("atom:" + std::string(local), local);
 }
 
-std::vector<pugi::xml_node> atom_children(pugi::xml_node parent, std::string_view local) {
+xml::node_list atom_children(pugi::xml_node parent, std::string_view local) {
     return atom_children(xml::child_index(parent), local);
 }
 

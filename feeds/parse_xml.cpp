@@ -716,8 +716,8 @@ pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
     return {};
 }
 
-std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
-    std::vector<pugi::xml_node> out;
+node_list children(pugi::xml_node parent, std::string_view name) {
+    node_list out;
     if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
         std::memcpy(buffer, name.data(), name.size());
         buffer[name.size()] = '\0';
@@ -753,13 +753,12 @@ pugi::xml_node child_index::child(std::string_view name) const {
     return {};
 }
 
-std::vector<pugi::xml_node> child_index::children(std::string_view name) const {
+node_list child_index::children(std::string_view name) const {
     return children(name, name);
 }
 
-std::vector<pugi::xml_node> child_index::children(std::string_view name,
-                                                  std::string_view other) const {
-    std::vector<pugi::xml_node> out;
+node_list child_index::children(std::string_view name, std::string_view other) const {
+    node_list out;
     for (const auto& e : entries_) {
         if (e.name == name || e.name == other) {
             out.push_back(e.node);

@@ -28,11 +28,14 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
 // load() on the document decoded afresh gives the partial tree or the error message.
 bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limits& limits);
 
+// Elements found by name: most lookups find none or one, which then need no allocation.
+using node_list = boost::container::small_vector<pugi::xml_node, 4>;
+
 // First child element with this canonical name, or a null node.
 pugi::xml_node child(pugi::xml_node parent, std::string_view name);
 
 // All child elements with this canonical name, in document order.
-std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name);
+node_list children(pugi::xml_node parent, std::string_view name);
 
 // An element's child elements by name, read in one pass over the children: the extractors
 // ask each item for some thirty names, and a walk over the children per name cost more
@@ -43,9 +46,9 @@ class child_index {
 
     // As child() and children() above.
     pugi::xml_node child(std::string_view name) const;
-    std::vector<pugi::xml_node> children(std::string_view name) const;
+    node_list children(std::string_view name) const;
     // Children with either name, in document order.
-    std::vector<pugi::xml_node> children(std::string_view name, std::string_view other) const;
+    node_list children(std::string_view name, std::string_view other) const;
 
   private:
     struct entry {
@@ -60,7 +63,7 @@ inline pugi::xml_node child(const child_index& parent, std::string_view name) {
     return parent.child(name);
 }
 
-inline std::vector<pugi::xml_node> children(const child_index& parent, std::string_view name) {
+inline node_list children(const child_index& parent, std::string_view name) {
     return parent.children(name);
 }
 
