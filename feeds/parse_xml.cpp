@@ -237,22 +237,8 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
     return std::nullopt;
 }
 
-// ASCII classes, as <cctype>'s in the C locale (feedd never sets another) without a library
-// call per byte: repair() asks them for every tag and reference of a document.
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-bool is_xdigit(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 bool is_name_start(char c) {
-    return is_alpha(c) || c == '_' || c == ':';
+    return is_ascii_alpha(c) || c == '_' || c == ':';
 }
 
 // For an HTML void element start tag at in[pos] that isn't self-closed (<br>,
@@ -303,7 +289,7 @@ bool has_unsafe_reference(std::string_view text) {
         const bool hex = j < text.size() && (text[j] == 'x' || text[j] == 'X');
         j += hex ? 1 : 0;
         const std::size_t start = j;
-        while (j < text.size() && (hex ? is_xdigit(text[j]) : is_digit(text[j]))) {
+        while (j < text.size() && (hex ? is_ascii_xdigit(text[j]) : is_ascii_digit(text[j]))) {
             ++j;
         }
         unsigned long value = 0;
@@ -443,7 +429,7 @@ repair_result repair(std::string_view in) {
                 ++j;
             }
             const std::size_t start = j;
-            while (j < n && (hex ? is_xdigit(in[j]) : is_digit(in[j]))) {
+            while (j < n && (hex ? is_ascii_xdigit(in[j]) : is_ascii_digit(in[j]))) {
                 ++j;
             }
             if (j > start && j < n && in[j] == ';') {
@@ -468,8 +454,8 @@ repair_result repair(std::string_view in) {
             continue;
         }
         if (j < n && is_name_start(in[j])) {
-            while (j < n && (is_alpha(in[j]) || is_digit(in[j]) || in[j] == '_' || in[j] == '-' ||
-                             in[j] == '.')) {
+            while (j < n &&
+                   (is_ascii_alnum(in[j]) || in[j] == '_' || in[j] == '-' || in[j] == '.')) {
                 ++j;
             }
             if (j < n && in[j] == ';') {
