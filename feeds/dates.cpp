@@ -808,6 +808,42 @@ std::optional<timestamp> parse_rfc822_common(std::string_view text) {
 }  // namespace
 
 std::optional<timestamp> parse_date(std::string_view text) {
+    // Most dates are short and ASCII: collapse their whitespace on the stack and try the two
+    // common forms there, without a copy on the heap. For ASCII, this is collapse_whitespace's
+    // result (its other spaces are not ASCII), so anything the two read here they read below.
+    if (text.size() <= 128) {
+        std::array<char, 128> buffer{};
+        std::size_t n = 0;
+        bool ascii = true;
+        bool pending_space = false;
+        for (const char c : text) {
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                ascii = false;
+                break;
+            }
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+                pending_space = true;
+                continue;
+            }
+            if (pending_space && n > 0) {
+                buffer[n++] = ' ';
+            }
+            pending_space = false;
+            buffer[n++] = c;
+        }
+        if (ascii) {
+            const std::string_view collapsed(buffer.data(), n);
+            if (collapsed.empty()) {
+                return std::nullopt;
+            }
+            if (auto common = parse_rfc822_common(collapsed)) {
+                return common;
+            }
+            if (auto iso = parse_iso8601(collapsed)) {
+                return iso;
+            }
+        }
+    }
     std::string input = collapse_whitespace(text);
     if (input.empty() || input.size() > 128) {
         return std::nullopt;

@@ -22,12 +22,8 @@ document_kind detect_kind(std::string_view utf8) {
                                                                  : document_kind::xml;
 }
 
-parse_result parse_xml_feed(const std::string& utf8, std::string_view url,
-                            const parse_limits& limits) {
-    pugi::xml_document doc;
-    if (std::string error = xml::load(doc, utf8, limits); !error.empty()) {
-        return {std::nullopt, std::move(error)};
-    }
+parse_result extract_xml_feed(const pugi::xml_document& doc, std::string_view url,
+                              const parse_limits& limits) {
     const auto root = doc.document_element();
     const std::string_view name = root.name();
     if (name == "rss" || name == "channel" || name == "rdf:RDF" || name == "RDF") {
@@ -45,7 +41,8 @@ parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
         return {std::nullopt,
                 "document larger than " + std::to_string(limits.max_document_bytes) + " bytes"};
     }
-    auto decoded = decode_document(bytes, charset_from_content_type(content_type));
+    const std::string charset = charset_from_content_type(content_type);
+    auto decoded = decode_document(bytes, charset);
     if (!decoded.utf8) {
         return {std::nullopt, std::move(decoded.error)};
     }
@@ -53,7 +50,16 @@ parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
     if (detect_kind(*decoded.utf8) == document_kind::json) {
         return extract_json_feed(*decoded.utf8, url, limits);
     }
-    return parse_xml_feed(*decoded.utf8, url, limits);
+    // The tree points into the decoded text, which lives until the extraction is done.
+    pugi::xml_document doc;
+    if (!xml::load_in_place(doc, *decoded.utf8, limits)) {
+        // Errors and partial trees come from the copying load(), on the text decoded afresh.
+        decoded = decode_document(bytes, charset);
+        if (std::string error = xml::load(doc, *decoded.utf8, limits); !error.empty()) {
+            return {std::nullopt, std::move(error)};
+        }
+    }
+    return extract_xml_feed(doc, url, limits);
 }
 
 }  // namespace

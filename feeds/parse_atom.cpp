@@ -22,11 +22,11 @@ pugi::xml_node atom_child(const auto& parent, std::string_view local) {
     return xml::child(parent, local);
 }
 
-std::vector<pugi::xml_node> atom_children(const xml::child_index& parent, std::string_view local) {
+xml::node_list atom_children(const xml::child_index& parent, std::string_view local) {
     return parent.children("atom:" + std::string(local), local);
 }
 
-std::vector<pugi::xml_node> atom_children(pugi::xml_node parent, std::string_view local) {
+xml::node_list atom_children(pugi::xml_node parent, std::string_view local) {
     return atom_children(xml::child_index(parent), local);
 }
 
@@ -42,7 +42,7 @@ std::optional<std::string> link_href(pugi::xml_node link) {
     if (auto href = xml::attribute(link, "href")) {
         return href;
     }
-    if (std::string text(trim(xml::text(link))); !text.empty()) {
+    if (std::string text = xml::trimmed_text(link); !text.empty()) {
         return text;
     }
     return std::nullopt;
@@ -58,7 +58,7 @@ std::optional<std::string> alternate_link(const auto& parent, std::string_view u
         if (rel != "alternate" || !href) {
             continue;
         }
-        std::string resolved = resolve_url(xml::base_of(link, url), *href);
+        std::string resolved = xml::resolve(link, url, *href);
         const std::string type = ascii_lower(trim(xml::attribute(link, "type").value_or("")));
         if (type == "text/html" || type == "application/xhtml+xml") {
             return resolved;
@@ -76,7 +76,7 @@ std::optional<std::string> link_with_rel(const auto& parent, std::string_view wa
         const std::string rel =
             ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
         if (auto href = link_href(link); rel == wanted && href) {
-            return resolve_url(xml::base_of(link, url), *href);
+            return xml::resolve(link, url, *href);
         }
     }
     return std::nullopt;
@@ -92,14 +92,14 @@ person read_person(pugi::xml_node node, std::string_view url) {
         }
     }
     if (auto email = atom_child(node, "email")) {
-        p.email = std::string(trim(xml::text(email)));
+        p.email = xml::trimmed_text(email);
     }
     auto uri = atom_child(node, "uri");
     if (!uri) {
         uri = atom_child(node, "url");
     }
     if (uri) {
-        p.url = resolve_url(xml::base_of(uri, url), xml::text(uri));
+        p.url = xml::resolve(uri, url, xml::text(uri));
     }
     return p;
 }
@@ -131,8 +131,8 @@ item read_entry(pugi::xml_node node, std::string_view url) {
     const xml::child_index node_children(node);
     if (auto id = atom_child(node_children, "id")) {
         // An id is an IRI; a relative one is relative to the entry's base, as for links.
-        std::string value(trim(xml::text(id)));
-        it.id = value.empty() ? value : resolve_url(xml::base_of(id, url), value);
+        std::string value = xml::trimmed_text(id);
+        it.id = value.empty() ? value : xml::resolve(id, url, value);
     }
     it.title = plain_of(atom_child(node_children, "title"));
     if (!it.title) {
@@ -151,8 +151,9 @@ item read_entry(pugi::xml_node node, std::string_view url) {
     for (auto author : atom_children(node_children, "author")) {
         it.authors.push_back(read_person(author, url));
     }
+    std::string scratch;  // text_view's
     for (auto creator : xml::children(node_children, "dc:creator")) {
-        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+        if (auto p = parse_person_text(xml::text_view(creator, scratch)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
@@ -170,14 +171,14 @@ item read_entry(pugi::xml_node node, std::string_view url) {
             term = std::string(trim(xml::attribute(category, "label").value_or("")));
         }
         if (term.empty()) {
-            term = std::string(trim(xml::text(category)));
+            term = xml::trimmed_text(category);
         }
         if (!term.empty()) {
             it.categories.push_back(std::move(term));
         }
     }
     for (auto subject : xml::children(node_children, "dc:subject")) {
-        if (std::string value(trim(xml::text(subject))); !value.empty()) {
+        if (std::string value = xml::trimmed_text(subject); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
@@ -188,7 +189,7 @@ item read_entry(pugi::xml_node node, std::string_view url) {
             continue;
         }
         enclosure e;
-        e.url = resolve_url(xml::base_of(link, url), *href);
+        e.url = xml::resolve(link, url, *href);
         e.type = xml::attribute(link, "type");
         e.length = parse_length(xml::attribute(link, "length"));
         it.enclosures.push_back(std::move(e));
@@ -222,14 +223,14 @@ feed extract_atom(pugi::xml_node root, std::string_view url, const parse_limits&
         f.language = std::string(trim(*lang));
         std::replace(f.language->begin(), f.language->end(), '_', '-');
     } else if (auto dc_language = xml::child(root, "dc:language")) {
-        f.language = std::string(trim(xml::text(dc_language)));
+        f.language = xml::trimmed_text(dc_language);
     }
     f.updated = first_date(root, {"updated", "modified"});
     if (!f.updated) {
         f.updated = date_of(xml::child(root, "dc:date"));
     }
     if (auto logo = atom_child(root, "logo")) {
-        f.image = resolve_url(xml::base_of(logo, url), xml::text(logo));
+        f.image = xml::resolve(logo, url, xml::text(logo));
     }
     for (auto entry = root.first_child(); entry; entry = entry.next_sibling()) {
         if (f.items.size() >= limits.max_items) {

@@ -182,18 +182,19 @@ std::optional<std::string> link_text(pugi::xml_node node, std::string_view docum
     if (!node) {
         return std::nullopt;
     }
-    const std::string given(trim(xml::text(node)));
+    const std::string given = xml::trimmed_text(node);
     if (given.empty()) {
         return given;
     }
-    return resolve_url(xml::base_of(node, document_url), given);
+    return xml::resolve(node, document_url, given);
 }
 
 std::optional<timestamp> date_of(pugi::xml_node node) {
     if (!node) {
         return std::nullopt;
     }
-    return parse_date(xml::text(node));
+    std::string scratch;
+    return parse_date(xml::text_view(node, scratch));
 }
 
 }  // namespace feedd::feeds

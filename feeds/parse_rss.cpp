@@ -28,7 +28,7 @@ std::optional<std::string> first_markup_text(const auto& parent,
 
 std::optional<std::string> plain_child(const auto& parent, std::string_view name) {
     if (auto node = child(parent, name)) {
-        return std::string(trim(xml::text(node)));
+        return xml::trimmed_text(node);
     }
     return std::nullopt;
 }
@@ -40,7 +40,7 @@ std::optional<std::string> atom_link(const auto& parent, std::string_view rel,
         const std::string link_rel = xml::attribute(link, "rel").value_or("alternate");
         const auto href = xml::attribute(link, "href");
         if (link_rel == rel && href) {
-            return resolve_url(xml::base_of(link, url), *href);
+            return xml::resolve(link, url, *href);
         }
     }
     return std::nullopt;
@@ -71,7 +71,7 @@ void add_enclosure(item& it, pugi::xml_node node, std::string_view url,
         return;
     }
     enclosure e;
-    e.url = resolve_url(xml::base_of(node, url), *href);
+    e.url = xml::resolve(node, url, *href);
     e.type = xml::attribute(node, "type");
     e.length = parse_length(xml::attribute(node, length_attribute));
     it.enclosures.push_back(std::move(e));
@@ -83,10 +83,10 @@ person atom_person(pugi::xml_node node) {
         p.name = collapse_whitespace(xml::text(name));
     }
     if (auto email = child(node, "atom:email")) {
-        p.email = std::string(trim(xml::text(email)));
+        p.email = xml::trimmed_text(email);
     }
     if (auto uri = child(node, "atom:uri")) {
-        p.url = std::string(trim(xml::text(uri)));
+        p.url = xml::trimmed_text(uri);
     }
     return p;
 }
@@ -97,7 +97,7 @@ std::optional<std::string> rss_link(const auto& parent, std::string_view url) {
     const auto links = children(parent, "link");
     for (auto link : links) {
         if (auto href = xml::attribute(link, "href"); href && !trim(*href).empty()) {
-            return resolve_url(xml::base_of(link, url), *href);
+            return xml::resolve(link, url, *href);
         }
     }
     if (links.empty()) {
@@ -110,18 +110,18 @@ item extract_item(pugi::xml_node node, std::string_view url) {
     item it;
     const xml::child_index node_children(node);
     if (auto guid = child(node_children, "guid")) {
-        it.id = std::string(trim(xml::text(guid)));
+        it.id = xml::trimmed_text(guid);
     } else if (auto about = xml::attribute(node, "rdf:about")) {
         it.id = std::string(trim(*about));
     } else if (auto identifier = child(node_children, "dc:identifier")) {
-        it.id = std::string(trim(xml::text(identifier)));
+        it.id = xml::trimmed_text(identifier);
     }
     it.title = first_markup_text(node_children, {"title", "dc:title"});
     it.link = rss_link(node_children, url);
     if (!it.link || it.link->empty()) {
         if (auto guid = child(node_children, "guid")) {
             const std::string permalink = xml::attribute(guid, "isPermaLink").value_or("true");
-            const std::string value(trim(xml::text(guid)));
+            const std::string value = xml::trimmed_text(guid);
             if (permalink != "false" && is_http_url(value)) {
                 it.link = value;
             }
@@ -143,18 +143,20 @@ item extract_item(pugi::xml_node node, std::string_view url) {
     }
     apply_dc_date(it, date_of(child(node_children, "dc:date")));
 
+    std::string scratch;  // text_view's
+
     for (auto author : children(node_children, "author")) {
-        if (auto p = parse_person_text(xml::text(author)); p.name || p.email) {
+        if (auto p = parse_person_text(xml::text_view(author, scratch)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
     for (auto creator : children(node_children, "dc:author")) {
-        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+        if (auto p = parse_person_text(xml::text_view(creator, scratch)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
     for (auto creator : children(node_children, "dc:creator")) {
-        if (auto p = parse_person_text(xml::text(creator)); p.name || p.email) {
+        if (auto p = parse_person_text(xml::text_view(creator, scratch)); p.name || p.email) {
             it.authors.push_back(std::move(p));
         }
     }
@@ -184,7 +186,7 @@ item extract_item(pugi::xml_node node, std::string_view url) {
     }
 
     for (auto category : children(node_children, "category")) {
-        if (std::string value(trim(xml::text(category))); !value.empty()) {
+        if (std::string value = xml::trimmed_text(category); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
@@ -204,7 +206,7 @@ item extract_item(pugi::xml_node node, std::string_view url) {
         }
     }
     for (auto subject : children(node_children, "dc:subject")) {
-        if (std::string value(trim(xml::text(subject))); !value.empty()) {
+        if (std::string value = xml::trimmed_text(subject); !value.empty()) {
             it.categories.push_back(std::move(value));
         }
     }
@@ -249,7 +251,7 @@ std::optional<std::string> image_url(pugi::xml_node image, std::string_view url)
         return link_text(u, url);
     }
     if (auto resource = xml::attribute(image, "rdf:resource")) {
-        return resolve_url(xml::base_of(image, url), *resource);
+        return xml::resolve(image, url, *resource);
     }
     return std::nullopt;
 }
@@ -266,7 +268,7 @@ void read_polling_hints(feed& f, pugi::xml_node channel) {
     }
     if (auto hours = child(channel, "skipHours")) {
         for (const auto node : children(hours, "hour")) {
-            const auto text = std::string(trim(xml::text(node)));
+            const auto text = xml::trimmed_text(node);
             int hour = -1;
             const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), hour);
             // RSS 2.0 says 0-23; some feeds write 24 for midnight.
@@ -277,7 +279,7 @@ void read_polling_hints(feed& f, pugi::xml_node channel) {
     }
     if (auto days = child(channel, "skipDays")) {
         for (const auto node : children(days, "day")) {
-            auto text = std::string(trim(xml::text(node)));
+            auto text = xml::trimmed_text(node);
             for (const char* name :
                  {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}) {
                 if (ascii_lower(text) == ascii_lower(name)) f.skip_days.emplace_back(name);

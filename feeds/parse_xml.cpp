@@ -238,7 +238,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
 }
 
 bool is_name_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_' || c == ':';
+    return is_ascii_alpha(c) || c == '_' || c == ':';
 }
 
 // For an HTML void element start tag at in[pos] that isn't self-closed (<br>,
@@ -289,8 +289,7 @@ bool has_unsafe_reference(std::string_view text) {
         const bool hex = j < text.size() && (text[j] == 'x' || text[j] == 'X');
         j += hex ? 1 : 0;
         const std::size_t start = j;
-        while (j < text.size() && (hex ? std::isxdigit(static_cast<unsigned char>(text[j]))
-                                       : std::isdigit(static_cast<unsigned char>(text[j]))) != 0) {
+        while (j < text.size() && (hex ? is_ascii_xdigit(text[j]) : is_ascii_digit(text[j]))) {
             ++j;
         }
         unsigned long value = 0;
@@ -430,8 +429,7 @@ repair_result repair(std::string_view in) {
                 ++j;
             }
             const std::size_t start = j;
-            while (j < n && (hex ? std::isxdigit(static_cast<unsigned char>(in[j])) != 0
-                                 : std::isdigit(static_cast<unsigned char>(in[j])) != 0)) {
+            while (j < n && (hex ? is_ascii_xdigit(in[j]) : is_ascii_digit(in[j]))) {
                 ++j;
             }
             if (j > start && j < n && in[j] == ';') {
@@ -456,8 +454,8 @@ repair_result repair(std::string_view in) {
             continue;
         }
         if (j < n && is_name_start(in[j])) {
-            while (j < n && (std::isalnum(static_cast<unsigned char>(in[j])) != 0 || in[j] == '_' ||
-                             in[j] == '-' || in[j] == '.')) {
+            while (j < n &&
+                   (is_ascii_alnum(in[j]) || in[j] == '_' || in[j] == '-' || in[j] == '.')) {
                 ++j;
             }
             if (j < n && in[j] == ';') {
@@ -584,21 +582,56 @@ void serialise(std::string& out, pugi::xml_node node, bool escape_text) {
 
 }  // namespace
 
-std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits) {
-    // Junk before the prolog or root (whitespace, stray bytes): start at the first '<'.
+namespace {
+
+constexpr unsigned parse_options = pugi::parse_default | pugi::parse_ws_pcdata;
+
+// Where the XML starts: junk before the prolog or root (whitespace, stray bytes) is skipped to
+// the first '<'; npos when there is none.
+std::size_t xml_start(std::string_view utf8) {
     std::size_t start = utf8.find('<');
     if (start == std::string_view::npos) {
-        return "line 1, column 1: no XML element found";
+        return start;
     }
     const auto decl = utf8.find("<?xml");
     if (decl != std::string_view::npos && decl > start && decl < 1024 &&
         utf8.substr(start, decl - start).find_first_not_of(" \t\r\n") == std::string_view::npos) {
         start = decl;
     }
+    return start;
+}
+
+}  // namespace
+
+bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limits& limits) {
+    const std::size_t start = xml_start(utf8);
+    if (start == std::string_view::npos) {
+        return false;
+    }
+    repair_result repair_outcome = repair(std::string_view(utf8).substr(start));
+    char* text = utf8.data() + start;
+    std::size_t size = utf8.size() - start;
+    if (repair_outcome.text) {
+        utf8 = std::move(*repair_outcome.text);
+        text = utf8.data();
+        size = utf8.size();
+    }
+    // pugixml parses a buffer it may write to as it would parse its own copy (a well-formed
+    // document gives the same tree); an error needs the text as it was, so load() reads it.
+    const auto result = doc.load_buffer_inplace(text, size, parse_options, pugi::encoding_utf8);
+    const auto root = doc.document_element();
+    return result && root && !canonicalise(root, limits, repair_outcome.unsafe_references);
+}
+
+std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits) {
+    const std::size_t start = xml_start(utf8);
+    if (start == std::string_view::npos) {
+        return "line 1, column 1: no XML element found";
+    }
     const std::string_view prolog_on = utf8.substr(start);
     const repair_result repair_outcome = repair(prolog_on);
     const std::string_view repaired = repair_outcome.text ? *repair_outcome.text : prolog_on;
-    const unsigned options = pugi::parse_default | pugi::parse_ws_pcdata;
+    const unsigned options = parse_options;
     auto result = doc.load_buffer(repaired.data(), repaired.size(), options, pugi::encoding_utf8);
     auto root = doc.document_element();
     // A truncated download or a broken tag inside an item: read again up to that item,
@@ -669,8 +702,8 @@ pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
     return {};
 }
 
-std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name) {
-    std::vector<pugi::xml_node> out;
+node_list children(pugi::xml_node parent, std::string_view name) {
+    node_list out;
     if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
         std::memcpy(buffer, name.data(), name.size());
         buffer[name.size()] = '\0';
@@ -706,13 +739,12 @@ pugi::xml_node child_index::child(std::string_view name) const {
     return {};
 }
 
-std::vector<pugi::xml_node> child_index::children(std::string_view name) const {
+node_list child_index::children(std::string_view name) const {
     return children(name, name);
 }
 
-std::vector<pugi::xml_node> child_index::children(std::string_view name,
-                                                  std::string_view other) const {
-    std::vector<pugi::xml_node> out;
+node_list child_index::children(std::string_view name, std::string_view other) const {
+    node_list out;
     for (const auto& e : entries_) {
         if (e.name == name || e.name == other) {
             out.push_back(e.node);
@@ -753,6 +785,24 @@ std::string text(pugi::xml_node node) {
     return out;
 }
 
+std::string_view text_view(pugi::xml_node node, std::string& scratch) {
+    const auto first = node.first_child();
+    if (!first) {
+        return {};
+    }
+    if (!first.next_sibling() &&
+        (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+        return first.value();
+    }
+    scratch = text(node);
+    return scratch;
+}
+
+std::string trimmed_text(pugi::xml_node node) {
+    std::string scratch;
+    return std::string(trim(text_view(node, scratch)));
+}
+
 std::string inner_markup(pugi::xml_node node, bool escape_text) {
     std::string out;
     serialise(out, node, escape_text);
@@ -780,6 +830,13 @@ std::string base_of(pugi::xml_node node, std::string_view document_url) {
         base = resolve_url(base, *it);
     }
     return base;
+}
+
+std::string resolve(pugi::xml_node node, std::string_view document_url, std::string_view ref) {
+    if (const std::string_view given = trim(ref); starts_with_scheme(given)) {
+        return std::string(given);  // what resolve_url makes of it, whatever the base
+    }
+    return resolve_url(base_of(node, document_url), ref);
 }
 
 }  // namespace feedd::feeds::xml

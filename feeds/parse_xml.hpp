@@ -22,11 +22,20 @@ namespace feedd::feeds::xml {
 // "line L, column C: what".
 std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_limits& limits);
 
+// As load(), but parses utf8 where it is instead of a copy: the tree points into utf8, which
+// must outlive it, and whose text is changed. False when that did not give a whole tree within
+// the caps (a syntax error, a truncated document, a cap broken): then utf8's text is gone, and
+// load() on the document decoded afresh gives the partial tree or the error message.
+bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limits& limits);
+
+// Elements found by name: most lookups find none or one, which then need no allocation.
+using node_list = boost::container::small_vector<pugi::xml_node, 4>;
+
 // First child element with this canonical name, or a null node.
 pugi::xml_node child(pugi::xml_node parent, std::string_view name);
 
 // All child elements with this canonical name, in document order.
-std::vector<pugi::xml_node> children(pugi::xml_node parent, std::string_view name);
+node_list children(pugi::xml_node parent, std::string_view name);
 
 // An element's child elements by name, read in one pass over the children: the extractors
 // ask each item for some thirty names, and a walk over the children per name cost more
@@ -37,9 +46,9 @@ class child_index {
 
     // As child() and children() above.
     pugi::xml_node child(std::string_view name) const;
-    std::vector<pugi::xml_node> children(std::string_view name) const;
+    node_list children(std::string_view name) const;
     // Children with either name, in document order.
-    std::vector<pugi::xml_node> children(std::string_view name, std::string_view other) const;
+    node_list children(std::string_view name, std::string_view other) const;
 
   private:
     struct entry {
@@ -54,7 +63,7 @@ inline pugi::xml_node child(const child_index& parent, std::string_view name) {
     return parent.child(name);
 }
 
-inline std::vector<pugi::xml_node> children(const child_index& parent, std::string_view name) {
+inline node_list children(const child_index& parent, std::string_view name) {
     return parent.children(name);
 }
 
@@ -63,6 +72,13 @@ std::optional<std::string> attribute(pugi::xml_node node, std::string_view name)
 
 // All text of an element and its descendants, XML-decoded.
 std::string text(pugi::xml_node node);
+
+// text(node) without a copy when the element holds one text or CDATA node (most do); else
+// text(node) kept in `scratch`.
+std::string_view text_view(pugi::xml_node node, std::string& scratch);
+
+// text(node) without leading and trailing ASCII whitespace, copied once.
+std::string trimmed_text(pugi::xml_node node);
 
 // The element's content as markup: child elements re-serialised. Text directly
 // inside the element is HTML source as given (RSS: escaped HTML) unless
@@ -75,5 +91,9 @@ bool has_element_children(pugi::xml_node node);
 // The base URL in force for this element (its own and its ancestors' xml:base
 // resolved against document_url).
 std::string base_of(pugi::xml_node node, std::string_view document_url);
+
+// ref resolved against base_of(node, document_url), which an absolute ref (the common case)
+// does not need.
+std::string resolve(pugi::xml_node node, std::string_view document_url, std::string_view ref);
 
 }  // namespace feedd::feeds::xml

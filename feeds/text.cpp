@@ -79,7 +79,7 @@ bool is_space(char c) {
 }
 
 bool is_name_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+    return is_ascii_alnum(c);
 }
 
 // Parses the reference starting at text[pos] == '&'. On success appends the
@@ -95,15 +95,12 @@ std::size_t decode_reference(std::string_view text, std::size_t pos, std::string
         }
         const std::size_t digits_start = i;
         std::uint32_t value = 0;
-        while (i < text.size() && i - digits_start < 8 &&
-               std::isxdigit(static_cast<unsigned char>(text[i])) != 0 &&
-               (base == 16 || std::isdigit(static_cast<unsigned char>(text[i])) != 0)) {
+        while (i < text.size() && i - digits_start < 8 && is_ascii_xdigit(text[i]) &&
+               (base == 16 || is_ascii_digit(text[i]))) {
             const char c = text[i];
-            const std::uint32_t digit =
-                std::isdigit(static_cast<unsigned char>(c)) != 0
-                    ? static_cast<std::uint32_t>(c - '0')
-                    : static_cast<std::uint32_t>(std::tolower(static_cast<unsigned char>(c)) - 'a' +
-                                                 10);
+            const std::uint32_t digit = is_ascii_digit(c)
+                                            ? static_cast<std::uint32_t>(c - '0')
+                                            : static_cast<std::uint32_t>((c | 0x20) - 'a' + 10);
             value = value * static_cast<std::uint32_t>(base) + digit;
             ++i;
         }
@@ -378,21 +375,18 @@ std::string html_to_text(std::string_view html) {
                 ++j;
             }
             // "<!" only opens markup before a name or "--" (<!DOCTYPE, <!-- ...).
-            const bool bang =
-                j + 1 < html.size() && html[j] == '!' && !closing &&
-                (std::isalpha(static_cast<unsigned char>(html[j + 1])) != 0 || html[j + 1] == '-');
-            const bool tag_like =
-                j < html.size() && (std::isalpha(static_cast<unsigned char>(html[j])) != 0 ||
-                                    bang || (html[j] == '?' && !closing));
+            const bool bang = j + 1 < html.size() && html[j] == '!' && !closing &&
+                              (is_ascii_alpha(html[j + 1]) || html[j + 1] == '-');
+            const bool tag_like = j < html.size() &&
+                                  (is_ascii_alpha(html[j]) || bang || (html[j] == '?' && !closing));
             if (!tag_like) {
                 raw.push_back(c);
                 ++i;
                 continue;
             }
             std::size_t name_end = j;
-            while (name_end < html.size() &&
-                   (std::isalnum(static_cast<unsigned char>(html[name_end])) != 0 ||
-                    html[name_end] == ':' || html[name_end] == '-')) {
+            while (name_end < html.size() && (is_ascii_alnum(html[name_end]) ||
+                                              html[name_end] == ':' || html[name_end] == '-')) {
                 ++name_end;
             }
             const std::string name = ascii_lower(html.substr(j, name_end - j));

@@ -21,6 +21,21 @@ std::string decode_entities(std::string_view html);
 // Collapses runs of whitespace (including U+00A0) to one space and trims.
 std::string collapse_whitespace(std::string_view text);
 
+// ASCII character classes: <cctype>'s in the C locale (feedd never sets another), without a
+// library call per byte on the parser's hot paths.
+inline bool is_ascii_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+inline bool is_ascii_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+inline bool is_ascii_xdigit(char c) {
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool is_ascii_alnum(char c) {
+    return is_ascii_alpha(c) || is_ascii_digit(c);
+}
+
 // Removes leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);
 

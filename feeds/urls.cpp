@@ -31,8 +31,10 @@ std::string encode_stray(std::string_view ref) {
     return out;
 }
 
-// True when text opens with "scheme:". Such a reference is absolute (a relative one
-// can't have ':' in its first segment), so it resolves to itself whether it parses or not.
+}  // namespace
+
+// A relative reference can't have ':' in its first segment, so such a reference is absolute
+// and resolves to itself whether it parses or not.
 bool starts_with_scheme(std::string_view text) {
     if (text.empty() || std::isalpha(static_cast<unsigned char>(text[0])) == 0) {
         return false;
@@ -47,8 +49,6 @@ bool starts_with_scheme(std::string_view text) {
     }
     return false;
 }
-
-}  // namespace
 
 std::string resolve_url(std::string_view base, std::string_view ref) {
     const std::string_view given = trim(ref);

@@ -11,6 +11,10 @@ namespace feedd::feeds {
 // or base is not absolute.
 std::string resolve_url(std::string_view base, std::string_view ref);
 
+// True when text opens with "scheme:": an absolute reference, which resolve_url returns as
+// it is (trimmed) whatever the base.
+bool starts_with_scheme(std::string_view text);
+
 // True for an absolute http(s) URL.
 bool is_http_url(std::string_view url);
 

@@ -1,8 +1,14 @@
 // The command line as scripts use it: feedd parse, query filters, usage errors,
 // and the bundled demo configuration the README promises.
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -102,6 +108,47 @@ TEST(cli, parse_of_many_files_reports_errors_in_input_order) {
     }
     EXPECT_NE(r.err.find("missing13.xml: No such file or directory"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("bad7.xml: not a feed"), std::string::npos) << r.err;
+}
+
+// A regular file is mapped; anything else (here a pipe) is read: the same bytes give the
+// same JSON. An empty file has nothing to map and is read too.
+TEST(cli, parse_reads_a_pipe_as_it_maps_a_file) {
+    temp_dir dir;
+    const auto file = data_dir / "feeds/rss2_full.xml";
+    const auto mapped = run_feedd({"parse", file.string()}, dir.path());
+    ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
+
+    const auto fifo = dir.path() / "feed.pipe";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    // Opens without blocking once feedd has opened its end (ENXIO until then), so the test
+    // cannot hang on a feedd that never reads.
+    std::thread writer([&] {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        int fd = -1;
+        while (fd < 0 && std::chrono::steady_clock::now() < deadline) {
+            fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+            if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        if (fd < 0) return;
+        ::fcntl(fd, F_SETFL, 0);  // blocking writes from here
+        const std::string bytes = read_file(file);
+        for (std::size_t done = 0; done < bytes.size();) {
+            const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+            if (n <= 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        ::close(fd);
+    });
+    const auto piped = run_feedd({"parse", fifo.string()}, dir.path());
+    writer.join();
+    EXPECT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.out, mapped.out);
+
+    const auto empty = write_file(dir / "empty.xml", "");
+    const auto r = run_feedd({"parse", empty.string()}, dir.path());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("empty.xml: line 1, column 1: no XML element found"), std::string::npos)
+        << r.err;
 }
 
 TEST(cli, usage_errors_exit_with_2_and_help_with_0) {

@@ -217,6 +217,23 @@ TEST(parse, utf16_document_with_bom) {
     EXPECT_EQ(parse_ok(utf16).title, "\u00e9t\u00e9");
 }
 
+// pugixml parses the decoded (here also repaired) text in place; a document it rejects is read
+// again from the input bytes, so a cut-short one still keeps its complete items.
+TEST(parse, a_repaired_document_cut_short_keeps_its_complete_items) {
+    const std::string doc =
+        "<rss version=\"2.0\"><channel><title>a &nbsp; b</title>\n"
+        "<item><title>x &eacute;</title></item>\n<item><title>y</title></item>\n<item><title>z";
+    const auto f = parse_ok(doc);
+    EXPECT_EQ(f.title, "a b");
+    ASSERT_EQ(f.items.size(), 2U);
+    EXPECT_EQ(f.items[0].title, "x \u00e9");
+    EXPECT_EQ(f.items[1].title, "y");
+    // The same document whole parses in place, with the same items before the third.
+    const auto whole = parse_ok(doc + "</title></item></channel></rss>");
+    ASSERT_EQ(whole.items.size(), 3U);
+    EXPECT_EQ(whole.items[1].title, "y");
+}
+
 TEST(parse, too_many_items_is_an_error_naming_the_first_one_over) {
     std::string doc = "<rss version=\"2.0\"><channel>\n";
     for (int i = 0; i < 50; ++i) {

@@ -40,5 +40,19 @@ TEST(urls, http_url_check) {
     EXPECT_FALSE(is_http_url("/relative"));
 }
 
+// The extractors skip the xml:base walk for such references: resolve_url must return them as
+// given (trimmed) whatever the base.
+TEST(urls, a_reference_with_a_scheme_resolves_to_itself) {
+    for (const char* ref : {"https://a.example/x", "mailto:a@b.example", "urn:uuid:1-2",
+                            "tag:a.example,2005:x", "x-y+z.w:rest", "http:relative"}) {
+        EXPECT_TRUE(starts_with_scheme(ref)) << ref;
+        EXPECT_EQ(resolve_url("https://base.example/dir/", std::string("  ") + ref + "\n"), ref);
+        EXPECT_EQ(resolve_url("not a base", ref), ref);
+    }
+    for (const char* ref : {"/x", "x/y:z", "../a", "?q=1", "#f", "", ":x", "1a:b", "a b:c"}) {
+        EXPECT_FALSE(starts_with_scheme(ref)) << ref;
+    }
+}
+
 }  // namespace
 }  // namespace feedd::feeds
