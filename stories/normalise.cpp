@@ -72,10 +72,12 @@ class word_table {
             {"plc", "limited"},   {"usa", "us"},           {"shr", "share"},
             {"shrs", "share"}};
         static constexpr std::string_view cues[] = {
-            "additional", "advertisement", "all",         "appeared", "click",     "compiled",
-            "continue",   "copyright",     "editing",     "follow",   "more",      "newsletter",
-            "our",        "read",          "recommended", "related",  "reporting", "see",
-            "share",      "sign",          "subscribe",   "the",      "trust",     "writing"};
+            "additional", "advertisement", "all",         "appeared", "click",      "compiled",
+            "continue",   "copyright",     "editing",     "follow",   "more",       "newsletter",
+            "our",        "read",          "recommended", "related",  "reporting",  "see",
+            "share",      "sign",          "subscribe",   "the",      "trust",      "writing",
+            "your",       "story",         "listen",      "staff",    "originally", "posted",
+            "photo",      "image",         "file"};
         for (const auto& [from, to] : variants)
             slot(from).canonical = to;
         for (const auto cue : cues)
@@ -84,9 +86,10 @@ class word_table {
             slot(url).url = true;
         // The other words of furniture phrases (below): phrases are matched by id.
         static constexpr std::string_view phrase_words[] = {
-            "by",         "first",    "more",     "up",   "us",   "here",
-            "reading",    "rights",   "reserved", "post", "also", "standards",
-            "principles", "coverage", "this",     "from", "full"};
+            "by",     "first",    "more",      "up",     "us",        "here",       "reading",
+            "rights", "reserved", "post",      "also",   "standards", "principles", "coverage",
+            "this",   "from",     "full",      "inbox",  "continues", "below",      "to",
+            "writer", "reporter", "published", "photos", "wire",      "and"};
         for (const auto word : phrase_words)
             slot(word);
         std::uint8_t next = 0;
@@ -567,17 +570,81 @@ constexpr phrase furniture_phrases[] = {{{"appeared", "first"}},   {{"all", "rig
                                         {{"related", "coverage"}}, {{"follow", "us"}},
                                         {{"click", "here"}}};
 
-constexpr phrase tail_phrases[] = {{{"continue", "reading"}},
-                                   {{"read", "more"}},
-                                   {{"click", "here"}},
-                                   {{"the", "post"}},
-                                   {{"read", "the", "full"}}};
+constexpr phrase tail_phrases[] = {
+    {{"continue", "reading"}}, {{"read", "more"}}, {{"click", "here"}}, {{"read", "the", "full"}}};
 
-constexpr phrase credit_phrases[] = {{{"reporting", "by"}},
-                                     {{"editing", "by"}},
-                                     {{"writing", "by"}},
-                                     {{"compiled", "by"}},
-                                     {{"additional", "reporting"}}};
+// Phrases that only web furniture uses, matched inside a paragraph, sentence by sentence (a feed
+// summary flattens a byline, a caption or a promotion into the lede's paragraph): a short
+// sentence (<= 14 words: longer ones more often carry story words too) holding one goes.
+constexpr phrase sentence_furniture[] = {{{"your", "inbox"}},
+                                         {{"story", "continues"}},
+                                         {{"listen", "to", "this"}},
+                                         {{"originally", "published"}},
+                                         {{"share", "this"}},
+                                         {{"appeared", "first"}},
+                                         {{"all", "rights", "reserved"}},
+                                         {{"click", "here"}},
+                                         {{"follow", "us"}},
+                                         {{"sign", "up"}},
+                                         {{"subscribe", "to"}}};
+
+// A byline run into the lede ("By Jane Roe, Staff Writer WASHINGTON - ..."): near a sentence's
+// start, it goes with the words before it.
+constexpr phrase byline_phrases[] = {
+    {{"staff", "writer"}}, {{"staff", "reporter"}}, {{"posted", "by"}}, {{"staff", "and", "wire"}}};
+
+// "The post <headline> appeared first on <outlet>." (WordPress feeds) closing a paragraph.
+constexpr phrase post_phrases[] = {{{"the", "post"}}};
+constexpr phrase appeared_phrases[] = {{{"appeared", "first"}}};
+
+constexpr phrase credit_phrases[] = {
+    {{"reporting", "by"}},         {{"editing", "by"}}, {{"writing", "by"}}, {{"compiled", "by"}},
+    {{"additional", "reporting"}}, {{"photo"}},         {{"image"}},         {{"file", "photo"}}};
+
+// Words of the phrase of `phrases` that starts at `at` (0: none).
+template <std::size_t N>
+std::size_t phrase_length_at(const tokenizer& t, std::size_t at, std::size_t end,
+                             const std::array<phrase_ids, N>& phrases) {
+    for (const auto& p : phrases) {
+        if (match_at(t, at, end, p)) {
+            return static_cast<std::size_t>(
+                std::count_if(p.begin(), p.end(), [](std::uint8_t id) { return id != 0; }));
+        }
+    }
+    return 0;
+}
+
+// Drops from each sentence of [begin, end) a byline phrase within its first 8 words with the
+// words before it, when more than 8 words follow (the lede); then a sentence of <= 14 words
+// holding a furniture phrase goes whole.
+template <std::size_t B, std::size_t F>
+void drop_furniture_sentences(const tokenizer& t, std::size_t begin, std::size_t end,
+                              const std::array<phrase_ids, B>& bylines,
+                              const std::array<phrase_ids, F>& furniture,
+                              std::vector<std::uint8_t>& keep) {
+    const auto& words = t.words();
+    const auto drop = [&](std::size_t from, std::size_t to) {
+        std::fill(keep.begin() + static_cast<std::ptrdiff_t>(from),
+                  keep.begin() + static_cast<std::ptrdiff_t>(to), std::uint8_t{0});
+    };
+    for (std::size_t sb = begin; sb < end;) {
+        std::size_t se = sb + 1;
+        while (se < end && (words[se].flags & sentence_before) == 0)
+            ++se;
+        const std::size_t near = std::min(se, sb + 8);
+        const std::size_t at = find_phrase(t, sb, near, bylines);
+        if (at < near) {
+            const std::size_t lead = at + phrase_length_at(t, at, se, bylines);
+            if (se - lead > 8) {
+                drop(sb, lead);
+                sb = lead;  // the rest may hold more: "By A, Staff Writer Get ... your inbox."
+                continue;
+            }
+        }
+        if (se - sb <= 14 && find_phrase(t, sb, se, furniture) < se) drop(sb, se);
+        sb = se;
+    }
+}
 
 // Calls emit(word) for each word of the text that is story text, not outlet furniture.
 template <typename Emit>
@@ -586,6 +653,10 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
     static const auto furniture_ids = ids_of(furniture_phrases);
     static const auto tail_ids = ids_of(tail_phrases);
     static const auto credit_ids = ids_of(credit_phrases);
+    static const auto post_ids = ids_of(post_phrases);
+    static const auto appeared_ids = ids_of(appeared_phrases);
+    static const auto sentence_ids = ids_of(sentence_furniture);
+    static const auto byline_ids = ids_of(byline_phrases);
     thread_local tokenizer t;
     t.reset();
     // Read a margin past the limit, so furniture dropped from the start does not shorten it.
@@ -616,11 +687,15 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
             begin = end;
             continue;
         }
+        drop_furniture_sentences(t, begin, end, byline_ids, sentence_ids, keep);
         std::size_t from = begin;
+        while (from < end && keep[from] == 0)
+            ++from;
         if (first) {
             // Dateline: "WASHINGTON, March 3 -" or "LOWELL (Reuters) -", a few words before a
             // spaced dash and before any sentence end.
-            for (std::size_t i = begin + 1; i < end && i <= begin + 7; ++i) {
+            const std::size_t start = from;
+            for (std::size_t i = start + 1; i < end && i <= start + 7; ++i) {
                 if ((words[i].flags & sentence_before) != 0) break;
                 if ((words[i].flags & dash_before) != 0) {
                     from = i;
@@ -630,9 +705,25 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
         }
         // A summary's link text at its end: "... Continue reading", "Read more".
         const std::size_t tail_from = end > from + 12 ? end - 12 : from;
-        const std::size_t tail = find_phrase(t, tail_from, end, tail_ids);
+        std::size_t tail = find_phrase(t, tail_from, end, tail_ids);
+        // "The post ... appeared first on ...": from the last "the post" before "appeared
+        // first" (a headline's length back), never "the post" alone: "named to the post of
+        // chief executive" is story text.
+        if (const std::size_t appeared =
+                find_phrase(t, end > from + 12 ? end - 12 : from, end, appeared_ids);
+            appeared < end) {
+            std::size_t last = appeared;
+            for (std::size_t i = appeared > from + 30 ? appeared - 30 : from;
+                 (i = find_phrase(t, i, appeared, post_ids)) < appeared; ++i)
+                last = i;
+            tail = std::min(tail, last);
+        }
         for (std::size_t i = begin; i < end; ++i) {
             if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = 0;
+        }
+        if (from >= tail) {
+            begin = end;
+            continue;
         }
         // "(Reporting by A; Editing by B)" inside the paragraph.
         for (std::size_t i = from; i < tail;) {
