@@ -48,6 +48,7 @@ struct word_info {
     std::string_view canonical;  // house-style variants that mean the same word → one spelling
     bool cue = false;            // first word of a furniture phrase (see below)
     bool url = false;            // "http", "https", "www": part of a URL
+    bool sentence_cue = false;   // first word of a sentence-furniture or byline phrase
     // Number of the canonical spelling when that is in the table, else 0: phrases compare these
     // numbers instead of strings.
     std::uint8_t id = 0;
@@ -84,6 +85,9 @@ class word_table {
             slot(cue).cue = true;
         for (const auto url : {"http", "https", "www"})
             slot(url).url = true;
+        for (const auto word : {"your", "story", "listen", "originally", "share", "appeared", "all",
+                                "click", "follow", "sign", "subscribe", "staff", "posted"})
+            slot(word).sentence_cue = true;
         // The other words of furniture phrases (below): phrases are matched by id.
         static constexpr std::string_view phrase_words[] = {
             "by",     "first",    "more",      "up",     "us",        "here",       "reading",
@@ -181,6 +185,7 @@ enum word_flag : std::uint8_t {
     url_part = 8,
     paragraph_start = 16,
     cue = 32,  // first word of some furniture phrase: only these are matched against phrases
+    sentence_cue = 64,  // first word of a sentence-furniture or byline phrase
 };
 
 struct word_ref {
@@ -270,6 +275,7 @@ class tokenizer {
 
   private:
     static constexpr std::size_t short_word = 32;
+    const word_table& specials_ = special_words();
     std::string chars_;
     std::vector<word_ref> words_;
     std::string word_;
@@ -298,7 +304,7 @@ class tokenizer {
 
     // Appends a finished (folded, lower-case) word in its canonical spelling.
     void push_word(std::string_view raw) {
-        const word_info* info = special_words().find(raw);
+        const word_info* info = specials_.find(raw);
         std::string_view w = raw;
         std::uint8_t id = 0;
         std::uint8_t flags = pending_;
@@ -307,6 +313,7 @@ class tokenizer {
             id = info->id;
             if (info->cue) flags |= cue;
             if (info->url) flags |= url_part;
+            if (info->sentence_cue) flags |= sentence_cue;
             if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
                 word(words_.back()) == "per") {
                 chars_.resize(words_.back().begin);
@@ -687,7 +694,11 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
             begin = end;
             continue;
         }
-        drop_furniture_sentences(t, begin, end, byline_ids, sentence_ids, keep);
+        if (std::any_of(words.begin() + static_cast<std::ptrdiff_t>(begin),
+                        words.begin() + static_cast<std::ptrdiff_t>(end),
+                        [](const word_ref& w) { return (w.flags & sentence_cue) != 0; })) {
+            drop_furniture_sentences(t, begin, end, byline_ids, sentence_ids, keep);
+        }
         std::size_t from = begin;
         while (from < end && keep[from] == 0)
             ++from;
