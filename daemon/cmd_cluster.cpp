@@ -1,7 +1,7 @@
 // `feedd cluster`: JSON Lines items → story clusters, through the daemon's clusterer and defaults
 // (docs/interfaces.md). Signing runs on all cores; clustering is one sequential pass in
-// `published` order, exactly as the daemon's streaming clusterer sees items (overlapped with
-// the signing when the input is already in that order).
+// `published` order, exactly as the daemon's streaming clusterer sees items, overlapped with
+// the signing (items are parsed first, then signed in that order).
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -128,74 +128,36 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     if (options.bands) tuning.bands = *options.bands;
     if (options.rows) tuning.rows = *options.rows;
 
-    // Parsing and signing (the expensive, independent part) on every core, in chunks taken in
-    // input order. Input sorted by `published` (the usual case) is clustered while it is being
-    // signed: this thread clusters each chunk as soon as it is signed and signs chunks itself
-    // when it would wait. An item out of order stops that; then everything is clustered again
-    // after signing, in sorted order. Either way the decisions are those of one sequential pass.
-    std::vector<input_item> items(lines.size());
-    std::vector<stories::signature> signatures(lines.size());
-    std::vector<std::optional<std::string>> problems(lines.size());
-    constexpr std::size_t chunk = 32;
-    const std::size_t chunks = (lines.size() + chunk - 1) / chunk;
-    std::vector<std::atomic<bool>> signed_chunks(chunks);
-    std::atomic<std::size_t> next_chunk{0};
-    // Signs the next unclaimed chunk; false when none is left.
-    const auto sign_one = [&](json::parser& parser) {
-        const std::size_t c = next_chunk.fetch_add(1);
-        if (c >= chunks) return false;
-        for (std::size_t i = c * chunk; i < std::min(lines.size(), (c + 1) * chunk); ++i) {
-            problems[i] = parse_line(parser, lines[i].text, items[i]);
-            if (problems[i]) continue;
-            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
-        }
-        signed_chunks[c].store(true, std::memory_order_release);
-        return true;
-    };
+    // Parsing, then signing (the expensive, independent parts) on every core, in chunks. Signing
+    // goes in `published` order, so this thread clusters each chunk as soon as it is signed and
+    // signs chunks itself when it would wait: the sequential clusterer runs beside the signing,
+    // and its decisions are those of one pass in `published` order, as the daemon's.
     const std::size_t threads =
         lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) {
-        pool.emplace_back([&] {
-            json::parser parser;
-            while (sign_one(parser)) {
-            }
-        });
-    }
+    constexpr std::size_t chunk = 32;
+    const std::size_t chunks = (lines.size() + chunk - 1) / chunk;
+    // Runs work(c) for every chunk c on every thread (this one too), then returns.
+    const auto each_chunk = [&](const auto& work) {
+        std::atomic<std::size_t> next{0};
+        const auto loop = [&] {
+            for (std::size_t c; (c = next.fetch_add(1)) < chunks;)
+                work(c);
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < threads; ++t)
+            pool.emplace_back(loop);
+        loop();
+        for (auto& thread : pool)
+            thread.join();
+    };
 
-    // `published` order; an item without one keeps its input position (it takes the time of
-    // the item before it).
-    std::vector<std::int64_t> times(items.size());
-    std::vector<stories::cluster_decision> decisions(items.size());
-    stories::clusterer clusterer(tuning);
-    bool in_order = true;
-    {
+    std::vector<input_item> items(lines.size());
+    std::vector<std::optional<std::string>> problems(lines.size());
+    each_chunk([&](std::size_t c) {
         json::parser parser;
-        std::int64_t last = 0;
-        for (std::size_t c = 0; c < chunks; ++c) {
-            while (!signed_chunks[c].load(std::memory_order_acquire)) {
-                if (!sign_one(parser)) std::this_thread::yield();
-            }
-            for (std::size_t i = c * chunk; in_order && i < std::min(lines.size(), (c + 1) * chunk);
-                 ++i) {
-                if (problems[i]) {
-                    in_order = false;  // reported below; nothing is written
-                    break;
-                }
-                if (items[i].published) {
-                    in_order = *items[i].published >= last || i == 0;
-                    last = *items[i].published;
-                }
-                times[i] = last;
-                if (in_order) {
-                    decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i],
-                                                 signatures[i]);
-                }
-            }
-        }
-    }
-    for (auto& thread : pool)
-        thread.join();
+        for (std::size_t i = c * chunk; i < std::min(lines.size(), (c + 1) * chunk); ++i)
+            problems[i] = parse_line(parser, lines[i].text, items[i]);
+    });
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (problems[i]) {
             err << "feedd cluster: " << input_name << ':' << lines[i].number << ": " << *problems[i]
@@ -203,22 +165,57 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
             return 1;
         }
     }
-    if (!in_order) {
+
+    // `published` order; an item without one keeps its input position (it takes the time of
+    // the item before it).
+    std::vector<std::int64_t> times(items.size());
+    {
         std::int64_t last = 0;
         for (std::size_t i = 0; i < items.size(); ++i) {
             if (items[i].published) last = *items[i].published;
             times[i] = last;
         }
-        std::vector<std::size_t> order(items.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
-        clusterer = stories::clusterer(tuning);
-        for (const std::size_t i : order) {
+    }
+    std::vector<std::size_t> order(items.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+
+    std::vector<stories::signature> signatures(lines.size());
+    std::vector<std::atomic<bool>> signed_chunks(chunks);
+    std::atomic<std::size_t> next_chunk{0};
+    // Signs the next unclaimed chunk of `order`; false when none is left.
+    const auto sign_one = [&] {
+        const std::size_t c = next_chunk.fetch_add(1);
+        if (c >= chunks) return false;
+        for (std::size_t k = c * chunk; k < std::min(order.size(), (c + 1) * chunk); ++k) {
+            const auto& item = items[order[k]];
+            signatures[order[k]] = stories::make_signature(item.title, item.text, sign_options);
+        }
+        signed_chunks[c].store(true, std::memory_order_release);
+        return true;
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) {
+        pool.emplace_back([&] {
+            while (sign_one()) {
+            }
+        });
+    }
+    std::vector<stories::cluster_decision> decisions(items.size());
+    stories::clusterer clusterer(tuning);
+    for (std::size_t c = 0; c < chunks; ++c) {
+        while (!signed_chunks[c].load(std::memory_order_acquire)) {
+            if (!sign_one()) std::this_thread::yield();
+        }
+        for (std::size_t k = c * chunk; k < std::min(order.size(), (c + 1) * chunk); ++k) {
+            const std::size_t i = order[k];
             decisions[i] =
                 clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
         }
     }
+    for (auto& thread : pool)
+        thread.join();
 
     std::string text;
     text.reserve(items.size() * 40);
