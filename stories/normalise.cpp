@@ -767,14 +767,40 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
     }
 }
 
-// Linear search that compares the first letter before calling memcmp: most words miss.
-template <std::size_t N>
-bool in_list(const std::string_view (&list)[N], std::string_view word) {
-    if (word.empty()) return false;
-    return std::any_of(std::begin(list), std::end(list), [word](std::string_view w) {
-        return w.size() == word.size() && w[0] == word[0] && w == word;
-    });
-}
+// A fixed set of short words, found with one hash probe (the word_table's hash): title words
+// are checked against ~110 of them.
+class word_set {
+  public:
+    template <std::size_t N>
+    explicit word_set(const std::string_view (&words)[N]) {
+        static_assert(N < size / 2);
+        for (const auto word : words) {
+            std::size_t i = hash(word);
+            while (!slots_[i].empty() && slots_[i] != word)
+                i = (i + 1) & (size - 1);
+            slots_[i] = word;
+        }
+    }
+
+    bool contains(std::string_view word) const {
+        if (word.empty()) return false;
+        for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
+            const auto& e = slots_[i];
+            if (e.empty()) return false;
+            if (e.size() == word.size() && e[0] == word[0] && e == word) return true;
+        }
+    }
+
+  private:
+    static constexpr std::size_t size = 256;
+    std::array<std::string_view, size> slots_{};
+
+    static std::size_t hash(std::string_view w) {
+        const auto a = static_cast<unsigned char>(w.front());
+        const auto b = static_cast<unsigned char>(w.back());
+        return (w.size() * 61 + a * 7 + b * 131) & (size - 1);
+    }
+};
 
 bool is_title_decoration(std::string_view word) {
     static constexpr std::string_view words[] = {
@@ -782,7 +808,8 @@ bool is_title_decoration(std::string_view word) {
         "wrapup",  "breaking", "report",    "reports",   "analysis",   "factbox",
         "insight", "preview",  "rpt",       "urgent",    "flash",      "video",
         "watch",   "live",     "explainer", "reuters",   "opinion",    "developing"};
-    return in_list(words, word);
+    static const word_set set(words);
+    return set.contains(word);
 }
 
 bool is_stop_word(std::string_view word) {
@@ -802,7 +829,22 @@ bool is_stop_word(std::string_view word) {
         "do",       "does",        "did",          "can",     "could", "would",
         "should",   "about",       "all",          "just",    "here",  "there",
         "if"};
-    return in_list(words, word);
+    static const word_set set(words);
+    return set.contains(word);
+}
+
+// view.rfind(sep) for a separator " X " (X one or more bytes): std::string_view::rfind calls
+// memcmp at every space of a headline, this compares in line.
+std::size_t rfind_spaced(std::string_view view, std::string_view sep) {
+    if (view.size() < sep.size()) return std::string_view::npos;
+    for (std::size_t at = view.size() - sep.size() + 1; at-- > 0;) {
+        if (view[at] != ' ' || view[at + 1] != sep[1]) continue;
+        std::size_t k = 2;
+        while (k < sep.size() && view[at + k] == sep[k])
+            ++k;
+        if (k == sep.size()) return at;
+    }
+    return std::string_view::npos;
 }
 
 std::size_t count_spaces(std::string_view text) {
@@ -832,11 +874,11 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     std::string text = feeds::html_to_text(title);
     std::string_view view(text);
     // Trailing outlet: "... | Outlet", "... - Reuters", "... (Reuters)".
-    if (const auto bar = view.rfind(" | "); bar != std::string_view::npos && bar > 0) {
+    if (const auto bar = rfind_spaced(view, " | "); bar != std::string_view::npos && bar > 0) {
         view = view.substr(0, bar);
     }
     for (const std::string_view dash : {" - ", " \xe2\x80\x94 ", " \xe2\x80\x93 "}) {
-        const auto at = view.rfind(dash);
+        const auto at = rfind_spaced(view, dash);
         if (at != std::string_view::npos && at > 0 &&
             count_spaces(view.substr(at + dash.size())) <= 3) {
             view = view.substr(0, at);
