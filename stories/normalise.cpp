@@ -215,27 +215,27 @@ class tokenizer {
                 }
             }
             if (is_ascii_alnum_fast(c) && !dot_pending_) {
-                // Fast path: a run of ASCII letters and digits.
-                std::size_t j = i + 1;
-                while (j < text.size() && is_ascii_alnum_fast(text[j]))
-                    ++j;
-                // Letters and digits: setting bit 0x20 lower-cases letters, keeps digits.
-                if (word_.empty() && j < text.size() && text[j] == ' ' && j - i <= short_word) {
-                    // The commonest case, a whole word before a space, which put_ascii(' ')
-                    // would end: no copy through word_.
+                // Fast path: a run of ASCII letters and digits, lower-cased as it is scanned
+                // (setting bit 0x20 lower-cases letters and keeps digits).
+                std::size_t j = i;
+                if (word_.empty()) {
                     std::array<char, short_word> lowered;
-                    for (std::size_t k = i; k < j; ++k)
-                        lowered[k - i] = static_cast<char>(text[k] | 0x20);
-                    dot_pending_ = acronym_ = false;
-                    push_word(std::string_view(lowered.data(), j - i));
-                    after_space_ = true;
-                    i = j + 1;
-                    continue;
+                    std::size_t n = 0;
+                    while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
+                        lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    if (j < text.size() && text[j] == ' ') {
+                        // The commonest case, a whole word before a space, which put_ascii(' ')
+                        // would end: no copy through word_.
+                        dot_pending_ = acronym_ = false;
+                        push_word(std::string_view(lowered.data(), n));
+                        after_space_ = true;
+                        i = j + 1;
+                        continue;
+                    }
+                    word_.append(lowered.data(), n);
                 }
-                const std::size_t at = word_.size();
-                word_.append(text.data() + i, j - i);
-                for (std::size_t k = at; k < word_.size(); ++k)
-                    word_[k] = static_cast<char>(word_[k] | 0x20);
+                for (; j < text.size() && is_ascii_alnum_fast(text[j]); ++j)
+                    word_.push_back(static_cast<char>(text[j] | 0x20));
                 after_space_ = false;
                 i = j;
                 continue;
