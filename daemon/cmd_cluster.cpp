@@ -1,7 +1,7 @@
 // `feedd cluster`: JSON Lines items → story clusters, through the daemon's clusterer and defaults
 // (docs/interfaces.md). Signing runs on all cores; clustering is one sequential pass in
-// `published` order, exactly as the daemon's streaming clusterer sees items (overlapped with
-// the signing when the input is already in that order).
+// `published` order, exactly as the daemon's streaming clusterer sees items, overlapped with
+// the signing (items are parsed first, then signed in that order).
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include "daemon/commands.hpp"
 #include "feeds/dates.hpp"
@@ -50,41 +51,154 @@ bool read_all(const std::string& file, std::string& bytes, std::ostream& err) {
     return true;
 }
 
-// A string member, "" when absent or null; false when present with another type.
-bool string_field(const json::object& object, std::string_view key, std::string& out) {
-    const auto* value = object.if_contains(key);
-    if (value == nullptr || value->is_null()) {
-        out.clear();
+// Boost.JSON's SAX parser, filling an input_item as the line is read: the four members go
+// straight into its strings, everything else is validated and skipped (no DOM is built: that
+// was 17 % of `feedd cluster`). A member given twice counts with its last value.
+class item_handler {
+  public:
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+    enum class kind : std::uint8_t { absent, null, string, other };
+    enum field : int { id, title, text, published, none };
+
+    void start(input_item& item) {
+        item_ = &item;
+        item.id.clear();
+        item.title.clear();
+        item.text.clear();
+        published_.clear();
+        kinds_.fill(kind::absent);
+        object_ = open_ = false;
+        depth_ = 0;
+        field_ = none;
+        key_.clear();
+    }
+    bool object() const { return object_; }
+    kind of(field f) const { return kinds_[static_cast<std::size_t>(f)]; }
+    const std::string& published_text() const { return published_; }
+
+    bool on_document_begin(json::error_code&) { return true; }
+    bool on_document_end(json::error_code&) { return true; }
+    bool on_object_begin(json::error_code&) {
+        if (depth_ == 0) object_ = true;
+        value(kind::other);
+        ++depth_;
         return true;
     }
-    if (!value->is_string()) return false;
-    out.assign(value->get_string().data(), value->get_string().size());
-    return true;
-}
+    bool on_object_end(std::size_t, json::error_code&) {
+        --depth_;
+        return true;
+    }
+    bool on_array_begin(json::error_code&) {
+        value(kind::other);
+        ++depth_;
+        return true;
+    }
+    bool on_array_end(std::size_t, json::error_code&) {
+        --depth_;
+        return true;
+    }
+    bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+        if (depth_ == 1) key_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, json::error_code&) {
+        if (depth_ != 1) return true;
+        key_.append(s.data(), s.size());
+        field_ = key_ == "id"          ? id
+                 : key_ == "title"     ? title
+                 : key_ == "text"      ? text
+                 : key_ == "published" ? published
+                                       : none;
+        key_.clear();
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+        append(s);
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, json::error_code&) {
+        append(s);
+        if (depth_ == 1 && field_ != none) kinds_[static_cast<std::size_t>(field_)] = kind::string;
+        open_ = false;
+        return true;
+    }
+    bool on_number_part(json::string_view, json::error_code&) { return true; }
+    bool on_int64(std::int64_t, json::string_view, json::error_code&) { return value(kind::other); }
+    bool on_uint64(std::uint64_t, json::string_view, json::error_code&) {
+        return value(kind::other);
+    }
+    bool on_double(double, json::string_view, json::error_code&) { return value(kind::other); }
+    bool on_bool(bool, json::error_code&) { return value(kind::other); }
+    bool on_null(json::error_code&) { return value(kind::null); }
+    bool on_comment_part(json::string_view, json::error_code&) { return true; }
+    bool on_comment(json::string_view, json::error_code&) { return true; }
+
+  private:
+    input_item* item_ = nullptr;
+    std::string published_;
+    std::array<kind, 4> kinds_{};
+    bool object_ = false;
+    bool open_ = false;  // inside a string value of a field, its first part seen
+    int depth_ = 0;
+    field field_ = none;
+    std::string key_;
+
+    std::string& target() {
+        switch (field_) {
+            case id:
+                return item_->id;
+            case title:
+                return item_->title;
+            case text:
+                return item_->text;
+            default:
+                return published_;
+        }
+    }
+    // A non-string value of a member: it replaces an earlier one.
+    bool value(kind k) {
+        if (depth_ == 1 && field_ != none) {
+            kinds_[static_cast<std::size_t>(field_)] = k;
+            target().clear();
+        }
+        return true;
+    }
+    void append(json::string_view s) {
+        if (depth_ != 1 || field_ == none) return;
+        if (!open_) target().clear();
+        open_ = true;
+        target().append(s.data(), s.size());
+    }
+};
+
+using line_parser = json::basic_parser<item_handler>;
 
 // One JSON Lines input line → item; an error message naming the problem otherwise.
-std::optional<std::string> parse_line(json::parser& parser, std::string_view line,
+std::optional<std::string> parse_line(line_parser& parser, std::string_view line,
                                       input_item& item) {
     parser.reset();
+    auto& h = parser.handler();
+    h.start(item);
     json::error_code ec;
-    parser.write(line.data(), line.size(), ec);
+    const std::size_t used = parser.write_some(false, line.data(), line.size(), ec);
+    if (!ec && used < line.size()) ec = json::error::extra_data;
     if (ec) return "not JSON: " + ec.message();
-    const json::value value = parser.release();
-    if (!value.is_object()) return std::string("not a JSON object");
-    const auto& object = value.get_object();
-    const auto* id = object.if_contains("id");
-    if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+    using kind = item_handler::kind;
+    if (!h.object()) return std::string("not a JSON object");
+    if (h.of(item_handler::id) != kind::string || item.id.empty()) {
         return std::string("\"id\" must be a non-empty string");
     }
-    item.id.assign(id->get_string().data(), id->get_string().size());
-    if (!string_field(object, "title", item.title)) return std::string("\"title\" is not a string");
-    if (!string_field(object, "text", item.text)) return std::string("\"text\" is not a string");
-    std::string published;
-    if (!string_field(object, "published", published)) {
+    if (h.of(item_handler::title) == kind::other) return std::string("\"title\" is not a string");
+    if (h.of(item_handler::text) == kind::other) return std::string("\"text\" is not a string");
+    if (h.of(item_handler::published) == kind::other) {
         return std::string("\"published\" is not a string");
     }
     item.published.reset();
-    if (!published.empty()) {
+    if (const auto& published = h.published_text(); !published.empty()) {
         const auto when = feeds::parse_date(published);
         if (!when) return "\"published\" is not a date: \"" + published + "\"";
         item.published = when->time_since_epoch().count();
@@ -128,74 +242,36 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
     if (options.bands) tuning.bands = *options.bands;
     if (options.rows) tuning.rows = *options.rows;
 
-    // Parsing and signing (the expensive, independent part) on every core, in chunks taken in
-    // input order. Input sorted by `published` (the usual case) is clustered while it is being
-    // signed: this thread clusters each chunk as soon as it is signed and signs chunks itself
-    // when it would wait. An item out of order stops that; then everything is clustered again
-    // after signing, in sorted order. Either way the decisions are those of one sequential pass.
-    std::vector<input_item> items(lines.size());
-    std::vector<stories::signature> signatures(lines.size());
-    std::vector<std::optional<std::string>> problems(lines.size());
-    constexpr std::size_t chunk = 32;
-    const std::size_t chunks = (lines.size() + chunk - 1) / chunk;
-    std::vector<std::atomic<bool>> signed_chunks(chunks);
-    std::atomic<std::size_t> next_chunk{0};
-    // Signs the next unclaimed chunk; false when none is left.
-    const auto sign_one = [&](json::parser& parser) {
-        const std::size_t c = next_chunk.fetch_add(1);
-        if (c >= chunks) return false;
-        for (std::size_t i = c * chunk; i < std::min(lines.size(), (c + 1) * chunk); ++i) {
-            problems[i] = parse_line(parser, lines[i].text, items[i]);
-            if (problems[i]) continue;
-            signatures[i] = stories::make_signature(items[i].title, items[i].text, sign_options);
-        }
-        signed_chunks[c].store(true, std::memory_order_release);
-        return true;
-    };
+    // Parsing, then signing (the expensive, independent parts) on every core, in chunks. Signing
+    // goes in `published` order, so this thread clusters each chunk as soon as it is signed and
+    // signs chunks itself when it would wait: the sequential clusterer runs beside the signing,
+    // and its decisions are those of one pass in `published` order, as the daemon's.
     const std::size_t threads =
         lines.size() > 64 ? std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16) : 1;
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) {
-        pool.emplace_back([&] {
-            json::parser parser;
-            while (sign_one(parser)) {
-            }
-        });
-    }
+    constexpr std::size_t chunk = 32;
+    const std::size_t chunks = (lines.size() + chunk - 1) / chunk;
+    // Runs work(c) for every chunk c on every thread (this one too), then returns.
+    const auto each_chunk = [&](const auto& work) {
+        std::atomic<std::size_t> next{0};
+        const auto loop = [&] {
+            for (std::size_t c; (c = next.fetch_add(1)) < chunks;)
+                work(c);
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < threads; ++t)
+            pool.emplace_back(loop);
+        loop();
+        for (auto& thread : pool)
+            thread.join();
+    };
 
-    // `published` order; an item without one keeps its input position (it takes the time of
-    // the item before it).
-    std::vector<std::int64_t> times(items.size());
-    std::vector<stories::cluster_decision> decisions(items.size());
-    stories::clusterer clusterer(tuning);
-    bool in_order = true;
-    {
-        json::parser parser;
-        std::int64_t last = 0;
-        for (std::size_t c = 0; c < chunks; ++c) {
-            while (!signed_chunks[c].load(std::memory_order_acquire)) {
-                if (!sign_one(parser)) std::this_thread::yield();
-            }
-            for (std::size_t i = c * chunk; in_order && i < std::min(lines.size(), (c + 1) * chunk);
-                 ++i) {
-                if (problems[i]) {
-                    in_order = false;  // reported below; nothing is written
-                    break;
-                }
-                if (items[i].published) {
-                    in_order = *items[i].published >= last || i == 0;
-                    last = *items[i].published;
-                }
-                times[i] = last;
-                if (in_order) {
-                    decisions[i] = clusterer.add(static_cast<stories::item_id>(i + 1), times[i],
-                                                 signatures[i]);
-                }
-            }
-        }
-    }
-    for (auto& thread : pool)
-        thread.join();
+    std::vector<input_item> items(lines.size());
+    std::vector<std::optional<std::string>> problems(lines.size());
+    each_chunk([&](std::size_t c) {
+        line_parser parser{json::parse_options{}};
+        for (std::size_t i = c * chunk; i < std::min(lines.size(), (c + 1) * chunk); ++i)
+            problems[i] = parse_line(parser, lines[i].text, items[i]);
+    });
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (problems[i]) {
             err << "feedd cluster: " << input_name << ':' << lines[i].number << ": " << *problems[i]
@@ -203,22 +279,57 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
             return 1;
         }
     }
-    if (!in_order) {
+
+    // `published` order; an item without one keeps its input position (it takes the time of
+    // the item before it).
+    std::vector<std::int64_t> times(items.size());
+    {
         std::int64_t last = 0;
         for (std::size_t i = 0; i < items.size(); ++i) {
             if (items[i].published) last = *items[i].published;
             times[i] = last;
         }
-        std::vector<std::size_t> order(items.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
-        clusterer = stories::clusterer(tuning);
-        for (const std::size_t i : order) {
+    }
+    std::vector<std::size_t> order(items.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+
+    std::vector<stories::signature> signatures(lines.size());
+    std::vector<std::atomic<bool>> signed_chunks(chunks);
+    std::atomic<std::size_t> next_chunk{0};
+    // Signs the next unclaimed chunk of `order`; false when none is left.
+    const auto sign_one = [&] {
+        const std::size_t c = next_chunk.fetch_add(1);
+        if (c >= chunks) return false;
+        for (std::size_t k = c * chunk; k < std::min(order.size(), (c + 1) * chunk); ++k) {
+            const auto& item = items[order[k]];
+            signatures[order[k]] = stories::make_signature(item.title, item.text, sign_options);
+        }
+        signed_chunks[c].store(true, std::memory_order_release);
+        return true;
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t) {
+        pool.emplace_back([&] {
+            while (sign_one()) {
+            }
+        });
+    }
+    std::vector<stories::cluster_decision> decisions(items.size());
+    stories::clusterer clusterer(tuning);
+    for (std::size_t c = 0; c < chunks; ++c) {
+        while (!signed_chunks[c].load(std::memory_order_acquire)) {
+            if (!sign_one()) std::this_thread::yield();
+        }
+        for (std::size_t k = c * chunk; k < std::min(order.size(), (c + 1) * chunk); ++k) {
+            const std::size_t i = order[k];
             decisions[i] =
                 clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
         }
     }
+    for (auto& thread : pool)
+        thread.join();
 
     std::string text;
     text.reserve(items.size() * 40);

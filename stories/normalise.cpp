@@ -48,6 +48,7 @@ struct word_info {
     std::string_view canonical;  // house-style variants that mean the same word → one spelling
     bool cue = false;            // first word of a furniture phrase (see below)
     bool url = false;            // "http", "https", "www": part of a URL
+    bool sentence_cue = false;   // first word of a sentence-furniture or byline phrase
     // Number of the canonical spelling when that is in the table, else 0: phrases compare these
     // numbers instead of strings.
     std::uint8_t id = 0;
@@ -72,21 +73,27 @@ class word_table {
             {"plc", "limited"},   {"usa", "us"},           {"shr", "share"},
             {"shrs", "share"}};
         static constexpr std::string_view cues[] = {
-            "additional", "advertisement", "all",         "appeared", "click",     "compiled",
-            "continue",   "copyright",     "editing",     "follow",   "more",      "newsletter",
-            "our",        "read",          "recommended", "related",  "reporting", "see",
-            "share",      "sign",          "subscribe",   "the",      "trust",     "writing"};
+            "additional", "advertisement", "all",         "appeared", "click",      "compiled",
+            "continue",   "copyright",     "editing",     "follow",   "more",       "newsletter",
+            "our",        "read",          "recommended", "related",  "reporting",  "see",
+            "share",      "sign",          "subscribe",   "the",      "trust",      "writing",
+            "your",       "story",         "listen",      "staff",    "originally", "posted",
+            "photo",      "image",         "file"};
         for (const auto& [from, to] : variants)
             slot(from).canonical = to;
         for (const auto cue : cues)
             slot(cue).cue = true;
         for (const auto url : {"http", "https", "www"})
             slot(url).url = true;
+        for (const auto word : {"your", "story", "listen", "originally", "share", "appeared", "all",
+                                "click", "follow", "sign", "subscribe", "staff", "posted"})
+            slot(word).sentence_cue = true;
         // The other words of furniture phrases (below): phrases are matched by id.
         static constexpr std::string_view phrase_words[] = {
-            "by",         "first",    "more",     "up",   "us",   "here",
-            "reading",    "rights",   "reserved", "post", "also", "standards",
-            "principles", "coverage", "this",     "from", "full"};
+            "by",     "first",    "more",      "up",     "us",        "here",       "reading",
+            "rights", "reserved", "post",      "also",   "standards", "principles", "coverage",
+            "this",   "from",     "full",      "inbox",  "continues", "below",      "to",
+            "writer", "reporter", "published", "photos", "wire",      "and"};
         for (const auto word : phrase_words)
             slot(word);
         std::uint8_t next = 0;
@@ -178,6 +185,7 @@ enum word_flag : std::uint8_t {
     url_part = 8,
     paragraph_start = 16,
     cue = 32,  // first word of some furniture phrase: only these are matched against phrases
+    sentence_cue = 64,  // first word of a sentence-furniture or byline phrase
 };
 
 struct word_ref {
@@ -207,27 +215,27 @@ class tokenizer {
                 }
             }
             if (is_ascii_alnum_fast(c) && !dot_pending_) {
-                // Fast path: a run of ASCII letters and digits.
-                std::size_t j = i + 1;
-                while (j < text.size() && is_ascii_alnum_fast(text[j]))
-                    ++j;
-                // Letters and digits: setting bit 0x20 lower-cases letters, keeps digits.
-                if (word_.empty() && j < text.size() && text[j] == ' ' && j - i <= short_word) {
-                    // The commonest case, a whole word before a space, which put_ascii(' ')
-                    // would end: no copy through word_.
+                // Fast path: a run of ASCII letters and digits, lower-cased as it is scanned
+                // (setting bit 0x20 lower-cases letters and keeps digits).
+                std::size_t j = i;
+                if (word_.empty()) {
                     std::array<char, short_word> lowered;
-                    for (std::size_t k = i; k < j; ++k)
-                        lowered[k - i] = static_cast<char>(text[k] | 0x20);
-                    dot_pending_ = acronym_ = false;
-                    push_word(std::string_view(lowered.data(), j - i));
-                    after_space_ = true;
-                    i = j + 1;
-                    continue;
+                    std::size_t n = 0;
+                    while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
+                        lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    if (j < text.size() && text[j] == ' ') {
+                        // The commonest case, a whole word before a space, which put_ascii(' ')
+                        // would end: no copy through word_.
+                        dot_pending_ = acronym_ = false;
+                        push_word(std::string_view(lowered.data(), n));
+                        after_space_ = true;
+                        i = j + 1;
+                        continue;
+                    }
+                    word_.append(lowered.data(), n);
                 }
-                const std::size_t at = word_.size();
-                word_.append(text.data() + i, j - i);
-                for (std::size_t k = at; k < word_.size(); ++k)
-                    word_[k] = static_cast<char>(word_[k] | 0x20);
+                for (; j < text.size() && is_ascii_alnum_fast(text[j]); ++j)
+                    word_.push_back(static_cast<char>(text[j] | 0x20));
                 after_space_ = false;
                 i = j;
                 continue;
@@ -267,6 +275,7 @@ class tokenizer {
 
   private:
     static constexpr std::size_t short_word = 32;
+    const word_table& specials_ = special_words();
     std::string chars_;
     std::vector<word_ref> words_;
     std::string word_;
@@ -295,7 +304,7 @@ class tokenizer {
 
     // Appends a finished (folded, lower-case) word in its canonical spelling.
     void push_word(std::string_view raw) {
-        const word_info* info = special_words().find(raw);
+        const word_info* info = specials_.find(raw);
         std::string_view w = raw;
         std::uint8_t id = 0;
         std::uint8_t flags = pending_;
@@ -304,6 +313,7 @@ class tokenizer {
             id = info->id;
             if (info->cue) flags |= cue;
             if (info->url) flags |= url_part;
+            if (info->sentence_cue) flags |= sentence_cue;
             if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
                 word(words_.back()) == "per") {
                 chars_.resize(words_.back().begin);
@@ -567,17 +577,81 @@ constexpr phrase furniture_phrases[] = {{{"appeared", "first"}},   {{"all", "rig
                                         {{"related", "coverage"}}, {{"follow", "us"}},
                                         {{"click", "here"}}};
 
-constexpr phrase tail_phrases[] = {{{"continue", "reading"}},
-                                   {{"read", "more"}},
-                                   {{"click", "here"}},
-                                   {{"the", "post"}},
-                                   {{"read", "the", "full"}}};
+constexpr phrase tail_phrases[] = {
+    {{"continue", "reading"}}, {{"read", "more"}}, {{"click", "here"}}, {{"read", "the", "full"}}};
 
-constexpr phrase credit_phrases[] = {{{"reporting", "by"}},
-                                     {{"editing", "by"}},
-                                     {{"writing", "by"}},
-                                     {{"compiled", "by"}},
-                                     {{"additional", "reporting"}}};
+// Phrases that only web furniture uses, matched inside a paragraph, sentence by sentence (a feed
+// summary flattens a byline, a caption or a promotion into the lede's paragraph): a short
+// sentence (<= 14 words: longer ones more often carry story words too) holding one goes.
+constexpr phrase sentence_furniture[] = {{{"your", "inbox"}},
+                                         {{"story", "continues"}},
+                                         {{"listen", "to", "this"}},
+                                         {{"originally", "published"}},
+                                         {{"share", "this"}},
+                                         {{"appeared", "first"}},
+                                         {{"all", "rights", "reserved"}},
+                                         {{"click", "here"}},
+                                         {{"follow", "us"}},
+                                         {{"sign", "up"}},
+                                         {{"subscribe", "to"}}};
+
+// A byline run into the lede ("By Jane Roe, Staff Writer WASHINGTON - ..."): near a sentence's
+// start, it goes with the words before it.
+constexpr phrase byline_phrases[] = {
+    {{"staff", "writer"}}, {{"staff", "reporter"}}, {{"posted", "by"}}, {{"staff", "and", "wire"}}};
+
+// "The post <headline> appeared first on <outlet>." (WordPress feeds) closing a paragraph.
+constexpr phrase post_phrases[] = {{{"the", "post"}}};
+constexpr phrase appeared_phrases[] = {{{"appeared", "first"}}};
+
+constexpr phrase credit_phrases[] = {
+    {{"reporting", "by"}},         {{"editing", "by"}}, {{"writing", "by"}}, {{"compiled", "by"}},
+    {{"additional", "reporting"}}, {{"photo"}},         {{"image"}},         {{"file", "photo"}}};
+
+// Words of the phrase of `phrases` that starts at `at` (0: none).
+template <std::size_t N>
+std::size_t phrase_length_at(const tokenizer& t, std::size_t at, std::size_t end,
+                             const std::array<phrase_ids, N>& phrases) {
+    for (const auto& p : phrases) {
+        if (match_at(t, at, end, p)) {
+            return static_cast<std::size_t>(
+                std::count_if(p.begin(), p.end(), [](std::uint8_t id) { return id != 0; }));
+        }
+    }
+    return 0;
+}
+
+// Drops from each sentence of [begin, end) a byline phrase within its first 8 words with the
+// words before it, when more than 8 words follow (the lede); then a sentence of <= 14 words
+// holding a furniture phrase goes whole.
+template <std::size_t B, std::size_t F>
+void drop_furniture_sentences(const tokenizer& t, std::size_t begin, std::size_t end,
+                              const std::array<phrase_ids, B>& bylines,
+                              const std::array<phrase_ids, F>& furniture,
+                              std::vector<std::uint8_t>& keep) {
+    const auto& words = t.words();
+    const auto drop = [&](std::size_t from, std::size_t to) {
+        std::fill(keep.begin() + static_cast<std::ptrdiff_t>(from),
+                  keep.begin() + static_cast<std::ptrdiff_t>(to), std::uint8_t{0});
+    };
+    for (std::size_t sb = begin; sb < end;) {
+        std::size_t se = sb + 1;
+        while (se < end && (words[se].flags & sentence_before) == 0)
+            ++se;
+        const std::size_t near = std::min(se, sb + 8);
+        const std::size_t at = find_phrase(t, sb, near, bylines);
+        if (at < near) {
+            const std::size_t lead = at + phrase_length_at(t, at, se, bylines);
+            if (se - lead > 8) {
+                drop(sb, lead);
+                sb = lead;  // the rest may hold more: "By A, Staff Writer Get ... your inbox."
+                continue;
+            }
+        }
+        if (se - sb <= 14 && find_phrase(t, sb, se, furniture) < se) drop(sb, se);
+        sb = se;
+    }
+}
 
 // Calls emit(word) for each word of the text that is story text, not outlet furniture.
 template <typename Emit>
@@ -586,6 +660,10 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
     static const auto furniture_ids = ids_of(furniture_phrases);
     static const auto tail_ids = ids_of(tail_phrases);
     static const auto credit_ids = ids_of(credit_phrases);
+    static const auto post_ids = ids_of(post_phrases);
+    static const auto appeared_ids = ids_of(appeared_phrases);
+    static const auto sentence_ids = ids_of(sentence_furniture);
+    static const auto byline_ids = ids_of(byline_phrases);
     thread_local tokenizer t;
     t.reset();
     // Read a margin past the limit, so furniture dropped from the start does not shorten it.
@@ -616,11 +694,19 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
             begin = end;
             continue;
         }
+        if (std::any_of(words.begin() + static_cast<std::ptrdiff_t>(begin),
+                        words.begin() + static_cast<std::ptrdiff_t>(end),
+                        [](const word_ref& w) { return (w.flags & sentence_cue) != 0; })) {
+            drop_furniture_sentences(t, begin, end, byline_ids, sentence_ids, keep);
+        }
         std::size_t from = begin;
+        while (from < end && keep[from] == 0)
+            ++from;
         if (first) {
             // Dateline: "WASHINGTON, March 3 -" or "LOWELL (Reuters) -", a few words before a
             // spaced dash and before any sentence end.
-            for (std::size_t i = begin + 1; i < end && i <= begin + 7; ++i) {
+            const std::size_t start = from;
+            for (std::size_t i = start + 1; i < end && i <= start + 7; ++i) {
                 if ((words[i].flags & sentence_before) != 0) break;
                 if ((words[i].flags & dash_before) != 0) {
                     from = i;
@@ -630,9 +716,25 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
         }
         // A summary's link text at its end: "... Continue reading", "Read more".
         const std::size_t tail_from = end > from + 12 ? end - 12 : from;
-        const std::size_t tail = find_phrase(t, tail_from, end, tail_ids);
+        std::size_t tail = find_phrase(t, tail_from, end, tail_ids);
+        // "The post ... appeared first on ...": from the last "the post" before "appeared
+        // first" (a headline's length back), never "the post" alone: "named to the post of
+        // chief executive" is story text.
+        if (const std::size_t appeared =
+                find_phrase(t, end > from + 12 ? end - 12 : from, end, appeared_ids);
+            appeared < end) {
+            std::size_t last = appeared;
+            for (std::size_t i = appeared > from + 30 ? appeared - 30 : from;
+                 (i = find_phrase(t, i, appeared, post_ids)) < appeared; ++i)
+                last = i;
+            tail = std::min(tail, last);
+        }
         for (std::size_t i = begin; i < end; ++i) {
             if (i < from || i >= tail || (words[i].flags & url_part) != 0) keep[i] = 0;
+        }
+        if (from >= tail) {
+            begin = end;
+            continue;
         }
         // "(Reporting by A; Editing by B)" inside the paragraph.
         for (std::size_t i = from; i < tail;) {
@@ -665,14 +767,40 @@ void story_words(std::string_view text_html, std::size_t max_words, Emit&& emit)
     }
 }
 
-// Linear search that compares the first letter before calling memcmp: most words miss.
-template <std::size_t N>
-bool in_list(const std::string_view (&list)[N], std::string_view word) {
-    if (word.empty()) return false;
-    return std::any_of(std::begin(list), std::end(list), [word](std::string_view w) {
-        return w.size() == word.size() && w[0] == word[0] && w == word;
-    });
-}
+// A fixed set of short words, found with one hash probe (the word_table's hash): title words
+// are checked against ~110 of them.
+class word_set {
+  public:
+    template <std::size_t N>
+    explicit word_set(const std::string_view (&words)[N]) {
+        static_assert(N < size / 2);
+        for (const auto word : words) {
+            std::size_t i = hash(word);
+            while (!slots_[i].empty() && slots_[i] != word)
+                i = (i + 1) & (size - 1);
+            slots_[i] = word;
+        }
+    }
+
+    bool contains(std::string_view word) const {
+        if (word.empty()) return false;
+        for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
+            const auto& e = slots_[i];
+            if (e.empty()) return false;
+            if (e.size() == word.size() && e[0] == word[0] && e == word) return true;
+        }
+    }
+
+  private:
+    static constexpr std::size_t size = 256;
+    std::array<std::string_view, size> slots_{};
+
+    static std::size_t hash(std::string_view w) {
+        const auto a = static_cast<unsigned char>(w.front());
+        const auto b = static_cast<unsigned char>(w.back());
+        return (w.size() * 61 + a * 7 + b * 131) & (size - 1);
+    }
+};
 
 bool is_title_decoration(std::string_view word) {
     static constexpr std::string_view words[] = {
@@ -680,7 +808,8 @@ bool is_title_decoration(std::string_view word) {
         "wrapup",  "breaking", "report",    "reports",   "analysis",   "factbox",
         "insight", "preview",  "rpt",       "urgent",    "flash",      "video",
         "watch",   "live",     "explainer", "reuters",   "opinion",    "developing"};
-    return in_list(words, word);
+    static const word_set set(words);
+    return set.contains(word);
 }
 
 bool is_stop_word(std::string_view word) {
@@ -700,7 +829,22 @@ bool is_stop_word(std::string_view word) {
         "do",       "does",        "did",          "can",     "could", "would",
         "should",   "about",       "all",          "just",    "here",  "there",
         "if"};
-    return in_list(words, word);
+    static const word_set set(words);
+    return set.contains(word);
+}
+
+// view.rfind(sep) for a separator " X " (X one or more bytes): std::string_view::rfind calls
+// memcmp at every space of a headline, this compares in line.
+std::size_t rfind_spaced(std::string_view view, std::string_view sep) {
+    if (view.size() < sep.size()) return std::string_view::npos;
+    for (std::size_t at = view.size() - sep.size() + 1; at-- > 0;) {
+        if (view[at] != ' ' || view[at + 1] != sep[1]) continue;
+        std::size_t k = 2;
+        while (k < sep.size() && view[at + k] == sep[k])
+            ++k;
+        if (k == sep.size()) return at;
+    }
+    return std::string_view::npos;
 }
 
 std::size_t count_spaces(std::string_view text) {
@@ -730,11 +874,11 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     std::string text = feeds::html_to_text(title);
     std::string_view view(text);
     // Trailing outlet: "... | Outlet", "... - Reuters", "... (Reuters)".
-    if (const auto bar = view.rfind(" | "); bar != std::string_view::npos && bar > 0) {
+    if (const auto bar = rfind_spaced(view, " | "); bar != std::string_view::npos && bar > 0) {
         view = view.substr(0, bar);
     }
     for (const std::string_view dash : {" - ", " \xe2\x80\x94 ", " \xe2\x80\x93 "}) {
-        const auto at = view.rfind(dash);
+        const auto at = rfind_spaced(view, dash);
         if (at != std::string_view::npos && at > 0 &&
             count_spaces(view.substr(at + dash.size())) <= 3) {
             view = view.substr(0, at);

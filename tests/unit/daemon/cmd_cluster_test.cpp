@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -125,6 +126,42 @@ TEST(ClusterCommand, BadLineIsNamedWithItsPosition) {
     std::ostringstream out3, err3;
     EXPECT_EQ(cluster_command(options, out3, err3), 1);
     EXPECT_NE(err3.str().find("cannot open"), std::string::npos);
+}
+
+TEST(ClusterCommand, LinesAreReadMemberByMember) {
+    // Other members, nested values and null are skipped or read as "", a member given twice
+    // counts with its last value; anything else that is not the expected shape is named.
+    const test::temp_dir dir;
+    cluster_command_options options;
+    options.in = write(dir.path() / "ok.jsonl",
+                       R"({"id": "a", "tags": [{"id": 5}, [1, 2]], "meta": {"title": 7}, )"
+                       R"("title": null, "text": "x", "text": "Port opens terminal", )"
+                       R"("published": null, "score": 1.5, "ok": true})"
+                       "\n"
+                       R"({"title": "Port opens terminal", "id": "b\u00e9"})"
+                       "\n");
+    std::ostringstream out, err;
+    ASSERT_EQ(cluster_command(options, out, err), 0) << err.str();
+    EXPECT_EQ(out.str(),
+              "{\"id\": \"a\", \"cluster\": \"c1\"}\n"
+              "{\"id\": \"b\xc3\xa9\", \"cluster\": \"c2\"}\n");
+    const std::pair<const char*, const char*> bad[] = {
+        {R"({"id": 5, "title": "x"})", "\"id\" must be a non-empty string"},
+        {R"({"id": "", "title": "x"})", "\"id\" must be a non-empty string"},
+        {R"({"title": "x"})", "\"id\" must be a non-empty string"},
+        {R"(["a"])", "not a JSON object"},
+        {R"({"id": "a", "text": {"p": "x"}})", "\"text\" is not a string"},
+        {R"({"id": "a", "published": 1987})", "\"published\" is not a string"},
+        {R"({"id": "a"} {"id": "b"})", "not JSON"},
+        {R"({"id": "a", "title": "x")", "not JSON"},
+    };
+    for (const auto& [line, message] : bad) {
+        options.in = write(dir.path() / "bad.jsonl", std::string(line) + "\n");
+        std::ostringstream out2, err2;
+        EXPECT_EQ(cluster_command(options, out2, err2), 1) << line;
+        EXPECT_NE(err2.str().find(std::string("bad.jsonl:1: ") + message), std::string::npos)
+            << line << " -> " << err2.str();
+    }
 }
 
 }  // namespace

@@ -74,6 +74,41 @@ TEST(NormaliseText, StoryParagraphsMentioningFurnitureWordsStay) {
     EXPECT_NE(normalise_text(text).find("copyright claim"), std::string::npos);
 }
 
+TEST(NormaliseText, ThePostIsFurnitureOnlyBeforeAppearedFirst) {
+    // "the post of" is a job in story text, also near a summary's end.
+    const std::string story = "Acme said it named Jane Roe to the post of chief financial officer.";
+    EXPECT_EQ(normalise_text(story),
+              "acme say it named jane roe to the post of chief financial officer");
+    EXPECT_EQ(normalise_text(std::string(story) +
+                             " The post Acme names new CFO appeared first on Daily Widget."),
+              normalise_text(story));
+}
+
+TEST(NormaliseText, BylineRunIntoTheLedeGoesWithTheDateline) {
+    // A feed summary flattens the byline into the lede's paragraph.
+    const std::string plain = normalise_text(lede);
+    EXPECT_EQ(normalise_text(std::string("By Jane Roe, Staff Writer CLEVELAND, March 3 - ") + lede),
+              plain);
+    EXPECT_EQ(normalise_text(std::string("Staff and wire reports | Updated 2 hours ago Get the "
+                                         "latest headlines delivered to your inbox. ") +
+                             lede),
+              plain);
+}
+
+TEST(NormaliseText, ShortFurnitureSentencesInsideAParagraphGo) {
+    const std::string plain = normalise_text(lede);
+    EXPECT_EQ(normalise_text(std::string(lede) + " Story continues below advertisement."), plain);
+    EXPECT_EQ(normalise_text(std::string(lede) +
+                             " This article was originally published by the wire service."),
+              plain);
+    EXPECT_EQ(normalise_text(std::string(lede) + " (File photo: Reuters)"), plain);
+    // A long sentence is story text whatever it mentions.
+    const std::string long_sentence =
+        "The company said it would sign up 400 dealers across Ohio, Indiana and Michigan by the "
+        "end of the year as it expands the network it began building last spring.";
+    EXPECT_NE(normalise_text(long_sentence).find("sign up 400"), std::string::npos);
+}
+
 TEST(NormaliseTitle, OutletDecorationsGo) {
     const std::string plain = normalise_title("Acme Tools to close two Ohio plants");
     EXPECT_EQ(normalise_title("UPDATE 1-Acme Tools to close two Ohio plants"), plain);
