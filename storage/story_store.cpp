@@ -42,39 +42,39 @@ story_store::story_store(SQLite::Database& db)
       // written complete; update_story_ runs for the members that join it later.
       insert_story_(db, R"sql(
 INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
-VALUES (:id, :time, :time, :item, 1, 1)
+VALUES (?1, ?2, ?2, ?3, 1, 1)
 )sql"),
       insert_member_(db, R"sql(
 INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
                            matched_item, reason)
-VALUES (:item, :story, :seq, :time, :story_time, :source, :similarity, :matched_item, :reason)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 )sql"),
       insert_signature_(db, R"sql(
 INSERT INTO item_signatures (item_id, seq, time, signature)
-VALUES (:item, :seq, :time, :signature)
+VALUES (?1, ?2, ?3, ?4)
 )sql"),
       // A new outlet for the story is one row more (the story's source_count counts them);
       // an earlier copy from an outlet it has becomes that outlet's first appearance.
       insert_source_(db, R"sql(
 INSERT INTO story_sources (story_id, source, first_seen, first_item)
-VALUES (:story, :source, :time, :item)
+VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (story_id, source) DO NOTHING
 )sql"),
       earlier_source_(db, R"sql(
-UPDATE story_sources SET first_seen = :time, first_item = :item
-WHERE story_id = :story AND source = :source AND first_seen > :time
+UPDATE story_sources SET first_seen = ?3, first_item = ?4
+WHERE story_id = ?1 AND source = ?2 AND first_seen > ?3
 )sql"),
       update_story_(db, R"sql(
 UPDATE stories SET
-    representative_item = CASE WHEN member_count = 0 OR :time < first_seen THEN :item
+    representative_item = CASE WHEN member_count = 0 OR ?2 < first_seen THEN ?3
                                ELSE representative_item END,
-    first_seen = min(first_seen, :time),
-    last_seen = max(last_seen, :time),
+    first_seen = min(first_seen, ?2),
+    last_seen = max(last_seen, ?2),
     member_count = member_count + 1,
     -- Counted as they come: recounting a story's sources cost more than the rest of the
     -- update together for the stories that hundreds of outlets carry.
-    source_count = source_count + :new_source
-WHERE id = :story
+    source_count = source_count + ?4
+WHERE id = ?1
 )sql"),
       // The index forgets members first in, first out: a member clustered before
       // the first one inside the window goes, even if its own clock reading is newer.
@@ -138,9 +138,9 @@ std::int64_t story_store::next_seq() {
 void story_store::record(const new_item& item, const story_assignment& decision, std::int64_t seq) {
     if (decision.new_story) {
         statement_use stmt(insert_story_);
-        insert_story_.bind(":id", decision.story_id);
-        insert_story_.bind(":time", to_unix(item.story_time));
-        insert_story_.bind(":item", item.id);
+        insert_story_.bind(1, decision.story_id);
+        insert_story_.bind(2, to_unix(item.story_time));
+        insert_story_.bind(3, item.id);
         try {
             insert_story_.exec();
         } catch (const SQLite::Exception& e) {
@@ -153,10 +153,10 @@ void story_store::record(const new_item& item, const story_assignment& decision,
     bool new_source = false;
     {
         statement_use stmt(insert_source_);
-        insert_source_.bind(":story", decision.story_id);
-        insert_source_.bind(":source", item.source);
-        insert_source_.bind(":time", to_unix(item.story_time));
-        insert_source_.bind(":item", item.id);
+        insert_source_.bind(1, decision.story_id);
+        insert_source_.bindNoCopy(2, item.source);
+        insert_source_.bind(3, to_unix(item.story_time));
+        insert_source_.bind(4, item.id);
         try {
             new_source = insert_source_.exec() == 1;
         } catch (const SQLite::Exception& e) {
@@ -168,48 +168,40 @@ void story_store::record(const new_item& item, const story_assignment& decision,
     }
     if (!new_source) {
         statement_use stmt(earlier_source_);
-        earlier_source_.bind(":story", decision.story_id);
-        earlier_source_.bind(":source", item.source);
-        earlier_source_.bind(":time", to_unix(item.story_time));
-        earlier_source_.bind(":item", item.id);
+        earlier_source_.bind(1, decision.story_id);
+        earlier_source_.bindNoCopy(2, item.source);
+        earlier_source_.bind(3, to_unix(item.story_time));
+        earlier_source_.bind(4, item.id);
         earlier_source_.exec();
     }
     {
         statement_use stmt(insert_member_);
-        insert_member_.bind(":item", item.id);
-        insert_member_.bind(":story", decision.story_id);
-        insert_member_.bind(":seq", seq);
-        insert_member_.bind(":time", to_unix(item.time));
-        insert_member_.bind(":story_time", to_unix(item.story_time));
-        insert_member_.bind(":source", item.source);
-        if (decision.similarity) {
-            insert_member_.bind(":similarity", *decision.similarity);
-        } else {
-            insert_member_.bind(":similarity");
-        }
-        if (decision.matched_item) {
-            insert_member_.bind(":matched_item", *decision.matched_item);
-        } else {
-            insert_member_.bind(":matched_item");
-        }
-        insert_member_.bind(":reason", decision.reason);
+        insert_member_.bind(1, item.id);
+        insert_member_.bind(2, decision.story_id);
+        insert_member_.bind(3, seq);
+        insert_member_.bind(4, to_unix(item.time));
+        insert_member_.bind(5, to_unix(item.story_time));
+        insert_member_.bindNoCopy(6, item.source);
+        if (decision.similarity) insert_member_.bind(7, *decision.similarity);  // else NULL
+        if (decision.matched_item) insert_member_.bind(8, *decision.matched_item);
+        insert_member_.bindNoCopy(9, decision.reason);
         insert_member_.exec();
     }
     if (!decision.new_story) {
         statement_use stmt(update_story_);
-        update_story_.bind(":story", decision.story_id);
-        update_story_.bind(":time", to_unix(item.story_time));
-        update_story_.bind(":item", item.id);
-        update_story_.bind(":new_source", new_source ? 1 : 0);
+        update_story_.bind(1, decision.story_id);
+        update_story_.bind(2, to_unix(item.story_time));
+        update_story_.bind(3, item.id);
+        update_story_.bind(4, new_source ? 1 : 0);
         update_story_.exec();
     }
     if (!decision.signature.empty()) {
         statement_use stmt(insert_signature_);
-        insert_signature_.bind(":item", item.id);
-        insert_signature_.bind(":seq", seq);
-        insert_signature_.bind(":time", to_unix(item.time));
-        insert_signature_.bind(":signature", decision.signature.data(),
-                               static_cast<int>(decision.signature.size()));
+        insert_signature_.bind(1, item.id);
+        insert_signature_.bind(2, seq);
+        insert_signature_.bind(3, to_unix(item.time));
+        insert_signature_.bindNoCopy(4, decision.signature.data(),
+                                     static_cast<int>(decision.signature.size()));
         insert_signature_.exec();
     }
 }
