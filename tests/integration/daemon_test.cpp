@@ -536,6 +536,66 @@ TEST(daemon, fetches_per_host_stay_within_the_cap) {
     EXPECT_EQ(stored_items(dir).size(), 6u);
 }
 
+// Back-pressure from the writer (daemon/fetch_window.hpp): with concurrency 64, the first
+// wave is 16 fetches, the 17th starts only once one of them was answered; and however the
+// window moves, every feed is polled and stored once, none dropped.
+TEST(daemon, the_fetch_window_starts_at_16_and_drops_no_refresh) {
+    http_server server;
+    std::mutex mutex;
+    std::vector<std::chrono::steady_clock::time_point> arrivals;
+    constexpr auto answer_delay = 200ms;
+    constexpr int slow_feeds = 24;
+    constexpr int fast_feeds = 120;
+    std::vector<std::string> urls;
+    for (int i = 0; i < slow_feeds; ++i) {
+        const auto path = fmt::format("/slow{}.xml", i);
+        server.set(path, [&, i](const recorded_request&) {
+            {
+                std::lock_guard lock(mutex);
+                arrivals.push_back(std::chrono::steady_clock::now());
+            }
+            auto response = http_response::ok(rss(fmt::format("slow{}", i), 2));
+            response.delay = answer_delay;
+            return response;
+        });
+        urls.push_back(server.url(path));
+    }
+    const auto config_for = [](const temp_dir& dir, const std::vector<std::string>& feeds) {
+        std::string text =
+            "[storage]\npath = \"state/feedd.db\"\n[fetch]\nconcurrency = 64\n"
+            "per_host = 64\n";
+        for (const auto& u : feeds)
+            text += "[[feed]]\nurl = \"" + u + "\"\n";
+        return write_file(dir / "feedd.toml", text);
+    };
+    temp_dir slow_dir;
+    ASSERT_EQ(poll_once(slow_dir, config_for(slow_dir, urls)).exit_code, 0);
+    ASSERT_EQ(arrivals.size(), static_cast<std::size_t>(slow_feeds));
+    std::sort(arrivals.begin(), arrivals.end());
+    // A slow machine only widens the gap, so this holds however loaded it is.
+    EXPECT_GE(arrivals[16] - arrivals[0], answer_delay - 5ms);
+    EXPECT_EQ(stored_items(slow_dir).size(), 2u * slow_feeds);
+
+    // Fast answers: documents pile up in front of the writer and the window shrinks.
+    urls.clear();
+    for (int i = 0; i < fast_feeds; ++i) {
+        const auto path = fmt::format("/fast{}.xml", i);
+        server.set(path, http_response::ok(rss(fmt::format("fast{}", i), 5)));
+        urls.push_back(server.url(path));
+    }
+    temp_dir fast_dir;
+    const auto first = poll_once(fast_dir, config_for(fast_dir, urls));
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(stored_items(fast_dir).size(), 5u * fast_feeds);
+    const auto feeds = stored_feeds(fast_dir);
+    ASSERT_EQ(feeds.size(), static_cast<std::size_t>(fast_feeds));
+    for (const auto& f : feeds) {
+        EXPECT_EQ(f.last_outcome, "ok") << f.config_url;
+        EXPECT_EQ(server.hits(std::string(f.config_url.substr(f.config_url.rfind('/')))), 1)
+            << f.config_url;
+    }
+}
+
 TEST(daemon, retry_after_on_429_postpones_the_next_poll) {
     http_server server;
     auto busy = http_response::error(429);
