@@ -498,35 +498,58 @@ TEST(daemon, watchdog_pings_stop_while_the_writer_is_stuck) {
     EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
 }
 
-TEST(daemon, fetches_per_host_stay_within_the_cap) {
-    http_server server;
+// When each request arrived, for tests of how many fetches run at once.
+struct arrival_log {
     std::mutex mutex;
-    std::vector<std::chrono::steady_clock::time_point> arrivals;
-    constexpr auto answer_delay = 200ms;
+    std::vector<std::chrono::steady_clock::time_point> times;
+    std::vector<std::chrono::steady_clock::time_point> sorted() {
+        std::lock_guard lock(mutex);
+        auto out = times;
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+// Feeds /<name><i>.xml (i < feeds), each answered after `delay` with `items` items and its
+// arrival logged; returns their URLs.
+std::vector<std::string> serve_delayed(http_server& server, const std::string& name, int feeds,
+                                       int items, std::chrono::milliseconds delay,
+                                       arrival_log& log) {
     std::vector<std::string> urls;
-    for (int i = 0; i < 6; ++i) {
-        const auto path = fmt::format("/capped{}.xml", i);
-        server.set(path, [&, i](const recorded_request&) {
+    for (int i = 0; i < feeds; ++i) {
+        const auto path = fmt::format("/{}{}.xml", name, i);
+        server.set(path, [&log, name, i, items, delay](const recorded_request&) {
             {
-                std::lock_guard lock(mutex);
-                arrivals.push_back(std::chrono::steady_clock::now());
+                std::lock_guard lock(log.mutex);
+                log.times.push_back(std::chrono::steady_clock::now());
             }
-            auto response = http_response::ok(rss(fmt::format("capped{}", i), 1));
-            response.delay = answer_delay;
+            auto response = http_response::ok(rss(fmt::format("{}{}", name, i), items));
+            response.delay = delay;
             return response;
         });
         urls.push_back(server.url(path));
     }
+    return urls;
+}
+
+// A config following urls with these [fetch] settings.
+std::filesystem::path config_with_fetch(const temp_dir& dir, const std::string& fetch,
+                                        const std::vector<std::string>& urls) {
+    std::string text = "[storage]\npath = \"state/feedd.db\"\n[fetch]\n" + fetch;
+    for (const auto& u : urls)
+        text += "[[feed]]\nurl = \"" + u + "\"\n";
+    return write_file(dir / "feedd.toml", text);
+}
+
+TEST(daemon, fetches_per_host_stay_within_the_cap) {
+    http_server server;
+    arrival_log log;
+    constexpr auto answer_delay = 200ms;
+    const auto urls = serve_delayed(server, "capped", 6, 1, answer_delay, log);
     temp_dir dir;
-    const auto config = write_file(dir / "feedd.toml", [&] {
-        std::string text = "[storage]\npath = \"state/feedd.db\"\n[fetch]\nper_host = 2\n";
-        for (const auto& u : urls)
-            text += "[[feed]]\nurl = \"" + u + "\"\n";
-        return text;
-    }());
-    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    ASSERT_EQ(poll_once(dir, config_with_fetch(dir, "per_host = 2\n", urls)).exit_code, 0);
+    const auto arrivals = log.sorted();
     ASSERT_EQ(arrivals.size(), 6u);
-    std::sort(arrivals.begin(), arrivals.end());
     // With two fetches at most in flight, a third request can only start after one of
     // the first two was answered, which takes at least answer_delay. (A slow machine
     // only widens the gaps, so this holds however loaded the machine is.)
@@ -534,6 +557,39 @@ TEST(daemon, fetches_per_host_stay_within_the_cap) {
         EXPECT_GE(arrivals[i] - arrivals[i - 2], answer_delay - 5ms) << "request " << i;
     }
     EXPECT_EQ(stored_items(dir).size(), 6u);
+}
+
+// Back-pressure from the writer (daemon/fetch_window.hpp): with concurrency 64, the first
+// wave is 16 fetches, the 17th starts only once one of them was answered; and however the
+// window moves, every feed is polled and stored once, none dropped.
+TEST(daemon, the_fetch_window_starts_at_16_and_drops_no_refresh) {
+    http_server server;
+    arrival_log log;
+    constexpr auto answer_delay = 200ms;
+    constexpr int slow_feeds = 24;
+    constexpr int fast_feeds = 120;
+    const std::string fetch = "concurrency = 64\nper_host = 64\n";
+    const auto slow = serve_delayed(server, "slow", slow_feeds, 2, answer_delay, log);
+    temp_dir slow_dir;
+    ASSERT_EQ(poll_once(slow_dir, config_with_fetch(slow_dir, fetch, slow)).exit_code, 0);
+    const auto arrivals = log.sorted();
+    ASSERT_EQ(arrivals.size(), static_cast<std::size_t>(slow_feeds));
+    // A slow machine only widens the gap, so this holds however loaded it is.
+    EXPECT_GE(arrivals[16] - arrivals[0], answer_delay - 5ms);
+    EXPECT_EQ(stored_items(slow_dir).size(), 2u * slow_feeds);
+
+    // Fast answers: documents pile up in front of the writer and the window shrinks.
+    const auto fast = serve_delayed(server, "fast", fast_feeds, 5, 0ms, log);
+    temp_dir fast_dir;
+    const auto first = poll_once(fast_dir, config_with_fetch(fast_dir, fetch, fast));
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_EQ(stored_items(fast_dir).size(), 5u * fast_feeds);
+    const auto feeds = stored_feeds(fast_dir);
+    ASSERT_EQ(feeds.size(), static_cast<std::size_t>(fast_feeds));
+    for (const auto& f : feeds) {
+        EXPECT_EQ(f.last_outcome, "ok") << f.config_url;
+        EXPECT_EQ(server.hits(f.config_url.substr(f.config_url.rfind('/'))), 1) << f.config_url;
+    }
 }
 
 TEST(daemon, retry_after_on_429_postpones_the_next_poll) {

@@ -22,8 +22,8 @@ TEST(mail_module, is_looked_for_next_to_the_executable_then_where_it_is_installe
 TEST(mail_module, loads_once_and_renders_a_message) {
     const auto& api = mail_module();
     EXPECT_EQ(api.abi, mail_module_abi);
-    EXPECT_EQ(std::string(api.version), FEEDD_TEST_VERSION);
-    EXPECT_EQ(&mail_module(), &api);  // loaded once, kept
+    EXPECT_FALSE(std::string(api.version).empty());  // the loader checked it is ours
+    EXPECT_EQ(&mail_module(), &api);                 // loaded once, kept
     mime_fields fields;
     fields.from = "news@example.org";
     fields.to = {"leser@example.org"};
