@@ -82,25 +82,10 @@ class item_handler {
 
     bool on_document_begin(json::error_code&) { return true; }
     bool on_document_end(json::error_code&) { return true; }
-    bool on_object_begin(json::error_code&) {
-        if (depth_ == 0) object_ = true;
-        value(kind::other);
-        ++depth_;
-        return true;
-    }
-    bool on_object_end(std::size_t, json::error_code&) {
-        --depth_;
-        return true;
-    }
-    bool on_array_begin(json::error_code&) {
-        value(kind::other);
-        ++depth_;
-        return true;
-    }
-    bool on_array_end(std::size_t, json::error_code&) {
-        --depth_;
-        return true;
-    }
+    bool on_object_begin(json::error_code&) { return open(true); }
+    bool on_object_end(std::size_t, json::error_code&) { return close(); }
+    bool on_array_begin(json::error_code&) { return open(false); }
+    bool on_array_end(std::size_t, json::error_code&) { return close(); }
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
         return true;
@@ -158,6 +143,17 @@ class item_handler {
             default:
                 return published_;
         }
+    }
+    // An object or array starts: at the top, whether the line is an object.
+    bool open(bool is_object) {
+        if (depth_ == 0) object_ = is_object;
+        value(kind::other);
+        ++depth_;
+        return true;
+    }
+    bool close() {
+        --depth_;
+        return true;
     }
     // A non-string value of a member: it replaces an earlier one.
     bool value(kind k) {

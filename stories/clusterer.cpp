@@ -362,9 +362,12 @@ match_verdict verify(const match_features& f, const cluster_options& o) {
     const bool titles_agree = !f.title_known || f.title_overlap >= o.title_support;
     const bool contained_enough = f.smaller_shingles >= o.min_contained_shingles;
     // Titles with no word in common veto text evidence from a short text: an outlet's stock
-    // intro or sign-off shared by unrelated stories looks like a near-duplicate otherwise.
+    // intro or sign-off shared by unrelated stories looks like a near-duplicate otherwise. Not
+    // a nearly identical text longer than such a sentence: a copy under a rewritten headline.
     const bool titles_conflict = f.title_known && f.title_overlap == 0;
-    if (titles_conflict && f.smaller_shingles < o.title_veto_shingles) return {};
+    const bool same_text = f.jaccard >= o.title_veto_exempt_jaccard &&
+                           f.smaller_shingles >= o.title_veto_exempt_shingles;
+    if (titles_conflict && f.smaller_shingles < o.title_veto_shingles && !same_text) return {};
     if (f.jaccard >= o.strong_threshold) return {"text", score};
     if (f.containment >= o.strong_containment &&
         f.smaller_shingles >= 2 * o.min_contained_shingles) {

@@ -28,8 +28,11 @@ struct cluster_options {
     std::uint32_t min_contained_shingles = 8;  // containment needs this many shingles (x2 alone)
     double title_support = 0.5;                // title overlap that counts as "titles agree"
     double title_match = 0.8;  // title overlap that lets half the text evidence join
-    // Titles without a common word veto any join of a text shorter than this many shingles.
+    // Titles without a common word veto any join of a text shorter than this many shingles,
+    // unless the texts are nearly the same (this Jaccard) over at least the exempt shingles.
     std::uint32_t title_veto_shingles = 30;
+    double title_veto_exempt_jaccard = 0.8;
+    std::uint32_t title_veto_exempt_shingles = 20;
     double headline_threshold = 0.25;  // headline-only items: Jaccard and title overlap
     int bands = 16;  // LSH bands of `rows` MinHash values each (bands * rows <= hashes)
     int rows = 1;

@@ -494,6 +494,17 @@ TEST(Verify, DisjointTitlesVetoShortTexts) {
     EXPECT_EQ(verify(f, {}).rule, nullptr);
     f.smaller_shingles = 80;  // a long identical text is a copy, whatever the headline
     EXPECT_NE(verify(f, {}).rule, nullptr);
+    // A nearly identical summary longer than a stock sentence: a copy under a rewritten
+    // headline (one outlet titled it with the lede's first words: "TOKYO, March 30 - The").
+    f.smaller_shingles = 20;
+    f.jaccard = 0.8;
+    EXPECT_NE(verify(f, {}).rule, nullptr);
+    f.jaccard = 0.75;
+    f.containment = 1.0;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
+    f.jaccard = 1.0;
+    f.smaller_shingles = 19;
+    EXPECT_EQ(verify(f, {}).rule, nullptr);
 }
 
 }  // namespace
