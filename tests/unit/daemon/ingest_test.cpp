@@ -137,6 +137,17 @@ class ingest_test : public ::testing::Test {
         return db;
     }
 
+    // A store named `name` holding the first of `steps`, stored through `ingest`.
+    storage::database first_step_stored(const std::string& name, story_ingest& ingest,
+                                        std::map<std::string, std::int64_t>& feeds,
+                                        const std::vector<step>& steps) {
+        auto db = storage::database::open(dir_ / name, storage::open_mode::read_write);
+        feeds = add_feeds(db);
+        ingest.rebuild(db);
+        run(ingest, db, feeds, steps[0]);
+        return db;
+    }
+
     // The first two steps stored by an ingest that is gone afterwards (a daemon that stopped).
     storage::database stopped_after_two_steps(const std::string& name,
                                               const std::vector<step>& steps) {
@@ -271,11 +282,9 @@ TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
     auto straight_db = straight_run(steps);
 
     const auto path = dir_ / "failing.db";
-    auto db = storage::database::open(path, storage::open_mode::read_write);
-    auto feeds = add_feeds(db);
     story_ingest ingest(cfg_);
-    ingest.rebuild(db);
-    run(ingest, db, feeds, steps[0]);
+    std::map<std::string, std::int64_t> feeds;
+    auto db = first_step_stored("failing.db", ingest, feeds, steps);
     {
         // The second member row of B's refresh fails after the clusterer already
         // took both items (and b1 joined story 1 in memory).
@@ -387,11 +396,9 @@ TEST_F(ingest_test, a_failed_group_commit_leaves_the_index_in_step_with_the_data
     auto straight_db = straight_run(steps);
 
     const auto path = dir_ / "group.db";
-    auto db = storage::database::open(path, storage::open_mode::read_write);
-    auto feeds = add_feeds(db);
     story_ingest ingest(cfg_);
-    ingest.rebuild(db);
-    run(ingest, db, feeds, steps[0]);
+    std::map<std::string, std::int64_t> feeds;
+    auto db = first_step_stored("group.db", ingest, feeds, steps);
     {
         SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
         raw.exec(R"sql(
