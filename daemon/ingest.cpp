@@ -130,4 +130,30 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
     }
 }
 
+std::vector<std::exception_ptr> story_ingest::store_group(
+    storage::database& db, const std::vector<std::function<void(storage::database&)>>& units) {
+    std::vector<std::exception_ptr> errors(units.size());
+    try {
+        storage::write_batch batch(db);
+        for (std::size_t i = 0; i < units.size(); ++i) {
+            try {
+                units[i](db);
+            } catch (...) {
+                errors[i] = std::current_exception();  // undone alone (savepoint)
+            }
+        }
+        batch.commit();
+    } catch (...) {
+        const auto batch_error = std::current_exception();
+        try {
+            rebuild(db);
+        } catch (const std::exception& e) {
+            spdlog::error("stories: rebuilding the index after a failed commit failed: {}",
+                          e.what());
+        }
+        std::fill(errors.begin(), errors.end(), batch_error);
+    }
+    return errors;
+}
+
 }  // namespace feedd::daemon

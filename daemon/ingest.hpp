@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +64,15 @@ class story_ingest {
     storage::refresh_result store(storage::database& db, const storage::refresh& r,
                                   const std::vector<signed_item>& signatures,
                                   std::vector<storage::story_assignment>* decisions = nullptr);
+
+    // Group commit: runs the units (each stores refreshes through store()) in one
+    // storage::write_batch, each in a savepoint of its own, so a unit that throws is undone
+    // alone; then commits once. Returns one exception per unit, null for those stored. When
+    // the batch as a whole fails (its commit, or the full-text index rows it queued), nothing
+    // of it is stored: every unit gets that exception, and the index, which took the
+    // batch's decisions, is rebuilt from the database so it forgets them.
+    std::vector<std::exception_ptr> store_group(
+        storage::database& db, const std::vector<std::function<void(storage::database&)>>& units);
 
     std::size_t windowed_items() const { return clusterer_.windowed_items(); }
 

@@ -319,32 +319,18 @@ class service {
             drain_posted_ = !store_queue_.empty();
         }
         if (drain_posted_) net::post(writer_pool_, [this] { drain_store_queue(); });
-        std::vector<std::exception_ptr> errors(jobs.size());
         std::vector<stored_refresh> results(jobs.size());
-        std::exception_ptr batch_error;
-        try {
-            storage::write_batch batch(db_);
-            for (std::size_t i = 0; i < jobs.size(); ++i) {
-                try {
-                    results[i] = jobs[i].work(db_);
-                } catch (...) {
-                    errors[i] = std::current_exception();  // undone alone (savepoint)
-                }
-            }
-            batch.commit();
-        } catch (...) {
-            // Nothing of this batch is stored: the index must forget its decisions.
-            batch_error = std::current_exception();
-            try {
-                ingest_.rebuild(db_);
-            } catch (const std::exception& e) {
-                spdlog::error("stories: rebuilding the index after a failed commit failed: {}",
-                              e.what());
-            }
+        std::vector<std::function<void(storage::database&)>> units;
+        units.reserve(jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            units.emplace_back([&job = jobs[i], &result = results[i]](storage::database& db) {
+                result = job.work(db);
+            });
         }
+        const auto errors = ingest_.store_group(db_, units);
         metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(jobs.size()));
         for (std::size_t i = 0; i < jobs.size(); ++i)
-            jobs[i].done(batch_error ? batch_error : errors[i], std::move(results[i]));
+            jobs[i].done(errors[i], std::move(results[i]));
     }
 
     void wait_for_signals() {

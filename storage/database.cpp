@@ -556,17 +556,16 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
             throw std::runtime_error(fmt::format("{}: the write batch failed earlier ({})",
                                                  impl_->name_, *impl_->batch_failed_));
         }
-        if (impl_->index_bytes_ >= impl::index_bytes_max) {
-            try {
-                impl_->write_index_rows();
-            } catch (const std::exception& e) {
-                // Earlier refreshes' index rows are lost with the statement that failed:
-                // committing the batch would store items the index does not hold.
-                impl_->batch_failed_ = e.what();
-                throw;
-            }
+        try {
+            if (impl_->index_bytes_ >= impl::index_bytes_max) impl_->write_index_rows();
+            // FTS5 flushes the index rows written so far when a savepoint begins.
+            impl_->exec(impl_->savepoint_);
+        } catch (const std::exception& e) {
+            // Earlier refreshes' index rows are lost with the statement that failed:
+            // committing the batch would store items the index does not hold.
+            impl_->batch_failed_ = e.what();
+            throw;
         }
-        impl_->exec(impl_->savepoint_);
         const auto index_rows_before = impl_->index_rows_.size();
         const auto index_bytes_before = impl_->index_bytes_;
         try {

@@ -1,6 +1,7 @@
 #include "storage/search.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include <SQLiteCpp/Statement.h>
@@ -85,27 +86,26 @@ std::string necessary(const rule_node& node) {
 
 // items_fts keeps which items hold each word and nothing more (migration 8: detail=none,
 // columnsize=0), so a word's second occurrence in a column adds nothing to the index. Each run
-// between ASCII spaces is kept once, in order of first appearance: FTS5's tokenizer splits runs
+// between spaces is kept once, in order of first appearance: FTS5's tokenizer splits runs
 // further but never joins two, so the set of indexed words and hence the index are the same as
 // for the whole text (rows written before stay valid, 'delete' and 'integrity-check' agree),
 // while the writer tokenizes and hashes ~45 % fewer words (docs/design.md).
 std::string distinct_runs(std::string_view text) {
-    const auto is_space = [](char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    };
-    boost::unordered_flat_set<std::string_view> seen;
+    // std::hash: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
+    // more than the folding itself.
+    boost::unordered_flat_set<std::string_view, std::hash<std::string_view>> seen;
+    seen.reserve(text.size() / 8 + 8);  // ~6 bytes a word and its space; rehashing cost more
     std::string out;
     out.reserve(text.size());
+    // Split at ' ' only (memchr): the folded text's whitespace is collapsed to spaces, and a
+    // run that still held another separator would only be kept whole, never lose a word.
     std::size_t at = 0;
     while (at < text.size()) {
-        while (at < text.size() && is_space(text[at]))
-            ++at;
-        const auto start = at;
-        while (at < text.size() && !is_space(text[at]))
-            ++at;
-        if (at == start) break;
-        const auto run = text.substr(start, at - start);
-        if (!seen.insert(run).second) continue;
+        const auto space = text.find(' ', at);
+        const auto end = space == std::string_view::npos ? text.size() : space;
+        const auto run = text.substr(at, end - at);
+        at = end + 1;
+        if (run.empty() || !seen.insert(run).second) continue;
         if (!out.empty()) out += ' ';
         out += run;
     }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -133,6 +134,17 @@ class ingest_test : public ::testing::Test {
         straight.rebuild(db);
         for (const auto& s : steps)
             run(straight, db, feeds, s);
+        return db;
+    }
+
+    // A store named `name` holding the first of `steps`, stored through `ingest`.
+    storage::database first_step_stored(const std::string& name, story_ingest& ingest,
+                                        std::map<std::string, std::int64_t>& feeds,
+                                        const std::vector<step>& steps) {
+        auto db = storage::database::open(dir_ / name, storage::open_mode::read_write);
+        feeds = add_feeds(db);
+        ingest.rebuild(db);
+        run(ingest, db, feeds, steps[0]);
         return db;
     }
 
@@ -270,11 +282,9 @@ TEST_F(ingest_test, a_failed_write_leaves_the_index_in_step_with_the_database) {
     auto straight_db = straight_run(steps);
 
     const auto path = dir_ / "failing.db";
-    auto db = storage::database::open(path, storage::open_mode::read_write);
-    auto feeds = add_feeds(db);
     story_ingest ingest(cfg_);
-    ingest.rebuild(db);
-    run(ingest, db, feeds, steps[0]);
+    std::map<std::string, std::int64_t> feeds;
+    auto db = first_step_stored("failing.db", ingest, feeds, steps);
     {
         // The second member row of B's refresh fails after the clusterer already
         // took both items (and b1 joined story 1 in memory).
@@ -375,6 +385,52 @@ TEST_F(ingest_test, a_batch_of_refreshes_clusters_and_matches_topics_like_single
               std::get<0>(batched).at("https://outlet.example/a1").substr(0, 2));
     EXPECT_GE(std::get<1>(batched).size(), 2U);
     EXPECT_EQ(std::get<4>(batched), 9U);
+}
+
+// Group commit when the batch as a whole fails (here its COMMIT, through a deferred
+// foreign key that an insert trigger breaks): nothing of the batch is stored, every
+// refresh of it reports the failure, and the index forgets the decisions it made for the
+// batch, so storing the same refreshes again decides exactly as a run that never failed.
+TEST_F(ingest_test, a_failed_group_commit_leaves_the_index_in_step_with_the_database) {
+    const auto steps = scenario();
+    auto straight_db = straight_run(steps);
+
+    const auto path = dir_ / "group.db";
+    story_ingest ingest(cfg_);
+    std::map<std::string, std::int64_t> feeds;
+    auto db = first_step_stored("group.db", ingest, feeds, steps);
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec(R"sql(
+CREATE TABLE parent (id INTEGER PRIMARY KEY);
+CREATE TABLE child (id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+CREATE TRIGGER fail_commit AFTER INSERT ON items WHEN NEW.guid = 'c9'
+BEGIN INSERT INTO child VALUES (NEW.id); END;
+)sql");
+    }
+    const auto units = [&] {
+        std::vector<std::function<void(storage::database&)>> out;
+        for (const auto& s : {steps[1], steps[2]}) {
+            out.emplace_back([&, s](storage::database& d) { run(ingest, d, feeds, s); });
+        }
+        return out;
+    }();
+    const auto failed = ingest.store_group(db, units);
+    ASSERT_EQ(failed.size(), 2U);
+    EXPECT_TRUE(failed[0] && failed[1]) << "the whole batch failed";
+    EXPECT_FALSE(db.in_batch());
+    EXPECT_EQ(db.items({}).size(), 4U);
+    EXPECT_EQ(ingest.windowed_items(), 4U) << "rebuilt: the batch's 5 items are not in the index";
+    EXPECT_EQ(db.integrity_check(), "ok");
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec("DROP TRIGGER fail_commit");
+    }
+    const auto stored = ingest.store_group(db, units);
+    EXPECT_FALSE(stored[0] || stored[1]);
+    EXPECT_EQ(ingest.windowed_items(), 9U);
+    EXPECT_EQ(decisions(db), decisions(straight_db));
+    EXPECT_EQ(db.integrity_check(), "ok");
 }
 
 // Later documents are signed on the writer, new items only: the same decisions as signing

@@ -11,6 +11,9 @@ namespace feedd::storage::test_support {
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
     raw.exec(
+        // 9: items_by_feed dropped
+        "CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, "
+        "id DESC); "
         // 8: the index's rows computed from items (its table and trigger go with 3's)
         "DROP VIEW items_fts_source; "
         // 7: topic digests
