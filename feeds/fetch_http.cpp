@@ -258,7 +258,7 @@ bool set_sni(SSL* handle, const std::string& host) {
 struct target {
     bool https = false;
     std::string host;  // without brackets, for resolving and certificate checks
-    std::string port;
+    std::uint16_t port = 0;
     std::string host_header;
     std::string resource;  // path and query
 };
@@ -274,7 +274,14 @@ target parse_target(const std::string& url) {
     t.https = scheme == urls::scheme::https;
     t.host = parsed->host_address();
     if (t.host.empty()) throw fetch_failure(fetch_outcome::network, "URL has no host: " + url);
-    t.port = parsed->has_port() ? std::string(parsed->port()) : (t.https ? "443" : "80");
+    t.port = t.https ? 443 : 80;
+    if (parsed->has_port() && !parsed->port().empty()) {  // "host:" means the default port
+        t.port = parsed->port_number();                   // 0 when out of range
+        if (t.port == 0) {
+            throw fetch_failure(fetch_outcome::network,
+                                "invalid port in URL (1-65535 allowed): " + url);
+        }
+    }
     t.host_header = parsed->encoded_host_and_port();
     t.resource = parsed->encoded_target();
     if (t.resource.empty() || t.resource.front() != '/') t.resource.insert(0, "/");
@@ -371,7 +378,11 @@ struct connection {
 // Idle connections by origin ("https://host:port"). Loop thread only.
 class connection_pool {
   public:
+    // An idle connection to origin the server still holds open, or null. Every call also
+    // closes the expired ones of all origins, so a quiet daemon holds no stale descriptors
+    // past its next fetch.
     std::unique_ptr<connection> take(const std::string& origin) {
+        drop_expired(steady::now());
         auto it = idle_.find(origin);
         if (it == idle_.end()) return nullptr;
         auto& list = it->second;
@@ -380,10 +391,7 @@ class connection_pool {
             auto candidate = std::move(list.back());
             list.pop_back();
             --count_;
-            if (steady::now() - candidate->idle_since < idle_connection_lifetime &&
-                candidate->still_open()) {
-                found = std::move(candidate);
-            }
+            if (candidate->still_open()) found = std::move(candidate);
         }
         if (list.empty()) idle_.erase(it);
         return found;
@@ -392,10 +400,9 @@ class connection_pool {
     void give_back(const std::string& origin, std::unique_ptr<connection> conn) {
         const auto now = steady::now();
         drop_expired(now);
+        if (count_ >= idle_connections_total) return;  // closed by the destructor
         auto& list = idle_[origin];
-        if (list.size() >= idle_connections_per_origin || count_ >= idle_connections_total) {
-            return;  // closed by the destructor
-        }
+        if (list.size() >= idle_connections_per_origin) return;
         conn->idle_since = now;
         list.push_back(std::move(conn));
         ++count_;
@@ -475,13 +482,13 @@ net::awaitable<std::unique_ptr<connection>> http_fetcher::impl::connect(const ta
     tcp::resolver::results_type endpoints;
     if (address_ec) {
         tcp::resolver resolver(executor);
-        endpoints = co_await resolver.async_resolve(t.host, t.port, net::use_awaitable);
+        const std::string service = std::to_string(t.port);  // named: held across co_await
+        endpoints = co_await resolver.async_resolve(t.host, service, tcp::resolver::numeric_service,
+                                                    net::use_awaitable);
     } else {
         // An IP literal needs no resolver (whose getaddrinfo runs on a thread of its own).
-        unsigned port = 0;
-        std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
-        endpoints = tcp::resolver::results_type::create(
-            tcp::endpoint(address, static_cast<unsigned short>(port)), t.host, t.port);
+        endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, t.port), t.host,
+                                                        std::to_string(t.port));
     }
 
     state.phase = "connect";
@@ -542,7 +549,8 @@ net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
     if (known.etag) request.set(http::field::if_none_match, *known.etag);
     if (known.last_modified) request.set(http::field::if_modified_since, *known.last_modified);
 
-    const std::string origin = (t.https ? "https://" : "http://") + t.host + ":" + t.port;
+    const std::string origin =
+        (t.https ? "https://" : "http://") + t.host + ":" + std::to_string(t.port);
     std::optional<exchanged> answer;
     auto conn = idle.take(origin);
     if (conn) {

@@ -518,6 +518,14 @@ TEST(http_fetcher, unsupported_scheme_is_network) {
     EXPECT_NE(result.error.find("scheme"), std::string::npos) << result.error;
 }
 
+TEST(http_fetcher, a_port_out_of_range_is_refused_not_wrapped) {
+    // 70000 would be port 4464 if it were truncated to 16 bits.
+    auto result = fetch("http://127.0.0.1:70000/feed.xml");
+
+    EXPECT_EQ(result.outcome, fetch_outcome::network);
+    EXPECT_NE(result.error.find("invalid port"), std::string::npos) << result.error;
+}
+
 TEST(http_fetcher, https_with_the_test_ca_is_ok) {
     http_server server(server_tls::test());
     http_response response = http_response::ok(rss);
