@@ -75,7 +75,12 @@ struct clusterer::state {
         const std::uint64_t seq = base_seq + members.size();
         const std::uint64_t first = base_seq >> block_shift, last = seq >> block_shift;
         if (last - first + 1 > blocks.size()) {
-            std::vector<ring_block> grown(std::max<std::size_t>(4, blocks.size() * 2));
+            // Doubling once is not always enough: members without words before the first
+            // signature reserve nothing, so the window may already span many blocks.
+            std::size_t size = std::max<std::size_t>(4, blocks.size() * 2);
+            while (size < last - first + 1)
+                size *= 2;
+            std::vector<ring_block> grown(size);
             for (std::uint64_t b = first; b <= last && !blocks.empty(); ++b)
                 grown[b & (grown.size() - 1)] = std::move(blocks[b & (blocks.size() - 1)]);
             blocks.swap(grown);

@@ -366,23 +366,40 @@ TEST(Clusterer, TextFloorShortcutAgreesWithVerify) {
     EXPECT_LT(joins, checked);  // both sides of the floor were exercised
 }
 
+// Signature i shares no MinHash value with any other i.
+signature distinct_signature(int i) {
+    signature s = plain_signature();
+    for (std::size_t k = 0; k < s.minhash.size(); ++k)
+        s.minhash[k] = static_cast<std::uint32_t>(i) * 64 + static_cast<std::uint32_t>(k);
+    return s;
+}
+
 TEST(Clusterer, FindsMembersOfEveryBlockAsTheWindowGrows) {
     // 5,000 windowed members span five blocks of stored values; the block ring grows while they
     // arrive. A copy of a member from the first block and one from the last are both found.
     clusterer c;
-    const auto distinct = [](int i) {
-        signature s = plain_signature();
-        for (std::size_t k = 0; k < s.minhash.size(); ++k)
-            s.minhash[k] = static_cast<std::uint32_t>(i) * 64 + static_cast<std::uint32_t>(k);
-        return s;
-    };
     for (int i = 0; i < 5000; ++i)
-        ASSERT_TRUE(c.add(i + 1, i, distinct(i)).new_story) << i;
+        ASSERT_TRUE(c.add(i + 1, i, distinct_signature(i)).new_story) << i;
     for (const int i : {3, 1023, 1024, 4999}) {
-        const auto d = c.add(10000 + i, 5000, distinct(i));
+        const auto d = c.add(10000 + i, 5000, distinct_signature(i));
         EXPECT_FALSE(d.new_story) << i;
         EXPECT_EQ(d.matched_item, i + 1);
         EXPECT_EQ(d.similarity, 1.0);
+    }
+}
+
+TEST(Clusterer, FindsMembersAfterManyWordlessOnesOpenedTheWindow) {
+    // 5,000 members without words come first: nothing is stored for them, but the window then
+    // spans five blocks when the first signature arrives, and the ring must cover them all.
+    clusterer c;
+    for (int i = 0; i < 5000; ++i)
+        c.add(i + 1, i, signature{});
+    for (int i = 0; i < 3000; ++i)
+        ASSERT_TRUE(c.add(10000 + i, 5000 + i, distinct_signature(i)).new_story) << i;
+    for (const int i : {0, 1, 1500, 2999}) {
+        const auto d = c.add(20000 + i, 8000, distinct_signature(i));
+        EXPECT_FALSE(d.new_story) << i;
+        EXPECT_EQ(d.matched_item, 10000 + i);
     }
 }
 
