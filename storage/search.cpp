@@ -88,8 +88,9 @@ std::string necessary(const rule_node& node) {
 // columnsize=0), so a word's second occurrence in a column adds nothing to the index. Each run
 // between spaces is kept once, in order of first appearance: FTS5's tokenizer splits runs
 // further but never joins two, so the set of indexed words and hence the index are the same as
-// for the whole text (rows written before stay valid, 'delete' and 'integrity-check' agree),
-// while the writer tokenizes and hashes ~45 % fewer words (docs/design.md).
+// for the whole text, while the writer tokenizes and hashes ~45 % fewer words (docs/design.md).
+// Rows written with repeats no longer match what 'delete' and 'integrity-check' recompute, so
+// migration 9 rebuilds the index once.
 std::string distinct_runs(std::string_view text) {
     // std::hash: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
     // more than the folding itself.
