@@ -31,7 +31,7 @@ const mail_module_api& load(const std::filesystem::path& path) {
     // dlsym returns an object pointer; POSIX guarantees it converts to a function pointer.
     const auto entry = reinterpret_cast<mail_module_entry>(dlsym(handle, "feedd_mail_module"));
     const auto* api = entry != nullptr ? entry() : nullptr;
-    if (api == nullptr || api->abi != mail_module_abi ||
+    if (api == nullptr || api->abi != mail_module_abi || api->layout != mail_module_layout ||
         std::string_view(api->version) != FEEDD_VERSION) {
         const auto found = api != nullptr
                                ? fmt::format("feedd {} (mail ABI {})", api->version, api->abi)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct mime_fields {
 // The module's exported entry point (extern "C", named feedd_mail_module) returns this.
 struct mail_module_api {
     int abi = 0;                    // mail_module_abi of the build
+    std::size_t layout = 0;         // mail_module_layout of the build
     const char* version = nullptr;  // FEEDD_VERSION of the build
     // The message, multipart/alternative, quoted-printable, CRLF line ends.
     std::string (*render)(const mime_fields& fields) = nullptr;
@@ -40,7 +42,11 @@ struct mail_module_api {
 };
 
 // Bumped whenever mime_fields, smtp_config, send_result or mail_module_api change.
-inline constexpr int mail_module_abi = 1;
+inline constexpr int mail_module_abi = 2;
+// A check on the bump: a development build whose shared types grew or shrank refuses a
+// module built before, even when nobody bumped the number (reordered fields still need it).
+inline constexpr std::size_t mail_module_layout =
+    sizeof(mime_fields) + sizeof(smtp_config) + sizeof(send_result) + sizeof(mail_module_api);
 
 using mail_module_entry = const mail_module_api* (*)();
 

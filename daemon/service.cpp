@@ -582,7 +582,8 @@ class service {
     void trim_heap() {
         const auto now = std::chrono::steady_clock::now();
         if (mode_ != run_mode::daemon || stored_since_trim_ == 0 || now - last_trim_ < 1min) return;
-        malloc_trim(0);
+        // Off the loop: on a large heap the trim takes milliseconds.
+        net::post(cpu_pool_, [] { malloc_trim(0); });
         last_trim_ = now;
         stored_since_trim_ = 0;
     }
@@ -1004,8 +1005,8 @@ int run_service(const config& cfg, run_mode mode) {
     // Two malloc arenas instead of up to eight per core: the loop, the CPU pool and the
     // writer hand buffers to each other, and each arena kept its own freed memory (a cold
     // poll's peak RSS was 3 MiB higher with the default; docs/benchmarks.md). Before any
-    // thread starts.
-    mallopt(M_ARENA_MAX, 2);
+    // thread starts. A user's MALLOC_ARENA_MAX wins.
+    if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
     // The state folder may not exist yet (first run of the demo, a new StateDirectory).
     if (cfg.storage_path.has_parent_path())
         std::filesystem::create_directories(cfg.storage_path.parent_path());

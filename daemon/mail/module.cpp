@@ -4,8 +4,8 @@
 
 extern "C" __attribute__((visibility("default"))) const feedd::daemon::mail_module_api*
 feedd_mail_module() {
-    static const feedd::daemon::mail_module_api api{feedd::daemon::mail_module_abi, FEEDD_VERSION,
-                                                    &feedd::daemon::mail::render,
-                                                    &feedd::daemon::mail::send_smtp};
+    static const feedd::daemon::mail_module_api api{
+        feedd::daemon::mail_module_abi, feedd::daemon::mail_module_layout, FEEDD_VERSION,
+        &feedd::daemon::mail::render, &feedd::daemon::mail::send_smtp};
     return &api;
 }
