@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
@@ -32,6 +33,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <libdeflate.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
@@ -207,6 +209,44 @@ std::string inflate_body(std::string_view input, std::size_t cap, bool raw) {
                         std::string("cannot decode body: ") + (zs.msg ? zs.msg : "bad data"));
 }
 
+// The decoded size a gzip trailer states (ISIZE, RFC 1952: the size mod 2^32 of the last
+// member), for data that starts like gzip and is long enough to hold a header and a trailer.
+std::optional<std::size_t> gzip_stated_size(std::string_view data) {
+    constexpr std::size_t header_and_trailer = 18;
+    if (data.size() < header_and_trailer || static_cast<unsigned char>(data[0]) != 0x1f ||
+        static_cast<unsigned char>(data[1]) != 0x8b) {
+        return std::nullopt;
+    }
+    std::uint32_t size = 0;
+    for (std::size_t i = 1; i <= 4; ++i)  // little-endian, the last four bytes
+        size = (size << 8) | static_cast<unsigned char>(data[data.size() - i]);
+    return size;
+}
+
+// A gzip body of one member whose trailer states its size, decoded by libdeflate in one call
+// into a buffer of that size: three times zlib's speed on feeds, and no growing copies.
+// Anything else (several members, a stated size over the cap or a wrong one, corrupt data)
+// gives nullopt, and inflate_body decodes it or names what is wrong, as before. A lying
+// trailer costs one bounded attempt: the buffer never exceeds the cap.
+std::optional<std::string> inflate_whole_gzip(std::string_view input, std::size_t cap) {
+    const auto stated = gzip_stated_size(input);
+    if (!stated || *stated > cap) return std::nullopt;
+    using decompressor =
+        std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)>;
+    thread_local const decompressor d(libdeflate_alloc_decompressor(),
+                                      &libdeflate_free_decompressor);
+    if (!d) return std::nullopt;
+    std::string out(*stated, '\0');
+    std::size_t in_used = 0;
+    std::size_t out_used = 0;
+    const auto rc = libdeflate_gzip_decompress_ex(d.get(), input.data(), input.size(), out.data(),
+                                                  out.size(), &in_used, &out_used);
+    if (rc != LIBDEFLATE_SUCCESS || in_used != input.size() || out_used != out.size()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 // RFC 1950 header: compression method 8 and a check value making the pair divisible by 31.
 bool has_zlib_header(std::string_view data) {
     if (data.size() < 2) return false;
@@ -231,7 +271,8 @@ std::string decode_body(std::string body, std::string_view encodings, std::size_
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (name == "identity") continue;
         if (name == "gzip" || name == "x-gzip") {
-            body = inflate_body(body, cap, false);
+            auto whole = inflate_whole_gzip(body, cap);
+            body = whole ? std::move(*whole) : inflate_body(body, cap, false);
         } else if (name == "deflate") {
             // "deflate" means zlib-wrapped (RFC 9110), but many servers send it raw.
             body = inflate_body(body, cap, !has_zlib_header(body));

@@ -501,6 +501,55 @@ TEST(http_fetcher, gzip_bomb_is_too_large) {
     EXPECT_TRUE(result.body.empty());
 }
 
+// A gzip trailer states the decoded size; a small lie there must not let a bomb through.
+TEST(http_fetcher, gzip_bomb_with_a_trailer_that_understates_its_size_is_too_large) {
+    http_server server;
+    auto body = feedd::test::gzip(std::string(20'000'000, 'a'));
+    body.replace(body.size() - 4, 4, std::string("\x10\x00\x00\x00", 4));  // "16 bytes"
+    http_response bomb = http_response::ok(body);
+    bomb.headers.emplace_back("Content-Encoding", "gzip");
+    server.set("/feed.xml", bomb);
+    auto options = test_options();
+    options.max_body_bytes = 1'000'000;
+
+    auto result = fetch(server.url("/feed.xml"), {}, options);
+
+    EXPECT_EQ(result.outcome, fetch_outcome::too_large) << result.error;
+    EXPECT_TRUE(result.body.empty());
+}
+
+// RFC 1952 allows several members back to back; the body is all of them in turn.
+TEST(http_fetcher, gzip_of_several_members_is_decoded_whole) {
+    http_server server;
+    const std::string first = rss.substr(0, rss.size() / 2);
+    const std::string second = rss.substr(rss.size() / 2);
+    http_response response =
+        http_response::ok(feedd::test::gzip(first) + feedd::test::gzip(second));
+    response.headers.emplace_back("Content-Encoding", "gzip");
+    server.set("/feed.xml", response);
+
+    auto result = fetch(server.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+    EXPECT_EQ(result.body, rss);
+}
+
+// A trailer whose size does not match the data is corrupt, whichever decoder notices.
+TEST(http_fetcher, gzip_with_a_wrong_stated_size_is_a_network_error) {
+    http_server server;
+    auto body = feedd::test::gzip(rss);
+    body[body.size() - 4] = static_cast<char>(body[body.size() - 4] + 1);
+    http_response response = http_response::ok(body);
+    response.headers.emplace_back("Content-Encoding", "gzip");
+    server.set("/feed.xml", response);
+
+    auto result = fetch(server.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::network);
+    EXPECT_FALSE(result.error.empty());
+    EXPECT_TRUE(result.body.empty());
+}
+
 TEST(http_fetcher, connection_refused_is_network) {
     const auto url = "http://127.0.0.1:" + std::to_string(unused_port()) + "/feed.xml";
 
