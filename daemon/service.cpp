@@ -1002,11 +1002,13 @@ class service {
 }  // namespace
 
 int run_service(const config& cfg, run_mode mode) {
-    // Two malloc arenas instead of up to eight per core: the loop, the CPU pool and the
-    // writer hand buffers to each other, and each arena kept its own freed memory (a cold
-    // poll's peak RSS was 3 MiB higher with the default; docs/benchmarks.md). Before any
-    // thread starts. A user's MALLOC_ARENA_MAX wins.
-    if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+    // One malloc arena per busy thread (the loop, the two CPU-pool threads, the writer)
+    // instead of up to eight per core: each arena keeps its own freed memory (a cold poll's
+    // peak RSS was 3 MiB higher with the default). Two arenas saved another MiB, but four
+    // threads then fought over their locks: a cold poll of 1000 feeds made 8,500-9,300
+    // context switches instead of 5,600-5,900 and used 5-10 % more CPU (docs/benchmarks.md,
+    // session 6). Before any thread starts. A user's MALLOC_ARENA_MAX wins.
+    if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
     // The state folder may not exist yet (first run of the demo, a new StateDirectory).
     if (cfg.storage_path.has_parent_path())
         std::filesystem::create_directories(cfg.storage_path.parent_path());
