@@ -133,27 +133,49 @@ storage::refresh_result story_ingest::store(storage::database& db, const storage
 std::vector<std::exception_ptr> story_ingest::store_group(
     storage::database& db, const std::vector<std::function<void(storage::database&)>>& units) {
     std::vector<std::exception_ptr> errors(units.size());
+    std::exception_ptr batch_error;
     try {
-        storage::write_batch batch(db);
-        for (std::size_t i = 0; i < units.size(); ++i) {
-            try {
-                units[i](db);
-            } catch (...) {
-                errors[i] = std::current_exception();  // undone alone (savepoint)
-            }
-        }
-        batch.commit();
+        begin_group(db);
+        for (std::size_t i = 0; i < units.size(); ++i)
+            errors[i] = store_in_group(db, units[i]);
+        batch_error = commit_group(db);
+    } catch (...) {
+        batch_error = std::current_exception();  // the batch could not begin
+    }
+    if (batch_error) std::fill(errors.begin(), errors.end(), batch_error);
+    return errors;
+}
+
+void story_ingest::begin_group(storage::database& db) {
+    if (!db.in_batch()) db.begin_batch();
+}
+
+std::exception_ptr story_ingest::store_in_group(
+    storage::database& db, const std::function<void(storage::database&)>& unit) {
+    try {
+        unit(db);
+        return nullptr;
+    } catch (...) {
+        return std::current_exception();  // undone alone (savepoint)
+    }
+}
+
+std::exception_ptr story_ingest::commit_group(storage::database& db) {
+    if (!db.in_batch()) return nullptr;
+    try {
+        db.commit_batch();
+        return nullptr;
     } catch (...) {
         const auto batch_error = std::current_exception();
+        db.rollback_batch();
         try {
             rebuild(db);
         } catch (const std::exception& e) {
             spdlog::error("stories: rebuilding the index after a failed commit failed: {}",
                           e.what());
         }
-        std::fill(errors.begin(), errors.end(), batch_error);
+        return batch_error;
     }
-    return errors;
 }
 
 }  // namespace feedd::daemon

@@ -74,6 +74,17 @@ class story_ingest {
     std::vector<std::exception_ptr> store_group(
         storage::database& db, const std::vector<std::function<void(storage::database&)>>& units);
 
+    // The same group commit in steps, for a writer that keeps one transaction open across
+    // several drains of its queue. begin_group opens the batch (when none is open);
+    // store_in_group runs one unit in a savepoint of its own and returns its exception (null:
+    // stored, pending the commit); commit_group commits, or, when that fails, rolls the batch
+    // back, rebuilds the index as store_group does, and returns the exception every unit of
+    // the batch gets (null: all committed).
+    void begin_group(storage::database& db);
+    std::exception_ptr store_in_group(storage::database& db,
+                                      const std::function<void(storage::database&)>& unit);
+    std::exception_ptr commit_group(storage::database& db);
+
     std::size_t windowed_items() const { return clusterer_.windowed_items(); }
 
   private:

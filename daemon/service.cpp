@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -223,7 +224,8 @@ class service {
         ioc_.run();
         digests_.reset();  // joins the digest thread (a send in progress finishes)
         // The loop is done; let queued writes and parses finish before the
-        // database closes (its destructor runs after this).
+        // database closes (its destructor runs after this), and commit what they wrote.
+        net::post(writer_pool_, [this] { commit_writes(); });
         writer_pool_.join();
         cpu_pool_.join();
         reader_pool_.join();
@@ -262,7 +264,10 @@ class service {
     // Runs f(db) on the writer thread, the only one that touches db_.
     template <class F>
     auto on_writer(F f) -> net::awaitable<std::invoke_result_t<F, storage::database&>> {
-        auto bound = [this, f = std::move(f)]() mutable { return f(db_); };
+        auto bound = [this, f = std::move(f)]() mutable {
+            commit_writes();  // f runs outside the group's transaction, as it always did
+            return f(db_);
+        };
         co_return co_await on_pool(writer_pool_, std::move(bound));
     }
 
@@ -275,11 +280,13 @@ class service {
     struct store_job {
         std::function<stored_refresh(storage::database&)> work;
         std::function<void(std::exception_ptr, stored_refresh)> done;  // posts to the loop
+        std::function<void()> written;  // after work ran, before the commit; posts to the loop
     };
 
+    // `written` is called on the writer once the refresh is written, uncommitted.
     template <class F>
-    net::awaitable<stored_refresh> on_writer_grouped(F f) {
-        auto start = [this](auto handler, F work) {
+    net::awaitable<stored_refresh> on_writer_grouped(F f, std::function<void()> written) {
+        auto start = [this, written = std::move(written)](auto handler, F work) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto done = [shared](std::exception_ptr e, stored_refresh result) {
                 auto resume = [shared, e, result = std::move(result)]() mutable {
@@ -287,7 +294,7 @@ class service {
                 };
                 net::post(net::get_associated_executor(*shared), std::move(resume));
             };
-            enqueue_store(store_job{std::move(work), std::move(done)});
+            enqueue_store(store_job{std::move(work), std::move(done), written});
         };
         // Named first: g++ 12 mis-destroys temporaries held across a co_await.
         auto op = net::async_initiate<const net::use_awaitable_t<>&,
@@ -307,30 +314,74 @@ class service {
         if (post) net::post(writer_pool_, [this] { drain_store_queue(); });
     }
 
-    // Writer thread: stores up to max_group queued refreshes in one transaction.
+    // Writer thread: writes the queued refreshes into the open group transaction (opening
+    // one if none is), then commits when the queue has run dry, the group is max_group_age
+    // old or holds max_group refreshes, or a refresh failed. A group that spans several
+    // drains commits less often: in a cold poll of 1000 feeds the fetch window keeps about
+    // eight refreshes queued, and committing each eight cost the writer 15 % more CPU than
+    // groups of 128 (bench/writer_replay; docs/benchmarks.md, session 6).
     void drain_store_queue() {
         std::vector<store_job> jobs;
+        bool more = false;
         {
             const std::lock_guard lock(store_mutex_);
             const auto n = std::min(store_queue_.size(), max_group);
             jobs.assign(std::make_move_iterator(store_queue_.begin()),
                         std::make_move_iterator(store_queue_.begin() + static_cast<long>(n)));
             store_queue_.erase(store_queue_.begin(), store_queue_.begin() + static_cast<long>(n));
-            drain_posted_ = !store_queue_.empty();
+            more = drain_posted_ = !store_queue_.empty();
         }
-        if (drain_posted_) net::post(writer_pool_, [this] { drain_store_queue(); });
-        std::vector<stored_refresh> results(jobs.size());
-        std::vector<std::function<void(storage::database&)>> units;
-        units.reserve(jobs.size());
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            units.emplace_back([&job = jobs[i], &result = results[i]](storage::database& db) {
-                result = job.work(db);
+        if (more) net::post(writer_pool_, [this] { drain_store_queue(); });
+        try {
+            if (!db_.in_batch()) group_opened_ = std::chrono::steady_clock::now();
+            ingest_.begin_group(db_);
+        } catch (...) {
+            const auto error = std::current_exception();  // nothing of these was written
+            for (auto& job : jobs)
+                job.done(error, {});
+            return;
+        }
+        bool failed = false;
+        for (auto& job : jobs) {
+            stored_refresh result;
+            auto error =
+                ingest_.store_in_group(db_, [&](storage::database& db) { result = job.work(db); });
+            failed = failed || error;
+            job.work = nullptr;  // the refresh's items are in the transaction now
+            job.written();
+            uncommitted_.push_back({std::move(job.done), error, std::move(result)});
+        }
+        {
+            const std::lock_guard lock(store_mutex_);
+            more = !store_queue_.empty();
+        }
+        // Every poll in flight has been written into this group (their callers wait for its
+        // commit): nothing else will come soon.
+        const bool last_writes =
+            static_cast<std::size_t>(polls_in_flight_.load(std::memory_order_relaxed)) <=
+            uncommitted_.size();
+        if ((!more && last_writes) || failed || uncommitted_.size() >= max_group ||
+            std::chrono::steady_clock::now() - group_opened_ >= max_group_age) {
+            commit_writes();
+        } else if (!more) {
+            // Polls still on their way may keep the group growing; if they are slow, it
+            // commits when it is max_group_age old.
+            net::post(ioc_, [this, deadline = group_opened_ + max_group_age] {
+                group_deadline_.expires_at(deadline);
+                group_deadline_.async_wait([this](boost::system::error_code ec) {
+                    if (!ec) net::post(writer_pool_, [this] { commit_writes(); });
+                });
             });
         }
-        const auto errors = ingest_.store_group(db_, units);
-        metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(jobs.size()));
-        for (std::size_t i = 0; i < jobs.size(); ++i)
-            jobs[i].done(errors[i], std::move(results[i]));
+    }
+
+    // Writer thread: commits the open group, if any, and resumes its refreshes' callers.
+    void commit_writes() {
+        if (uncommitted_.empty() && !db_.in_batch()) return;
+        const auto group_error = ingest_.commit_group(db_);
+        metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(uncommitted_.size()));
+        for (auto& w : std::exchange(uncommitted_, {}))
+            w.done(group_error ? group_error : w.error, std::move(w.result));
     }
 
     void wait_for_signals() {
@@ -606,6 +657,7 @@ class service {
         const auto id = feed.id;
         busy_.insert(id);
         ++in_flight_;
+        polls_in_flight_.store(in_flight_, std::memory_order_relaxed);
         if (!host.empty()) ++host_in_flight_[host];
         auto& signal = cancel_signals_[id];
         net::co_spawn(
@@ -622,6 +674,7 @@ class service {
         stored_since_trim_ += static_cast<int>(documents_.erase(id));
         busy_.erase(id);
         --in_flight_;
+        polls_in_flight_.store(in_flight_, std::memory_order_relaxed);
         if (in_flight_ == 0) {
             fetch_window_.idle();
             trim_heap();
@@ -750,7 +803,15 @@ class service {
                 }
                 return out;
             };
-            auto written = co_await on_writer_grouped(std::move(store));
+            // The fetch window counts documents until they are written, not committed:
+            // a written document holds no memory of ours any more.
+            std::function<void()> document_written = [this, id = feed.id] {
+                net::post(ioc_, [this, id] {
+                    stored_since_trim_ += static_cast<int>(documents_.erase(id));
+                });
+            };
+            auto written =
+                co_await on_writer_grouped(std::move(store), std::move(document_written));
             stored = written.result;
             story_updates = std::move(written.events);
             stories_ += written.new_stories;
@@ -994,6 +1055,19 @@ class service {
     std::vector<store_job> store_queue_;
     bool drain_posted_ = false;
     static constexpr std::size_t max_group = 256;  // refreshes per transaction at most
+    // How long a group transaction stays open while more refreshes keep coming: what a
+    // reader (the HTTP API, `feedd query`) may lag behind the writer.
+    static constexpr auto max_group_age = std::chrono::milliseconds(250);
+    // Refreshes written into the open group, waiting for its commit (writer thread only).
+    struct written_refresh {
+        std::function<void(std::exception_ptr, stored_refresh)> done;
+        std::exception_ptr error;  // this refresh's own failure (undone alone), if any
+        stored_refresh result;
+    };
+    std::vector<written_refresh> uncommitted_;
+    std::chrono::steady_clock::time_point group_opened_{};
+    std::atomic<int> polls_in_flight_{0};     // in_flight_, for the writer to read
+    net::steady_timer group_deadline_{ioc_};  // commits a group that waits for slow polls
     static constexpr int max_store_failures = 3;
     poll_totals totals_;
     std::chrono::steady_clock::time_point started_;

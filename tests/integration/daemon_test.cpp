@@ -249,6 +249,39 @@ TEST(daemon, a_stalled_server_times_out_and_an_oversized_body_is_refused) {
     EXPECT_EQ(stored_items(dir).size(), 2u);
 }
 
+// Refreshes are committed in groups that may span several drains of the writer's queue
+// (daemon/service.cpp): a feed that stalls must not hold back the commit of the others.
+TEST(daemon, a_stalled_feed_does_not_hold_back_the_commit_of_the_others) {
+    http_server server;
+    http_response hung;
+    hung.stall = true;
+    server.set("/hung.xml", hung);
+    server.set("/fine.xml", http_response::ok(rss("fine", 3)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/hung.xml"), server.url("/fine.xml")});
+    child_process poll(FEEDD_BINARY, {"poll", "--config", config.string(), "--once"}, dir.path());
+
+    bool seen_while_stalled = false;
+    eventually(
+        [&] {
+            if (!poll.running()) return true;
+            try {
+                seen_while_stalled = stored_items(dir).size() == 3;
+            } catch (const std::exception&) {
+                // the database does not exist yet, or its schema is being created
+            }
+            return seen_while_stalled;
+        },
+        10s);
+    EXPECT_TRUE(seen_while_stalled) << "the fine feed's items were committed only at the end";
+    ASSERT_EQ(poll.wait(10s), 0) << poll.err();
+    const auto feeds = stored_feeds(dir);
+    const auto* hung_feed = find_feed(feeds, server.url("/hung.xml"));
+    ASSERT_NE(hung_feed, nullptr);
+    EXPECT_EQ(hung_feed->last_outcome, "timeout");
+    EXPECT_EQ(stored_items(dir).size(), 3u);
+}
+
 TEST(daemon, restarting_between_polls_stores_nothing_twice) {
     http_server server;
     auto feed = http_response::ok(rss("steady", 6));
