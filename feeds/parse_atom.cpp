@@ -14,20 +14,26 @@ namespace {
 
 // Atom elements are "atom:x" when the namespace is declared, plain "x" when a
 // sloppy feed omits it.
-pugi::xml_node atom_child(const auto& parent, std::string_view local) {
-    const std::string prefixed = "atom:" + std::string(local);
-    if (auto node = xml::child(parent, prefixed)) {
+struct atom_name {
+    consteval atom_name(const char* local)  // NOLINT(google-explicit-constructor)
+        : prefixed(xml::indexed_name::atom(local)), plain(local) {}
+    xml::indexed_name prefixed;
+    xml::indexed_name plain;
+};
+
+pugi::xml_node atom_child(const auto& parent, atom_name name) {
+    if (auto node = xml::child(parent, name.prefixed)) {
         return node;
     }
-    return xml::child(parent, local);
+    return xml::child(parent, name.plain);
 }
 
-xml::node_list atom_children(const xml::child_index& parent, std::string_view local) {
-    return parent.children("atom:" + std::string(local), local);
+xml::node_list atom_children(const xml::child_index& parent, atom_name name) {
+    return parent.children(name.prefixed, name.plain);
 }
 
-xml::node_list atom_children(pugi::xml_node parent, std::string_view local) {
-    return atom_children(xml::child_index(parent), local);
+xml::node_list atom_children(pugi::xml_node parent, atom_name name) {
+    return atom_children(xml::child_index(parent), name);
 }
 
 std::optional<std::string> plain_of(pugi::xml_node node) {
@@ -104,8 +110,7 @@ person read_person(pugi::xml_node node, std::string_view url) {
     return p;
 }
 
-std::optional<timestamp> first_date(const auto& parent,
-                                    std::initializer_list<std::string_view> names) {
+std::optional<timestamp> first_date(const auto& parent, std::initializer_list<atom_name> names) {
     for (const auto name : names) {
         if (auto d = date_of(atom_child(parent, name))) {
             return d;

@@ -17,7 +17,7 @@ using xml::child;
 using xml::children;
 
 std::optional<std::string> first_markup_text(const auto& parent,
-                                             std::initializer_list<std::string_view> names) {
+                                             std::initializer_list<xml::indexed_name> names) {
     for (const auto name : names) {
         if (auto node = child(parent, name)) {
             return markup_text(node);
@@ -26,7 +26,7 @@ std::optional<std::string> first_markup_text(const auto& parent,
     return std::nullopt;
 }
 
-std::optional<std::string> plain_child(const auto& parent, std::string_view name) {
+std::optional<std::string> plain_child(const auto& parent, xml::indexed_name name) {
     if (auto node = child(parent, name)) {
         return xml::trimmed_text(node);
     }
