@@ -769,6 +769,11 @@ std::optional<timestamp> parse_rfc822_common(std::string_view text) {
         return std::nullopt;
     }
     f.year = digits(text, pos, 4);
+    if (f.year < 0) {
+        // "Tue, 10 Jun 03 ...": what parse_loose makes of a two-digit year.
+        const int short_year = digits(text, pos, 2);
+        f.year = short_year < 0 ? -1 : expand_year(short_year, 2);
+    }
     if (f.year < 0 || !skip(' ')) {
         return std::nullopt;
     }
