@@ -822,11 +822,12 @@ std::optional<timestamp> parse_date(std::string_view text) {
         bool ascii = true;
         bool pending_space = false;
         for (const char c : text) {
-            if (static_cast<unsigned char>(c) >= 0x80) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte >= 0x80) {
                 ascii = false;
                 break;
             }
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            if (byte == ' ' || byte - 0x09U < 5U) {  // ' ' or \t \n \v \f \r (0x09–0x0D)
                 pending_space = true;
                 continue;
             }

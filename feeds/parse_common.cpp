@@ -110,7 +110,9 @@ text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
 
 person parse_person_text(std::string_view text) {
     person p;
-    const std::string value = collapse_whitespace(decode_entities(text));
+    // Most names and addresses hold no reference: no copy to decode them.
+    const std::string value = collapse_whitespace(
+        text.find('&') == std::string_view::npos ? text : std::string_view(decode_entities(text)));
     if (value.empty()) {
         return p;
     }

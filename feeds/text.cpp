@@ -421,21 +421,18 @@ std::string html_to_text(std::string_view html) {
                 }
                 name = std::string_view(lowered, name_size);
             }
-            // Find the end of the tag, skipping quoted attribute values.
+            // Find the end of the tag, skipping quoted attribute values (links make them long:
+            // each stretch is searched for its one or three bytes of interest).
             std::size_t k = name_end;
-            char quote = 0;
             while (k < html.size()) {
-                const char ch = html[k];
-                if (quote != 0) {
-                    if (ch == quote) {
-                        quote = 0;
-                    }
-                } else if ((ch == '"' || ch == '\'') && k > 0 && html[k - 1] == '=') {
-                    // Only a quote opening an attribute value counts; a stray one
-                    // (href=http://x/") must not swallow the rest of the text.
-                    quote = ch;
-                } else if (ch == '>') {
+                k = scan::find_any<'>', '"', '\''>(html, k);
+                if (k == html.size() || html[k] == '>') {
                     break;
+                }
+                // Only a quote opening an attribute value counts; a stray one
+                // (href=http://x/") must not swallow the rest of the text.
+                if (html[k - 1] == '=') {
+                    k = find_byte(html[k], k + 1);  // its closing quote, or the end
                 }
                 ++k;
             }
