@@ -161,6 +161,9 @@ struct cap_violation {
 std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limits& limits,
                                           bool check_utf8) {
     std::vector<binding> scope;
+    // Bindings of the default namespace in scope: with none, an unprefixed element name is
+    // canonical as it is (canonical_name returns it), and most RSS documents bind none.
+    std::size_t default_bindings = 0;
     std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
     std::string buffer;  // canonical_name's
     stack.emplace_back(root, 1);
@@ -175,6 +178,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                 node.offset_debug()};
         }
         while (!scope.empty() && scope.back().depth >= depth) {
+            default_bindings -= scope.back().prefix.empty() ? 1 : 0;
             scope.pop_back();
         }
         for (auto attr = check_utf8 ? node.first_attribute() : pugi::xml_attribute(); attr;
@@ -190,15 +194,20 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                     prefixed_attributes || name.find(':') != std::string_view::npos;
             } else if (name.size() == 5) {
                 scope.emplace_back("", attr.value(), depth);
+                ++default_bindings;
             } else if (name[5] == ':') {
                 scope.emplace_back(std::string(name.substr(6)), attr.value(), depth);
+                default_bindings += scope.back().prefix.empty() ? 1 : 0;  // "xmlns:"
             }
         }
         if (depth == 1) {
             adopt_unknown_root_namespace(node, scope);
         }
         const std::string_view old_name = node.name();
-        const std::string_view element_name = canonical_name(old_name, scope, false, buffer);
+        const std::string_view element_name =
+            default_bindings == 0 && old_name.find(':') == std::string_view::npos
+                ? old_name
+                : canonical_name(old_name, scope, false, buffer);
         // rss/channel/item, rdf:RDF/item, feed/entry: depth 2 or 3.
         if (depth <= 3 &&
             (element_name == "item" || element_name == "atom:entry" || element_name == "entry") &&
