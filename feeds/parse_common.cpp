@@ -102,6 +102,13 @@ text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
         }
         return as_html(xml::inner_markup(content, true));
     }
+    // Most titles and summaries are one text node, read without a copy when only their plain
+    // text is wanted.
+    if (parts == text_parts::plain) {
+        std::string scratch;  // text_view's
+        const std::string_view value = xml::text_view(node, scratch);
+        return {std::string(), html_type ? html_to_text(value) : std::string(trim(value))};
+    }
     if (html_type) {
         return as_html(xml::text(node));
     }
