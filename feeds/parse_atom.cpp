@@ -59,13 +59,13 @@ std::optional<std::string> alternate_link(const auto& parent, std::string_view u
     std::optional<std::string> first;
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
-            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
+            ascii_lower(trim(xml::attribute_view(link, "rel").value_or("alternate")));
         auto href = link_href(link);
         if (rel != "alternate" || !href) {
             continue;
         }
         std::string resolved = xml::resolve(link, url, *href);
-        const std::string type = ascii_lower(trim(xml::attribute(link, "type").value_or("")));
+        const std::string type = ascii_lower(trim(xml::attribute_view(link, "type").value_or("")));
         if (type == "text/html" || type == "application/xhtml+xml") {
             return resolved;
         }
@@ -80,7 +80,7 @@ std::optional<std::string> link_with_rel(const auto& parent, std::string_view wa
                                          std::string_view url) {
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
-            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
+            ascii_lower(trim(xml::attribute_view(link, "rel").value_or("alternate")));
         if (auto href = link_href(link); rel == wanted && href) {
             return xml::resolve(link, url, *href);
         }
@@ -171,9 +171,9 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         it.content_html = read_text_construct(content, text_parts::html).html;
     }
     for (auto category : atom_children(node_children, "category")) {
-        std::string term(trim(xml::attribute(category, "term").value_or("")));
+        std::string term(trim(xml::attribute_view(category, "term").value_or("")));
         if (term.empty()) {
-            term = std::string(trim(xml::attribute(category, "label").value_or("")));
+            term = std::string(trim(xml::attribute_view(category, "label").value_or("")));
         }
         if (term.empty()) {
             term = xml::trimmed_text(category);
@@ -188,8 +188,8 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         }
     }
     for (auto link : atom_children(node_children, "link")) {
-        const std::string rel = ascii_lower(trim(xml::attribute(link, "rel").value_or("")));
-        const auto href = xml::attribute(link, "href");
+        const std::string rel = ascii_lower(trim(xml::attribute_view(link, "rel").value_or("")));
+        const auto href = xml::attribute_view(link, "href");
         if (rel != "enclosure" || !href) {
             continue;
         }

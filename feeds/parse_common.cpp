@@ -60,8 +60,8 @@ std::string utf8_or_windows1252(std::string bytes) {
 }  // namespace
 
 text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
-    const std::string type = ascii_lower(trim(xml::attribute(node, "type").value_or("")));
-    const std::string mode = ascii_lower(trim(xml::attribute(node, "mode").value_or("")));
+    const std::string type = ascii_lower(trim(xml::attribute_view(node, "type").value_or("")));
+    const std::string mode = ascii_lower(trim(xml::attribute_view(node, "mode").value_or("")));
     const bool text_type = type.empty() || type == "text" || type == "text/plain";
     const bool html_type = type == "html" || type.find("html") != std::string::npos;
     const bool xml_type = type == "xhtml" || type.ends_with("xml");

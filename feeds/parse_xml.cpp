@@ -790,9 +790,16 @@ node_list child_index::children(indexed_name name, indexed_name other) const {
 }
 
 std::optional<std::string> attribute(pugi::xml_node node, std::string_view name) {
+    if (const auto value = attribute_view(node, name)) {
+        return std::string(*value);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string_view> attribute_view(pugi::xml_node node, std::string_view name) {
     for (auto a = node.first_attribute(); a; a = a.next_attribute()) {
         if (name == a.name()) {
-            return std::string(a.value());
+            return a.value();
         }
     }
     return std::nullopt;

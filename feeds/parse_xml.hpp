@@ -190,6 +190,9 @@ inline node_list children(const child_index& parent, indexed_name name) {
 // The attribute's value, or nullopt when the attribute is missing.
 std::optional<std::string> attribute(pugi::xml_node node, std::string_view name);
 
+// As attribute(), without a copy: valid while the tree is.
+std::optional<std::string_view> attribute_view(pugi::xml_node node, std::string_view name);
+
 // All text of an element and its descendants, XML-decoded.
 std::string text(pugi::xml_node node);
 
