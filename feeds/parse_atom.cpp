@@ -90,19 +90,20 @@ std::optional<std::string> link_with_rel(const auto& parent, std::string_view wa
 
 person read_person(pugi::xml_node node, std::string_view url) {
     person p;
-    if (auto name = atom_child(node, "name")) {
+    const xml::child_index fields(node);  // up to eight questions: one pass over the children
+    if (auto name = atom_child(fields, "name")) {
         p.name = collapse_whitespace(xml::text(name));
     } else if (!xml::has_element_children(node)) {
         if (std::string value = collapse_whitespace(xml::text(node)); !value.empty()) {
             p.name = value;
         }
     }
-    if (auto email = atom_child(node, "email")) {
+    if (auto email = atom_child(fields, "email")) {
         p.email = xml::trimmed_text(email);
     }
-    auto uri = atom_child(node, "uri");
+    auto uri = atom_child(fields, "uri");
     if (!uri) {
-        uri = atom_child(node, "url");
+        uri = atom_child(fields, "url");
     }
     if (uri) {
         p.url = xml::resolve(uri, url, xml::text(uri));

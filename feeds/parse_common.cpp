@@ -191,9 +191,10 @@ std::optional<std::string> link_text(pugi::xml_node node, std::string_view docum
     if (!node) {
         return std::nullopt;
     }
-    const std::string given = xml::trimmed_text(node);
+    std::string scratch;  // text_view's
+    const std::string_view given = trim(xml::text_view(node, scratch));
     if (given.empty()) {
-        return given;
+        return std::string();
     }
     return xml::resolve(node, document_url, given);
 }
