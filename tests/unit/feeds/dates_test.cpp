@@ -152,6 +152,12 @@ TEST(dates, the_stack_path_reads_what_the_general_path_reads) {
         for (const std::string& variant : {input, "  " + input + " \t", "\n" + input}) {
             EXPECT_EQ(iso(variant), iso(variant + "\u00a0")) << variant;
         }
+        // Most dates are read where they are (collapsed already); doubled spaces are not.
+        std::string doubled;
+        for (const char c : input) {
+            doubled += c == ' ' ? std::string("  ") : std::string(1, c);
+        }
+        EXPECT_EQ(iso(doubled), iso(input)) << doubled;
     }
 }
 
