@@ -769,6 +769,11 @@ std::optional<timestamp> parse_rfc822_common(std::string_view text) {
         return std::nullopt;
     }
     f.year = digits(text, pos, 4);
+    if (f.year < 0) {
+        // "Tue, 10 Jun 03 ...": what parse_loose makes of a two-digit year.
+        const int short_year = digits(text, pos, 2);
+        f.year = short_year < 0 ? -1 : expand_year(short_year, 2);
+    }
     if (f.year < 0 || !skip(' ')) {
         return std::nullopt;
     }
@@ -812,16 +817,26 @@ std::optional<timestamp> parse_date(std::string_view text) {
     // common forms there, without a copy on the heap. For ASCII, this is collapse_whitespace's
     // result (its other spaces are not ASCII), so anything the two read here they read below.
     if (text.size() <= 128) {
-        std::array<char, 128> buffer{};
+        // Most dates are collapsed already: ASCII, single spaces between other characters.
+        // Those are read where they are; the rest are collapsed on the stack first.
+        bool clean = !text.empty() && text.front() != ' ' && text.back() != ' ';
+        for (std::size_t k = 0; clean && k < text.size(); ++k) {
+            const auto byte = static_cast<unsigned char>(text[k]);
+            // A ' ' is never the last byte here, so text[k + 1] is in the text.
+            clean = byte < 0x80 && (byte > ' ' || (byte == ' ' && text[k + 1] != ' '));
+        }
+        std::array<char, 128> buffer;  // its first n bytes are written before they are read
         std::size_t n = 0;
         bool ascii = true;
         bool pending_space = false;
-        for (const char c : text) {
-            if (static_cast<unsigned char>(c) >= 0x80) {
+        for (std::size_t k = 0; !clean && k < text.size(); ++k) {
+            const char c = text[k];
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte >= 0x80) {
                 ascii = false;
                 break;
             }
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            if (byte == ' ' || byte - 0x09U < 5U) {  // ' ' or \t \n \v \f \r (0x09–0x0D)
                 pending_space = true;
                 continue;
             }
@@ -832,7 +847,7 @@ std::optional<timestamp> parse_date(std::string_view text) {
             buffer[n++] = c;
         }
         if (ascii) {
-            const std::string_view collapsed(buffer.data(), n);
+            const std::string_view collapsed = clean ? text : std::string_view(buffer.data(), n);
             if (collapsed.empty()) {
                 return std::nullopt;
             }

@@ -14,20 +14,26 @@ namespace {
 
 // Atom elements are "atom:x" when the namespace is declared, plain "x" when a
 // sloppy feed omits it.
-pugi::xml_node atom_child(const auto& parent, std::string_view local) {
-    const std::string prefixed = "atom:" + std::string(local);
-    if (auto node = xml::child(parent, prefixed)) {
+struct atom_name {
+    consteval atom_name(const char* local)  // NOLINT(google-explicit-constructor)
+        : prefixed(xml::indexed_name::atom(local)), plain(local) {}
+    xml::indexed_name prefixed;
+    xml::indexed_name plain;
+};
+
+pugi::xml_node atom_child(const auto& parent, atom_name name) {
+    if (auto node = xml::child(parent, name.prefixed)) {
         return node;
     }
-    return xml::child(parent, local);
+    return xml::child(parent, name.plain);
 }
 
-xml::node_list atom_children(const xml::child_index& parent, std::string_view local) {
-    return parent.children("atom:" + std::string(local), local);
+xml::node_list atom_children(const xml::child_index& parent, atom_name name) {
+    return parent.children(name.prefixed, name.plain);
 }
 
-xml::node_list atom_children(pugi::xml_node parent, std::string_view local) {
-    return atom_children(xml::child_index(parent), local);
+xml::node_list atom_children(pugi::xml_node parent, atom_name name) {
+    return atom_children(xml::child_index(parent), name);
 }
 
 std::optional<std::string> plain_of(pugi::xml_node node) {
@@ -53,13 +59,13 @@ std::optional<std::string> alternate_link(const auto& parent, std::string_view u
     std::optional<std::string> first;
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
-            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
+            ascii_lower(trim(xml::attribute_view(link, "rel").value_or("alternate")));
         auto href = link_href(link);
         if (rel != "alternate" || !href) {
             continue;
         }
         std::string resolved = xml::resolve(link, url, *href);
-        const std::string type = ascii_lower(trim(xml::attribute(link, "type").value_or("")));
+        const std::string type = ascii_lower(trim(xml::attribute_view(link, "type").value_or("")));
         if (type == "text/html" || type == "application/xhtml+xml") {
             return resolved;
         }
@@ -74,7 +80,7 @@ std::optional<std::string> link_with_rel(const auto& parent, std::string_view wa
                                          std::string_view url) {
     for (auto link : atom_children(parent, "link")) {
         const std::string rel =
-            ascii_lower(trim(xml::attribute(link, "rel").value_or("alternate")));
+            ascii_lower(trim(xml::attribute_view(link, "rel").value_or("alternate")));
         if (auto href = link_href(link); rel == wanted && href) {
             return xml::resolve(link, url, *href);
         }
@@ -84,19 +90,20 @@ std::optional<std::string> link_with_rel(const auto& parent, std::string_view wa
 
 person read_person(pugi::xml_node node, std::string_view url) {
     person p;
-    if (auto name = atom_child(node, "name")) {
+    const xml::child_index fields(node);  // up to eight questions: one pass over the children
+    if (auto name = atom_child(fields, "name")) {
         p.name = collapse_whitespace(xml::text(name));
     } else if (!xml::has_element_children(node)) {
         if (std::string value = collapse_whitespace(xml::text(node)); !value.empty()) {
             p.name = value;
         }
     }
-    if (auto email = atom_child(node, "email")) {
+    if (auto email = atom_child(fields, "email")) {
         p.email = xml::trimmed_text(email);
     }
-    auto uri = atom_child(node, "uri");
+    auto uri = atom_child(fields, "uri");
     if (!uri) {
-        uri = atom_child(node, "url");
+        uri = atom_child(fields, "url");
     }
     if (uri) {
         p.url = xml::resolve(uri, url, xml::text(uri));
@@ -104,8 +111,7 @@ person read_person(pugi::xml_node node, std::string_view url) {
     return p;
 }
 
-std::optional<timestamp> first_date(const auto& parent,
-                                    std::initializer_list<std::string_view> names) {
+std::optional<timestamp> first_date(const auto& parent, std::initializer_list<atom_name> names) {
     for (const auto name : names) {
         if (auto d = date_of(atom_child(parent, name))) {
             return d;
@@ -166,9 +172,9 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         it.content_html = read_text_construct(content, text_parts::html).html;
     }
     for (auto category : atom_children(node_children, "category")) {
-        std::string term(trim(xml::attribute(category, "term").value_or("")));
+        std::string term(trim(xml::attribute_view(category, "term").value_or("")));
         if (term.empty()) {
-            term = std::string(trim(xml::attribute(category, "label").value_or("")));
+            term = std::string(trim(xml::attribute_view(category, "label").value_or("")));
         }
         if (term.empty()) {
             term = xml::trimmed_text(category);
@@ -183,8 +189,8 @@ item read_entry(pugi::xml_node node, std::string_view url) {
         }
     }
     for (auto link : atom_children(node_children, "link")) {
-        const std::string rel = ascii_lower(trim(xml::attribute(link, "rel").value_or("")));
-        const auto href = xml::attribute(link, "href");
+        const std::string rel = ascii_lower(trim(xml::attribute_view(link, "rel").value_or("")));
+        const auto href = xml::attribute_view(link, "href");
         if (rel != "enclosure" || !href) {
             continue;
         }

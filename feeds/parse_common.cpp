@@ -60,8 +60,8 @@ std::string utf8_or_windows1252(std::string bytes) {
 }  // namespace
 
 text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
-    const std::string type = ascii_lower(trim(xml::attribute(node, "type").value_or("")));
-    const std::string mode = ascii_lower(trim(xml::attribute(node, "mode").value_or("")));
+    const std::string type = ascii_lower(trim(xml::attribute_view(node, "type").value_or("")));
+    const std::string mode = ascii_lower(trim(xml::attribute_view(node, "mode").value_or("")));
     const bool text_type = type.empty() || type == "text" || type == "text/plain";
     const bool html_type = type == "html" || type.find("html") != std::string::npos;
     const bool xml_type = type == "xhtml" || type.ends_with("xml");
@@ -102,6 +102,13 @@ text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
         }
         return as_html(xml::inner_markup(content, true));
     }
+    // Most titles and summaries are one text node, read without a copy when only their plain
+    // text is wanted.
+    if (parts == text_parts::plain) {
+        std::string scratch;  // text_view's
+        const std::string_view value = xml::text_view(node, scratch);
+        return {std::string(), html_type ? html_to_text(value) : std::string(trim(value))};
+    }
     if (html_type) {
         return as_html(xml::text(node));
     }
@@ -110,7 +117,9 @@ text_construct read_text_construct(pugi::xml_node node, text_parts parts) {
 
 person parse_person_text(std::string_view text) {
     person p;
-    const std::string value = collapse_whitespace(decode_entities(text));
+    // Most names and addresses hold no reference: no copy to decode them.
+    const std::string value = collapse_whitespace(
+        text.find('&') == std::string_view::npos ? text : std::string_view(decode_entities(text)));
     if (value.empty()) {
         return p;
     }
@@ -182,9 +191,10 @@ std::optional<std::string> link_text(pugi::xml_node node, std::string_view docum
     if (!node) {
         return std::nullopt;
     }
-    const std::string given = xml::trimmed_text(node);
+    std::string scratch;  // text_view's
+    const std::string_view given = trim(xml::text_view(node, scratch));
     if (given.empty()) {
-        return given;
+        return std::string();
     }
     return xml::resolve(node, document_url, given);
 }

@@ -17,7 +17,7 @@ using xml::child;
 using xml::children;
 
 std::optional<std::string> first_markup_text(const auto& parent,
-                                             std::initializer_list<std::string_view> names) {
+                                             std::initializer_list<xml::indexed_name> names) {
     for (const auto name : names) {
         if (auto node = child(parent, name)) {
             return markup_text(node);
@@ -26,7 +26,7 @@ std::optional<std::string> first_markup_text(const auto& parent,
     return std::nullopt;
 }
 
-std::optional<std::string> plain_child(const auto& parent, std::string_view name) {
+std::optional<std::string> plain_child(const auto& parent, xml::indexed_name name) {
     if (auto node = child(parent, name)) {
         return xml::trimmed_text(node);
     }
@@ -37,8 +37,8 @@ std::optional<std::string> plain_child(const auto& parent, std::string_view name
 std::optional<std::string> atom_link(const auto& parent, std::string_view rel,
                                      std::string_view url) {
     for (auto link : children(parent, "atom:link")) {
-        const std::string link_rel = xml::attribute(link, "rel").value_or("alternate");
-        const auto href = xml::attribute(link, "href");
+        const std::string_view link_rel = xml::attribute_view(link, "rel").value_or("alternate");
+        const auto href = xml::attribute_view(link, "href");
         if (link_rel == rel && href) {
             return xml::resolve(link, url, *href);
         }
@@ -66,7 +66,7 @@ std::optional<std::int64_t> parse_length(const std::optional<std::string>& text)
 
 void add_enclosure(item& it, pugi::xml_node node, std::string_view url,
                    const char* length_attribute) {
-    const auto href = xml::attribute(node, "url");
+    const auto href = xml::attribute_view(node, "url");
     if (!href || trim(*href).empty()) {
         return;
     }
@@ -96,7 +96,7 @@ person atom_person(pugi::xml_node node) {
 std::optional<std::string> rss_link(const auto& parent, std::string_view url) {
     const auto links = children(parent, "link");
     for (auto link : links) {
-        if (auto href = xml::attribute(link, "href"); href && !trim(*href).empty()) {
+        if (auto href = xml::attribute_view(link, "href"); href && !trim(*href).empty()) {
             return xml::resolve(link, url, *href);
         }
     }
@@ -120,7 +120,8 @@ item extract_item(pugi::xml_node node, std::string_view url) {
     it.link = rss_link(node_children, url);
     if (!it.link || it.link->empty()) {
         if (auto guid = child(node_children, "guid")) {
-            const std::string permalink = xml::attribute(guid, "isPermaLink").value_or("true");
+            const std::string_view permalink =
+                xml::attribute_view(guid, "isPermaLink").value_or("true");
             const std::string value = xml::trimmed_text(guid);
             if (permalink != "false" && is_http_url(value)) {
                 it.link = value;
@@ -211,7 +212,8 @@ item extract_item(pugi::xml_node node, std::string_view url) {
         }
     }
     for (auto category : children(node_children, "atom:category")) {
-        if (std::string term(trim(xml::attribute(category, "term").value_or(""))); !term.empty()) {
+        if (std::string term(trim(xml::attribute_view(category, "term").value_or("")));
+            !term.empty()) {
             it.categories.push_back(std::move(term));
         }
     }

@@ -161,6 +161,9 @@ struct cap_violation {
 std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limits& limits,
                                           bool check_utf8) {
     std::vector<binding> scope;
+    // Bindings of the default namespace in scope: with none, an unprefixed element name is
+    // canonical as it is (canonical_name returns it), and most RSS documents bind none.
+    std::size_t default_bindings = 0;
     std::vector<std::pair<pugi::xml_node, std::size_t>> stack;
     std::string buffer;  // canonical_name's
     stack.emplace_back(root, 1);
@@ -175,6 +178,7 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                 node.offset_debug()};
         }
         while (!scope.empty() && scope.back().depth >= depth) {
+            default_bindings -= scope.back().prefix.empty() ? 1 : 0;
             scope.pop_back();
         }
         for (auto attr = check_utf8 ? node.first_attribute() : pugi::xml_attribute(); attr;
@@ -190,15 +194,20 @@ std::optional<cap_violation> canonicalise(pugi::xml_node root, const parse_limit
                     prefixed_attributes || name.find(':') != std::string_view::npos;
             } else if (name.size() == 5) {
                 scope.emplace_back("", attr.value(), depth);
+                ++default_bindings;
             } else if (name[5] == ':') {
                 scope.emplace_back(std::string(name.substr(6)), attr.value(), depth);
+                default_bindings += scope.back().prefix.empty() ? 1 : 0;  // "xmlns:"
             }
         }
         if (depth == 1) {
             adopt_unknown_root_namespace(node, scope);
         }
         const std::string_view old_name = node.name();
-        const std::string_view element_name = canonical_name(old_name, scope, false, buffer);
+        const std::string_view element_name =
+            default_bindings == 0 && old_name.find(':') == std::string_view::npos
+                ? old_name
+                : canonical_name(old_name, scope, false, buffer);
         // rss/channel/item, rdf:RDF/item, feed/entry: depth 2 or 3.
         if (depth <= 3 &&
             (element_name == "item" || element_name == "atom:entry" || element_name == "entry") &&
@@ -669,94 +678,128 @@ std::string load(pugi::xml_document& doc, std::string_view utf8, const parse_lim
     return {};
 }
 
-namespace {
-
-// name == node_name, rejecting most names on their first byte (the extractors ask a lot).
-bool name_is(std::string_view name, const char* node_name) {
-    if (name.empty() || node_name[0] != name[0]) {
-        return name.empty() && node_name[0] == '\0';
-    }
-    return name == node_name;
-}
-
-}  // namespace
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view name) {
-    // pugixml walks its own sibling list (one library call, not three per child); it
-    // wants a terminated name. Only elements have names in our trees; checked anyway.
-    if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
-        std::memcpy(buffer, name.data(), name.size());
-        buffer[name.size()] = '\0';
-        for (auto c = parent.child(buffer); c; c = c.next_sibling(buffer)) {
-            if (c.type() == pugi::node_element) {
-                return c;
-            }
-        }
-        return {};
-    }
-    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
+pugi::xml_node child(pugi::xml_node parent, indexed_name name) {
+    // pugixml walks its own sibling list (one library call, not three per child). Only
+    // elements have names in our trees; checked anyway.
+    const char* wanted = name.view().data();  // indexed_names are literals: terminated
+    for (auto c = parent.child(wanted); c; c = c.next_sibling(wanted)) {
+        if (c.type() == pugi::node_element) {
             return c;
         }
     }
     return {};
 }
 
-node_list children(pugi::xml_node parent, std::string_view name) {
+node_list children(pugi::xml_node parent, indexed_name name) {
     node_list out;
-    if (char buffer[64]; !name.empty() && name.size() < sizeof buffer) {
-        std::memcpy(buffer, name.data(), name.size());
-        buffer[name.size()] = '\0';
-        for (auto c = parent.child(buffer); c; c = c.next_sibling(buffer)) {
-            if (c.type() == pugi::node_element) {
-                out.push_back(c);
-            }
-        }
-        return out;
-    }
-    for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (name_is(name, c.name()) && c.type() == pugi::node_element) {
+    const char* wanted = name.view().data();
+    for (auto c = parent.child(wanted); c; c = c.next_sibling(wanted)) {
+        if (c.type() == pugi::node_element) {
             out.push_back(c);
         }
     }
     return out;
 }
 
+namespace {
+
+constexpr std::size_t name_table_size = 256;  // a power of two, over thrice the names
+
+constexpr std::size_t name_hash(std::string_view name) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(name[i]); };
+    return (name.size() * 31U + byte(0) * 7U + byte(name.size() - 1) * 13U +
+            byte(name.size() / 2) * 3U) &
+           (name_table_size - 1);
+}
+
+// Open addressing: each slot holds a position in indexed_names plus one, 0 when empty.
+constexpr auto name_table = [] {
+    std::array<std::uint8_t, name_table_size> table{};
+    for (std::size_t k = 0; k < std::size(indexed_names); ++k) {
+        std::size_t h = name_hash(indexed_names[k]);
+        while (table[h] != 0) {
+            h = (h + 1) & (name_table_size - 1);
+        }
+        table[h] = static_cast<std::uint8_t>(k + 1);
+    }
+    return table;
+}();
+static_assert(std::size(indexed_names) < 255);
+
+// The name's position in indexed_names, or -1.
+int indexed_position(std::string_view name) {
+    if (name.empty()) {
+        return -1;
+    }
+    for (std::size_t h = name_hash(name); name_table[h] != 0; h = (h + 1) & (name_table_size - 1)) {
+        if (indexed_names[name_table[h] - 1U] == name) {
+            return name_table[h] - 1;
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
 child_index::child_index(pugi::xml_node parent) {
     for (auto c = parent.first_child(); c; c = c.next_sibling()) {
-        if (c.type() == pugi::node_element) {
-            entries_.push_back({c.name(), c});
+        if (c.type() != pugi::node_element) {
+            continue;
         }
+        const int k = indexed_position(c.name());
+        // Positions fit 32 bits: a parent with 2^32 children would need a 16 GB document.
+        if (k < 0 || entries_.size() >= none) {
+            continue;
+        }
+        const auto at = static_cast<std::uint32_t>(entries_.size());
+        entries_.push_back({c, none});
+        chain& names = chains_[static_cast<std::size_t>(k)];
+        if (names.first == none) {
+            names.first = at;
+        } else {
+            entries_[names.last].next_same_name = at;
+        }
+        names.last = at;
     }
 }
 
-pugi::xml_node child_index::child(std::string_view name) const {
-    for (const auto& e : entries_) {
-        if (e.name == name) {
-            return e.node;
-        }
-    }
-    return {};
+pugi::xml_node child_index::child(indexed_name name) const {
+    const std::uint32_t first = chains_[name.slot()].first;
+    return first == none ? pugi::xml_node() : entries_[first].node;
 }
 
-node_list child_index::children(std::string_view name) const {
-    return children(name, name);
-}
-
-node_list child_index::children(std::string_view name, std::string_view other) const {
+node_list child_index::children(indexed_name name) const {
     node_list out;
-    for (const auto& e : entries_) {
-        if (e.name == name || e.name == other) {
-            out.push_back(e.node);
-        }
+    for (auto at = chains_[name.slot()].first; at != none; at = entries_[at].next_same_name) {
+        out.push_back(entries_[at].node);
+    }
+    return out;
+}
+
+node_list child_index::children(indexed_name name, indexed_name other) const {
+    // Merge the two chains in document order (one chain when the names are the same).
+    node_list out;
+    std::uint32_t a = chains_[name.slot()].first;
+    std::uint32_t b = name.slot() == other.slot() ? none : chains_[other.slot()].first;
+    while (a != none || b != none) {
+        std::uint32_t& next = b == none || (a != none && a < b) ? a : b;
+        out.push_back(entries_[next].node);
+        next = entries_[next].next_same_name;
     }
     return out;
 }
 
 std::optional<std::string> attribute(pugi::xml_node node, std::string_view name) {
+    if (const auto value = attribute_view(node, name)) {
+        return std::string(*value);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string_view> attribute_view(pugi::xml_node node, std::string_view name) {
     for (auto a = node.first_attribute(); a; a = a.next_attribute()) {
         if (name == a.name()) {
-            return std::string(a.value());
+            return a.value();
         }
     }
     return std::nullopt;

@@ -4,6 +4,8 @@
 // the per-format extractors share.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,44 +33,165 @@ bool load_in_place(pugi::xml_document& doc, std::string& utf8, const parse_limit
 // Elements found by name: most lookups find none or one, which then need no allocation.
 using node_list = boost::container::small_vector<pugi::xml_node, 4>;
 
+// Every element name the extractors look up (canonical names, see load()).
+inline constexpr std::string_view indexed_names[] = {"atom:author",
+                                                     "atom:category",
+                                                     "atom:content",
+                                                     "atom:created",
+                                                     "atom:email",
+                                                     "atom:id",
+                                                     "atom:issued",
+                                                     "atom:link",
+                                                     "atom:logo",
+                                                     "atom:modified",
+                                                     "atom:name",
+                                                     "atom:published",
+                                                     "atom:subtitle",
+                                                     "atom:summary",
+                                                     "atom:tagline",
+                                                     "atom:title",
+                                                     "atom:updated",
+                                                     "atom:uri",
+                                                     "atom:url",
+                                                     "author",
+                                                     "body",
+                                                     "category",
+                                                     "channel",
+                                                     "content",
+                                                     "content:encoded",
+                                                     "created",
+                                                     "day",
+                                                     "dc:author",
+                                                     "dc:creator",
+                                                     "dc:date",
+                                                     "dc:description",
+                                                     "dc:identifier",
+                                                     "dc:language",
+                                                     "dc:subject",
+                                                     "dc:title",
+                                                     "dcterms:issued",
+                                                     "dcterms:modified",
+                                                     "description",
+                                                     "email",
+                                                     "enclosure",
+                                                     "fullitem",
+                                                     "guid",
+                                                     "hour",
+                                                     "id",
+                                                     "image",
+                                                     "issued",
+                                                     "itunes:keywords",
+                                                     "language",
+                                                     "lastBuildDate",
+                                                     "link",
+                                                     "logo",
+                                                     "media:content",
+                                                     "media:group",
+                                                     "modified",
+                                                     "name",
+                                                     "pubDate",
+                                                     "published",
+                                                     "skipDays",
+                                                     "skipHours",
+                                                     "subtitle",
+                                                     "summary",
+                                                     "sy:updateFrequency",
+                                                     "sy:updatePeriod",
+                                                     "tagline",
+                                                     "title",
+                                                     "ttl",
+                                                     "updated",
+                                                     "uri",
+                                                     "url"};
+
+// One of indexed_names, picked at compile time: a name missing there does not compile.
+class indexed_name {
+  public:
+    // Implicit, so extractors write child(item, "title").
+    consteval indexed_name(const char* name)
+        : slot_(find(name)) {}  // NOLINT(google-explicit-constructor)
+
+    // "atom:" + local.
+    static consteval indexed_name atom(const char* local) {
+        return indexed_name(find_atom(local), 0);
+    }
+
+    constexpr std::size_t slot() const { return slot_; }
+    constexpr std::string_view view() const { return indexed_names[slot_]; }
+
+  private:
+    consteval indexed_name(std::size_t slot, int) : slot_(slot) {}
+
+    static consteval std::size_t find(std::string_view name) {
+        for (std::size_t k = 0; k < std::size(indexed_names); ++k) {
+            if (indexed_names[k] == name) {
+                return k;
+            }
+        }
+        throw "element name missing from xml::indexed_names";
+    }
+    static consteval std::size_t find_atom(std::string_view local) {
+        for (std::size_t k = 0; k < std::size(indexed_names); ++k) {
+            if (indexed_names[k].starts_with("atom:") && indexed_names[k].substr(5) == local) {
+                return k;
+            }
+        }
+        throw "element name missing from xml::indexed_names";
+    }
+
+    std::size_t slot_;
+};
+
 // First child element with this canonical name, or a null node.
-pugi::xml_node child(pugi::xml_node parent, std::string_view name);
+pugi::xml_node child(pugi::xml_node parent, indexed_name name);
 
 // All child elements with this canonical name, in document order.
-node_list children(pugi::xml_node parent, std::string_view name);
+node_list children(pugi::xml_node parent, indexed_name name);
 
 // An element's child elements by name, read in one pass over the children: the extractors
 // ask each item for some thirty names, and a walk over the children per name cost more
-// than all the rest of the extraction. Valid while the tree is not renamed.
+// than all the rest of the extraction. Each child's name is looked up once in a small hash
+// table of indexed_names, and the children of each such name are chained in document order:
+// a question is then an array read. Valid while the tree is not renamed.
 class child_index {
   public:
     explicit child_index(pugi::xml_node parent);
 
     // As child() and children() above.
-    pugi::xml_node child(std::string_view name) const;
-    node_list children(std::string_view name) const;
+    pugi::xml_node child(indexed_name name) const;
+    node_list children(indexed_name name) const;
     // Children with either name, in document order.
-    node_list children(std::string_view name, std::string_view other) const;
+    node_list children(indexed_name name, indexed_name other) const;
 
   private:
+    static constexpr std::uint32_t none = 0xFFFFFFFFU;
     struct entry {
-        std::string_view name;
         pugi::xml_node node;
+        std::uint32_t next_same_name;  // the next child with this name, or none
     };
-    // In document order; items rarely have more than 16 children, which then need no allocation.
+    struct chain {
+        std::uint32_t first = none;
+        std::uint32_t last = none;
+    };
+
+    // Children with names in indexed_names, in document order; items rarely have more than 16.
     boost::container::small_vector<entry, 16> entries_;
+    std::array<chain, std::size(indexed_names)> chains_{};
 };
 
-inline pugi::xml_node child(const child_index& parent, std::string_view name) {
+inline pugi::xml_node child(const child_index& parent, indexed_name name) {
     return parent.child(name);
 }
 
-inline node_list children(const child_index& parent, std::string_view name) {
+inline node_list children(const child_index& parent, indexed_name name) {
     return parent.children(name);
 }
 
 // The attribute's value, or nullopt when the attribute is missing.
 std::optional<std::string> attribute(pugi::xml_node node, std::string_view name);
+
+// As attribute(), without a copy: valid while the tree is.
+std::optional<std::string_view> attribute_view(pugi::xml_node node, std::string_view name);
 
 // All text of an element and its descendants, XML-decoded.
 std::string text(pugi::xml_node node);

@@ -189,13 +189,34 @@ std::size_t verbatim_run(std::string_view text, std::size_t i) {
 }
 #endif
 
+// name is lower-case.
 bool is_block_element(std::string_view name) {
-    static constexpr std::string_view blocks[] = {
-        "address",    "article", "aside",  "blockquote", "br",  "dd",    "div",   "dl",   "dt",
-        "figcaption", "figure",  "footer", "h1",         "h2",  "h3",    "h4",    "h5",   "h6",
-        "header",     "hr",      "li",     "main",       "nav", "ol",    "p",     "pre",  "section",
-        "table",      "td",      "th",     "tr",         "ul",  "tbody", "thead", "tfoot"};
-    return std::find(std::begin(blocks), std::end(blocks), name) != std::end(blocks);
+    // By length: a tag name is compared with the few block names of its length only.
+    switch (name.size()) {
+        case 1:
+            return name[0] == 'p';
+        case 2: {
+            static constexpr std::string_view blocks[] = {"br", "dd", "dl", "dt", "h1", "h2",
+                                                          "h3", "h4", "h5", "h6", "hr", "li",
+                                                          "ol", "td", "th", "tr", "ul"};
+            return std::find(std::begin(blocks), std::end(blocks), name) != std::end(blocks);
+        }
+        case 3:
+            return name == "div" || name == "nav" || name == "pre";
+        case 4:
+            return name == "main";
+        case 5:
+            return name == "aside" || name == "table" || name == "tbody" || name == "thead" ||
+                   name == "tfoot";
+        case 6:
+            return name == "figure" || name == "footer" || name == "header";
+        case 7:
+            return name == "address" || name == "article" || name == "section";
+        case 10:
+            return name == "blockquote" || name == "figcaption";
+        default:
+            return false;
+    }
 }
 
 }  // namespace
@@ -389,22 +410,29 @@ std::string html_to_text(std::string_view html) {
                                               html[name_end] == ':' || html[name_end] == '-')) {
                 ++name_end;
             }
-            const std::string name = ascii_lower(html.substr(j, name_end - j));
-            // Find the end of the tag, skipping quoted attribute values.
+            // Lower-cased on the stack: no name longer than 10 bytes means anything below.
+            char lowered[10];
+            const std::size_t name_size = name_end - j;
+            std::string_view name;
+            if (name_size <= sizeof lowered) {
+                for (std::size_t k = 0; k < name_size; ++k) {
+                    const char ch = html[j + k];
+                    lowered[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+                }
+                name = std::string_view(lowered, name_size);
+            }
+            // Find the end of the tag, skipping quoted attribute values (links make them long:
+            // each stretch is searched for its one or three bytes of interest).
             std::size_t k = name_end;
-            char quote = 0;
             while (k < html.size()) {
-                const char ch = html[k];
-                if (quote != 0) {
-                    if (ch == quote) {
-                        quote = 0;
-                    }
-                } else if ((ch == '"' || ch == '\'') && k > 0 && html[k - 1] == '=') {
-                    // Only a quote opening an attribute value counts; a stray one
-                    // (href=http://x/") must not swallow the rest of the text.
-                    quote = ch;
-                } else if (ch == '>') {
+                k = scan::find_any<'>', '"', '\''>(html, k);
+                if (k == html.size() || html[k] == '>') {
                     break;
+                }
+                // Only a quote opening an attribute value counts; a stray one
+                // (href=http://x/") must not swallow the rest of the text.
+                if (html[k - 1] == '=') {
+                    k = find_byte(html[k], k + 1);  // its closing quote, or the end
                 }
                 ++k;
             }
@@ -414,7 +442,7 @@ std::string html_to_text(std::string_view html) {
             }
             // Script and style bodies are not text.
             if (!closing && (name == "script" || name == "style")) {
-                const std::string close = "</" + name;
+                const std::string close = "</" + std::string(name);
                 std::size_t end = i;
                 while (end < html.size()) {
                     end = html.find("</", end);

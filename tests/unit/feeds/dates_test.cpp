@@ -27,6 +27,12 @@ TEST(dates, rfc822_standard_forms) {
 TEST(dates, rfc822_deviations) {
     EXPECT_EQ(iso("Thu, 01 Jan 04 19:48:21 GMT"), "2004-01-01T19:48:21Z");
     EXPECT_EQ(iso("Fri, 01 Jan 99 00:00:00 GMT"), "1999-01-01T00:00:00Z");
+    // Two-digit years with named or numeric zones, with or without seconds: below 50 is 20xx.
+    EXPECT_EQ(iso("Tue, 10 Jun 03 04:00:00 EST"), "2003-06-10T09:00:00Z");
+    EXPECT_EQ(iso("10 Jun 49 04:00 +0100"), "2049-06-10T03:00:00Z");
+    EXPECT_EQ(iso("10 Jun 50 04:00 PST"), "1950-06-10T12:00:00Z");
+    // Three digits are a year as written (the general parser's rule).
+    EXPECT_EQ(iso("Tue, 10 Jun 203 04:00:00 GMT"), "0203-06-10T04:00:00Z");
     EXPECT_EQ(iso("Thu, 01 Jan 2004 00:00 GMT"), "2004-01-01T00:00:00Z");
     EXPECT_EQ(iso("Thu, 01 Jan 2004 1:2:3 GMT"), "2004-01-01T01:02:03Z");
     EXPECT_EQ(iso("Thu,01 Jan 2004 19:48:21 GMT"), "2004-01-01T19:48:21Z");
@@ -146,6 +152,12 @@ TEST(dates, the_stack_path_reads_what_the_general_path_reads) {
         for (const std::string& variant : {input, "  " + input + " \t", "\n" + input}) {
             EXPECT_EQ(iso(variant), iso(variant + "\u00a0")) << variant;
         }
+        // Most dates are read where they are (collapsed already); doubled spaces are not.
+        std::string doubled;
+        for (const char c : input) {
+            doubled += c == ' ' ? std::string("  ") : std::string(1, c);
+        }
+        EXPECT_EQ(iso(doubled), iso(input)) << doubled;
     }
 }
 

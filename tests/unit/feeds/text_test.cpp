@@ -65,6 +65,15 @@ TEST(text, keeps_text_that_only_looks_like_markup) {
     EXPECT_EQ(html_to_text("<!' x"), "<!' x");
 }
 
+TEST(text, tag_ends_at_the_first_gt_outside_a_quoted_value) {
+    EXPECT_EQ(html_to_text("a<a href=\"x>y\" title='1>2'>b</a>c"), "abc");
+    EXPECT_EQ(html_to_text("a<img alt=\"\" src='>'>b"), "ab");
+    // A quote not right after '=' opens nothing; an unclosed value runs to the end.
+    EXPECT_EQ(html_to_text("a<b x\"y>c\">d"), "ac\">d");
+    EXPECT_EQ(html_to_text("a<a href=\"x>b"), "a");
+    EXPECT_EQ(html_to_text("a<br"), "a");
+}
+
 TEST(text, stray_quote_in_tag_does_not_swallow_text) {
     EXPECT_EQ(html_to_text("<a href=http://example.com/\">example</a>"), "example");
     EXPECT_EQ(html_to_text("<a title=\"x > y\">z</a>"), "z");
