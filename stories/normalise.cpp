@@ -219,7 +219,9 @@ class tokenizer {
                 // (setting bit 0x20 lower-cases letters and keeps digits).
                 std::size_t j = i;
                 if (word_.empty()) {
-                    std::array<char, short_word> lowered;
+                    // Lower-cased straight into the word store, where push_word would copy it.
+                    reserve_chars(short_word);
+                    char* const lowered = chars_.data() + used_;
                     std::size_t n = 0;
                     while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
                         lowered[n++] = static_cast<char>(text[j++] | 0x20);
@@ -227,12 +229,12 @@ class tokenizer {
                         // The commonest case, a whole word before a space, which put_ascii(' ')
                         // would end: no copy through word_.
                         dot_pending_ = acronym_ = false;
-                        push_word(std::string_view(lowered.data(), n));
+                        store_word(n);
                         after_space_ = true;
                         i = j + 1;
                         continue;
                     }
-                    word_.append(lowered.data(), n);
+                    word_.append(lowered, n);
                 }
                 for (; j < text.size() && is_ascii_alnum_fast(text[j]); ++j)
                     word_.push_back(static_cast<char>(text[j] | 0x20));
@@ -258,7 +260,7 @@ class tokenizer {
 
     // Clears the words but keeps the buffers' capacity.
     void reset() {
-        chars_.clear();
+        used_ = 0;
         words_.clear();
         word_.clear();
         word_ascii_ = true;
@@ -269,14 +271,17 @@ class tokenizer {
     }
 
     std::string_view word(const word_ref& w) const {
-        return std::string_view(chars_).substr(w.begin, w.size);
+        return std::string_view(chars_.data() + w.begin, w.size);
     }
     const std::vector<word_ref>& words() const { return words_; }
 
   private:
     static constexpr std::size_t short_word = 32;
     const word_table& specials_ = special_words();
+    // The words' bytes, back to back: the first used_ bytes of chars_, whose size is the
+    // store's capacity (written in place, no append per word).
     std::string chars_;
+    std::size_t used_ = 0;
     std::vector<word_ref> words_;
     std::string word_;
     bool word_ascii_ = true;
@@ -302,30 +307,50 @@ class tokenizer {
         word_.clear();
     }
 
+    // Room for a word of n bytes after the stored ones, and for any canonical spelling.
+    void reserve_chars(std::size_t n) {
+        constexpr std::size_t longest_canonical = 16;
+        if (used_ + n + longest_canonical > chars_.size()) {
+            chars_.resize(std::max(2 * chars_.size(), used_ + n + longest_canonical + 256));
+        }
+    }
+
     // Appends a finished (folded, lower-case) word in its canonical spelling.
     void push_word(std::string_view raw) {
+        reserve_chars(raw.size());
+        std::copy(raw.begin(), raw.end(), chars_.begin() + static_cast<std::ptrdiff_t>(used_));
+        store_word(raw.size());
+    }
+
+    // Stores the word whose n bytes are already written after the stored ones.
+    void store_word(std::size_t n) {
+        const std::string_view raw(chars_.data() + used_, n);
         const word_info* info = specials_.find(raw);
-        std::string_view w = raw;
+        std::size_t at = used_;
+        std::size_t size = n;
         std::uint8_t id = 0;
         std::uint8_t flags = pending_;
         if (info != nullptr) {  // special words only: most words are none of these
-            w = info->canonical;
+            std::string_view w = info->canonical;
             id = info->id;
             if (info->cue) flags |= cue;
             if (info->url) flags |= url_part;
             if (info->sentence_cue) flags |= sentence_cue;
             if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
                 word(words_.back()) == "per") {
-                chars_.resize(words_.back().begin);
+                at = words_.back().begin;
                 words_.pop_back();
                 w = "pct";
                 id = 0;  // "pct" is only ever a canonical spelling, never a table word
             }
+            // From the table's own strings, never from chars_: no overlap.
+            std::copy(w.begin(), w.end(), chars_.begin() + static_cast<std::ptrdiff_t>(at));
+            size = w.size();
         }
         if (parens_ > 0) flags |= in_parens;
-        words_.push_back({static_cast<std::uint32_t>(chars_.size()),
-                          static_cast<std::uint32_t>(w.size()), flags, id});
-        chars_.append(w);
+        words_.push_back(
+            {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size), flags, id});
+        used_ = at + size;
         pending_ = 0;
     }
 
