@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <iterator>
 #include <stdexcept>
 #include <vector>
 
 #include <utf8proc.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "feeds/text.hpp"
 #include "stories/fold.hpp"
@@ -120,6 +125,10 @@ class word_table {
 
     const word_info* find(std::string_view word) const {
         if (word.empty() || word.size() > 13) return nullptr;
+        // Most words have a first letter and length no table word has: no hash, no probe.
+        if (((lengths_[static_cast<unsigned char>(word[0])] >> word.size()) & 1U) == 0) {
+            return nullptr;
+        }
         for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
             const auto& e = slots_[i];
             if (e.word.empty()) return nullptr;
@@ -131,6 +140,8 @@ class word_table {
   private:
     static constexpr std::size_t size = 256;
     std::array<word_info, size> slots_{};
+    // Per first byte, bit n set when a table word of n bytes starts with it (all are <= 13).
+    std::array<std::uint16_t, 256> lengths_{};
 
     static std::size_t hash(std::string_view w) {
         const auto a = static_cast<unsigned char>(w.front());
@@ -145,6 +156,8 @@ class word_table {
             if (e.word.empty()) {
                 e.word = word;
                 e.canonical = word;
+                lengths_[static_cast<unsigned char>(word[0])] |=
+                    static_cast<std::uint16_t>(1U << word.size());
             }
             if (e.word == word) return e;
         }
@@ -195,6 +208,32 @@ struct word_ref {
     std::uint8_t id = 0;  // word_info::id of the (canonical) word, 0: not in the word table
 };
 
+// The run of ASCII letters and digits at the start of 16 readable bytes: its length, and
+// the 16 bytes with bit 0x20 set (lower case for letters, digits unchanged) written to `out`
+// (only the first `length` of them are the word's). One SSE2 pass instead of a table lookup,
+// a bound check and a store per byte.
+std::size_t lower_alnum16(const char* in, char* out) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+    const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    // Signed byte compares: bytes >= 0x80 are negative, so neither letters nor digits.
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lower);
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+    return static_cast<std::size_t>(std::countr_one(mask & 0xffffU));
+#else
+    std::size_t n = 0;
+    while (n < 16 && is_ascii_alnum_fast(in[n])) {
+        out[n] = static_cast<char>(in[n] | 0x20);
+        ++n;
+    }
+    return n;
+#endif
+}
+
 class tokenizer {
   public:
     // Stops after about max_words words (0: no limit).
@@ -223,8 +262,14 @@ class tokenizer {
                     reserve_chars(short_word);
                     char* const lowered = chars_.data() + used_;
                     std::size_t n = 0;
-                    while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
-                        lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    if (text.size() - j >= 16) {
+                        n = lower_alnum16(text.data() + j, lowered);
+                        j += n;
+                    }
+                    if (n == 0 || n == 16) {
+                        while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
+                            lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    }
                     if (j < text.size() && text[j] == ' ') {
                         // The commonest case, a whole word before a space, which put_ascii(' ')
                         // would end: no copy through word_.
@@ -307,7 +352,8 @@ class tokenizer {
         word_.clear();
     }
 
-    // Room for a word of n bytes after the stored ones, and for any canonical spelling.
+    // Room for a word of n bytes after the stored ones, and for any canonical spelling (and
+    // for lower_alnum16's 16 bytes).
     void reserve_chars(std::size_t n) {
         constexpr std::size_t longest_canonical = 16;
         if (used_ + n + longest_canonical > chars_.size()) {
@@ -324,33 +370,41 @@ class tokenizer {
 
     // Stores the word whose n bytes are already written after the stored ones.
     void store_word(std::size_t n) {
-        const std::string_view raw(chars_.data() + used_, n);
-        const word_info* info = specials_.find(raw);
-        std::size_t at = used_;
-        std::size_t size = n;
-        std::uint8_t id = 0;
-        std::uint8_t flags = pending_;
+        const word_info* info = specials_.find(std::string_view(chars_.data() + used_, n));
         if (info != nullptr) {  // special words only: most words are none of these
-            std::string_view w = info->canonical;
-            id = info->id;
-            if (info->cue) flags |= cue;
-            if (info->url) flags |= url_part;
-            if (info->sentence_cue) flags |= sentence_cue;
-            if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
-                word(words_.back()) == "per") {
-                at = words_.back().begin;
-                words_.pop_back();
-                w = "pct";
-                id = 0;  // "pct" is only ever a canonical spelling, never a table word
-            }
-            // From the table's own strings, never from chars_: no overlap.
-            std::copy(w.begin(), w.end(), chars_.begin() + static_cast<std::ptrdiff_t>(at));
-            size = w.size();
+            store_special(n, *info);
+            return;
         }
+        const auto flags = static_cast<std::uint8_t>(pending_ | (parens_ > 0 ? in_parens : 0));
+        words_.push_back(
+            {static_cast<std::uint32_t>(used_), static_cast<std::uint32_t>(n), flags, 0});
+        used_ += n;
+        pending_ = 0;
+    }
+
+    // store_word for a word of the table, stored in its canonical spelling.
+    void store_special(std::size_t n, const word_info& info) {
+        const std::string_view raw(chars_.data() + used_, n);
+        std::size_t at = used_;
+        std::string_view w = info.canonical;
+        std::uint8_t id = info.id;
+        std::uint8_t flags = pending_;
+        if (info.cue) flags |= cue;
+        if (info.url) flags |= url_part;
+        if (info.sentence_cue) flags |= sentence_cue;
+        if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
+            word(words_.back()) == "per") {
+            at = words_.back().begin;
+            words_.pop_back();
+            w = "pct";
+            id = 0;  // "pct" is only ever a canonical spelling, never a table word
+        }
+        // From the table's own strings, never from chars_: no overlap.
+        std::copy(w.begin(), w.end(), chars_.begin() + static_cast<std::ptrdiff_t>(at));
         if (parens_ > 0) flags |= in_parens;
         words_.push_back(
-            {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size), flags, id});
-        used_ = at + size;
+            {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(w.size()), flags, id});
+        used_ = at + w.size();
         pending_ = 0;
     }
 

@@ -134,9 +134,11 @@ void min_hashes(const std::uint64_t* shingles, std::size_t count, const std::uin
     }
 }
 
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
+// Little-endian at out[at...]; returns the position after it.
+std::size_t put_u32(std::string& out, std::size_t at, std::uint32_t v) {
+    for (std::size_t i = 0; i < 4; ++i)
+        out[at + i] = static_cast<char>((v >> (8 * i)) & 0xffU);
+    return at + 4;
 }
 
 std::uint32_t get_u32(std::string_view bytes, std::size_t at) {
@@ -214,19 +216,21 @@ signature make_signature(std::string_view title, std::string_view text_html,
 }
 
 std::string encode_signature(const signature& sig) {
-    std::string out;
-    out.reserve(1 + 4 * 4 + 2 * sig.title_words + 4 * sig.minhash.size());
-    out.push_back(static_cast<char>(format_version));
-    put_u32(out, static_cast<std::uint32_t>(sig.minhash.size()));
-    put_u32(out, sig.shingles);
-    put_u32(out, sig.text_words);
-    out.push_back(static_cast<char>(sig.title_words));
+    // Sized once and written in place: a push_back per byte cost more than the signing's
+    // MinHash loop.
+    std::string out(1 + 3 * 4 + 1 + 2 * std::size_t{sig.title_words} + 4 * sig.minhash.size(),
+                    '\0');
+    out[0] = static_cast<char>(format_version);
+    std::size_t at = put_u32(out, 1, static_cast<std::uint32_t>(sig.minhash.size()));
+    at = put_u32(out, at, sig.shingles);
+    at = put_u32(out, at, sig.text_words);
+    out[at++] = static_cast<char>(sig.title_words);
     for (std::size_t i = 0; i < sig.title_words; ++i) {
-        out.push_back(static_cast<char>(sig.title[i] & 0xffU));
-        out.push_back(static_cast<char>(sig.title[i] >> 8));
+        out[at++] = static_cast<char>(sig.title[i] & 0xffU);
+        out[at++] = static_cast<char>(sig.title[i] >> 8);
     }
     for (const auto v : sig.minhash)
-        put_u32(out, v);
+        at = put_u32(out, at, v);
     return out;
 }
 
