@@ -285,6 +285,18 @@ struct chain_walk {
     std::size_t bands;
     std::uint64_t base_seq;
     std::uint32_t window;
+
+    // The member at a window index and its values, with the ring's layout in locals (through
+    // state, every access reloaded the blocks vector's bounds).
+    const ring_block& block_at(std::uint32_t index) const {
+        return blocks[((base_seq + index) >> block_shift) & block_mask];
+    }
+    const member& member_at(std::uint32_t index) const {
+        return block_at(index).members[(base_seq + index) & (block_members - 1)];
+    }
+    const std::uint16_t* values_at(std::uint32_t index, std::size_t hashes) const {
+        return block_at(index).values.get() + ((base_seq + index) & (block_members - 1)) * hashes;
+    }
 };
 
 // Each band key's members, newest first, merged: the newest `limit` members listed by any band
@@ -404,6 +416,40 @@ bool shares_rare_key(const std::uint16_t* values, const std::uint16_t* query, co
 struct text_floor {
     std::size_t same;    // equal MinHash values for that Jaccard (same / hashes >= it)
     double containment;  // above 1 (never reached) for headline-only items
+};
+
+// The containment floor of text_floor as bounds on a member's shingle count, per `same` below
+// text_floor::same, for one query: a member of at least the query's size is below the floor
+// when it has fewer than low[same] shingles, a smaller one when it has more than high[same].
+// Comparing one count replaces the floor's floating-point test for most candidates; the bounds
+// are loosened by a relative 1e-6, so a member they call below is below by far more than any
+// rounding, and every other member takes the exact test.
+class containment_floors {
+  public:
+    containment_floors(const text_floor& floor, std::uint32_t query_shingles, int hashes)
+        : query_(query_shingles) {
+        usable_ = std::min<std::size_t>(floor.same, low_.size());
+        const double c = floor.containment * (1 - 1e-9), q = query_shingles;
+        for (std::size_t same = 1; same < usable_; ++same) {
+            const double j = static_cast<double>(same) / hashes;
+            // a >= q: below when j (a + q) < c q (1 + j); a < q: when j (a + q) < c a (1 + j).
+            low_[same] = (c * q * (1 + j) / j - q) * (1 - 1e-6) - 1e-6;
+            const double slope = c * (1 + j) - j;
+            high_[same] = slope > 0 ? j * q / slope * (1 + 1e-6) + 1e-6
+                                    : std::numeric_limits<double>::infinity();
+        }
+    }
+
+    bool below(std::size_t same, std::uint32_t member_shingles) const {
+        if (same == 0 || same >= usable_) return false;  // the exact test decides
+        const double a = member_shingles;
+        return member_shingles >= query_ ? a < low_[same] : a > high_[same];
+    }
+
+  private:
+    std::uint32_t query_;
+    std::size_t usable_ = 0;
+    std::array<double, 64> low_{}, high_{};
 };
 
 text_floor text_floor_of(const cluster_options& o, bool headline_only, int hashes) {
@@ -591,20 +637,21 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
             cands.swap(merged);
         }
+        const auto hashes = static_cast<std::size_t>(s.hashes);
         for (const std::uint32_t index : cands) {
-            __builtin_prefetch(s.values_of(s.base_seq + index));
-            __builtin_prefetch(&s.member_at(s.base_seq + index));
+            __builtin_prefetch(walk.values_at(index, hashes));
+            __builtin_prefetch(&walk.member_at(index));
         }
         const bool headline_only = sig.text_words < 3;
         const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
+        const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
         for (const std::uint32_t index : cands) {
-            const member& m = s.member_at(s.base_seq + index);
+            const member& m = walk.member_at(index);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
-            const std::uint16_t* values = s.values_of(s.base_seq + index);
-            const std::size_t same =
-                count_equal(values, query.data(), static_cast<std::size_t>(s.hashes));
+            const std::uint16_t* values = walk.values_at(index, hashes);
+            const std::size_t same = count_equal(values, query.data(), hashes);
             const std::uint32_t smaller = std::min(m.shingles, sig.shingles);
             // Below every rule's floor verify() cannot join, whatever the titles say: skip the
             // title comparison (most candidates on templated feeds end here). Without divisions:
@@ -612,6 +659,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             // margin leaves every case a rounding could decide to verify() itself.
             if (same < floor.same) {
                 if (smaller < options_.min_contained_shingles) continue;
+                if (sizes.below(same, m.shingles)) continue;
                 const double j = static_cast<double>(same) / s.hashes;
                 if (j * (static_cast<double>(m.shingles) + sig.shingles) <
                     floor.containment * smaller * (1 + j) * (1 - 1e-9)) {
