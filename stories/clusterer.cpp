@@ -123,6 +123,7 @@ struct clusterer::state {
     std::vector<std::uint32_t> candidates;        // scratch
     std::vector<std::uint32_t> older_candidates;  // scratch
     std::vector<std::uint32_t> rare_candidates;   // scratch
+    std::vector<std::uint16_t> same_counts;       // scratch: per candidate
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -297,6 +298,9 @@ struct chain_walk {
     const std::uint16_t* values_at(std::uint32_t index, std::size_t hashes) const {
         return block_at(index).values.get() + ((base_seq + index) & (block_members - 1)) * hashes;
     }
+    const std::uint32_t* older_at(std::uint32_t index) const {
+        return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
+    }
 };
 
 // Each band key's members, newest first, merged: the newest `limit` members listed by any band
@@ -391,11 +395,22 @@ template <std::size_t N>
     return same;
 }
 
-__attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const std::uint16_t* a,
-                                                                          const std::uint16_t* b,
-                                                                          std::size_t n) {
-    if (n == default_hashes) return count_equal_of<default_hashes>(a, b, n);
-    return count_equal_of<0>(a, b, n);
+// count_equal for each candidate (window indexes) against the query, into same[]: one call per
+// query, the unrolled count inlined into the loop.
+__attribute__((target_clones("avx2", "default"))) void count_equal_all(
+    const chain_walk& walk, const std::uint32_t* candidates, std::size_t count,
+    const std::uint16_t* query, std::size_t hashes, std::uint16_t* same) {
+    if (hashes == default_hashes) {
+        for (std::size_t k = 0; k < count; ++k) {
+            same[k] = static_cast<std::uint16_t>(count_equal_of<default_hashes>(
+                walk.values_at(candidates[k], hashes), query, hashes));
+        }
+        return;
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        same[k] = static_cast<std::uint16_t>(
+            count_equal_of<0>(walk.values_at(candidates[k], hashes), query, hashes));
+    }
 }
 
 // Whether a member shares the query's value in a band whose key is rare (see key_probe_depth).
@@ -611,14 +626,14 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 std::uint32_t h = first_head[static_cast<std::size_t>(b)];
                 for (std::size_t step = 0;
                      h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                    const story_id story = s.member_at(s.base_seq + h - 1).story;
+                    const story_id story = walk.member_at(h - 1).story;
                     if (std::find(stories.begin(),
                                   stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
                         stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
                         stories[distinct++] = story;
                     }
                     rare_members.push_back(h - 1);
-                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
                 if (distinct >= common_key_stories) rare_members.resize(first);
@@ -638,20 +653,20 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             cands.swap(merged);
         }
         const auto hashes = static_cast<std::size_t>(s.hashes);
-        for (const std::uint32_t index : cands) {
-            __builtin_prefetch(walk.values_at(index, hashes));
+        for (const std::uint32_t index : cands)
             __builtin_prefetch(&walk.member_at(index));
-        }
+        auto& same_counts = s.same_counts;
+        same_counts.resize(cands.size());
+        count_equal_all(walk, cands.data(), cands.size(), query.data(), hashes, same_counts.data());
         const bool headline_only = sig.text_words < 3;
         const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
         const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
-        for (const std::uint32_t index : cands) {
-            const member& m = walk.member_at(index);
+        for (std::size_t k = 0; k < cands.size(); ++k) {
+            const member& m = walk.member_at(cands[k]);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
-            const std::uint16_t* values = walk.values_at(index, hashes);
-            const std::size_t same = count_equal(values, query.data(), hashes);
+            const std::size_t same = same_counts[k];
             const std::uint32_t smaller = std::min(m.shingles, sig.shingles);
             // Below every rule's floor verify() cannot join, whatever the titles say: skip the
             // title comparison (most candidates on templated feeds end here). Without divisions:
@@ -687,7 +702,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                                         f.containment >= options_.strong_containment;
             if (!headline_only && f.jaccard < options_.strong_threshold && !contained_copy) {
                 if (!probed) probe_keys();
-                if (!shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
+                if (!shares_rare_key(walk.values_at(cands[k], hashes), query.data(), rare.data(),
+                                     bands, options_.rows)) {
                     continue;
                 }
             }
