@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iterator>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <utf8proc.h>
@@ -329,6 +330,7 @@ class tokenizer {
     std::size_t used_ = 0;
     std::vector<word_ref> words_;
     std::string word_;
+    std::array<std::pair<std::string, std::string>, 64> fold_cache_;  // raw -> fold_text(raw)
     bool word_ascii_ = true;
     bool acronym_ = false;
     bool dot_pending_ = false;
@@ -346,10 +348,24 @@ class tokenizer {
         dot_pending_ = false;
         acronym_ = false;
         if (word_.empty()) return;
-        if (!word_ascii_) word_ = fold_text(word_);
+        if (!word_ascii_) fold_word();
         word_ascii_ = true;
         push_word(word_);
         word_.clear();
+    }
+
+    // word_ = fold_text(word_), through a small cache: fold_text allocates and runs utf8proc,
+    // and a feed repeats its few non-ASCII words (names, places) from item to item.
+    void fold_word() {
+        std::uint32_t h = 2166136261U;  // FNV-1a
+        for (const char c : word_)
+            h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+        auto& [raw, folded] = fold_cache_[h & (fold_cache_.size() - 1)];
+        if (raw != word_) {
+            raw = word_;
+            folded = fold_text(word_);
+        }
+        word_ = folded;
     }
 
     // Room for a word of n bytes after the stored ones, and for any canonical spelling (and
@@ -1002,8 +1018,9 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     return out;
 }
 
-std::vector<std::string_view> title_content_words(std::string_view normalised_title) {
-    std::vector<std::string_view> out;
+const std::vector<std::string_view>& title_content_words(std::string_view normalised_title) {
+    thread_local std::vector<std::string_view> out;  // reused: a vector per title cost mallocs
+    out.clear();
     std::size_t start = 0;
     while (start < normalised_title.size()) {
         auto end = normalised_title.find(' ', start);
