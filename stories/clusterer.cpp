@@ -341,11 +341,13 @@ constexpr std::size_t default_hashes = 64;
 
 // merge_chains_any for the default 16 bands, held in two registers of 8 lanes (GCC vector
 // extensions: one AVX2 register each, two SSE registers in the default clone) for the whole
-// walk: a third of the instructions per step of the generic loops.
+// walk: about half the instructions per step of the generic loops.
 using lanes = std::uint32_t __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains16(
-    const chain_walk& walk, std::uint32_t* head, std::uint32_t* out, std::size_t limit) {
+__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains16(const chain_walk& walk,
+                                                                             std::uint32_t* head,
+                                                                             std::uint32_t* out,
+                                                                             std::size_t limit) {
     const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
     lanes low, high;
     std::memcpy(&low, head, sizeof low);
@@ -400,7 +402,7 @@ template <std::size_t N>
     return same;
 }
 
-// count_equal for each candidate (window indexes) against the query, into same[]: one call per
+// count_equal_of for each candidate (window indexes) against the query, into same[]: one call per
 // query, the unrolled count inlined into the loop.
 __attribute__((target_clones("avx2", "default"))) void count_equal_all(
     const chain_walk& walk, const std::uint32_t* candidates, std::size_t count,
@@ -809,9 +811,8 @@ std::size_t clusterer::memory_bytes() const {
     const std::size_t per_member = sizeof(member) +
                                    static_cast<std::size_t>(s.hashes) * sizeof(std::uint16_t) +
                                    static_cast<std::size_t>(s.bands) * sizeof(std::uint32_t);
-    return blocks * block_members * per_member +
-           s.blocks.capacity() * sizeof(ring_block) + s.table.capacity() * sizeof(entry) +
-           s.candidates.capacity() * sizeof(std::uint32_t);
+    return blocks * block_members * per_member + s.blocks.capacity() * sizeof(ring_block) +
+           s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace feedd::stories

@@ -90,15 +90,15 @@ __attribute__((target("avx2"), always_inline)) inline __m256i load8(const std::u
 }
 
 __attribute__((target("avx2"), always_inline)) inline __m256i slot8(__m256i x, __m256i a,
-                                                                     __m256i m) {
+                                                                    __m256i m) {
     const __m256i v = _mm256_mullo_epi32(_mm256_xor_si256(x, a), m);
     return _mm256_xor_si256(v, _mm256_srli_epi32(v, 15));
 }
 
-__attribute__((target("avx2"))) void min_hashes_avx2(const std::uint32_t* folded,
-                                                     std::size_t count, const std::uint32_t* mul,
-                                                     const std::uint32_t* add,
-                                                     std::uint32_t* mins, std::size_t slots) {
+__attribute__((target("avx2"))) void min_hashes_avx2(const std::uint32_t* folded, std::size_t count,
+                                                     const std::uint32_t* mul,
+                                                     const std::uint32_t* add, std::uint32_t* mins,
+                                                     std::size_t slots) {
     for (std::size_t i = 0; i < slots; i += 32) {
         const __m256i m0 = load8(mul + i), m1 = load8(mul + i + 8), m2 = load8(mul + i + 16),
                       m3 = load8(mul + i + 24);

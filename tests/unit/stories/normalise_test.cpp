@@ -40,7 +40,9 @@ TEST(NormaliseText, RepeatedNonAsciiWordsFoldAlikeThroughTheCache) {
         for (int k = 0; k < 150; ++k) {
             const int n = round == 1 ? 149 - k : k;
             const std::string number = std::to_string(n);
-            text += (n % 3 == 0 ? "Zu\u0308rich" : n % 3 == 1 ? "STRASSE\u00df" : "\u00c9cole") +
+            text += (n % 3 == 0   ? "Zu\u0308rich"
+                     : n % 3 == 1 ? "STRASSE\u00df"
+                                  : "\u00c9cole") +
                     number + " ";
             expected += (n % 3 == 0 ? "zurich" : n % 3 == 1 ? "strassess" : "ecole") + number + " ";
         }
