@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-
-#include <immintrin.h>
 #include <limits>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 // Inlined: the same XXH3 values, without a call through the PLT per word (the words are short).
 #define XXH_INLINE_ALL
@@ -81,10 +83,7 @@ void min_hashes_any(const std::uint32_t* folded, std::size_t count, const std::u
     }
 }
 
-// The same for a multiple of 32 slots on AVX2: 32 slots at a time, their minimums,
-// multipliers and offsets held in twelve registers over all shingles, so each shingle is
-// broadcast once per 32 slots and nothing is loaded or stored per slot (the slot-major loop
-// above, even vectorised, loads three and stores one register per 8 slots and shingle).
+#if defined(__x86_64__)
 __attribute__((target("avx2"), always_inline)) inline __m256i load8(const std::uint32_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
@@ -95,6 +94,10 @@ __attribute__((target("avx2"), always_inline)) inline __m256i slot8(__m256i x, _
     return _mm256_xor_si256(v, _mm256_srli_epi32(v, 15));
 }
 
+// The same for a multiple of 32 slots on AVX2: 32 slots at a time, their minimums,
+// multipliers and offsets held in twelve registers over all shingles, so each shingle is
+// broadcast once per 32 slots and nothing is loaded or stored per slot (the slot-major loop
+// above, even vectorised, loads three and stores one register per 8 slots and shingle).
 __attribute__((target("avx2"))) void min_hashes_avx2(const std::uint32_t* folded, std::size_t count,
                                                      const std::uint32_t* mul,
                                                      const std::uint32_t* add, std::uint32_t* mins,
@@ -120,18 +123,22 @@ __attribute__((target("avx2"))) void min_hashes_avx2(const std::uint32_t* folded
     }
 }
 
+#endif
+
 // The hot loop. `folded`: room for each shingle's 32-bit value, filled here.
 void min_hashes(const std::uint64_t* shingles, std::size_t count, const std::uint32_t* mul,
                 const std::uint32_t* add, std::uint32_t* mins, std::size_t slots,
                 std::uint32_t* folded) {
     for (std::size_t s = 0; s < count; ++s)
         folded[s] = static_cast<std::uint32_t>(shingles[s] ^ (shingles[s] >> 32));
+#if defined(__x86_64__)
     static const bool avx2 = __builtin_cpu_supports("avx2");
     if (avx2 && slots % 32 == 0) {
         min_hashes_avx2(folded, count, mul, add, mins, slots);
-    } else {
-        min_hashes_any(folded, count, mul, add, mins, slots);
+        return;
     }
+#endif
+    min_hashes_any(folded, count, mul, add, mins, slots);
 }
 
 // Little-endian at out[at...]; returns the position after it.
