@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -27,8 +28,9 @@ constexpr std::size_t block_shift = 10;
 constexpr std::size_t block_members = std::size_t{1} << block_shift;
 
 struct ring_block {
-    std::unique_ptr<std::uint16_t[]> values;  // `hashes` per member
-    std::unique_ptr<std::uint32_t[]> older;   // `bands` per member
+    std::unique_ptr<member[]> members;        // one per member
+    std::unique_ptr<std::uint16_t[]> values;  // `hashes` per member (once known)
+    std::unique_ptr<std::uint32_t[]> older;   // `bands` per member (once known)
 };
 
 struct entry {
@@ -41,9 +43,10 @@ struct entry {
 struct clusterer::state {
     story_id next_story = 1;
     int hashes = 0;  // MinHash values per signature, fixed by the first signature seen
-    std::deque<member> members;
     // Per member, in blocks of block_members consecutive sequence numbers (a ring of blocks,
-    // block number mod blocks.size()): its `hashes` values (low 16 bits of each MinHash value),
+    // block number mod blocks.size()): the member itself (a block, not a std::deque: a deque
+    // of these 56-byte records holds 9 per node, and its index arithmetic divided by 9 on
+    // every candidate), its `hashes` values (low 16 bits of each MinHash value),
     // contiguous so verification is one tight loop, and per band the sequence number of the
     // previous member with the same band key. The table holds one entry per key (its newest
     // member), so a query walks that key's members newest first and stops after the few it
@@ -54,8 +57,14 @@ struct clusterer::state {
     ring_block spare;  // the last block the window left, for the next one it enters
     int bands = 0;     // band keys per member, fixed with `hashes`
 
+    std::size_t count = 0;  // members in the window: sequence numbers base_seq ...
+
     ring_block& block_of(std::uint64_t seq) {
         return blocks[(seq >> block_shift) & (blocks.size() - 1)];
+    }
+
+    member& member_at(std::uint64_t seq) {
+        return block_of(seq).members[seq & (block_members - 1)];
     }
 
     std::uint32_t* older_of(std::uint64_t seq) {
@@ -68,15 +77,12 @@ struct clusterer::state {
                (seq & (block_members - 1)) * static_cast<std::size_t>(hashes);
     }
 
-    // Room for the next member's values and chain links (nothing is stored per member before
-    // the first signature fixes `hashes`).
+    // Room for the next member, its values and chain links (no values are stored before the
+    // first signature fixes `hashes`).
     void reserve_one() {
-        if (hashes == 0) return;
-        const std::uint64_t seq = base_seq + members.size();
+        const std::uint64_t seq = base_seq + count;
         const std::uint64_t first = base_seq >> block_shift, last = seq >> block_shift;
         if (last - first + 1 > blocks.size()) {
-            // Doubling once is not always enough: members without words before the first
-            // signature reserve nothing, so the window may already span many blocks.
             std::size_t size = std::max<std::size_t>(4, blocks.size() * 2);
             while (size < last - first + 1)
                 size *= 2;
@@ -86,11 +92,14 @@ struct clusterer::state {
             blocks.swap(grown);
         }
         auto& block = block_of(seq);
-        if (block.values) return;
-        if (spare.values) {
-            block = std::move(spare);
-            return;
+        if (!block.members) {
+            if (spare.members) {
+                block = std::move(spare);
+            } else {
+                block.members = std::make_unique<member[]>(block_members);
+            }
         }
+        if (hashes == 0 || block.values) return;
         block.values =
             std::make_unique<std::uint16_t[]>(block_members * static_cast<std::size_t>(hashes));
         block.older =
@@ -101,19 +110,20 @@ struct clusterer::state {
     void release_block(std::uint64_t seq) {
         if (blocks.empty()) return;
         auto& block = block_of(seq);
-        if (!block.values) return;
-        if (!spare.values) {
+        if (!block.members) return;
+        if (!spare.members) {
             spare = std::move(block);
         } else {
             block = ring_block{};
         }
     }
-    std::uint64_t base_seq = 0;  // sequence number of members.front()
+    std::uint64_t base_seq = 0;  // sequence number of the oldest member
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
     std::vector<std::uint32_t> candidates;        // scratch
     std::vector<std::uint32_t> older_candidates;  // scratch
     std::vector<std::uint32_t> rare_candidates;   // scratch
+    std::vector<std::uint16_t> same_counts;       // scratch: per candidate
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -127,7 +137,7 @@ struct clusterer::state {
 
     // An entry's member is in the window (the unsigned difference wraps for expired ones).
     bool live(const entry& e) const {
-        return e.key != 0 && e.seq - static_cast<std::uint32_t>(base_seq) < members.size();
+        return e.key != 0 && e.seq - static_cast<std::uint32_t>(base_seq) < count;
     }
 
     // Makes member e.seq the newest of its band key, chained to the previous newest.
@@ -202,14 +212,19 @@ struct clusterer::state {
 
 namespace {
 
-// Members verified per add: the newest this many listed by any band. On the evaluation sets no
-// add lists more than 83 (wire-full 51, wire-feed 60, uci-headlines 83), so the cap never
-// decides there; on templated feeds (the feed farm) nearly every add lists hundreds, and the
-// walk and verification of each cost the same. 512 made a farm add ~4x as expensive and found
-// more false joins than true ones (docs/design.md, "Candidate cap").
-constexpr std::size_t max_verified_candidates = 128;
+// Members verified per add: the newest this many listed by any band, and when that cap cuts the
+// walk, each band's next rare_key_depth members and the members of its rare keys (below). On
+// templated feeds (the feed farm) nearly every add lists hundreds, each a chain step, a
+// verification and cache misses; what finds a copy there is depth in every band (a copy leads
+// the chain of a key only its story shares), not the newest members of all bands together.
+// 16 + 4 per band: a farm add ~2.4x cheaper than 128 + 2 per band, and more true joins (farm
+// pairwise recall 0.297 -> 0.376, precision 0.804 -> 0.826); on the evaluation sets, where
+// adds list up to 83 members (wire-full 51, wire-feed 60, uci-headlines 83) and so are cut
+// now, and on bench/cluster-holdout the decisions are the same as with 128 + 2 (docs/design.md,
+// "Candidate cap").
+constexpr std::size_t max_verified_candidates = 16;
 // When that cap cuts the walk, each band's next members up to this depth are verified as well.
-constexpr std::size_t rare_key_depth = 2;
+constexpr std::size_t rare_key_depth = 4;
 // A band key whose newest key_probe_depth members belong to common_key_stories or more stories
 // is common: a template sentence or stock phrase that unrelated items share says as little about
 // the story as a common word does in IDF weighting. A rare key's members (up to that depth) are
@@ -276,6 +291,21 @@ struct chain_walk {
     std::size_t bands;
     std::uint64_t base_seq;
     std::uint32_t window;
+
+    // The member at a window index and its values, with the ring's layout in locals (through
+    // state, every access reloaded the blocks vector's bounds).
+    const ring_block& block_at(std::uint32_t index) const {
+        return blocks[((base_seq + index) >> block_shift) & block_mask];
+    }
+    const member& member_at(std::uint32_t index) const {
+        return block_at(index).members[(base_seq + index) & (block_members - 1)];
+    }
+    const std::uint16_t* values_at(std::uint32_t index, std::size_t hashes) const {
+        return block_at(index).values.get() + ((base_seq + index) & (block_members - 1)) * hashes;
+    }
+    const std::uint32_t* older_at(std::uint32_t index) const {
+        return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
+    }
 };
 
 // Each band key's members, newest first, merged: the newest `limit` members listed by any band
@@ -283,10 +313,8 @@ struct chain_walk {
 // first; returns how many. A member that several bands list moves all of them on at once from
 // one cache line (its chain links are adjacent). Branch-free per band, so both loops vectorise:
 // templated feeds, whose items share band keys, list `limit` members on every query.
-__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains(const chain_walk& walk,
-                                                                           std::uint32_t* head,
-                                                                           std::uint32_t* out,
-                                                                           std::size_t limit) {
+std::size_t merge_chains_any(const chain_walk& walk, std::uint32_t* head, std::uint32_t* out,
+                             std::size_t limit) {
     const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
     std::size_t count = 0;
     while (count < limit) {
@@ -308,14 +336,88 @@ __attribute__((target_clones("avx2", "default"))) std::size_t merge_chains(const
     return count;
 }
 
-// MinHash values two members share: the Jaccard estimate's numerator.
-__attribute__((target_clones("avx2", "default"))) std::size_t count_equal(const std::uint16_t* a,
-                                                                          const std::uint16_t* b,
-                                                                          std::size_t n) {
+constexpr std::size_t default_bands = 16;
+constexpr std::size_t default_hashes = 64;
+
+// merge_chains_any for the default 16 bands, held in two registers of 8 lanes (GCC vector
+// extensions: one AVX2 register each, two SSE registers in the default clone) for the whole
+// walk: about half the instructions per step of the generic loops.
+using lanes = std::uint32_t __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains16(const chain_walk& walk,
+                                                                             std::uint32_t* head,
+                                                                             std::uint32_t* out,
+                                                                             std::size_t limit) {
+    const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
+    lanes low, high;
+    std::memcpy(&low, head, sizeof low);
+    std::memcpy(&high, head + 8, sizeof high);
+    const lanes base = lanes{} + base32, window = lanes{} + walk.window, zero{}, one = zero + 1;
+    std::size_t count = 0;
+    while (count < limit) {
+        lanes m = low > high ? low : high;
+        m = m > __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3)
+                ? m
+                : __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
+        m = m > __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5)
+                ? m
+                : __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
+        const std::uint32_t newest = std::max(m[0], m[1]);
+        if (newest == 0) break;  // past the first expired member all are expired
+        out[count++] = newest - 1;
+        const std::uint64_t seq = walk.base_seq + newest - 1;
+        const std::uint32_t* older =
+            walk.blocks[(seq >> block_shift) & walk.block_mask].older.get() +
+            (seq & (block_members - 1)) * default_bands;
+        lanes older_low, older_high;
+        std::memcpy(&older_low, older, sizeof older_low);
+        std::memcpy(&older_high, older + 8, sizeof older_high);
+        const lanes index_low = older_low - base, index_high = older_high - base;
+        const lanes next_low = index_low < window ? index_low + one : zero;
+        const lanes next_high = index_high < window ? index_high + one : zero;
+        const lanes at = lanes{} + newest;
+        low = low == at ? next_low : low;
+        high = high == at ? next_high : high;
+    }
+    std::memcpy(head, &low, sizeof low);
+    std::memcpy(head + 8, &high, sizeof high);
+    return count;
+}
+
+std::size_t merge_chains(const chain_walk& walk, std::uint32_t* head, std::uint32_t* out,
+                         std::size_t limit) {
+    if (walk.bands == default_bands) return merge_chains16(walk, head, out, limit);
+    return merge_chains_any(walk, head, out, limit);
+}
+
+// MinHash values two members share: the Jaccard estimate's numerator. N: the count when fixed
+// at compile time (the default's 64: unrolled, no loop control), 0 for n.
+template <std::size_t N>
+[[gnu::always_inline]] inline std::size_t count_equal_of(const std::uint16_t* a,
+                                                         const std::uint16_t* b, std::size_t n) {
+    const std::size_t values = N != 0 ? N : n;
     std::uint16_t same = 0;  // n <= 1024 values fit; 16-bit lanes vectorise twice as wide
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < values; ++i)
         same = static_cast<std::uint16_t>(same + (a[i] == b[i] ? 1 : 0));
     return same;
+}
+
+// count_equal_of for each candidate (window indexes) against the query, into same[]: one call per
+// query, the unrolled count inlined into the loop.
+__attribute__((target_clones("avx2", "default"))) void count_equal_all(
+    const chain_walk& walk, const std::uint32_t* candidates, std::size_t count,
+    const std::uint16_t* query, std::size_t hashes, std::uint16_t* same) {
+    if (hashes == default_hashes) {
+        for (std::size_t k = 0; k < count; ++k) {
+            same[k] = static_cast<std::uint16_t>(count_equal_of<default_hashes>(
+                walk.values_at(candidates[k], hashes), query, hashes));
+        }
+        return;
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        same[k] = static_cast<std::uint16_t>(
+            count_equal_of<0>(walk.values_at(candidates[k], hashes), query, hashes));
+    }
 }
 
 // Whether a member shares the query's value in a band whose key is rare (see key_probe_depth).
@@ -336,6 +438,40 @@ bool shares_rare_key(const std::uint16_t* values, const std::uint16_t* query, co
 struct text_floor {
     std::size_t same;    // equal MinHash values for that Jaccard (same / hashes >= it)
     double containment;  // above 1 (never reached) for headline-only items
+};
+
+// The containment floor of text_floor as bounds on a member's shingle count, per `same` below
+// text_floor::same, for one query: a member of at least the query's size is below the floor
+// when it has fewer than low[same] shingles, a smaller one when it has more than high[same].
+// Comparing one count replaces the floor's floating-point test for most candidates; the bounds
+// are loosened by a relative 1e-6, so a member they call below is below by far more than any
+// rounding, and every other member takes the exact test.
+class containment_floors {
+  public:
+    containment_floors(const text_floor& floor, std::uint32_t query_shingles, int hashes)
+        : query_(query_shingles) {
+        usable_ = std::min<std::size_t>(floor.same, low_.size());
+        const double c = floor.containment * (1 - 1e-9), q = query_shingles;
+        for (std::size_t same = 1; same < usable_; ++same) {
+            const double j = static_cast<double>(same) / hashes;
+            // a >= q: below when j (a + q) < c q (1 + j); a < q: when j (a + q) < c a (1 + j).
+            low_[same] = (c * q * (1 + j) / j - q) * (1 - 1e-6) - 1e-6;
+            const double slope = c * (1 + j) - j;
+            high_[same] = slope > 0 ? j * q / slope * (1 + 1e-6) + 1e-6
+                                    : std::numeric_limits<double>::infinity();
+        }
+    }
+
+    bool below(std::size_t same, std::uint32_t member_shingles) const {
+        if (same == 0 || same >= usable_) return false;  // the exact test decides
+        const double a = member_shingles;
+        return member_shingles >= query_ ? a < low_[same] : a > high_[same];
+    }
+
+  private:
+    std::uint32_t query_;
+    std::size_t usable_ = 0;
+    std::array<double, 64> low_{}, high_{};
 };
 
 text_floor text_floor_of(const cluster_options& o, bool headline_only, int hashes) {
@@ -418,7 +554,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
     match_features best_features;
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
     if (has_words && bands > 0) {
-        std::array<std::uint16_t, 1024> query{};
+        std::array<std::uint16_t, 1024> query;  // the first `hashes` are set and read
         for (int i = 0; i < s.hashes; ++i) {
             query[static_cast<std::size_t>(i)] =
                 static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]);
@@ -428,7 +564,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
         // All band keys first, their table slots prefetched together: the probes are cache
         // misses on a large window, and overlapping them is most of the query's cost.
-        std::array<std::uint32_t, 1024> keys{};
+        std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
         for (int b = 0; b < bands; ++b) {
             keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
@@ -438,8 +574,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // list moves all of them on at once from one cache line (its chain links are adjacent),
         // so templated feeds, whose items share every band key, cost one line per candidate.
         // Per band: its next member's window index + 1, 0 when the chain is exhausted.
-        std::array<std::uint32_t, 1024> head{};
-        const auto window = static_cast<std::uint32_t>(s.members.size());
+        std::array<std::uint32_t, 1024> head;  // the first `bands` are set and read
+        const auto window = static_cast<std::uint32_t>(s.count);
         for (int b = 0; b < bands; ++b) {
             const std::uint32_t key = keys[static_cast<std::size_t>(b)];
             std::size_t i = state::home(key, s.mask());
@@ -497,14 +633,14 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 std::uint32_t h = first_head[static_cast<std::size_t>(b)];
                 for (std::size_t step = 0;
                      h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                    const story_id story = s.members[h - 1].story;
+                    const story_id story = walk.member_at(h - 1).story;
                     if (std::find(stories.begin(),
                                   stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
                         stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
                         stories[distinct++] = story;
                     }
                     rare_members.push_back(h - 1);
-                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
                 if (distinct >= common_key_stories) rare_members.resize(first);
@@ -523,20 +659,21 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
             cands.swap(merged);
         }
-        for (const std::uint32_t index : cands) {
-            __builtin_prefetch(s.values_of(s.base_seq + index));
-            __builtin_prefetch(&s.members[index]);
-        }
+        const auto hashes = static_cast<std::size_t>(s.hashes);
+        for (const std::uint32_t index : cands)
+            __builtin_prefetch(&walk.member_at(index));
+        auto& same_counts = s.same_counts;
+        same_counts.resize(cands.size());
+        count_equal_all(walk, cands.data(), cands.size(), query.data(), hashes, same_counts.data());
         const bool headline_only = sig.text_words < 3;
         const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
+        const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
-        for (const std::uint32_t index : cands) {
-            const member& m = s.members[index];
+        for (std::size_t k = 0; k < cands.size(); ++k) {
+            const member& m = walk.member_at(cands[k]);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
-            const std::uint16_t* values = s.values_of(s.base_seq + index);
-            const std::size_t same =
-                count_equal(values, query.data(), static_cast<std::size_t>(s.hashes));
+            const std::size_t same = same_counts[k];
             const std::uint32_t smaller = std::min(m.shingles, sig.shingles);
             // Below every rule's floor verify() cannot join, whatever the titles say: skip the
             // title comparison (most candidates on templated feeds end here). Without divisions:
@@ -544,6 +681,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             // margin leaves every case a rounding could decide to verify() itself.
             if (same < floor.same) {
                 if (smaller < options_.min_contained_shingles) continue;
+                if (sizes.below(same, m.shingles)) continue;
                 const double j = static_cast<double>(same) / s.hashes;
                 if (j * (static_cast<double>(m.shingles) + sig.shingles) <
                     floor.containment * smaller * (1 + j) * (1 - 1e-9)) {
@@ -571,7 +709,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                                         f.containment >= options_.strong_containment;
             if (!headline_only && f.jaccard < options_.strong_threshold && !contained_copy) {
                 if (!probed) probe_keys();
-                if (!shares_rare_key(values, query.data(), rare.data(), bands, options_.rows)) {
+                if (!shares_rare_key(walk.values_at(cands[k], hashes), query.data(), rare.data(),
+                                     bands, options_.rows)) {
                     continue;
                 }
             }
@@ -616,21 +755,22 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     const bool has_words = !sig.minhash.empty();
     if (has_words && s.hashes == 0) s.hashes = static_cast<int>(sig.minhash.size());
     const bool indexed = has_words && static_cast<int>(sig.minhash.size()) == s.hashes;
-    const std::uint64_t seq = s.base_seq + s.members.size();
+    const std::uint64_t seq = s.base_seq + s.count;
     if (indexed && s.bands == 0) s.bands = std::min(options_.bands, s.hashes / options_.rows);
     s.reserve_one();
-    s.members.push_back(m);
+    s.member_at(seq) = m;
+    ++s.count;
     std::uint16_t* values = s.hashes > 0 ? s.values_of(seq) : nullptr;
     for (int i = 0; values != nullptr && i < s.hashes; ++i) {
         values[i] =
             indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
     }
     if (!indexed) {
-        s.members.back().shingles = 0;
+        s.member_at(seq).shingles = 0;
         return;
     }
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
-    std::array<std::uint32_t, 1024> keys{};
+    std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
     for (int b = 0; b < bands; ++b) {
         keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
         __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
@@ -652,27 +792,27 @@ void clusterer::expire(std::int64_t now) {
     auto& s = *state_;
     const std::int64_t oldest = now - options_.window.count();
     // Their table entries die with them (state::live); the next rebuild reclaims the slots.
-    while (!s.members.empty() && s.members.front().time < oldest) {
-        s.members.pop_front();
+    while (s.count > 0 && s.member_at(s.base_seq).time < oldest) {
+        --s.count;
         ++s.base_seq;
         if ((s.base_seq & (block_members - 1)) == 0) s.release_block(s.base_seq - 1);
     }
 }
 
 std::size_t clusterer::windowed_items() const {
-    return state_->members.size();
+    return state_->count;
 }
 
 std::size_t clusterer::memory_bytes() const {
     const auto& s = *state_;
-    std::size_t blocks = s.spare.values ? 1 : 0;
+    std::size_t blocks = s.spare.members ? 1 : 0;
     for (const auto& b : s.blocks)
-        blocks += b.values ? 1 : 0;
-    const std::size_t per_member = static_cast<std::size_t>(s.hashes) * sizeof(std::uint16_t) +
+        blocks += b.members ? 1 : 0;
+    const std::size_t per_member = sizeof(member) +
+                                   static_cast<std::size_t>(s.hashes) * sizeof(std::uint16_t) +
                                    static_cast<std::size_t>(s.bands) * sizeof(std::uint32_t);
-    return s.members.size() * sizeof(member) + blocks * block_members * per_member +
-           s.blocks.capacity() * sizeof(ring_block) + s.table.capacity() * sizeof(entry) +
-           s.candidates.capacity() * sizeof(std::uint32_t);
+    return blocks * block_members * per_member + s.blocks.capacity() * sizeof(ring_block) +
+           s.table.capacity() * sizeof(entry) + s.candidates.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace feedd::stories

@@ -5,7 +5,6 @@
 // summary inside a longer copy) and title agreement. Pure and single-threaded: time is passed in.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>

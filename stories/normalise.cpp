@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <iterator>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <utf8proc.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "feeds/text.hpp"
 #include "stories/fold.hpp"
@@ -120,6 +126,10 @@ class word_table {
 
     const word_info* find(std::string_view word) const {
         if (word.empty() || word.size() > 13) return nullptr;
+        // Most words have a first letter and length no table word has: no hash, no probe.
+        if (((lengths_[static_cast<unsigned char>(word[0])] >> word.size()) & 1U) == 0) {
+            return nullptr;
+        }
         for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
             const auto& e = slots_[i];
             if (e.word.empty()) return nullptr;
@@ -131,6 +141,8 @@ class word_table {
   private:
     static constexpr std::size_t size = 256;
     std::array<word_info, size> slots_{};
+    // Per first byte, bit n set when a table word of n bytes starts with it (all are <= 13).
+    std::array<std::uint16_t, 256> lengths_{};
 
     static std::size_t hash(std::string_view w) {
         const auto a = static_cast<unsigned char>(w.front());
@@ -145,6 +157,8 @@ class word_table {
             if (e.word.empty()) {
                 e.word = word;
                 e.canonical = word;
+                lengths_[static_cast<unsigned char>(word[0])] |=
+                    static_cast<std::uint16_t>(1U << word.size());
             }
             if (e.word == word) return e;
         }
@@ -195,6 +209,32 @@ struct word_ref {
     std::uint8_t id = 0;  // word_info::id of the (canonical) word, 0: not in the word table
 };
 
+// The run of ASCII letters and digits at the start of 16 readable bytes: its length, and
+// the 16 bytes with bit 0x20 set (lower case for letters, digits unchanged) written to `out`
+// (only the first `length` of them are the word's). One SSE2 pass instead of a table lookup,
+// a bound check and a store per byte.
+std::size_t lower_alnum16(const char* in, char* out) {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+    const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    // Signed byte compares: bytes >= 0x80 are negative, so neither letters nor digits.
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lower);
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+    return static_cast<std::size_t>(std::countr_one(mask & 0xffffU));
+#else
+    std::size_t n = 0;
+    while (n < 16 && is_ascii_alnum_fast(in[n])) {
+        out[n] = static_cast<char>(in[n] | 0x20);
+        ++n;
+    }
+    return n;
+#endif
+}
+
 class tokenizer {
   public:
     // Stops after about max_words words (0: no limit).
@@ -219,20 +259,28 @@ class tokenizer {
                 // (setting bit 0x20 lower-cases letters and keeps digits).
                 std::size_t j = i;
                 if (word_.empty()) {
-                    std::array<char, short_word> lowered;
+                    // Lower-cased straight into the word store, where push_word would copy it.
+                    reserve_chars(short_word);
+                    char* const lowered = chars_.data() + used_;
                     std::size_t n = 0;
-                    while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
-                        lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    if (text.size() - j >= 16) {
+                        n = lower_alnum16(text.data() + j, lowered);
+                        j += n;
+                    }
+                    if (n == 0 || n == 16) {
+                        while (j < text.size() && n < short_word && is_ascii_alnum_fast(text[j]))
+                            lowered[n++] = static_cast<char>(text[j++] | 0x20);
+                    }
                     if (j < text.size() && text[j] == ' ') {
                         // The commonest case, a whole word before a space, which put_ascii(' ')
                         // would end: no copy through word_.
                         dot_pending_ = acronym_ = false;
-                        push_word(std::string_view(lowered.data(), n));
+                        store_word(n);
                         after_space_ = true;
                         i = j + 1;
                         continue;
                     }
-                    word_.append(lowered.data(), n);
+                    word_.append(lowered, n);
                 }
                 for (; j < text.size() && is_ascii_alnum_fast(text[j]); ++j)
                     word_.push_back(static_cast<char>(text[j] | 0x20));
@@ -258,7 +306,7 @@ class tokenizer {
 
     // Clears the words but keeps the buffers' capacity.
     void reset() {
-        chars_.clear();
+        used_ = 0;
         words_.clear();
         word_.clear();
         word_ascii_ = true;
@@ -269,16 +317,20 @@ class tokenizer {
     }
 
     std::string_view word(const word_ref& w) const {
-        return std::string_view(chars_).substr(w.begin, w.size);
+        return std::string_view(chars_.data() + w.begin, w.size);
     }
     const std::vector<word_ref>& words() const { return words_; }
 
   private:
     static constexpr std::size_t short_word = 32;
     const word_table& specials_ = special_words();
+    // The words' bytes, back to back: the first used_ bytes of chars_, whose size is the
+    // store's capacity (written in place, no append per word).
     std::string chars_;
+    std::size_t used_ = 0;
     std::vector<word_ref> words_;
     std::string word_;
+    std::array<std::pair<std::string, std::string>, 64> fold_cache_;  // raw -> fold_text(raw)
     bool word_ascii_ = true;
     bool acronym_ = false;
     bool dot_pending_ = false;
@@ -296,36 +348,79 @@ class tokenizer {
         dot_pending_ = false;
         acronym_ = false;
         if (word_.empty()) return;
-        if (!word_ascii_) word_ = fold_text(word_);
+        if (!word_ascii_) fold_word();
         word_ascii_ = true;
         push_word(word_);
         word_.clear();
     }
 
+    // word_ = fold_text(word_), through a small cache: fold_text allocates and runs utf8proc,
+    // and a feed repeats its few non-ASCII words (names, places) from item to item.
+    void fold_word() {
+        std::uint32_t h = 2166136261U;  // FNV-1a
+        for (const char c : word_)
+            h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+        auto& [raw, folded] = fold_cache_[h & (fold_cache_.size() - 1)];
+        if (raw != word_) {
+            raw = word_;
+            folded = fold_text(word_);
+        }
+        word_ = folded;
+    }
+
+    // Room for a word of n bytes after the stored ones, and for any canonical spelling (and
+    // for lower_alnum16's 16 bytes).
+    void reserve_chars(std::size_t n) {
+        constexpr std::size_t longest_canonical = 16;
+        if (used_ + n + longest_canonical > chars_.size()) {
+            chars_.resize(std::max(2 * chars_.size(), used_ + n + longest_canonical + 256));
+        }
+    }
+
     // Appends a finished (folded, lower-case) word in its canonical spelling.
     void push_word(std::string_view raw) {
-        const word_info* info = specials_.find(raw);
-        std::string_view w = raw;
-        std::uint8_t id = 0;
-        std::uint8_t flags = pending_;
+        reserve_chars(raw.size());
+        std::copy(raw.begin(), raw.end(), chars_.begin() + static_cast<std::ptrdiff_t>(used_));
+        store_word(raw.size());
+    }
+
+    // Stores the word whose n bytes are already written after the stored ones.
+    void store_word(std::size_t n) {
+        const word_info* info = specials_.find(std::string_view(chars_.data() + used_, n));
         if (info != nullptr) {  // special words only: most words are none of these
-            w = info->canonical;
-            id = info->id;
-            if (info->cue) flags |= cue;
-            if (info->url) flags |= url_part;
-            if (info->sentence_cue) flags |= sentence_cue;
-            if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
-                word(words_.back()) == "per") {
-                chars_.resize(words_.back().begin);
-                words_.pop_back();
-                w = "pct";
-                id = 0;  // "pct" is only ever a canonical spelling, never a table word
-            }
+            store_special(n, *info);
+            return;
         }
+        const auto flags = static_cast<std::uint8_t>(pending_ | (parens_ > 0 ? in_parens : 0));
+        words_.push_back(
+            {static_cast<std::uint32_t>(used_), static_cast<std::uint32_t>(n), flags, 0});
+        used_ += n;
+        pending_ = 0;
+    }
+
+    // store_word for a word of the table, stored in its canonical spelling.
+    void store_special(std::size_t n, const word_info& info) {
+        const std::string_view raw(chars_.data() + used_, n);
+        std::size_t at = used_;
+        std::string_view w = info.canonical;
+        std::uint8_t id = info.id;
+        std::uint8_t flags = pending_;
+        if (info.cue) flags |= cue;
+        if (info.url) flags |= url_part;
+        if (info.sentence_cue) flags |= sentence_cue;
+        if (raw == "cent" && !words_.empty() && (pending_ & paragraph_start) == 0 &&
+            word(words_.back()) == "per") {
+            at = words_.back().begin;
+            words_.pop_back();
+            w = "pct";
+            id = 0;  // "pct" is only ever a canonical spelling, never a table word
+        }
+        // From the table's own strings, never from chars_: no overlap.
+        std::copy(w.begin(), w.end(), chars_.begin() + static_cast<std::ptrdiff_t>(at));
         if (parens_ > 0) flags |= in_parens;
-        words_.push_back({static_cast<std::uint32_t>(chars_.size()),
-                          static_cast<std::uint32_t>(w.size()), flags, id});
-        chars_.append(w);
+        words_.push_back(
+            {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(w.size()), flags, id});
+        used_ = at + w.size();
         pending_ = 0;
     }
 
@@ -923,8 +1018,9 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     return out;
 }
 
-std::vector<std::string_view> title_content_words(std::string_view normalised_title) {
-    std::vector<std::string_view> out;
+const std::vector<std::string_view>& title_content_words(std::string_view normalised_title) {
+    thread_local std::vector<std::string_view> out;  // reused: a vector per title cost mallocs
+    out.clear();
     std::size_t start = 0;
     while (start < normalised_title.size()) {
         auto end = normalised_title.find(' ', start);

@@ -27,7 +27,8 @@ const std::vector<std::string_view>& text_words(std::string_view text_html,
 std::string normalise_title(std::string_view title, bool keep_kicker = false);
 
 // The words of a normalised title that carry meaning: stop words, "says", "update" and other
-// decorations and one-letter words removed. Views into `normalised_title`.
-std::vector<std::string_view> title_content_words(std::string_view normalised_title);
+// decorations and one-letter words removed. Views into `normalised_title`; the vector belongs to
+// the calling thread and stays valid until its next call.
+const std::vector<std::string_view>& title_content_words(std::string_view normalised_title);
 
 }  // namespace feedd::stories

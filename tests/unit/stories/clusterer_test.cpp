@@ -214,23 +214,23 @@ signature plain_signature() {
     return s;
 }
 
-TEST(Clusterer, VerifiesThe128NewestCandidatesAndEachBandsNextTwo) {
+TEST(Clusterer, VerifiesThe16NewestCandidatesAndEachBandsNextFour) {
     // Fillers share every band value with the query (so all are candidates) but only a quarter
     // of the values and no title word: none verifies. The target is an exact copy, oldest.
     const signature target = plain_signature();
     const signature filler = crafted(target, 16, 50000, 20);
     ASSERT_FALSE(verify({0.25, 0.4, 100, 0, true, false}, cluster_options{}).rule);
-    for (const int fillers : {127, 129, 130}) {
+    for (const int fillers : {15, 19, 20}) {
         clusterer c;
         const auto first = c.add(1, 0, target);
         for (int k = 0; k < fillers; ++k)
             c.add(2 + k, 1 + k, filler);
         const auto d = c.add(1000, 1000, target);
-        if (fillers < 130) {  // in the newest 128, or second in its bands' chains after them
+        if (fillers < 20) {  // in the newest 16, or up to fourth in its bands' chains after them
             EXPECT_FALSE(d.new_story) << fillers;
             EXPECT_EQ(d.story, first.story);
             EXPECT_EQ(d.matched_item, 1);
-        } else {  // third after the newest 128 in every chain: not verified
+        } else {  // fifth after the newest 16 in every chain: not verified
             EXPECT_TRUE(d.new_story);
         }
     }
