@@ -9,6 +9,9 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
+// Inlined: one short word per call, no call through the PLT.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "storage/database_access.hpp"
 #include "storage/topics.hpp"
@@ -92,9 +95,15 @@ std::string necessary(const rule_node& node) {
 // Rows written with repeats no longer match what 'delete' and 'integrity-check' recompute, so
 // migration 9 rebuilds the index once.
 std::string distinct_runs(std::string_view text) {
-    // std::hash: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
-    // more than the folding itself.
-    boost::unordered_flat_set<std::string_view, std::hash<std::string_view>> seen;
+    // XXH3: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
+    // more than the folding itself, and std::hash (libstdc++'s _Hash_bytes) was still 7 % of
+    // a cold poll's instructions (1.2G of 17.7G, callgrind; docs/benchmarks.md, session 6).
+    struct word_hash {
+        std::size_t operator()(std::string_view word) const noexcept {
+            return static_cast<std::size_t>(XXH3_64bits(word.data(), word.size()));
+        }
+    };
+    boost::unordered_flat_set<std::string_view, word_hash> seen;
     seen.reserve(text.size() / 8 + 8);  // ~6 bytes a word and its space; rehashing cost more
     std::string out;
     out.reserve(text.size());
