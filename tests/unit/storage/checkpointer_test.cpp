@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
@@ -53,19 +54,32 @@ std::int64_t pages_only_in_log(SQLite::Database& db, const std::filesystem::path
     return pages - static_cast<std::int64_t>(std::filesystem::file_size(path) / page_bytes);
 }
 
-TEST(checkpointer, copies_the_log_on_its_thread_and_the_log_starts_over) {
-    test::temp_dir dir;
-    const auto path = dir / "t.db";
-    auto db = open_writer(path);
-    wal_checkpointer::options opts;
-    opts.start_pages = 20;
-    opts.restart_pages = 60;
-    opts.max_wait = std::chrono::seconds(30);  // never the limit here: the pass finishes
-    wal_checkpointer checkpointer(path.string(), opts);
-    checkpointer.attach(db.getHandle());
+// A writer on a file of its own, and the checkpointer started on it.
+class checkpointer_test : public ::testing::Test {
+  protected:
+    // thread_path: the file the thread's own connection opens (the writer's by default).
+    wal_checkpointer& start(int start_pages, int restart_pages,
+                            const std::filesystem::path& thread_path = {}) {
+        wal_checkpointer::options opts;
+        opts.start_pages = start_pages;
+        opts.restart_pages = restart_pages;
+        opts.max_wait = std::chrono::seconds(30);  // never the limit here: the pass finishes
+        checkpointer_ = std::make_unique<wal_checkpointer>(
+            (thread_path.empty() ? path_ : thread_path).string(), opts);
+        checkpointer_->attach(db_.getHandle());
+        return *checkpointer_;
+    }
 
+    test::temp_dir dir_;
+    const std::filesystem::path path_ = dir_ / "t.db";
+    SQLite::Database db_ = open_writer(path_);
+    std::unique_ptr<wal_checkpointer> checkpointer_;  // after db_: stopped before it closes
+};
+
+TEST_F(checkpointer_test, copies_the_log_on_its_thread_and_the_log_starts_over) {
+    auto& checkpointer = start(20, 60);
     for (int i = 0; i < 40; ++i)
-        commit_rows(db, 10);  // ~11 pages a commit, 440 in all
+        commit_rows(db_, 10);  // ~11 pages a commit, 440 in all
 
     const auto counters = checkpointer.snapshot();
     EXPECT_GT(counters.passes, 0);
@@ -73,62 +87,40 @@ TEST(checkpointer, copies_the_log_on_its_thread_and_the_log_starts_over) {
     EXPECT_EQ(counters.failures, 0) << counters.last_error;
     // Without the restart the log would hold all 440 pages; each wait rewinds it, so it
     // stays near restart_pages plus one commit.
-    EXPECT_LT(wal_bytes(path), std::uintmax_t{100} * (page_bytes + 24));
+    EXPECT_LT(wal_bytes(path_), std::uintmax_t{100} * (page_bytes + 24));
     checkpointer.checkpoint_now();
-    EXPECT_EQ(pages_only_in_log(db, path), 0);
-    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM t").getInt(), 400);
-    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    EXPECT_EQ(pages_only_in_log(db_, path_), 0);
+    EXPECT_EQ(db_.execAndGet("SELECT count(*) FROM t").getInt(), 400);
+    EXPECT_EQ(db_.execAndGet("PRAGMA integrity_check").getString(), "ok");
 }
 
-TEST(checkpointer, below_its_start_the_thread_never_runs) {
-    test::temp_dir dir;
-    const auto path = dir / "t.db";
-    auto db = open_writer(path);
-    wal_checkpointer::options opts;
-    opts.start_pages = 1000;
-    wal_checkpointer checkpointer(path.string(), opts);
-    checkpointer.attach(db.getHandle());
-    commit_rows(db, 10);
+TEST_F(checkpointer_test, below_its_start_the_thread_never_runs) {
+    auto& checkpointer = start(1000, 2000);
+    commit_rows(db_, 10);
     EXPECT_EQ(checkpointer.snapshot().passes, 0);
     // SQLite's automatic checkpoint is off too: the commit's pages are all still in the log.
-    EXPECT_GT(pages_only_in_log(db, path), 10);
+    EXPECT_GT(pages_only_in_log(db_, path_), 10);
 }
 
-TEST(checkpointer, stops_cleanly_and_the_writer_goes_on_without_it) {
-    test::temp_dir dir;
-    const auto path = dir / "t.db";
-    auto db = open_writer(path);
-    {
-        wal_checkpointer::options opts;
-        opts.start_pages = 1;
-        opts.restart_pages = 1'000'000;  // the writer never waits: the thread is mid-pass or not
-        wal_checkpointer checkpointer(path.string(), opts);
-        checkpointer.attach(db.getHandle());
-        commit_rows(db, 50);
-        // Destroyed at once: a pass may be running or only asked for; either way it ends.
-    }
-    commit_rows(db, 5);  // the hook is gone: this commit must not reach the freed object
-    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM t").getInt(), 55);
-    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+TEST_F(checkpointer_test, stops_cleanly_and_the_writer_goes_on_without_it) {
+    start(1, 1'000'000);  // the writer never waits: at the stop the thread is mid-pass or not
+    commit_rows(db_, 50);
+    checkpointer_.reset();  // at once: a pass may be running or only asked for; either way it ends
+    commit_rows(db_, 5);    // the hook is gone: this commit must not reach the freed object
+    EXPECT_EQ(db_.execAndGet("SELECT count(*) FROM t").getInt(), 55);
+    EXPECT_EQ(db_.execAndGet("PRAGMA integrity_check").getString(), "ok");
 }
 
-TEST(checkpointer, without_its_own_connection_the_writer_checkpoints) {
-    test::temp_dir dir;
-    const auto path = dir / "t.db";
-    auto db = open_writer(path);
-    wal_checkpointer::options opts;
-    opts.start_pages = 5;
-    opts.restart_pages = 1'000'000;
+TEST_F(checkpointer_test, without_its_own_connection_the_writer_checkpoints) {
     // The thread's connection cannot open this path (no such folder).
-    wal_checkpointer checkpointer((dir / "missing" / "t.db").string(), opts);
-    checkpointer.attach(db.getHandle());
-    commit_rows(db, 10);  // starts the thread, whose open fails
+    auto& checkpointer = start(5, 1'000'000, dir_ / "missing" / "t.db");
+    commit_rows(db_, 10);  // starts the thread, whose open fails
     checkpointer.checkpoint_now();
-    commit_rows(db, 10);  // the writer copies the log itself
+    commit_rows(db_, 10);  // the writer copies the log itself
     const auto counters = checkpointer.snapshot();
     EXPECT_EQ(counters.failures, 1);
     EXPECT_NE(counters.last_error.find("missing"), std::string::npos) << counters.last_error;
-    EXPECT_EQ(pages_only_in_log(db, path), 0);
+    EXPECT_EQ(pages_only_in_log(db_, path_), 0);
 }
 
 TEST(checkpointer, a_database_file_has_one_and_memory_has_none) {
