@@ -75,8 +75,11 @@ int wal_checkpointer::on_commit(void* self, sqlite3* db, const char* schema, int
     }
     c.request(lock);
     if (pages >= c.opts_.restart_pages) {
-        ++c.counters_.writer_waits;
+        const auto start = std::chrono::steady_clock::now();
         c.wait_for(lock, c.requested_, c.opts_.max_wait);
+        ++c.counters_.writer_waits;
+        c.counters_.writer_waited += std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start);
     }
     return SQLITE_OK;  // a failed checkpoint is not the commit's failure
 }

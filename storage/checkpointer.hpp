@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "storage/database.hpp"
+
 struct sqlite3;
 
 namespace feedd::storage {
@@ -32,12 +34,7 @@ class wal_checkpointer {
         int restart_pages = 12000;  // log pages after a commit that make the writer wait
         std::chrono::milliseconds max_wait{2000};  // the writer waits no longer than this
     };
-    struct counters {
-        std::int64_t passes = 0;        // checkpoints run by the thread
-        std::int64_t writer_waits = 0;  // commits that waited for one
-        std::int64_t failures = 0;      // checkpoints that returned an error (not BUSY)
-        std::string last_error;
-    };
+    using counters = checkpoint_counters;
 
     // Nothing runs until the first commit that leaves start_pages in the log; then the
     // thread opens its own connection to path.

@@ -849,6 +849,10 @@ std::string database::integrity_check() const {
     return report;
 }
 
+checkpoint_counters database::checkpoints() const {
+    return impl_->checkpointer_ ? impl_->checkpointer_->snapshot() : checkpoint_counters{};
+}
+
 stored_item database_access::read_item(const SQLite::Statement& s) {
     stored_item it;
     it.id = s.getColumn(0).getInt64();

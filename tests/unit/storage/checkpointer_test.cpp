@@ -84,6 +84,7 @@ TEST_F(checkpointer_test, copies_the_log_on_its_thread_and_the_log_starts_over) 
     const auto counters = checkpointer.snapshot();
     EXPECT_GT(counters.passes, 0);
     EXPECT_GT(counters.writer_waits, 0);
+    EXPECT_GT(counters.writer_waited.count(), 0);
     EXPECT_EQ(counters.failures, 0) << counters.last_error;
     // Without the restart the log would hold all 440 pages; each wait rewinds it, so it
     // stays near restart_pages plus one commit.
@@ -129,6 +130,7 @@ TEST(checkpointer, a_database_file_has_one_and_memory_has_none) {
     EXPECT_NE(database_access::checkpointer(file), nullptr);
     auto memory = database::open(":memory:", open_mode::read_write);
     EXPECT_EQ(database_access::checkpointer(memory), nullptr);
+    EXPECT_EQ(memory.checkpoints().passes, 0);
     auto reader = database::open(dir / "feedd.db", open_mode::read_only);
     EXPECT_EQ(database_access::checkpointer(reader), nullptr);
 }
