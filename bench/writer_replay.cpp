@@ -2,8 +2,9 @@
 // prepared first (as the daemon's CPU pool does for a feed's first document), then stored
 // through story_ingest::store_group in batches of BATCH refreshes, as the daemon's group
 // commit stores them. Prints the store phase's wall and thread CPU time and the database's
-// size, so a change to storage/ is measured without the network, the parser or the load of
-// the other threads. Under callgrind, `--toggle-collect=*store_all*` counts the store only.
+// size (and what the checkpointer thread did), so a change to storage/ is measured without the
+// network, the parser or the load of the other threads. Under callgrind,
+// `--toggle-collect=*store_all*` counts the store only.
 //   build-release/bench/writer_replay FARM [BATCH=64] [DB=$TMPDIR/feedd-writer-replay.db]
 #include <time.h>
 
@@ -125,6 +126,7 @@ int main(int argc, char** argv) try {
     const int stored = store_all(db, ingest, refreshes, batch_size);
     const auto cpu = thread_cpu_seconds() - cpu0;
     const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall0;
+    const auto checkpoints = db.checkpoints();
     { [[maybe_unused]] const auto closed = std::move(db); }  // the last connection checkpoints
     const auto bytes = fs::file_size(path);
     std::printf(
@@ -132,6 +134,13 @@ int main(int argc, char** argv) try {
         "database %.1f MiB; preparing and signing (the pool's work) %.3f s CPU\n",
         refreshes.size(), items, stored, batch_size, wall.count(), cpu,
         static_cast<double>(bytes) / (1024.0 * 1024.0), pool_cpu);
+    // The writer waits for the checkpointer only so the log can start over
+    // (storage/checkpointer.hpp).
+    std::printf("checkpointer: %lld passes, %lld commits waited %.1f ms in all, %lld failures\n",
+                static_cast<long long>(checkpoints.passes),
+                static_cast<long long>(checkpoints.writer_waits),
+                static_cast<double>(checkpoints.writer_waited.count()) / 1000.0,
+                static_cast<long long>(checkpoints.failures));
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "writer_replay: %s\n", e.what());

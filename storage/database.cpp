@@ -21,6 +21,7 @@
 
 #include "feeds/identity.hpp"
 #include "feeds/text.hpp"
+#include "storage/checkpointer.hpp"
 #include "storage/database_access.hpp"
 #include "storage/migrations.hpp"
 #include "storage/search.hpp"
@@ -167,7 +168,8 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     // Checkpoint every 4000 pages (16 MiB) instead of 1000: a page that many transactions
     // change in a row is copied into the database once per checkpoint, so fewer checkpoints
     // write less (a cold poll: 141 MiB of checkpoint writes for a 93 MiB file, then 113). The
-    // file is cut back to that size after a checkpoint that let it grow past it.
+    // file is cut back to that size after a checkpoint that let it grow past it. A file's
+    // connection hands its checkpoints to a thread instead (database::impl, wal_checkpointer).
     db.exec("PRAGMA wal_autocheckpoint = 4000");
     db.exec("PRAGMA journal_size_limit = 16777216");
     db.exec("PRAGMA foreign_keys = ON");
@@ -374,7 +376,14 @@ WHERE (:feed_url IS NULL OR f.config_url = :feed_url OR f.url = :feed_url)
   AND (:since IS NULL OR coalesce(i.published, i.first_seen) >= :since)
 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC
 LIMIT :limit
-)sql") {}
+)sql") {
+        // A file in WAL mode (not ":memory:") has its log copied back by a thread of its own.
+        if (mode_ == open_mode::read_write &&
+            db_.execAndGet("PRAGMA journal_mode").getString() == "wal") {
+            checkpointer_ = std::make_unique<wal_checkpointer>(name_, wal_checkpointer::options{});
+            checkpointer_->attach(db_.getHandle());
+        }
+    }
 
     // Inside store_refresh's transaction: hands the new items to the clusterer
     // oldest story first and records its decisions.
@@ -473,6 +482,8 @@ LIMIT :limit
     std::size_t index_bytes_ = 0;        // their text
     static constexpr std::size_t index_bytes_max = std::size_t{1} << 20;
     std::optional<std::string> batch_failed_;  // why the open batch can only roll back
+    // Last: stopped before the statements and the connection go.
+    std::unique_ptr<wal_checkpointer> checkpointer_;
 };
 
 database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -838,6 +849,10 @@ std::string database::integrity_check() const {
     return report;
 }
 
+checkpoint_counters database::checkpoints() const {
+    return impl_->checkpointer_ ? impl_->checkpointer_->snapshot() : checkpoint_counters{};
+}
+
 stored_item database_access::read_item(const SQLite::Statement& s) {
     stored_item it;
     it.id = s.getColumn(0).getInt64();
@@ -865,6 +880,10 @@ SQLite::Database& database_access::connection(const database& db) {
 
 const std::string& database_access::name(const database& db) {
     return db.impl_->name_;
+}
+
+wal_checkpointer* database_access::checkpointer(const database& db) {
+    return db.impl_->checkpointer_.get();
 }
 
 bool database_access::writable(const database& db) {

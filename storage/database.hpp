@@ -116,6 +116,15 @@ struct refresh_result {
     int known_items = 0;
 };
 
+// What the thread that checkpoints a read-write file's log has done (storage/checkpointer.hpp).
+struct checkpoint_counters {
+    std::int64_t passes = 0;        // checkpoints run by the thread
+    std::int64_t writer_waits = 0;  // commits that waited for one, so the log could start over
+    std::chrono::microseconds writer_waited{0};  // how long those commits waited in all
+    std::int64_t failures = 0;                   // checkpoints that returned an error (not BUSY)
+    std::string last_error;
+};
+
 struct stored_item {
     std::int64_t id = 0;
     std::int64_t feed_id = 0;
@@ -203,6 +212,8 @@ class database {
 
     // "ok" or SQLite's report.
     std::string integrity_check() const;
+    // All zero for a connection without a checkpointer (read-only, ":memory:").
+    checkpoint_counters checkpoints() const;
 
     // Group commit (see write_batch): one IMMEDIATE transaction for several refreshes.
     void begin_batch();

@@ -11,11 +11,15 @@
 
 namespace feedd::storage {
 
+class wal_checkpointer;
+
 struct database_access {
     // The connection is owned by `db`; use it only on the thread that owns `db`.
     static SQLite::Database& connection(const database& db);
     static const std::string& name(const database& db);  // the file, for messages
     static bool writable(const database& db);
+    // The thread that checkpoints a read-write file's log; null for others.
+    static wal_checkpointer* checkpointer(const database& db);
 
     // The columns read_item reads, first in a SELECT … item_from (more columns may follow).
     static constexpr const char* item_columns = R"sql(

@@ -362,6 +362,17 @@ DROP INDEX IF EXISTS items_by_feed;
 INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 )sql",
     },
+    migration{
+        "full-text segments merged sixteen at a time instead of eight",
+        R"sql(
+-- A write batch flushes one new segment per MiB of text and one at COMMIT; with automerge 8
+-- FTS5 merged them again and again while a cold poll of 1000 feeds was written (845 M of the
+-- writer's 8,420 M instructions). At 16 (crisismerge's default too) the merges of that poll
+-- cost 480 M; a level holds up to 15 segments instead of 7, which a one-word search does
+-- not notice (docs/benchmarks.md, "Session 6, writer").
+INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
+)sql",
+    },
 };
 
 }  // namespace

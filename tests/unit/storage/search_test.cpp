@@ -330,6 +330,26 @@ PRAGMA user_version = 7;
     EXPECT_EQ(titles("text:strasse"), (titles_t{"Zürich votes on café hours"}));
 }
 
+TEST_F(search_test, upgrading_from_version_9_merges_sixteen_segments_at_a_time) {
+    const auto automerge = [this] {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READONLY);
+        return raw.execAndGet("SELECT v FROM items_fts_config WHERE k = 'automerge'").getInt();
+    };
+    EXPECT_EQ(automerge(), 16);
+    {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        register_index_functions(raw);
+        raw.exec(
+            "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8); "
+            "PRAGMA user_version = 9");
+    }
+    EXPECT_EQ(automerge(), 8) << "not vacuous: version 9's setting";
+    db_ = database::open(path_, open_mode::read_write);  // migrates 9 -> latest
+    EXPECT_EQ(automerge(), 16);
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
+}
+
 TEST(fts_query, translation_keeps_only_what_fts_can_check) {
     const auto q = [](std::string_view expression) {
         auto parsed = stories::topic_rule::parse(expression);
