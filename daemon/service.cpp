@@ -348,6 +348,7 @@ class service {
                 ingest_.store_in_group(db_, [&](storage::database& db) { result = job.work(db); });
             failed = failed || error;
             job.work = nullptr;  // the refresh's items are in the transaction now
+            written_unacknowledged_.fetch_add(1);
             job.written();
             uncommitted_.push_back({std::move(job.done), error, std::move(result)});
         }
@@ -355,11 +356,13 @@ class service {
             const std::lock_guard lock(store_mutex_);
             more = !store_queue_.empty();
         }
-        // Every poll in flight has been written into this group (their callers wait for its
-        // commit): nothing else will come soon.
-        const bool last_writes =
-            static_cast<std::size_t>(polls_in_flight_.load(std::memory_order_relaxed)) <=
-            uncommitted_.size();
+        // Every poll started has been written (their callers wait for this commit): nothing
+        // else will come soon.
+        // Read in this order: the loop takes a poll out of polls_unwritten_ before it takes its
+        // acknowledgement out of written_unacknowledged_, so a race can only undercount (an
+        // early commit), never make the group wait for a poll that was written.
+        const int unacknowledged = written_unacknowledged_.load();
+        const bool last_writes = polls_unwritten_.load() - unacknowledged <= 0;
         if ((!more && last_writes) || failed || uncommitted_.size() >= max_group ||
             std::chrono::steady_clock::now() - group_opened_ >= max_group_age) {
             commit_writes();
@@ -379,6 +382,9 @@ class service {
     void commit_writes() {
         if (uncommitted_.empty() && !db_.in_batch()) return;
         const auto group_error = ingest_.commit_group(db_);
+        // A deadline armed for this group must not keep the loop waiting (the end of a
+        // one-shot poll waits for every timer).
+        net::post(ioc_, [this] { group_deadline_.cancel(); });
         metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(uncommitted_.size()));
         for (auto& w : std::exchange(uncommitted_, {}))
             w.done(group_error ? group_error : w.error, std::move(w.result));
@@ -582,8 +588,9 @@ class service {
         const auto now = wall_now();
         const auto steady = std::chrono::steady_clock::now();
         std::optional<std::chrono::steady_clock::time_point> retry_at;
-        for (auto it = pending_.begin();
-             it != pending_.end() && in_flight_ < fetch_window_.limit() && !stopping_;) {
+        for (auto it = pending_.begin(); it != pending_.end() &&
+                                         polls_unwritten_.load() < fetch_window_.limit() &&
+                                         !stopping_;) {
             const auto host = host_key(it->url);
             if (!host.empty() && host_waiting(host, now)) {
                 if (mode_ == run_mode::once) {
@@ -657,7 +664,7 @@ class service {
         const auto id = feed.id;
         busy_.insert(id);
         ++in_flight_;
-        polls_in_flight_.store(in_flight_, std::memory_order_relaxed);
+        polls_unwritten_.fetch_add(1);
         if (!host.empty()) ++host_in_flight_[host];
         auto& signal = cancel_signals_[id];
         net::co_spawn(
@@ -669,17 +676,34 @@ class service {
             }));
     }
 
+    // A poll's document and host slot are free once it is written: waiting for the group's
+    // commit holds neither a connection nor memory of ours.
+    void release_poll_slot(std::int64_t id, const std::string& host) {
+        stored_since_trim_ += static_cast<int>(documents_.erase(id));
+        if (!host.empty() && --host_in_flight_[host] == 0) host_in_flight_.erase(host);
+    }
+
+    // Loop thread, posted by the writer once the poll is in the open group.
+    void poll_written(std::int64_t id, const std::string& host) {
+        polls_unwritten_.fetch_sub(1);
+        written_unacknowledged_.fetch_sub(1);
+        written_.insert(id);
+        release_poll_slot(id, host);
+        if (!stopping_) dispatch();
+    }
+
     void finish_poll(std::int64_t id, const std::string& host, std::exception_ptr e) {
         cancel_signals_.erase(id);
-        stored_since_trim_ += static_cast<int>(documents_.erase(id));
+        if (written_.erase(id) == 0) {
+            polls_unwritten_.fetch_sub(1);
+            release_poll_slot(id, host);
+        }
         busy_.erase(id);
         --in_flight_;
-        polls_in_flight_.store(in_flight_, std::memory_order_relaxed);
         if (in_flight_ == 0) {
             fetch_window_.idle();
             trim_heap();
         }
-        if (!host.empty() && --host_in_flight_[host] == 0) host_in_flight_.erase(host);
         if (e && !stopping_) {
             try {
                 std::rethrow_exception(e);
@@ -803,12 +827,11 @@ class service {
                 }
                 return out;
             };
-            // The fetch window counts documents until they are written, not committed:
-            // a written document holds no memory of ours any more.
-            std::function<void()> document_written = [this, id = feed.id] {
-                net::post(ioc_, [this, id] {
-                    stored_since_trim_ += static_cast<int>(documents_.erase(id));
-                });
+            // The fetch window counts polls and documents until they are written, not
+            // committed: a written one holds no connection and no memory of ours any more.
+            std::function<void()> document_written = [this, id = feed.id,
+                                                      host = host_key(feed.url)] {
+                net::post(ioc_, [this, id, host] { poll_written(id, host); });
             };
             auto written =
                 co_await on_writer_grouped(std::move(store), std::move(document_written));
@@ -1066,7 +1089,14 @@ class service {
     };
     std::vector<written_refresh> uncommitted_;
     std::chrono::steady_clock::time_point group_opened_{};
-    std::atomic<int> polls_in_flight_{0};     // in_flight_, for the writer to read
+    // Polls started and not yet written into a group (loop thread writes, the writer reads):
+    // counted out when the writer's notice arrives (poll_written) or the poll ends without
+    // reaching the writer. The fetch window limits these, not the polls waiting for a
+    // group's commit (they hold no connection and no document). The writer subtracts what
+    // it wrote and the loop has not heard of yet, so its view is not stale.
+    std::atomic<int> polls_unwritten_{0};
+    std::atomic<int> written_unacknowledged_{0};  // written, poll_written not run yet
+    std::set<std::int64_t> written_;  // polls written, waiting for their commit (loop thread)
     net::steady_timer group_deadline_{ioc_};  // commits a group that waits for slow polls
     static constexpr int max_store_failures = 3;
     poll_totals totals_;
