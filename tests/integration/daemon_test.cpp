@@ -224,11 +224,16 @@ TEST(daemon, failing_feeds_are_recorded_and_never_stop_the_others) {
     EXPECT_NE(status.out.find("4 failing"), std::string::npos) << status.out;
 }
 
-TEST(daemon, a_stalled_server_times_out_and_an_oversized_body_is_refused) {
-    http_server server;
+// Serves a response at path that never sends a byte (the fetch times out).
+void serve_stalled(http_server& server, const std::string& path) {
     http_response hung;
     hung.stall = true;
-    server.set("/hung.xml", hung);
+    server.set(path, hung);
+}
+
+TEST(daemon, a_stalled_server_times_out_and_an_oversized_body_is_refused) {
+    http_server server;
+    serve_stalled(server, "/hung.xml");
     server.set("/huge.xml", http_response::ok(rss("huge", 400)));
     server.set("/fine.xml", http_response::ok(rss("fine", 2)));
     temp_dir dir;
@@ -253,9 +258,7 @@ TEST(daemon, a_stalled_server_times_out_and_an_oversized_body_is_refused) {
 // (daemon/service.cpp): a feed that stalls must not hold back the commit of the others.
 TEST(daemon, a_stalled_feed_does_not_hold_back_the_commit_of_the_others) {
     http_server server;
-    http_response hung;
-    hung.stall = true;
-    server.set("/hung.xml", hung);
+    serve_stalled(server, "/hung.xml");
     server.set("/fine.xml", http_response::ok(rss("fine", 3)));
     temp_dir dir;
     const auto config = write_config(dir, {server.url("/hung.xml"), server.url("/fine.xml")});

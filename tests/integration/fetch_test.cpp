@@ -230,13 +230,17 @@ TEST(http_fetcher, deflate_body_is_decoded_in_zlib_and_raw_form) {
     EXPECT_EQ(b.body, rss);
 }
 
-TEST(http_fetcher, corrupt_gzip_is_a_network_error) {
+// Fetches body served with Content-Encoding: gzip.
+fetch_result fetch_gzipped(const std::string& body, const fetch_options& options = test_options()) {
     http_server server;
-    http_response response = http_response::ok("this is not gzip at all");
+    http_response response = http_response::ok(body);
     response.headers.emplace_back("Content-Encoding", "gzip");
     server.set("/feed.xml", response);
+    return fetch(server.url("/feed.xml"), {}, options);
+}
 
-    auto result = fetch(server.url("/feed.xml"));
+TEST(http_fetcher, corrupt_gzip_is_a_network_error) {
+    auto result = fetch_gzipped("this is not gzip at all");
 
     EXPECT_EQ(result.outcome, fetch_outcome::network);
     EXPECT_FALSE(result.error.empty());
@@ -503,16 +507,12 @@ TEST(http_fetcher, gzip_bomb_is_too_large) {
 
 // A gzip trailer states the decoded size; a small lie there must not let a bomb through.
 TEST(http_fetcher, gzip_bomb_with_a_trailer_that_understates_its_size_is_too_large) {
-    http_server server;
     auto body = feedd::test::gzip(std::string(20'000'000, 'a'));
     body.replace(body.size() - 4, 4, std::string("\x10\x00\x00\x00", 4));  // "16 bytes"
-    http_response bomb = http_response::ok(body);
-    bomb.headers.emplace_back("Content-Encoding", "gzip");
-    server.set("/feed.xml", bomb);
     auto options = test_options();
     options.max_body_bytes = 1'000'000;
 
-    auto result = fetch(server.url("/feed.xml"), {}, options);
+    auto result = fetch_gzipped(body, options);
 
     EXPECT_EQ(result.outcome, fetch_outcome::too_large) << result.error;
     EXPECT_TRUE(result.body.empty());
@@ -520,15 +520,10 @@ TEST(http_fetcher, gzip_bomb_with_a_trailer_that_understates_its_size_is_too_lar
 
 // RFC 1952 allows several members back to back; the body is all of them in turn.
 TEST(http_fetcher, gzip_of_several_members_is_decoded_whole) {
-    http_server server;
     const std::string first = rss.substr(0, rss.size() / 2);
     const std::string second = rss.substr(rss.size() / 2);
-    http_response response =
-        http_response::ok(feedd::test::gzip(first) + feedd::test::gzip(second));
-    response.headers.emplace_back("Content-Encoding", "gzip");
-    server.set("/feed.xml", response);
 
-    auto result = fetch(server.url("/feed.xml"));
+    auto result = fetch_gzipped(feedd::test::gzip(first) + feedd::test::gzip(second));
 
     EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
     EXPECT_EQ(result.body, rss);
@@ -536,14 +531,10 @@ TEST(http_fetcher, gzip_of_several_members_is_decoded_whole) {
 
 // A trailer whose size does not match the data is corrupt, whichever decoder notices.
 TEST(http_fetcher, gzip_with_a_wrong_stated_size_is_a_network_error) {
-    http_server server;
     auto body = feedd::test::gzip(rss);
     body[body.size() - 4] = static_cast<char>(body[body.size() - 4] + 1);
-    http_response response = http_response::ok(body);
-    response.headers.emplace_back("Content-Encoding", "gzip");
-    server.set("/feed.xml", response);
 
-    auto result = fetch(server.url("/feed.xml"));
+    auto result = fetch_gzipped(body);
 
     EXPECT_EQ(result.outcome, fetch_outcome::network);
     EXPECT_FALSE(result.error.empty());
