@@ -202,6 +202,16 @@ std::optional<std::string> parse_line(line_parser& parser, std::string_view line
     return std::nullopt;
 }
 
+// Runs f on threads - 1 new threads besides the caller's; they are joined when the returned
+// vector is destroyed.
+template <class F>
+std::vector<std::jthread> start_helpers(std::size_t threads, const F& f) {
+    std::vector<std::jthread> helpers;
+    for (std::size_t t = 1; t < threads; ++t)
+        helpers.emplace_back(f);
+    return helpers;
+}
+
 }  // namespace
 
 int cluster_command(const cluster_command_options& options, std::ostream& out, std::ostream& err) {
@@ -253,12 +263,8 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
             for (std::size_t c; (c = next.fetch_add(1)) < chunks;)
                 work(c);
         };
-        std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < threads; ++t)
-            pool.emplace_back(loop);
+        const auto helpers = start_helpers(threads, loop);
         loop();
-        for (auto& thread : pool)
-            thread.join();
     };
 
     std::vector<input_item> items(lines.size());
@@ -305,13 +311,10 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
         signed_chunks[c].store(true, std::memory_order_release);
         return true;
     };
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t) {
-        pool.emplace_back([&] {
-            while (sign_one()) {
-            }
-        });
-    }
+    auto signers = start_helpers(threads, [&] {
+        while (sign_one()) {
+        }
+    });
     std::vector<stories::cluster_decision> decisions(items.size());
     stories::clusterer clusterer(tuning);
     for (std::size_t c = 0; c < chunks; ++c) {
@@ -324,8 +327,7 @@ int cluster_command(const cluster_command_options& options, std::ostream& out, s
                 clusterer.add(static_cast<stories::item_id>(i + 1), times[i], signatures[i]);
         }
     }
-    for (auto& thread : pool)
-        thread.join();
+    signers.clear();  // joins them: every chunk was signed, so they are done
 
     std::string text;
     text.reserve(items.size() * 40);

@@ -2,7 +2,7 @@
 // the writer. The writer is a cold poll's bottleneck; without a bound every fetch in flight
 // would wait parsed, with its items, index text and JSON, in the writer's queue (64 documents
 // in the benchmark, ~7 MiB of peak RSS). The window grows by one with each completed fetch
-// while fewer than max_documents fetched documents wait to be stored, and shrinks by one while
+// while fewer than max_documents fetched documents wait to be written, and shrinks by one while
 // more do. Against a fast server it stays near max_documents; against a slow one the writer
 // keeps up and it reaches max_concurrency after a few round trips, as TCP's slow start does.
 // After an idle pipeline it starts small again. It only acts when `[fetch] concurrency` is
@@ -24,7 +24,7 @@ class fetch_window {
     int limit() const { return limit_; }
 
     // A fetch completed while `documents` fetched documents (this one included) wait to be
-    // stored.
+    // written (service.cpp: a written document is in the open group, no longer ours).
     void fetched(int documents) {
         limit_ = documents <= min_ ? std::min(limit_ + 1, max_) : std::max(limit_ - 1, min_);
     }

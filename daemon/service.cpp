@@ -271,12 +271,12 @@ class service {
         co_return co_await on_pool(writer_pool_, std::move(bound));
     }
 
-    // Group commit. Refreshes that finish while the writer is busy queue here and
-    // are stored together by one drain: one transaction (storage::write_batch) with
-    // each refresh in a savepoint of its own, running exactly the steps a lone
-    // refresh runs (clustering, topics, story events). A refresh that throws is
-    // undone alone; the others are committed. Callers resume only after the
-    // commit, so events are published for committed data only.
+    // Group commit. Refreshes queue here and the writer stores them into one open
+    // transaction (a group, which may span several drains of the queue; see
+    // drain_store_queue), each in a savepoint of its own, running exactly the steps a
+    // lone refresh runs (clustering, topics, story events). A refresh that throws is
+    // undone alone; the others are committed. Callers resume only after the commit,
+    // so events are published for committed data only.
     struct store_job {
         std::function<stored_refresh(storage::database&)> work;
         std::function<void(std::exception_ptr, stored_refresh)> done;  // posts to the loop
@@ -357,10 +357,10 @@ class service {
             more = !store_queue_.empty();
         }
         // Every poll started has been written (their callers wait for this commit): nothing
-        // else will come soon.
-        // Read in this order: the loop takes a poll out of polls_unwritten_ before it takes its
-        // acknowledgement out of written_unacknowledged_, so a race can only undercount (an
-        // early commit), never make the group wait for a poll that was written.
+        // else will come soon. Read in this order: the loop takes a poll out of
+        // polls_unwritten_ before it takes its acknowledgement out of written_unacknowledged_,
+        // so a race can only undercount (an early commit), never make the group wait for a
+        // poll that was written.
         const int unacknowledged = written_unacknowledged_.load();
         const bool last_writes = polls_unwritten_.load() - unacknowledged <= 0;
         if ((!more && last_writes) || failed || uncommitted_.size() >= max_group ||
