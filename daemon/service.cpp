@@ -378,6 +378,16 @@ class service {
         }
     }
 
+    // Writer thread: a checkpoint the storage's thread could not run is logged once per
+    // failure; the log then grows until one succeeds (or the writer checkpoints itself).
+    void report_checkpoint_failures() {
+        const auto checkpoints = db_.checkpoints();
+        if (checkpoints.failures <= checkpoint_failures_seen_) return;
+        checkpoint_failures_seen_ = checkpoints.failures;
+        spdlog::warn("{}; check the free space and permissions of the database's folder",
+                     checkpoints.last_error);
+    }
+
     // Writer thread: commits the open group, if any, and resumes its refreshes' callers.
     void commit_writes() {
         if (uncommitted_.empty() && !db_.in_batch()) return;
@@ -386,6 +396,7 @@ class service {
         // one-shot poll waits for every timer).
         net::post(ioc_, [this] { group_deadline_.cancel(); });
         metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(uncommitted_.size()));
+        report_checkpoint_failures();
         for (auto& w : std::exchange(uncommitted_, {}))
             w.done(group_error ? group_error : w.error, std::move(w.result));
     }
@@ -1088,6 +1099,7 @@ class service {
         stored_refresh result;
     };
     std::vector<written_refresh> uncommitted_;
+    std::int64_t checkpoint_failures_seen_ = 0;  // writer thread
     std::chrono::steady_clock::time_point group_opened_{};
     // Polls started and not yet written into a group (loop thread writes, the writer reads):
     // counted out when the writer's notice arrives (poll_written) or the poll ends without

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "storage/sql_helpers.hpp"
+
 namespace feedd::storage {
 namespace {
 
@@ -16,10 +18,16 @@ class connection {
         const int rc = sqlite3_open_v2(path.c_str(), &db_,
                                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
         if (rc != SQLITE_OK) {
-            error_ = fmt::format("{}: checkpointer cannot open the database: {}", path,
-                                 db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+            error_ = fmt::format(
+                "{}: the checkpoint thread cannot open the database ({}); the "
+                "writer checkpoints the log itself",
+                path, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
             return;
         }
+        // A lock another connection holds for a moment (a reader opening, the writer's
+        // commit) is waited for, as the daemon's other connections do, instead of switching
+        // the thread off for good.
+        sqlite3_busy_timeout(db_, busy_timeout_ms);
         // One read, so the connection finds the log (a connection that never read does not
         // know the file is in WAL mode, and its checkpoint would copy nothing). NORMAL as
         // the writer's: a checkpoint syncs the log before and the file after it copies.
@@ -99,7 +107,23 @@ void wal_checkpointer::request(const std::unique_lock<std::mutex>&) {
     if (stop_) return;
     // A pass that has not started yet covers this commit too; one already running may not.
     ++requested_;
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (!thread_.joinable()) {
+        // Called from SQLite's wal hook: nothing may be thrown through its C frames. Without
+        // a thread the writer checkpoints itself (on_commit).
+        try {
+            thread_ = std::thread([this] { run(); });
+        } catch (const std::exception& e) {
+            thread_failed_ = true;
+            ++counters_.failures;
+            counters_.last_error = fmt::format(
+                "{}: cannot start the checkpoint thread: {}; "
+                "the writer checkpoints the log itself",
+                path_, e.what());
+            finished_ = requested_;
+            done_.notify_all();
+            return;
+        }
+    }
     wake_.notify_one();
 }
 
@@ -132,7 +156,7 @@ void wal_checkpointer::run() {
             }
         }
         lock.lock();
-        ++counters_.passes;
+        if (conn.get()) ++counters_.passes;
         if (!error.empty()) {
             ++counters_.failures;
             counters_.last_error = std::move(error);

@@ -34,10 +34,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A writer waiting for another process's lock (a second daemon, the sqlite3 shell)
-// gives up after this long; longer would stall the writer thread's queue.
-constexpr int busy_timeout_ms = 5000;
-
 // fetch_outcome::not_modified as feeds::to_string spells it; storage sees only the
 // model headers, not feeds/fetch.hpp.
 constexpr std::string_view not_modified_outcome = "not_modified";

@@ -99,6 +99,7 @@ std::string distinct_runs(std::string_view text) {
     // more than the folding itself, and std::hash (libstdc++'s _Hash_bytes) was still 7 % of
     // a cold poll's instructions (1.2G of 17.7G, callgrind; docs/benchmarks.md, session 6).
     struct word_hash {
+        using is_avalanching = void;  // XXH3's bits are mixed already: no second mixing
         std::size_t operator()(std::string_view word) const noexcept {
             return static_cast<std::size_t>(XXH3_64bits(word.data(), word.size()));
         }

@@ -12,6 +12,10 @@
 
 namespace feedd::storage {
 
+// A connection waiting for another's lock (a second daemon, the sqlite3 shell, the
+// checkpoint thread) gives up after this long; longer would stall the writer thread's queue.
+constexpr int busy_timeout_ms = 5000;
+
 // Resets a member statement and clears its bindings before use, and resets it again
 // afterwards: a SELECT left mid-result keeps its read transaction open, which would
 // pin a reader to an old WAL snapshot and block checkpoints.
