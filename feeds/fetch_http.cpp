@@ -596,10 +596,14 @@ net::awaitable<http::response<http::string_body>> http_fetcher::impl::one_hop(
     auto conn = idle.take(origin);
     if (conn) {
         // The server may have closed it a moment ago; then a new connection is made below.
+        // Only a failure before this hop's response began is retried: the status of an
+        // earlier hop (a redirect) must not count as one.
+        const int earlier_status = std::exchange(state.http_status, 0);
         try {
             answer.emplace(co_await exchange_on(*conn, request, deadline, state));
         } catch (const boost::system::system_error& error) {
             if (state.http_status != 0 || !is_stale_connection_error(error.code())) throw;
+            state.http_status = earlier_status;
             conn.reset();
         }
     }

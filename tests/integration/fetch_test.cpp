@@ -823,6 +823,21 @@ TEST(http_fetcher, a_kept_connection_closed_under_the_request_is_retried_once_on
     EXPECT_EQ(server.connections(), 2);
 }
 
+// The redirect's own status must not count as "the response began" for the next hop.
+TEST(http_fetcher, a_kept_connection_closed_under_a_redirected_request_is_retried_too) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(rss));
+    server.set("/moved.xml", http_response::redirect(302, "/b.xml"));
+    hang_up_on_the_first_request(server, "/b.xml");
+
+    auto results = fetch_in_turn({server.url("/a.xml"), server.url("/moved.xml")});
+
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1].outcome, fetch_outcome::ok) << results[1].error;
+    EXPECT_EQ(results[1].body, rss);
+    EXPECT_EQ(server.hits("/b.xml"), 2);
+}
+
 TEST(http_fetcher, a_new_connection_hung_up_on_is_not_retried) {
     http_server server;
     hang_up_on_the_first_request(server, "/b.xml");
