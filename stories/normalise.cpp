@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iterator>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,13 +37,8 @@ bool is_ascii_alnum_fast(char c) {
     return alnum_table[static_cast<unsigned char>(c)];
 }
 
-bool is_ascii_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool is_ascii_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+using feeds::is_ascii_alnum;
+using feeds::is_ascii_alpha;
 
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -86,7 +82,7 @@ class word_table {
             "your",       "story",         "listen",      "staff",    "originally", "posted",
             "photo",      "image",         "file"};
         for (const auto& [from, to] : variants)
-            slot(from).canonical = to;
+            slot(from).canonical = fits(to);
         for (const auto cue : cues)
             slot(cue).cue = true;
         for (const auto url : {"http", "https", "www"})
@@ -151,7 +147,18 @@ class word_table {
         return (w.size() * 61 + a * 7 + b * 131 + c * 17) & (size - 1);
     }
 
+    // Special words and canonical spellings stay under 16 bytes: lengths_ keeps one bit per
+    // length, and the tokenizer reserves room for the longest canonical (reserve_chars).
+    static std::string_view fits(std::string_view word) {
+        if (word.empty() || word.size() >= 16) {
+            throw std::logic_error("normalise: special word \"" + std::string(word) +
+                                   "\" is not 1-15 bytes");
+        }
+        return word;
+    }
+
     word_info& slot(std::string_view word) {
+        fits(word);
         for (std::size_t i = hash(word);; i = (i + 1) & (size - 1)) {
             auto& e = slots_[i];
             if (e.word.empty()) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "stories/signature.hpp"
 
 #include <string>
@@ -32,6 +33,20 @@ TEST(MakeSignature, OutletRestylingGivesTheSameSignature) {
                                  "</p><p>(Reporting by Jane Roe; Editing by John Doe)</p>";
     EXPECT_EQ(make_signature("UPDATE 1-ACME TOOLS TO CLOSE TWO OHIO PLANTS - Reuters", restyled),
               plain);
+}
+
+// Stored signatures are compared across machines, so the AVX2 MinHash loop (32-slot
+// multiples on CPUs that have it) and the generic one must agree value for value: 16 slots
+// take the generic loop, 64 the vector one on such a CPU, and the slots' constants follow
+// the seed in order, so the 16 are the 64's first 16.
+TEST(MakeSignature, TheVectorAndGenericMinHashLoopsAgree) {
+    signature_options sixteen;
+    sixteen.hashes = 16;
+    const auto all = make_signature(title, text).minhash;
+    const auto first = make_signature(title, text, sixteen).minhash;
+    ASSERT_EQ(all.size(), 64U);
+    ASSERT_EQ(first.size(), 16U);
+    EXPECT_TRUE(std::equal(first.begin(), first.end(), all.begin()));
 }
 
 TEST(MakeSignature, OptionsChangeTheValues) {
