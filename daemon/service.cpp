@@ -347,7 +347,9 @@ class service {
             auto error =
                 ingest_.store_in_group(db_, [&](storage::database& db) { result = job.work(db); });
             failed = failed || error;
-            job.work = nullptr;  // the refresh's items are in the transaction now
+            // The refresh's items are in the transaction now. Freeing them (thousands of
+            // strings in a cold poll) is left to the I/O loop: the writer is the critical path.
+            net::post(ioc_, [spent = std::move(job.work)] {});
             written_unacknowledged_.fetch_add(1);
             job.written();
             uncommitted_.push_back({std::move(job.done), error, std::move(result)});
