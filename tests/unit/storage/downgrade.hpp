@@ -8,8 +8,27 @@
 
 namespace feedd::storage::test_support {
 
+// Undoes migration 11: the windowed signatures move back into their own table, as
+// version 10 kept them.
+inline void downgrade_to_version_10(SQLite::Database& raw) {
+    raw.exec(R"sql(
+CREATE TABLE item_signatures (
+    item_id   INTEGER PRIMARY KEY REFERENCES story_members (item_id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL UNIQUE,
+    time      INTEGER NOT NULL,
+    signature BLOB    NOT NULL
+) STRICT;
+INSERT INTO item_signatures (item_id, seq, time, signature)
+SELECT item_id, seq, time, signature FROM story_members WHERE signature IS NOT NULL;
+DROP TABLE story_window;
+ALTER TABLE story_members DROP COLUMN signature;
+PRAGMA user_version = 10;
+)sql");
+}
+
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    downgrade_to_version_10(raw);
     raw.exec(
         // 9: items_by_feed dropped
         "CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, "
