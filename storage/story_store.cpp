@@ -38,7 +38,12 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
 
 story_store::story_store(SQLite::Database& db)
     : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
-      next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM story_members"),
+      // Never before where the window begins: retention may have deleted the members with
+      // the highest seq after the window moved past them, and a member numbered below
+      // first_seq would be invisible to the window's walks.
+      next_seq_(db, R"sql(
+SELECT max(coalesce(max(seq), 0) + 1, (SELECT first_seq FROM story_window)) FROM story_members
+)sql"),
       // A story starts with its first member and that member's outlet, so the row is
       // written complete; update_story_ runs for the members that join it later.
       insert_story_(db, R"sql(

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
+#include "storage/migrations.hpp"
 #include "storage/sql_helpers.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -331,6 +332,34 @@ TEST_F(stories_test, the_window_forgets_first_in_first_out) {
     EXPECT_EQ(signatures(db_.windowed_signatures(timestamp::min())), "s1 s2 s3 s4 ");
     db_.store_refresh(ok_refresh(feed, t0 + hours(22), {}), s.step(t0 + hours(11)));
     EXPECT_EQ(signatures(db_.windowed_signatures(timestamp::min())), "s3 s4 ");
+}
+
+TEST(stories_files, a_member_after_an_emptied_window_and_retention_is_windowed) {
+    // The window moves past every member, then the member with the highest seq goes (as
+    // retention may delete it): the next member must still be numbered inside the window.
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open(path, open_mode::read_write);
+    feed_spec spec;
+    spec.config_url = "https://a.example/rss";
+    const auto feed = db.sync_feeds({spec}, t0)[0].id;
+    script s;
+    s.decisions = {starts(1, "s1"), starts(2, "s2"), starts(3, "s3")};
+    db.store_refresh(ok_refresh(feed, t0, {item("1", t0), item("2", t0 + hours(1))}), s.step());
+    db.store_refresh(ok_refresh(feed, t0 + days(2), {}), s.step(t0 + days(1)));
+    EXPECT_TRUE(db.windowed_signatures(timestamp::min()).empty());
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec("PRAGMA foreign_keys = ON");
+        register_index_functions(raw);  // the full-text delete trigger calls them
+        raw.exec("DELETE FROM items WHERE title = 'title 2'");  // its member had seq 2
+        ASSERT_EQ(raw.execAndGet("SELECT max(seq) FROM story_members").getInt(), 1);
+    }
+    db.store_refresh(ok_refresh(feed, t0 + days(3), {item("3", t0 + days(3))}), s.step());
+    const auto window = db.windowed_signatures(timestamp::min());
+    ASSERT_EQ(window.size(), 1U);
+    EXPECT_EQ(window[0].signature, "s3");
+    EXPECT_EQ(window[0].story_id, 3);
 }
 
 TEST_F(stories_test, a_throwing_step_rolls_back_the_items_too) {
