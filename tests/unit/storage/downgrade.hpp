@@ -9,16 +9,11 @@
 namespace feedd::storage::test_support {
 
 // Undoes migration 11: the windowed signatures move back into their own table, as
-// version 10 kept them.
+// version 10 kept them (its columns and rows; the constraints, which migration 11 does not
+// read, are migration 2's).
 inline void downgrade_to_version_10(SQLite::Database& raw) {
     raw.exec(R"sql(
-CREATE TABLE item_signatures (
-    item_id   INTEGER PRIMARY KEY REFERENCES story_members (item_id) ON DELETE CASCADE,
-    seq       INTEGER NOT NULL UNIQUE,
-    time      INTEGER NOT NULL,
-    signature BLOB    NOT NULL
-) STRICT;
-INSERT INTO item_signatures (item_id, seq, time, signature)
+CREATE TABLE item_signatures AS
 SELECT item_id, seq, time, signature FROM story_members WHERE signature IS NOT NULL;
 DROP TABLE story_window;
 ALTER TABLE story_members DROP COLUMN signature;

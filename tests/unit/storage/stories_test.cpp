@@ -94,6 +94,14 @@ std::vector<std::string> source_names(const story_view& s) {
     return out;
 }
 
+// Adds the feed https://a.example/rss (titled when a title is given) and returns its id.
+std::int64_t add_one_feed(database& db, std::optional<std::string> title = std::nullopt) {
+    feed_spec spec;
+    spec.config_url = "https://a.example/rss";
+    spec.title = std::move(title);
+    return db.sync_feeds({spec}, t0)[0].id;
+}
+
 class stories_test : public ::testing::Test {
   protected:
     database db_ = database::open(":memory:", open_mode::read_write);
@@ -340,9 +348,7 @@ TEST(stories_files, a_member_after_an_emptied_window_and_retention_is_windowed) 
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
     auto db = database::open(path, open_mode::read_write);
-    feed_spec spec;
-    spec.config_url = "https://a.example/rss";
-    const auto feed = db.sync_feeds({spec}, t0)[0].id;
+    const auto feed = add_one_feed(db);
     script s;
     s.decisions = {starts(1, "s1"), starts(2, "s2"), starts(3, "s3")};
     db.store_refresh(ok_refresh(feed, t0, {item("1", t0), item("2", t0 + hours(1))}), s.step());
@@ -424,10 +430,7 @@ TEST(stories_files, a_reader_sees_stories_the_writer_committed) {
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
     auto writer = database::open(path, open_mode::read_write);
-    feed_spec spec;
-    spec.config_url = "https://a.example/rss";
-    spec.title = "A";
-    const auto feed = writer.sync_feeds({spec}, t0)[0].id;
+    const auto feed = add_one_feed(writer, "A");
     script s;
     s.decisions = {starts(4)};
     writer.store_refresh(ok_refresh(feed, t0, {item("a", t0)}), s.step());
@@ -445,9 +448,7 @@ TEST(stories_files, a_version_1_database_upgrades_and_keeps_its_items) {
     const auto path = dir / "feedd.db";
     {
         auto db = database::open(path, open_mode::read_write);
-        feed_spec spec;
-        spec.config_url = "https://a.example/rss";
-        const auto feed = db.sync_feeds({spec}, t0)[0].id;
+        const auto feed = add_one_feed(db);
         db.store_refresh(ok_refresh(feed, t0, {item("a", t0)}));
     }
     test_support::downgrade_to_version_1(path);
@@ -497,10 +498,7 @@ TEST(stories_files, a_version_10_database_keeps_its_window_and_stories) {
     std::int64_t feed = 0;
     {
         auto db = database::open(path, open_mode::read_write);
-        feed_spec spec;
-        spec.config_url = "https://a.example/rss";
-        spec.title = "A";
-        feed = db.sync_feeds({spec}, t0)[0].id;
+        feed = add_one_feed(db, "A");
         db.store_refresh(ok_refresh(feed, t0 + hours(1), {item("1", t0), item("2", t0)}), s.step());
         db.store_refresh(ok_refresh(feed, t0 + hours(2), {item("3", t0), item("4", t0)}), s.step());
         // The window moves past the first refresh: its two signatures go.
