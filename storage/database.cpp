@@ -399,10 +399,7 @@ LIMIT :limit
             throw std::logic_error(fmt::format("clustering step returned {} decisions for {} items",
                                                decisions.size(), fresh.size()));
         }
-        auto seq = stories_.next_seq();
-        for (std::size_t i = 0; i < fresh.size(); ++i) {
-            stories_.record(fresh[i], decisions[i], seq++);
-        }
+        stories_.record(fresh, decisions, stories_.next_seq());
     }
 
     // Writes the folded text of the items stored since the last call into items_fts. FTS5

@@ -373,6 +373,32 @@ INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
 )sql",
     },
+    migration{
+        "windowed signatures on the member rows: one table, one index and one statement less "
+        "per clustered item",
+        R"sql(
+-- A member's MinHash signature is stored on its story_members row while the member is inside
+-- the clustering window, and set to null when the window moves past it. item_signatures
+-- repeated the member's key, seq and time in a second table with its own UNIQUE (seq) index,
+-- written by a statement of its own for each clustered item. story_window.first_seq says
+-- where the window begins (no member before it has a signature), so the prune and the
+-- restart's rebuild walk the seq index from there, never over the members the window has
+-- forgotten. (A partial index of the signed members would say it too, at 4,000
+-- instructions per clustered item.)
+ALTER TABLE story_members ADD COLUMN signature BLOB;
+UPDATE story_members
+SET signature = (SELECT s.signature FROM item_signatures s WHERE s.item_id = story_members.item_id)
+WHERE item_id IN (SELECT item_id FROM item_signatures);
+CREATE TABLE story_window (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    first_seq INTEGER NOT NULL
+) STRICT;
+INSERT INTO story_window (id, first_seq)
+VALUES (1, coalesce((SELECT min(seq) FROM item_signatures),
+                    (SELECT max(seq) + 1 FROM story_members), 1));
+DROP TABLE item_signatures;
+)sql",
+    },
 };
 
 }  // namespace

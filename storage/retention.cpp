@@ -23,7 +23,7 @@ namespace {
 constexpr const char* item_kept = R"sql(
 (i.first_seen >= :cutoff
  OR (f.active = 1 AND f.listed_since IS NOT NULL AND i.first_seen >= f.listed_since)
- OR EXISTS (SELECT 1 FROM item_signatures sig WHERE sig.item_id = i.id)
+ OR EXISTS (SELECT 1 FROM story_members w WHERE w.item_id = i.id AND w.signature IS NOT NULL)
  OR i.id = (SELECT max(id) FROM items))
 )sql";
 

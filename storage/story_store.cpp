@@ -1,5 +1,6 @@
 #include "storage/story_store.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -37,33 +38,35 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
 
 story_store::story_store(SQLite::Database& db)
     : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
-      next_seq_(db, "SELECT coalesce(max(seq), 0) + 1 FROM story_members"),
+      // Never before where the window begins: retention may have deleted the members with
+      // the highest seq after the window moved past them, and a member numbered below
+      // first_seq would be invisible to the window's walks.
+      next_seq_(db, R"sql(
+SELECT max(coalesce(max(seq), 0) + 1, (SELECT first_seq FROM story_window)) FROM story_members
+)sql"),
       // A story starts with its first member and that member's outlet, so the row is
       // written complete; update_story_ runs for the members that join it later.
       insert_story_(db, R"sql(
 INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
 VALUES (?1, ?2, ?2, ?3, 1, 1)
 )sql"),
+      // The signature (null when there is none) stays on the row while the member is
+      // inside the clustering window (migration 11).
       insert_member_(db, R"sql(
 INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
-                           matched_item, reason)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                           matched_item, reason, signature)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 )sql"),
-      insert_signature_(db, R"sql(
-INSERT INTO item_signatures (item_id, seq, time, signature)
-VALUES (?1, ?2, ?3, ?4)
-)sql"),
-      // A new outlet for the story is one row more (the story's source_count counts them);
-      // an earlier copy from an outlet it has becomes that outlet's first appearance.
-      insert_source_(db, R"sql(
+      // A new outlet for the story is one row more; an earlier copy from an outlet it has
+      // becomes that outlet's first appearance.
+      upsert_source_(db, R"sql(
 INSERT INTO story_sources (story_id, source, first_seen, first_item)
 VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (story_id, source) DO NOTHING
+ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
+                                             first_item = excluded.first_item
+WHERE first_seen > excluded.first_seen
 )sql"),
-      earlier_source_(db, R"sql(
-UPDATE story_sources SET first_seen = ?3, first_item = ?4
-WHERE story_id = ?1 AND source = ?2 AND first_seen > ?3
-)sql"),
+      // Runs before upsert_source_, so the story's sources tell whether this outlet is new.
       update_story_(db, R"sql(
 UPDATE stories SET
     representative_item = CASE WHEN member_count = 0 OR ?2 < first_seen THEN ?3
@@ -73,18 +76,29 @@ UPDATE stories SET
     member_count = member_count + 1,
     -- Counted as they come: recounting a story's sources cost more than the rest of the
     -- update together for the stories that hundreds of outlets carry.
-    source_count = source_count + ?4
+    source_count = source_count +
+        NOT EXISTS (SELECT 1 FROM story_sources WHERE story_id = ?1 AND source = ?4)
 WHERE id = ?1
 )sql"),
       // The index forgets members first in, first out: a member clustered before
       // the first one inside the window goes, even if its own clock reading is newer.
       // Walking the seq index from the front stops at that first member, so a prune
       // reads what it deletes and one row more, never the whole window.
-      prune_(db, R"sql(
-DELETE FROM item_signatures
-WHERE seq < coalesce((SELECT seq FROM item_signatures WHERE time >= :before ORDER BY seq LIMIT 1),
-                     (SELECT max(seq) + 1 FROM item_signatures))
+      // The window's edge: its first member at or after :before, else the end (all members
+      // are out), walking the seq index from where the window began (story_window).
+      window_edge_(db, R"sql(
+SELECT w.first_seq,
+       coalesce((SELECT seq FROM story_members
+                 WHERE seq >= w.first_seq AND signature IS NOT NULL AND time >= :before
+                 ORDER BY seq LIMIT 1),
+                (SELECT max(seq) + 1 FROM story_members))
+FROM story_window w
 )sql"),
+      forget_signatures_(db, R"sql(
+UPDATE story_members SET signature = NULL
+WHERE seq >= :from AND seq < :to AND signature IS NOT NULL
+)sql"),
+      move_window_(db, "UPDATE story_window SET first_seq = :to"),
       list_ids_(db, R"sql(
 SELECT id FROM stories
 WHERE (:since IS NULL OR last_seen >= :since) AND source_count >= :min_sources
@@ -114,11 +128,16 @@ WHERE m.story_id IN (SELECT value FROM json_each(:ids))
 ORDER BY m.story_id, m.seq
 )sql"),
       select_windowed_(db, R"sql(
-SELECT s.item_id, m.story_id, s.time, s.signature
-FROM item_signatures s JOIN story_members m ON m.item_id = s.item_id
-WHERE s.seq >= coalesce((SELECT seq FROM item_signatures WHERE time >= :since ORDER BY seq LIMIT 1),
-                        (SELECT max(seq) + 1 FROM item_signatures))
-ORDER BY s.seq
+SELECT item_id, story_id, time, signature
+FROM story_members
+WHERE seq >= (SELECT coalesce((SELECT seq FROM story_members
+                               WHERE seq >= w.first_seq AND signature IS NOT NULL
+                                 AND time >= :since
+                               ORDER BY seq LIMIT 1),
+                              (SELECT max(seq) + 1 FROM story_members))
+              FROM story_window w)
+  AND signature IS NOT NULL
+ORDER BY seq
 )sql"),
       max_story_id_(db, "SELECT coalesce(max(id), 0) FROM stories") {}
 
@@ -135,7 +154,24 @@ std::int64_t story_store::next_seq() {
     return next_seq_.getColumn(0).getInt64();
 }
 
-void story_store::record(const new_item& item, const story_assignment& decision, std::int64_t seq) {
+void story_store::record(const std::vector<new_item>& items,
+                         const std::vector<story_assignment>& decisions, std::int64_t first_seq) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+        record_story(items[i], decisions.at(i));
+    // The member rows go in by item id, the key of story_members: the items of a refresh
+    // have ascending ids, so each row lands at the end of the table, where SQLite splits a
+    // full page by starting a new one. In clustering order they landed anywhere in the last
+    // pages, and each split rebalanced three of them (a third of the insert's instructions).
+    std::vector<std::size_t> by_id(items.size());
+    for (std::size_t i = 0; i < by_id.size(); ++i)
+        by_id[i] = i;
+    std::sort(by_id.begin(), by_id.end(),
+              [&items](std::size_t a, std::size_t b) { return items[a].id < items[b].id; });
+    for (const auto i : by_id)
+        record_member(items[i], decisions[i], first_seq + static_cast<std::int64_t>(i));
+}
+
+void story_store::record_story(const new_item& item, const story_assignment& decision) {
     if (decision.new_story) {
         statement_use stmt(insert_story_);
         insert_story_.bind(1, decision.story_id);
@@ -149,67 +185,66 @@ void story_store::record(const new_item& item, const story_assignment& decision,
                 "index is out of step with the database",
                 item.id, decision.story_id, e.what()));
         }
-    }
-    bool new_source = false;
-    {
-        statement_use stmt(insert_source_);
-        insert_source_.bind(1, decision.story_id);
-        insert_source_.bindNoCopy(2, item.source);
-        insert_source_.bind(3, to_unix(item.story_time));
-        insert_source_.bind(4, item.id);
-        try {
-            new_source = insert_source_.exec() == 1;
-        } catch (const SQLite::Exception& e) {
-            throw std::runtime_error(
-                fmt::format("item {} joins story {}, which is not stored ({}); the in-memory "
-                            "index is out of step with the database",
-                            item.id, decision.story_id, e.what()));
-        }
-    }
-    if (!new_source) {
-        statement_use stmt(earlier_source_);
-        earlier_source_.bind(1, decision.story_id);
-        earlier_source_.bindNoCopy(2, item.source);
-        earlier_source_.bind(3, to_unix(item.story_time));
-        earlier_source_.bind(4, item.id);
-        earlier_source_.exec();
-    }
-    {
-        statement_use stmt(insert_member_);
-        insert_member_.bind(1, item.id);
-        insert_member_.bind(2, decision.story_id);
-        insert_member_.bind(3, seq);
-        insert_member_.bind(4, to_unix(item.time));
-        insert_member_.bind(5, to_unix(item.story_time));
-        insert_member_.bindNoCopy(6, item.source);
-        if (decision.similarity) insert_member_.bind(7, *decision.similarity);  // else NULL
-        if (decision.matched_item) insert_member_.bind(8, *decision.matched_item);
-        insert_member_.bindNoCopy(9, decision.reason);
-        insert_member_.exec();
-    }
-    if (!decision.new_story) {
+    } else {
         statement_use stmt(update_story_);
         update_story_.bind(1, decision.story_id);
         update_story_.bind(2, to_unix(item.story_time));
         update_story_.bind(3, item.id);
-        update_story_.bind(4, new_source ? 1 : 0);
-        update_story_.exec();
+        update_story_.bindNoCopy(4, item.source);
+        if (update_story_.exec() == 0) {
+            throw std::runtime_error(
+                fmt::format("item {} joins story {}, which is not stored; the in-memory "
+                            "index is out of step with the database",
+                            item.id, decision.story_id));
+        }
     }
-    if (!decision.signature.empty()) {
-        statement_use stmt(insert_signature_);
-        insert_signature_.bind(1, item.id);
-        insert_signature_.bind(2, seq);
-        insert_signature_.bind(3, to_unix(item.time));
-        insert_signature_.bindNoCopy(4, decision.signature.data(),
-                                     static_cast<int>(decision.signature.size()));
-        insert_signature_.exec();
+    statement_use stmt(upsert_source_);
+    upsert_source_.bind(1, decision.story_id);
+    upsert_source_.bindNoCopy(2, item.source);
+    upsert_source_.bind(3, to_unix(item.story_time));
+    upsert_source_.bind(4, item.id);
+    upsert_source_.exec();
+}
+
+void story_store::record_member(const new_item& item, const story_assignment& decision,
+                                std::int64_t seq) {
+    statement_use stmt(insert_member_);
+    insert_member_.bind(1, item.id);
+    insert_member_.bind(2, decision.story_id);
+    insert_member_.bind(3, seq);
+    insert_member_.bind(4, to_unix(item.time));
+    insert_member_.bind(5, to_unix(item.story_time));
+    insert_member_.bindNoCopy(6, item.source);
+    if (decision.similarity) insert_member_.bind(7, *decision.similarity);  // else NULL
+    if (decision.matched_item) insert_member_.bind(8, *decision.matched_item);
+    insert_member_.bindNoCopy(9, decision.reason);
+    if (!decision.signature.empty()) {  // else NULL: not in the window
+        insert_member_.bindNoCopy(10, decision.signature.data(),
+                                  static_cast<int>(decision.signature.size()));
     }
+    insert_member_.exec();
 }
 
 void story_store::prune_signatures(timestamp before) {
-    statement_use stmt(prune_);
-    prune_.bind(":before", to_unix(before));
-    prune_.exec();
+    std::int64_t from = 0;
+    std::int64_t to = 0;
+    {
+        statement_use stmt(window_edge_);
+        window_edge_.bind(":before", to_unix(before));
+        if (!window_edge_.executeStep() || window_edge_.getColumn(1).isNull()) return;  // none
+        from = window_edge_.getColumn(0).getInt64();
+        to = window_edge_.getColumn(1).getInt64();
+    }
+    if (to <= from) return;
+    {
+        statement_use stmt(forget_signatures_);
+        forget_signatures_.bind(":from", from);
+        forget_signatures_.bind(":to", to);
+        forget_signatures_.exec();
+    }
+    statement_use stmt(move_window_);
+    move_window_.bind(":to", to);
+    move_window_.exec();
 }
 
 std::vector<story_view> story_store::list(const story_query& q) {

@@ -27,10 +27,12 @@ class story_store {
     std::pair<std::optional<std::string>, std::string> feed_names(std::int64_t feed_id);
     // The clustering order number the next member gets.
     std::int64_t next_seq();
-    // Stores one decision: the member row, its signature, the story's counters and
-    // sources. Throws std::runtime_error when the decision contradicts the store (a
-    // join to an unknown story, a "new" story whose id exists).
-    void record(const new_item& item, const story_assignment& decision, std::int64_t seq);
+    // Stores the decisions of one refresh, items[i] in clustering order with seq
+    // first_seq + i: the member rows (with their signatures), the stories' counters and
+    // sources. Throws std::runtime_error when a decision contradicts the store (a join to
+    // an unknown story, a "new" story whose id exists).
+    void record(const std::vector<new_item>& items, const std::vector<story_assignment>& decisions,
+                std::int64_t first_seq);
     void prune_signatures(timestamp before);
 
     std::vector<story_view> list(const story_query& q);
@@ -44,15 +46,18 @@ class story_store {
     std::int64_t max_story_id();
 
   private:
+    void record_story(const new_item& item, const story_assignment& decision);
+    void record_member(const new_item& item, const story_assignment& decision, std::int64_t seq);
+
     SQLite::Statement feed_title_;
     SQLite::Statement next_seq_;
     SQLite::Statement insert_story_;
     SQLite::Statement insert_member_;
-    SQLite::Statement insert_signature_;
-    SQLite::Statement insert_source_;
-    SQLite::Statement earlier_source_;
+    SQLite::Statement upsert_source_;
     SQLite::Statement update_story_;
-    SQLite::Statement prune_;
+    SQLite::Statement window_edge_;
+    SQLite::Statement forget_signatures_;
+    SQLite::Statement move_window_;
     SQLite::Statement list_ids_;
     SQLite::Statement select_stories_;
     SQLite::Statement select_sources_;

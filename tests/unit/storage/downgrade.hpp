@@ -8,8 +8,22 @@
 
 namespace feedd::storage::test_support {
 
+// Undoes migration 11: the windowed signatures move back into their own table, as
+// version 10 kept them (its columns and rows; the constraints, which migration 11 does not
+// read, are migration 2's).
+inline void downgrade_to_version_10(SQLite::Database& raw) {
+    raw.exec(R"sql(
+CREATE TABLE item_signatures AS
+SELECT item_id, seq, time, signature FROM story_members WHERE signature IS NOT NULL;
+DROP TABLE story_window;
+ALTER TABLE story_members DROP COLUMN signature;
+PRAGMA user_version = 10;
+)sql");
+}
+
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    downgrade_to_version_10(raw);
     raw.exec(
         // 9: items_by_feed dropped
         "CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, "

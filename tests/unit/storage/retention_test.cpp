@@ -52,8 +52,6 @@ SELECT (SELECT count(*) FROM stories s
         WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = src.story_id))
      + (SELECT count(*) FROM topic_stories ts
         WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = ts.story_id))
-     + (SELECT count(*) FROM item_signatures sig
-        WHERE NOT EXISTS (SELECT 1 FROM story_members m WHERE m.item_id = sig.item_id))
      + (SELECT count(*) FROM items_fts WHERE items_fts MATCH 'text'
         AND rowid NOT IN (SELECT id FROM items))
 )sql");

@@ -259,6 +259,7 @@ TEST_F(search_test, upgrading_from_version_8_indexes_each_word_once) {
         // b9 indexed as version 8 did: every repeat handed to FTS5.
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         register_index_functions(raw);
+        test_support::downgrade_to_version_10(raw);
         const auto id = raw.execAndGet("SELECT id FROM items WHERE guid = 'b9'").getInt64();
         SQLite::Statement forget(raw, R"sql(
 INSERT INTO items_fts (items_fts, rowid, title, text)
@@ -306,6 +307,7 @@ TEST_F(search_test, upgrading_from_version_7_drops_the_copy_of_the_text) {
         // Back to version 7's index: its own copy of the folded text, with word positions.
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         register_index_functions(raw);
+        test_support::downgrade_to_version_10(raw);
         raw.exec(R"sql(
 DROP TRIGGER items_fts_delete; DROP TABLE items_fts; DROP VIEW items_fts_source;
 CREATE VIRTUAL TABLE items_fts USING fts5 (
@@ -339,6 +341,7 @@ TEST_F(search_test, upgrading_from_version_9_merges_sixteen_segments_at_a_time) 
     {
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         register_index_functions(raw);
+        test_support::downgrade_to_version_10(raw);
         raw.exec(
             "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8); "
             "PRAGMA user_version = 9");

@@ -7,9 +7,12 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "storage/sql_helpers.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::storage {
@@ -89,6 +92,14 @@ std::vector<std::string> source_names(const story_view& s) {
     for (const auto& src : s.sources)
         out.push_back(src.name);
     return out;
+}
+
+// Adds the feed https://a.example/rss (titled when a title is given) and returns its id.
+std::int64_t add_one_feed(database& db, std::optional<std::string> title = std::nullopt) {
+    feed_spec spec;
+    spec.config_url = "https://a.example/rss";
+    spec.title = std::move(title);
+    return db.sync_feeds({spec}, t0)[0].id;
 }
 
 class stories_test : public ::testing::Test {
@@ -196,6 +207,29 @@ TEST_F(stories_test, a_story_keeps_members_sources_and_counters) {
         EXPECT_EQ(it.story_id, 7) << it.title.value_or("");
     EXPECT_FALSE(db_.load_story(8));
     EXPECT_EQ(db_.max_story_id(), 7);
+}
+
+TEST_F(stories_test, an_earlier_copy_from_an_outlet_becomes_its_first_appearance) {
+    const auto reuters = add_feed("https://reuters.example/rss", "Reuters");
+    const auto yahoo = add_feed("https://yahoo.example/rss", "Yahoo News");
+    script s;
+    s.decisions = {starts(3), joins(3, 0.9, 0), joins(3, 0.9, 0), joins(3, 0.9, 0)};
+    db_.store_refresh(ok_refresh(reuters, t0 + hours(1), {item("r1", t0 + minutes(30))}), s.step());
+    db_.store_refresh(ok_refresh(yahoo, t0 + hours(1), {item("y1", t0 + minutes(40))}), s.step());
+    // Yahoo again, dated before its first copy: Yahoo's first appearance moves, no source is
+    // added. Then a later copy, which moves nothing.
+    db_.store_refresh(ok_refresh(yahoo, t0 + hours(2), {item("y2", t0 + minutes(35))}), s.step());
+    db_.store_refresh(ok_refresh(yahoo, t0 + hours(3), {item("y3", t0 + minutes(50))}), s.step());
+
+    const auto story = db_.load_story(3);
+    ASSERT_TRUE(story);
+    EXPECT_EQ(story->member_count, 4);
+    EXPECT_EQ(story->source_count, 2);
+    EXPECT_EQ(story->representative_item, item_id("title r1"));
+    ASSERT_EQ(source_names(*story), (std::vector<std::string>{"Reuters", "Yahoo News"}));
+    EXPECT_EQ(story->sources[1].first_seen, t0 + minutes(35));
+    EXPECT_EQ(story->sources[1].first_item, item_id("title y2"));
+    EXPECT_EQ(story->last_seen, t0 + minutes(50));
 }
 
 TEST_F(stories_test, an_untitled_feed_names_the_host_of_the_link) {
@@ -308,6 +342,32 @@ TEST_F(stories_test, the_window_forgets_first_in_first_out) {
     EXPECT_EQ(signatures(db_.windowed_signatures(timestamp::min())), "s3 s4 ");
 }
 
+TEST(stories_files, a_member_after_an_emptied_window_and_retention_is_windowed) {
+    // The window moves past every member, then the member with the highest seq goes (as
+    // retention may delete it): the next member must still be numbered inside the window.
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open(path, open_mode::read_write);
+    const auto feed = add_one_feed(db);
+    script s;
+    s.decisions = {starts(1, "s1"), starts(2, "s2"), starts(3, "s3")};
+    db.store_refresh(ok_refresh(feed, t0, {item("1", t0), item("2", t0 + hours(1))}), s.step());
+    db.store_refresh(ok_refresh(feed, t0 + days(2), {}), s.step(t0 + days(1)));
+    EXPECT_TRUE(db.windowed_signatures(timestamp::min()).empty());
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        raw.exec("PRAGMA foreign_keys = ON");
+        register_index_functions(raw);  // the full-text delete trigger calls them
+        raw.exec("DELETE FROM items WHERE title = 'title 2'");  // its member had seq 2
+        ASSERT_EQ(raw.execAndGet("SELECT max(seq) FROM story_members").getInt(), 1);
+    }
+    db.store_refresh(ok_refresh(feed, t0 + days(3), {item("3", t0 + days(3))}), s.step());
+    const auto window = db.windowed_signatures(timestamp::min());
+    ASSERT_EQ(window.size(), 1U);
+    EXPECT_EQ(window[0].signature, "s3");
+    EXPECT_EQ(window[0].story_id, 3);
+}
+
 TEST_F(stories_test, a_throwing_step_rolls_back_the_items_too) {
     const auto feed = add_feed("https://a.example/rss", "A");
     clustering_step failing;
@@ -370,10 +430,7 @@ TEST(stories_files, a_reader_sees_stories_the_writer_committed) {
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
     auto writer = database::open(path, open_mode::read_write);
-    feed_spec spec;
-    spec.config_url = "https://a.example/rss";
-    spec.title = "A";
-    const auto feed = writer.sync_feeds({spec}, t0)[0].id;
+    const auto feed = add_one_feed(writer, "A");
     script s;
     s.decisions = {starts(4)};
     writer.store_refresh(ok_refresh(feed, t0, {item("a", t0)}), s.step());
@@ -391,9 +448,7 @@ TEST(stories_files, a_version_1_database_upgrades_and_keeps_its_items) {
     const auto path = dir / "feedd.db";
     {
         auto db = database::open(path, open_mode::read_write);
-        feed_spec spec;
-        spec.config_url = "https://a.example/rss";
-        const auto feed = db.sync_feeds({spec}, t0)[0].id;
+        const auto feed = add_one_feed(db);
         db.store_refresh(ok_refresh(feed, t0, {item("a", t0)}));
     }
     test_support::downgrade_to_version_1(path);
@@ -402,6 +457,86 @@ TEST(stories_files, a_version_1_database_upgrades_and_keeps_its_items) {
     ASSERT_EQ(items.size(), 1U);
     EXPECT_FALSE(items[0].story_id);
     EXPECT_TRUE(db.list_stories({}).empty());
+    EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+// Migration 11 moves the windowed signatures from item_signatures onto the member rows. A
+// version-10 file with stories, a pruned window and a member without a signature reads the
+// same after it, and keeps clustering and pruning.
+TEST(stories_files, a_version_10_database_keeps_its_window_and_stories) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    script s;
+    const std::string binary("\x00\x01\xff\x00sig", 7);
+    s.decisions = {starts(1, "s1"), starts(2, binary), joins(1, 0.9, 0, "s3"),
+                   starts(3, ""),   starts(4, "s5"),   joins(2, 0.8, 0, "s6")};
+    auto described = [](database& db) {
+        std::string out;
+        for (const auto& st : db.list_stories({})) {
+            out += fmt::format("story {} {}-{} rep {} members {} sources {}:", st.id,
+                               to_unix(st.first_seen), to_unix(st.last_seen),
+                               st.representative_item, st.member_count, st.source_count);
+            for (const auto& src : st.sources)
+                out +=
+                    fmt::format(" [{} {} {}]", src.name, to_unix(src.first_seen), src.first_item);
+            for (const auto& m : st.items)
+                out += fmt::format(" ({} {} {})", m.item_id, m.reason, to_unix(m.clustered_at));
+            out += '\n';
+        }
+        return out;
+    };
+    auto windowed = [](database& db, timestamp since) {
+        std::string out;
+        for (const auto& w : db.windowed_signatures(since))
+            out += fmt::format("{}:{}:{}:{} ", w.item_id, w.story_id, to_unix(w.time),
+                               w.signature.size());
+        return out;
+    };
+    std::string stories_before;
+    std::string window_before;
+    std::string window_late_before;
+    std::int64_t feed = 0;
+    {
+        auto db = database::open(path, open_mode::read_write);
+        feed = add_one_feed(db, "A");
+        db.store_refresh(ok_refresh(feed, t0 + hours(1), {item("1", t0), item("2", t0)}), s.step());
+        db.store_refresh(ok_refresh(feed, t0 + hours(2), {item("3", t0), item("4", t0)}), s.step());
+        // The window moves past the first refresh: its two signatures go.
+        db.store_refresh(ok_refresh(feed, t0 + hours(3), {item("5", t0)}),
+                         s.step(t0 + hours(1) + minutes(30)));
+        stories_before = described(db);
+        window_before = windowed(db, timestamp::min());
+        window_late_before = windowed(db, t0 + hours(3));
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        test_support::downgrade_to_version_10(raw);
+        // Version 10 kept the window's two signatures of the second refresh (one member had
+        // none) and the third's in a table of their own.
+        ASSERT_EQ(raw.execAndGet("SELECT count(*) FROM item_signatures").getInt(), 2);
+    }
+    EXPECT_NE(window_before, window_late_before) << "not vacuous: the window spans two refreshes";
+
+    auto db = database::open(path, open_mode::read_write);  // migrates 10 -> latest
+    EXPECT_EQ(db.integrity_check(), "ok");
+    EXPECT_EQ(described(db), stories_before);
+    EXPECT_EQ(windowed(db, timestamp::min()), window_before);
+    EXPECT_EQ(windowed(db, t0 + hours(3)), window_late_before);
+    ASSERT_EQ(db.windowed_signatures(timestamp::min()).size(), 2U);
+    EXPECT_EQ(db.windowed_signatures(timestamp::min())[1].signature, "s5");
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+        EXPECT_FALSE(raw.tableExists("item_signatures"));
+        // The window begins at its first member, the third (seq 3).
+        EXPECT_EQ(raw.execAndGet("SELECT first_seq FROM story_window").getInt(), 3);
+    }
+    // It goes on: a new member is windowed, and the next prune forgets the older ones.
+    db.store_refresh(ok_refresh(feed, t0 + hours(4), {item("6", t0)}), s.step());
+    EXPECT_EQ(db.windowed_signatures(timestamp::min()).size(), 3U);
+    db.store_refresh(ok_refresh(feed, t0 + hours(5), {}), s.step(t0 + hours(3) + minutes(30)));
+    const auto left = db.windowed_signatures(timestamp::min());
+    ASSERT_EQ(left.size(), 1U);
+    EXPECT_EQ(left[0].signature, "s6");
+    EXPECT_EQ(left[0].story_id, 2);
+    EXPECT_EQ(db.load_story(2)->member_count, 2);
     EXPECT_EQ(db.integrity_check(), "ok");
 }
 
