@@ -6,10 +6,13 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "storage/migrations.hpp"
+
 namespace feedd::storage::test_support {
 
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    register_index_functions(raw);  // dropping items_fts loads its tokenizer
     raw.exec(
         // 9: items_by_feed dropped
         "CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, "
