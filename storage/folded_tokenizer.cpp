@@ -124,51 +124,60 @@ int tokenize(Fts5Tokenizer* instance, void* context, int flags, const char* text
     const auto size = static_cast<std::size_t>(bytes > 0 ? bytes : 0);
     const auto* in = reinterpret_cast<const unsigned char*>(text);
     std::string lowered;  // folded text has no capitals; a query may
-    std::size_t at = 0;
-    while (at < size) {
-        const auto first = classify(in, size, at).run;
-        if (first == 0) {
-            at += block_bytes;
-            continue;
-        }
-        at += static_cast<std::size_t>(std::countr_zero(first));
-        const auto start = at;
-        unsigned high = 0;
-        unsigned upper = 0;
-        for (;;) {  // ends within the text: the padding past its end separates
-            const auto b = classify(in, size, at);
-            const auto stops = ~b.run & 0xFFFFU;
-            const auto length = stops == 0 ? block_bytes : std::countr_zero(stops);
-            const auto within = stops == 0 ? 0xFFFFU : (1U << length) - 1;
-            high |= b.high & within;
-            upper |= b.upper & within;
-            at += static_cast<std::size_t>(length);
-            if (stops != 0) break;
-        }
-        const bool ascii = high == 0;
+    // One run between ASCII separators: a word of its own when all ASCII, else unicode61's.
+    const auto pass_run = [&](std::size_t start, std::size_t end, bool ascii, bool upper) {
         const char* word = text + start;
-        const auto length = static_cast<int>(at - start);
-        int rc = SQLITE_OK;
+        const auto length = static_cast<int>(end - start);
         if (!ascii) {
             unicode_run run{context, emit, static_cast<int>(start)};
-            rc = tokenizer->unicode.xTokenize(tokenizer->unicode_instance, &run, flags, word,
-                                              length, &unicode_word);
-        } else if (upper != 0) {
+            return tokenizer->unicode.xTokenize(tokenizer->unicode_instance, &run, flags, word,
+                                                length, &unicode_word);
+        }
+        if (upper) {
             try {
-                lowered.assign(word, at - start);
+                lowered.assign(word, end - start);
             } catch (const std::bad_alloc&) {
                 return SQLITE_NOMEM;  // nothing may be thrown through SQLite
             }
             for (auto& c : lowered)
                 if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            rc = emit(context, 0, lowered.data(), length, static_cast<int>(start),
-                      static_cast<int>(at));
-        } else {
-            rc = emit(context, 0, word, length, static_cast<int>(start), static_cast<int>(at));
+            word = lowered.data();
         }
-        if (rc != SQLITE_OK) return rc;
+        return emit(context, 0, word, length, static_cast<int>(start), static_cast<int>(end));
+    };
+    // Every run starting or ending in a block is found from its bits, one block at a time.
+    bool open = false;      // a run goes on past the blocks read so far
+    std::size_t start = 0;  // where it began
+    unsigned high = 0;      // its bits of bytes from 0x80 up, and of capitals, so far
+    unsigned upper = 0;
+    for (std::size_t at = 0; at < size; at += block_bytes) {
+        const auto b = classify(in, size, at);
+        unsigned from = 0;  // bits below have been dealt with
+        for (;;) {
+            const unsigned rest = 0xFFFFU & ~((1U << from) - 1);
+            if (!open) {
+                const auto starts = b.run & rest;
+                if (starts == 0) break;
+                from = static_cast<unsigned>(std::countr_zero(starts));
+                start = at + from;
+                high = upper = 0;
+                open = true;
+                continue;
+            }
+            const auto stops = ~b.run & rest;
+            const auto to = stops == 0 ? 16U : static_cast<unsigned>(std::countr_zero(stops));
+            const unsigned within = rest & ((1U << to) - 1);
+            high |= b.high & within;
+            upper |= b.upper & within;
+            if (stops == 0) break;
+            open = false;
+            const int rc = pass_run(start, at + to, high == 0, upper != 0);
+            if (rc != SQLITE_OK) return rc;
+            from = to;
+        }
     }
-    return SQLITE_OK;
+    // Past the end is a separator; a run reaching the end of the last full block ends there.
+    return open ? pass_run(start, size, high == 0, upper != 0) : SQLITE_OK;
 }
 
 fts5_api* fts5_of(SQLite::Database& db) {

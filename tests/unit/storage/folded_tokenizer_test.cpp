@@ -97,6 +97,26 @@ TEST_F(folded_tokenizer_test, splits_every_text_into_unicode61s_words) {
     EXPECT_EQ(words("ours_words"), expected);
 }
 
+TEST_F(folded_tokenizer_test, runs_across_and_at_the_ends_of_sixteen_byte_blocks) {
+    // Runs of every length up to three blocks, starting at every offset of a block, ending the
+    // text or not, all ASCII, with a capital, or with a two-byte letter across a boundary.
+    for (std::size_t offset = 0; offset < 17; ++offset) {
+        for (std::size_t length = 1; length <= 48; ++length) {
+            std::string run(length, 'q');
+            run[length / 2] = 'Q';
+            std::string accented = run;
+            accented.replace(length / 2, 1, "\u00e9");  // é
+            const std::string pad(offset, ' ');
+            add(pad + run);
+            add(pad + run + ",");
+            add(pad + accented + " " + run);
+        }
+    }
+    const auto expected = words("theirs_words");
+    ASSERT_GT(expected.size(), 3000U);  // not vacuous
+    EXPECT_EQ(words("ours_words"), expected);
+}
+
 TEST_F(folded_tokenizer_test, queries_match_the_same_rows) {
     for (const auto& text : texts)
         add(text);
