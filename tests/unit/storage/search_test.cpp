@@ -384,24 +384,25 @@ TEST_F(search_test, upgrading_from_version_10_splits_words_with_feedd_folded) {
     for (const auto& [query, expected] : searches)
         EXPECT_EQ(titles(query), expected) << query;
     {
-        // Back to version 10's index: unicode61 splitting the words.
+        // Back to version 10's index: the same table and trigger, unicode61 splitting words.
         SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
         register_index_functions(raw);
-        raw.exec(R"sql(
-DROP TRIGGER items_fts_delete; DROP TABLE items_fts;
-CREATE VIRTUAL TABLE items_fts USING fts5 (
-    title, text, content = 'items_fts_source', content_rowid = 'id', detail = none,
-    columnsize = 0, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
-    INSERT INTO items_fts (items_fts, rowid, title, text)
-    VALUES ('delete', old.id, feedd_fold_title(old.title),
-            feedd_fold_text(old.summary, old.content_html));
-END;
-INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
-INSERT INTO items_fts (items_fts) VALUES ('rebuild');
-PRAGMA user_version = 10;
-)sql");
+        const auto sql_of = [&](const std::string& name) {
+            SQLite::Statement select(raw, "SELECT sql FROM sqlite_master WHERE name = ?1");
+            select.bind(1, name);
+            select.executeStep();
+            return select.getColumn(0).getString();
+        };
+        auto table = sql_of("items_fts");
+        const auto trigger = sql_of("items_fts_delete");
+        const std::string ours = "feedd_folded";
+        table.replace(table.find(ours), ours.size(), "unicode61");
+        raw.exec("DROP TRIGGER items_fts_delete; DROP TABLE items_fts");
+        raw.exec(table);
+        raw.exec(trigger);
+        raw.exec(
+            "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16); "
+            "INSERT INTO items_fts (items_fts) VALUES ('rebuild'); PRAGMA user_version = 10");
     }
     EXPECT_EQ(table_sql().find("feedd_folded"), std::string::npos) << "not vacuous: version 10";
     db_ = database::open(path_, open_mode::read_write);  // migrates 10 -> latest
