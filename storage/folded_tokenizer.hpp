@@ -1,4 +1,4 @@
-// The FTS5 tokenizer of items_fts (migration 11): unicode61's words, found faster in text that
+// The FTS5 tokenizer of items_fts (migration 12): unicode61's words, found faster in text that
 // fold_for_index has folded already. Internal to storage/.
 #pragma once
 

@@ -375,15 +375,14 @@ INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
 )sql",
     },
     migration{
-        "full-text words split by feedd's own tokenizer: unicode61's words, each once per "
-        "column of an item",
+        "full-text words split by feedd's own tokenizer: exactly unicode61's words, found "
+        "faster",
         R"sql(
--- Splitting the folded text into words was a third of what writing the index cost the writer
+-- Splitting the folded text into words was a quarter of what the index cost the writer
 -- thread. feedd_folded (storage/folded_tokenizer.hpp) splits it into exactly unicode61's
--- words, a run of ASCII letters and digits without going through unicode61, and passes each
--- word of an item's column to the index once ("election," and "election" were two runs for
--- fold_for_index, one word for the index). The index holds the same words for the same
--- items; it is rebuilt because FTS5 keeps its tokenizer in the table's definition.
+-- words: a run of ASCII letters and digits without going through unicode61, any other run by
+-- unicode61 itself. The index holds the same words for the same items; it is built again
+-- because FTS5 keeps the tokenizer in the table's definition.
 DROP TRIGGER items_fts_delete;
 DROP TABLE items_fts;
 CREATE VIRTUAL TABLE items_fts USING fts5 (
@@ -423,7 +422,7 @@ void register_index_functions(SQLite::Database& db) {
                                                  db.getFilename(), f.name, sqlite3_errstr(rc)));
         }
     }
-    register_folded_tokenizer(db);  // migration 11's items_fts splits words with it
+    register_folded_tokenizer(db);  // migration 12's items_fts splits words with it
 }
 
 int latest_schema_version() {
