@@ -382,18 +382,13 @@ INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
 -- thread. feedd_folded (storage/folded_tokenizer.hpp) splits it into exactly unicode61's
 -- words: a run of ASCII letters and digits without going through unicode61, any other run by
 -- unicode61 itself. The index holds the same words for the same items; it is built again
--- because FTS5 keeps the tokenizer in the table's definition.
-DROP TRIGGER items_fts_delete;
+-- because FTS5 keeps the tokenizer in the table's definition (the delete trigger, on items,
+-- names the table and stays).
 DROP TABLE items_fts;
 CREATE VIRTUAL TABLE items_fts USING fts5 (
     title, text, content = 'items_fts_source', content_rowid = 'id', detail = none,
     columnsize = 0, tokenize = 'feedd_folded remove_diacritics 2'
 );
-CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
-    INSERT INTO items_fts (items_fts, rowid, title, text)
-    VALUES ('delete', old.id, feedd_fold_title(old.title),
-            feedd_fold_text(old.summary, old.content_html));
-END;
 INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
 INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 )sql",
