@@ -4,12 +4,15 @@
 // commit stores them. Prints the store phase's wall and thread CPU time and the database's
 // size (and what the checkpointer thread did), so a change to storage/ is measured without the
 // network, the parser or the load of the other threads. Under callgrind,
-// `--toggle-collect=*store_all*` counts the store only.
-//   build-release/bench/writer_replay FARM [BATCH=64] [DB=$TMPDIR/feedd-writer-replay.db]
+// `--toggle-collect='*store_all(*unsigned long)'` counts the store only (`*store_all*` also
+// matches the lambdas inside it, whose entry toggles counting off again). `check` prints the
+// integrity check of the database and its full-text index after the timing.
+//   build-release/bench/writer_replay FARM [BATCH=64] [DB=$TMPDIR/feedd-writer-replay.db] [check]
 #include <time.h>
 
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -69,7 +72,7 @@ std::string read_file(const fs::path& path) {
 
 int main(int argc, char** argv) try {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: writer_replay FARM [BATCH=64] [DB]\n");
+        std::fprintf(stderr, "usage: writer_replay FARM [BATCH=64] [DB] [check]\n");
         return 2;
     }
     const fs::path farm = argv[1];
@@ -127,6 +130,10 @@ int main(int argc, char** argv) try {
     const auto cpu = thread_cpu_seconds() - cpu0;
     const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall0;
     const auto checkpoints = db.checkpoints();
+    if (argc > 4 && std::string_view(argv[4]) == "check") {
+        // SQLite's integrity_check and FTS5's index against the items (after the timing).
+        std::printf("integrity_check: %s\n", db.integrity_check().c_str());
+    }
     { [[maybe_unused]] const auto closed = std::move(db); }  // the last connection checkpoints
     const auto bytes = fs::file_size(path);
     std::printf(

@@ -11,9 +11,10 @@
 namespace feedd::storage {
 
 // Registers the SQL functions the schema calls (feedd_fold_title, feedd_fold_text: the
-// folded text items_fts indexes, migration 8) on a connection, before it reads or writes
-// the full-text index. Every connection feedd opens has them; one without them (the sqlite3
-// shell) cannot delete items, which keeps the index from drifting from the items.
+// folded text items_fts indexes, migration 8) and the FTS5 tokenizer it splits words with
+// (feedd_folded, migration 12) on a connection, before it reads or writes the full-text index.
+// Every connection feedd opens has them; one without them (the sqlite3 shell) cannot delete
+// items, which keeps the index from drifting from the items, nor search the index.
 void register_index_functions(SQLite::Database& db);
 
 // The schema version this build writes: the number of migrations.

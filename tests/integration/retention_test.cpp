@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include "storage/migrations.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -31,6 +32,7 @@ std::string rss(const std::string& title, const std::vector<entry>& entries) {
 
 std::int64_t count(const std::filesystem::path& db, const std::string& sql) {
     SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
+    storage::register_index_functions(raw);  // items_fts splits a MATCH's words with feedd_folded
     return raw.execAndGet(sql).getInt64();
 }
 

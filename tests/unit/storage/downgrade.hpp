@@ -6,6 +6,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "storage/migrations.hpp"
+
 namespace feedd::storage::test_support {
 
 // Undoes migration 11: the windowed signatures move back into their own table, as
@@ -23,6 +25,7 @@ PRAGMA user_version = 10;
 
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    register_index_functions(raw);  // dropping items_fts loads its tokenizer
     downgrade_to_version_10(raw);
     raw.exec(
         // 9: items_by_feed dropped

@@ -14,6 +14,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include "storage/migrations.hpp"
 #include "storage/topics.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/storage/downgrade.hpp"
@@ -37,6 +38,7 @@ feeds::item item(std::string id, std::string title) {
 
 std::int64_t count(const std::filesystem::path& path, const std::string& sql) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+    register_index_functions(raw);  // items_fts splits a MATCH's words with feedd_folded
     return raw.execAndGet(sql).getInt64();
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
@@ -216,15 +217,16 @@ TEST_F(search_test, deleting_a_feed_removes_its_items_from_the_index) {
 }
 
 TEST_F(search_test, a_connection_without_the_fold_functions_cannot_delete_items) {
-    // The sqlite3 shell, say: the delete trigger cannot tell FTS5 which words to forget, so
-    // the delete fails as a whole instead of leaving the index out of step.
+    // The sqlite3 shell, say: the delete trigger cannot tell FTS5 which words to forget (nor
+    // split them: feedd_folded), so the delete fails as a whole instead of leaving the index
+    // out of step.
     SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA foreign_keys = ON");
     try {
         raw.exec("DELETE FROM feeds WHERE config_url = 'https://blog.example.org/feed'");
         ADD_FAILURE() << "the delete ran without the fold functions";
     } catch (const SQLite::Exception& e) {
-        EXPECT_NE(std::string(e.what()).find("feedd_fold_"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("feedd_fold"), std::string::npos) << e.what();
     }
     EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items").getInt(), 6);
     EXPECT_EQ(db_.integrity_check(), "ok");
@@ -351,6 +353,68 @@ TEST_F(search_test, upgrading_from_version_9_merges_sixteen_segments_at_a_time) 
     EXPECT_EQ(automerge(), 16);
     EXPECT_EQ(db_.integrity_check(), "ok");
     EXPECT_EQ(titles("iran"), (titles_t{"My trip to Iran", "Football: Iran beats Spain"}));
+}
+
+// Migration 12 splits words with feedd_folded instead of unicode61: the same words, so a
+// file of the version before is indexed again and every search answers as before.
+TEST_F(search_test, upgrading_to_feedd_folded_keeps_every_search) {
+    store(blog_id_, t0 + hours(2),
+          {item("b10", "Москва: ΑΘΗΝΑ и 東京", "E-mail from São Paulo — «naïve» U.S.-led plan")});
+    const auto table_sql = [this] {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READONLY);
+        return raw.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'items_fts'").getString();
+    };
+    EXPECT_NE(table_sql().find("feedd_folded"), std::string::npos) << table_sql();
+    const std::string b10 = "Москва: ΑΘΗΝΑ и 東京";
+    const std::vector<std::pair<std::string, titles_t>> searches = {
+        {"москва", {b10}},
+        {"МОСКВА", {b10}},
+        {"αθηνα", {b10}},
+        {"東京", {b10}},
+        {"東", {}},
+        {"sao paulo", {b10}},
+        {"naive", {b10}},
+        {"\"u s\" led", {b10}},
+        {"e-mail", {b10}},
+        {"mail", {b10}},
+        {"тех*", {}},
+        {"моск*", {b10}},
+        {"iran*", {"My trip to Iran", "Football: Iran beats Spain", "Iranian oil exports rise"}},
+        {"strasse", {"Zürich votes on café hours"}},
+        {"\"quote\"", {"Recipes"}},
+        {"title:iran", {"My trip to Iran", "Football: Iran beats Spain"}},
+    };
+    for (const auto& [query, expected] : searches)
+        EXPECT_EQ(titles(query), expected) << query;
+    {
+        // Back to the previous version's index: the same table with unicode61 splitting words.
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        register_index_functions(raw);
+        auto table = table_sql();
+        const std::string ours = "feedd_folded";
+        table.replace(table.find(ours), ours.size(), "unicode61");
+        raw.exec("DROP TABLE items_fts");
+        raw.exec(table);
+        raw.exec(
+            "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16); "
+            "INSERT INTO items_fts (items_fts) VALUES ('rebuild')");
+        raw.exec(fmt::format("PRAGMA user_version = {}", latest_schema_version() - 1));
+    }
+    EXPECT_EQ(table_sql().find("feedd_folded"), std::string::npos)
+        << "not vacuous: the version before";
+    db_ = database::open(path_, open_mode::read_write);  // migrates to the latest
+    EXPECT_NE(table_sql().find("feedd_folded"), std::string::npos) << table_sql();
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    for (const auto& [query, expected] : searches)
+        EXPECT_EQ(titles(query), expected) << query << " after the upgrade";
+    {
+        SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
+        raw.exec("PRAGMA foreign_keys = ON");
+        register_index_functions(raw);
+        raw.exec("DELETE FROM items WHERE guid = 'b10'");  // the trigger tokenizes it again
+    }
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    EXPECT_EQ(titles("москва"), titles_t{});
 }
 
 TEST(fts_query, translation_keeps_only_what_fts_can_check) {
