@@ -14,6 +14,7 @@ namespace feedd::storage::test_support {
 // version 10 kept them (its columns and rows; the constraints, which migration 11 does not
 // read, are migration 2's).
 inline void downgrade_to_version_10(SQLite::Database& raw) {
+    register_index_functions(raw);  // rewriting story_members parses items' trigger on items_fts
     raw.exec(R"sql(
 CREATE TABLE item_signatures AS
 SELECT item_id, seq, time, signature FROM story_members WHERE signature IS NOT NULL;
@@ -25,8 +26,7 @@ PRAGMA user_version = 10;
 
 inline void downgrade_to_version_1(const std::filesystem::path& path) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
-    register_index_functions(raw);  // dropping items_fts loads its tokenizer
-    downgrade_to_version_10(raw);
+    downgrade_to_version_10(raw);  // registers items_fts's tokenizer, which dropping it loads
     raw.exec(
         // 9: items_by_feed dropped
         "CREATE INDEX items_by_feed ON items (feed_id, coalesce(published, first_seen) DESC, "
