@@ -1,9 +1,21 @@
 #include "stories/fold.hpp"
 
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <utf8proc.h>
+// Inlined: one short word per call, no call through the PLT.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "feeds/charset.hpp"
 
@@ -11,13 +23,50 @@ namespace feedd::stories {
 
 namespace {
 
-bool is_ascii(char c) {
-    return static_cast<unsigned char>(c) < 0x80;
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-void append_ascii_folded(std::string& out, std::string_view ascii) {
-    for (const char c : ascii)
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+#if defined(__SSE2__)
+// 16 bytes with A-Z lower-cased. Signed compares: bytes >= 0x80 are negative, never letters.
+__m128i lower16(__m128i x) {
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                                        _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    return _mm_add_epi8(x, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+}
+
+__m128i load16(const char* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+unsigned mask16(__m128i bytes) {
+    return static_cast<unsigned>(_mm_movemask_epi8(bytes)) & 0xffffU;
+}
+#endif
+
+// n ASCII bytes from `in`, lower-cased, to `out`.
+void lower_ascii(const char* in, std::size_t n, char* out) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lower16(load16(in + i)));
+#endif
+    for (; i < n; ++i)
+        out[i] = ascii_lower(in[i]);
+}
+
+// The position of the first byte >= 0x80 at or after `from`, or text.size().
+std::size_t first_non_ascii(std::string_view text, std::size_t from) {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    for (; i + 16 <= text.size(); i += 16) {
+        if (const unsigned high = mask16(load16(text.data() + i)); high != 0)
+            return i + static_cast<std::size_t>(std::countr_zero(high));
+    }
+#endif
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+        ++i;
+    return i;
 }
 
 // The whole fold for valid UTF-8, through utf8proc.
@@ -36,12 +85,24 @@ void append_utf8proc_folded(std::string& out, std::string_view valid) {
     out.append(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(length));
 }
 
-}  // namespace
-
-std::string fold_with_utf8proc(std::string_view valid_utf8) {
-    std::string out;
-    append_utf8proc_folded(out, valid_utf8);
-    return out;
+// One non-ASCII run (with the ASCII character before it) folded by utf8proc, through a small
+// per-thread cache: utf8proc allocates and decomposes, and news text repeats its few such runs
+// ("n’t", "’s", "é") from item to item. A view into the cache, valid until the next call.
+std::string_view fold_run(std::string_view valid) {
+    struct entry {
+        std::string raw, folded;
+    };
+    thread_local std::array<entry, 256> cache;
+    std::uint32_t h = 2166136261U;  // FNV-1a: runs are a few bytes
+    for (const char c : valid)
+        h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+    auto& e = cache[h & (cache.size() - 1)];
+    if (e.raw != valid) {
+        e.raw = valid;
+        e.folded.clear();
+        append_utf8proc_folded(e.folded, valid);
+    }
+    return e.folded;
 }
 
 // Most feed text is ASCII, which folds to its lower case (no ASCII character has a
@@ -50,32 +111,174 @@ std::string fold_with_utf8proc(std::string_view valid_utf8) {
 // base a following combining mark composes with. Nothing composes with a following
 // ASCII character (ASCII characters are starters and never the second of a
 // composition), so the runs fold independently, exactly as the whole would.
-std::string fold_text(std::string_view utf8) {
+// The folded bytes go to `sink`: ascii(bytes) still to be lower-cased, folded(bytes) as they are.
+template <class Sink>
+void fold_into(std::string_view utf8, Sink& sink) {
     std::string checked;
     if (!feeds::is_valid_utf8(utf8)) {
         checked = feeds::to_valid_utf8(utf8);
         utf8 = checked;
     }
-    std::string out;
-    out.reserve(utf8.size());
     std::size_t i = 0;
     while (i < utf8.size()) {
-        std::size_t j = i;
-        while (j < utf8.size() && is_ascii(utf8[j]))
-            ++j;
+        const std::size_t j = first_non_ascii(utf8, i);
         if (j == utf8.size()) {
-            append_ascii_folded(out, utf8.substr(i));
+            sink.ascii(utf8.substr(i));
             break;
         }
         const std::size_t start = j > i ? j - 1 : j;  // the base before the run
-        append_ascii_folded(out, utf8.substr(i, start - i));
+        sink.ascii(utf8.substr(i, start - i));
         std::size_t k = j;
-        while (k < utf8.size() && !is_ascii(utf8[k]))
+        while (k < utf8.size() && static_cast<unsigned char>(utf8[k]) >= 0x80)
             ++k;
-        append_utf8proc_folded(out, utf8.substr(start, k - start));
+        sink.folded(fold_run(utf8.substr(start, k - start)));
         i = k;
     }
+}
+
+// fold_text's sink: the folded text itself.
+struct text_sink {
+    std::string out;
+
+    void ascii(std::string_view bytes) {
+        const std::size_t at = out.size();
+        out.resize(at + bytes.size());
+        lower_ascii(bytes.data(), bytes.size(), out.data() + at);
+    }
+    void folded(std::string_view bytes) { out += bytes; }
+};
+
+// fold_words_once's sink. Each word is written (lower-cased) after the kept ones, and at the
+// space that ends it either kept, with a space after it, or dropped by moving back to its
+// start. The set holds kept words as offsets into buf_, so growing buf_ moves nothing.
+class distinct_words_sink {
+  public:
+    explicit distinct_words_sink(std::size_t input_size)
+        : seen_(0, word_hash{&buf_}, word_equal{&buf_}) {
+        seen_.reserve(input_size / 8 + 8);  // ~6 bytes a word and its space; rehashing cost more
+        buf_.resize(input_size + 2 * block);
+    }
+    // The set's hash and equality point at buf_.
+    distinct_words_sink(const distinct_words_sink&) = delete;
+    distinct_words_sink& operator=(const distinct_words_sink&) = delete;
+
+    void ascii(std::string_view bytes) {
+        room(bytes.size());
+        const char* const in = bytes.data();
+        const std::size_t n = bytes.size();
+        std::size_t p = 0;
+#if defined(__SSE2__)
+        // 16 bytes lower-cased to the write position at once; the first space among them
+        // ends the word (what follows it is written again from there).
+        while (p + block <= n) {
+            const __m128i x = load16(in + p);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(buf_.data() + w_), lower16(x));
+            const unsigned spaces = mask16(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+            if (spaces == 0) {
+                w_ += block;
+                p += block;
+                continue;
+            }
+            const auto before = static_cast<std::size_t>(std::countr_zero(spaces));
+            w_ += before;
+            p += before + 1;
+            end_word();
+        }
+#endif
+        for (; p < n; ++p) {
+            if (in[p] == ' ')
+                end_word();
+            else
+                buf_[w_++] = ascii_lower(in[p]);
+        }
+    }
+
+    void folded(std::string_view bytes) {
+        room(bytes.size());
+        for (const char c : bytes) {
+            if (c == ' ')
+                end_word();
+            else
+                buf_[w_++] = c;
+        }
+    }
+
+    std::string finish() && {
+        end_word();
+        if (w_ > 0) --w_;  // the space after the last kept word
+        buf_.resize(w_);
+        return std::move(buf_);
+    }
+
+  private:
+    static constexpr std::size_t block = 16;
+
+    struct word {
+        std::uint32_t at, size;
+    };
+    // XXH3: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
+    // more than the folding itself, and std::hash (libstdc++'s _Hash_bytes) was still 7 % of
+    // a cold poll's instructions (1.2G of 17.7G, callgrind; docs/benchmarks.md, session 6).
+    struct word_hash {
+        using is_avalanching = void;  // XXH3's bits are mixed already: no second mixing
+        const std::string* buf;
+        std::size_t operator()(word w) const noexcept {
+            return static_cast<std::size_t>(XXH3_64bits(buf->data() + w.at, w.size));
+        }
+    };
+    struct word_equal {
+        const std::string* buf;
+        bool operator()(word a, word b) const noexcept {
+            return a.size == b.size &&
+                   std::memcmp(buf->data() + a.at, buf->data() + b.at, a.size) == 0;
+        }
+    };
+
+    std::string buf_;
+    std::size_t w_ = 0;           // write position
+    std::size_t word_start_ = 0;  // where the word being written began
+    boost::unordered_flat_set<word, word_hash, word_equal> seen_;
+
+    // Every input byte writes at most one byte (a letter, or the space after a kept word),
+    // and a 16-byte store may write past the write position.
+    void room(std::size_t n) {
+        if (w_ + n + block > buf_.size()) buf_.resize(std::max(2 * buf_.size(), w_ + n + block));
+    }
+
+    void end_word() {
+        const std::size_t size = w_ - word_start_;
+        if (size == 0) return;  // two spaces in a row, or one first
+        if (seen_
+                .insert(
+                    word{static_cast<std::uint32_t>(word_start_), static_cast<std::uint32_t>(size)})
+                .second) {
+            buf_[w_++] = ' ';
+            word_start_ = w_;
+        } else {
+            w_ = word_start_;
+        }
+    }
+};
+
+}  // namespace
+
+std::string fold_with_utf8proc(std::string_view valid_utf8) {
+    std::string out;
+    append_utf8proc_folded(out, valid_utf8);
     return out;
+}
+
+std::string fold_text(std::string_view utf8) {
+    text_sink sink;
+    sink.out.reserve(utf8.size());
+    fold_into(utf8, sink);
+    return std::move(sink.out);
+}
+
+std::string fold_words_once(std::string_view utf8) {
+    distinct_words_sink sink(utf8.size());
+    fold_into(utf8, sink);
+    return std::move(sink).finish();
 }
 
 }  // namespace feedd::stories

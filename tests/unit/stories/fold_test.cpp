@@ -1,5 +1,6 @@
 #include "stories/fold.hpp"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -74,6 +75,72 @@ TEST(FoldText, TheAsciiFastPathFoldsExactlyAsUtf8procDoesOnTheWholeText) {
 
 TEST(FoldText, EmptyStaysEmpty) {
     EXPECT_EQ(fold_text(""), "");
+    EXPECT_EQ(fold_words_once(""), "");
+    EXPECT_EQ(fold_words_once("   "), "");
+}
+
+// What fold_words_once must equal: fold_text's runs between spaces, each once, in order.
+std::string distinct_runs_of_folded(std::string_view text) {
+    const std::string folded = fold_text(text);
+    std::vector<std::string> kept;
+    std::string out;
+    std::size_t at = 0;
+    while (at <= folded.size()) {
+        auto end = folded.find(' ', at);
+        if (end == std::string::npos) end = folded.size();
+        const std::string run = folded.substr(at, end - at);
+        at = end + 1;
+        if (run.empty() || std::find(kept.begin(), kept.end(), run) != kept.end()) continue;
+        kept.push_back(run);
+        out += (out.empty() ? "" : " ") + run;
+    }
+    return out;
+}
+
+TEST(FoldWordsOnce, KeepsEachFoldedWordOnceInOrderOfFirstAppearance) {
+    EXPECT_EQ(fold_words_once("Storm storm STORM warning  Café cafe CAFE\u00a0x"),
+              "storm warning cafe x");
+    // NFKC turns U+00A0 into a space, which splits the word like an ASCII one.
+    EXPECT_EQ(fold_words_once("a\u00a0b a b"), "a b");
+    // Words longer than the 16-byte blocks, and a repeat that only differs after 16 bytes.
+    EXPECT_EQ(fold_words_once("Internationalisation internationalisation internationalisatioN "
+                              "internationalisatioX"),
+              "internationalisation internationalisatiox");
+}
+
+TEST(FoldWordsOnce, EqualsTheDistinctRunsOfFoldText) {
+    const std::vector<std::string> pieces = {"a",
+                                             "E",
+                                             "z",
+                                             " ",
+                                             " ",
+                                             "  ",
+                                             "1",
+                                             ".",
+                                             "word",
+                                             "Word",
+                                             "WORD",
+                                             "\t",
+                                             "\n",
+                                             "\xCC\x81",
+                                             "\xC2\xA0",
+                                             "\xEF\xAC\x81",
+                                             "\xC3\x9F",
+                                             "\xFF",
+                                             "\xC3",
+                                             "\xE2\x80\x83",
+                                             "\xC3\xA9",
+                                             "\xE2\x80\x99",
+                                             "sixteen-bytes-ab",
+                                             "Seventeen-bytes-x"};
+    std::mt19937 gen(11);
+    for (int round = 0; round < 3000; ++round) {
+        std::string text;
+        const auto n = 1 + gen() % 40;
+        for (unsigned i = 0; i < n; ++i)
+            text += pieces[gen() % pieces.size()];
+        ASSERT_EQ(fold_words_once(text), distinct_runs_of_folded(text)) << text;
+    }
 }
 
 }  // namespace
