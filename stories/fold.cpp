@@ -1,13 +1,14 @@
 #include "stories/fold.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
-#include <boost/unordered/unordered_flat_set.hpp>
 #include <utf8proc.h>
 // Inlined: one short word per call, no call through the PLT.
 #define XXH_INLINE_ALL
@@ -41,6 +42,17 @@ __m128i load16(const char* p) {
 
 unsigned mask16(__m128i bytes) {
     return static_cast<unsigned>(_mm_movemask_epi8(bytes)) & 0xffffU;
+}
+
+// The first n (<= 16) of the 16 readable bytes at p, the others zero.
+__m128i first_bytes(const char* p, std::size_t n) {
+    static constexpr auto ones_then_zeros = [] {
+        std::array<char, 32> a{};
+        for (std::size_t i = 0; i < 16; ++i)
+            a[i] = static_cast<char>(0xff);
+        return a;
+    }();
+    return _mm_and_si128(load16(p), load16(ones_then_zeros.data() + 16 - n));
 }
 #endif
 
@@ -148,17 +160,92 @@ struct text_sink {
     void folded(std::string_view bytes) { out += bytes; }
 };
 
+// The kept words of one fold_words_once call, as offsets into its output: an open-addressing
+// table (linear probing, at most half full) that lives on in the thread, each call's entries
+// told apart by a generation number, so a call neither allocates nor clears it. It replaced a
+// boost::unordered_flat_set per call, whose reserve, insert path and the memcmp per probe cost
+// ~60 % of fold_words_once's instructions (docs/benchmarks.md, session 7).
+class kept_words {
+  public:
+    kept_words(const std::string& buf, std::size_t expected_words) : buf_(buf) {
+        auto& t = table();
+        if (++t.generation == 0) {  // wrapped: entries of an old call could look current
+            std::fill(t.slots.begin(), t.slots.end(), slot{});
+            t.generation = 1;
+        }
+        const std::size_t wanted = std::bit_ceil(2 * expected_words + 16);
+        if (t.slots.size() < wanted) t.slots.assign(wanted, slot{});
+    }
+
+    // Adds the `size` bytes at buf[at] unless they are kept already; true when added.
+    bool insert(std::size_t at, std::size_t size) {
+        auto& t = table();
+        const auto hash = XXH3_64bits(buf_.data() + at, size);
+        const auto tag = static_cast<std::uint32_t>(hash >> 32);
+        const std::size_t mask = t.slots.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
+            slot& e = t.slots[i];
+            if (e.generation != t.generation) {
+                e = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size), tag,
+                     t.generation};
+                if (2 * ++count_ > t.slots.size()) grow(t);
+                return true;
+            }
+            if (e.tag == tag && e.size == size && same_bytes(e.at, at, size)) return false;
+        }
+    }
+
+  private:
+    struct slot {
+        std::uint32_t at = 0, size = 0, tag = 0, generation = 0;
+    };
+    struct storage {
+        std::vector<slot> slots;
+        std::uint32_t generation = 0;
+    };
+    static storage& table() {
+        thread_local storage t;
+        return t;
+    }
+
+    const std::string& buf_;
+    std::size_t count_ = 0;
+
+    // Words of up to 16 bytes compare as one 16-byte block: buf always holds 16 bytes from a
+    // kept word's start and from the word being added (distinct_words_sink::room).
+    bool same_bytes(std::size_t a, std::size_t b, std::size_t size) const {
+        const char* const pa = buf_.data() + a;
+        const char* const pb = buf_.data() + b;
+#if defined(__SSE2__)
+        if (size <= 16)
+            return mask16(_mm_cmpeq_epi8(first_bytes(pa, size), first_bytes(pb, size))) == 0xffffU;
+#endif
+        return std::memcmp(pa, pb, size) == 0;
+    }
+
+    void grow(storage& t) {
+        std::vector<slot> old(2 * t.slots.size());
+        old.swap(t.slots);
+        const std::size_t mask = t.slots.size() - 1;
+        for (const slot& e : old) {
+            if (e.generation != t.generation) continue;
+            std::size_t i =
+                static_cast<std::size_t>(XXH3_64bits(buf_.data() + e.at, e.size)) & mask;
+            while (t.slots[i].generation == t.generation)
+                i = (i + 1) & mask;
+            t.slots[i] = e;
+        }
+    }
+};
+
 // fold_words_once's sink. Each word is written (lower-cased) after the kept ones, and at the
 // space that ends it either kept, with a space after it, or dropped by moving back to its
-// start. The set holds kept words as offsets into buf_, so growing buf_ moves nothing.
+// start. kept_ holds kept words as offsets into buf_, so growing buf_ moves nothing.
 class distinct_words_sink {
   public:
     explicit distinct_words_sink(std::size_t input_size)
-        : seen_(0, word_hash{&buf_}, word_equal{&buf_}) {
-        seen_.reserve(input_size / 8 + 8);  // ~6 bytes a word and its space; rehashing cost more
-        buf_.resize(input_size + 2 * block);
-    }
-    // The set's hash and equality point at buf_.
+        : buf_(input_size + 2 * block, '\0'), kept_(buf_, input_size / 8 + 8) {}
+    // kept_ points at buf_.
     distinct_words_sink(const distinct_words_sink&) = delete;
     distinct_words_sink& operator=(const distinct_words_sink&) = delete;
 
@@ -213,31 +300,10 @@ class distinct_words_sink {
   private:
     static constexpr std::size_t block = 16;
 
-    struct word {
-        std::uint32_t at, size;
-    };
-    // XXH3: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
-    // more than the folding itself, and std::hash (libstdc++'s _Hash_bytes) was still 7 % of
-    // a cold poll's instructions (1.2G of 17.7G, callgrind; docs/benchmarks.md, session 6).
-    struct word_hash {
-        using is_avalanching = void;  // XXH3's bits are mixed already: no second mixing
-        const std::string* buf;
-        std::size_t operator()(word w) const noexcept {
-            return static_cast<std::size_t>(XXH3_64bits(buf->data() + w.at, w.size));
-        }
-    };
-    struct word_equal {
-        const std::string* buf;
-        bool operator()(word a, word b) const noexcept {
-            return a.size == b.size &&
-                   std::memcmp(buf->data() + a.at, buf->data() + b.at, a.size) == 0;
-        }
-    };
-
     std::string buf_;
+    kept_words kept_;
     std::size_t w_ = 0;           // write position
     std::size_t word_start_ = 0;  // where the word being written began
-    boost::unordered_flat_set<word, word_hash, word_equal> seen_;
 
     // Every input byte writes at most one byte (a letter, or the space after a kept word),
     // and a 16-byte store may write past the write position.
@@ -248,10 +314,7 @@ class distinct_words_sink {
     void end_word() {
         const std::size_t size = w_ - word_start_;
         if (size == 0) return;  // two spaces in a row, or one first
-        if (seen_
-                .insert(
-                    word{static_cast<std::uint32_t>(word_start_), static_cast<std::uint32_t>(size)})
-                .second) {
+        if (kept_.insert(word_start_, size)) {
             buf_[w_++] = ' ';
             word_start_ = w_;
         } else {

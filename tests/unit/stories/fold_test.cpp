@@ -106,6 +106,13 @@ TEST(FoldWordsOnce, KeepsEachFoldedWordOnceInOrderOfFirstAppearance) {
     EXPECT_EQ(fold_words_once("Internationalisation internationalisation internationalisatioN "
                               "internationalisatioX"),
               "internationalisation internationalisatiox");
+    // Far more distinct words than ~1 per 8 bytes of text: the word table grows.
+    std::string numbers;
+    for (int i = 0; i < 3000; ++i)
+        numbers += std::to_string(i % 2000) + " ";
+    EXPECT_EQ(fold_words_once(numbers), distinct_runs_of_folded(numbers));
+    const auto once = fold_words_once(numbers);
+    EXPECT_EQ(std::count(once.begin(), once.end(), ' '), 1999);
 }
 
 TEST(FoldWordsOnce, EqualsTheDistinctRunsOfFoldText) {
