@@ -10,6 +10,50 @@
 namespace feedd::stories {
 namespace {
 
+// 1 to max_pieces of `pieces`, drawn at random.
+std::string random_text(const std::vector<std::string>& pieces, std::mt19937& gen,
+                        unsigned max_pieces) {
+    std::string text;
+    const auto n = 1 + gen() % max_pieces;
+    for (unsigned i = 0; i < n; ++i)
+        text += pieces[gen() % pieces.size()];
+    return text;
+}
+
+// ASCII bases next to combining marks (also several, out of canonical order), ligatures,
+// full-width and circled forms, final sigma, soft hyphen and zero-width space, Hangul jamo
+// that compose, ß, Turkish I.
+std::vector<std::string> fold_pieces() {
+    return std::vector<std::string>{"a",
+                                    "E",
+                                    "z",
+                                    " ",
+                                    "1",
+                                    ".",
+                                    "\xCC\x81",
+                                    "\xCC\x88",
+                                    "\xCC\xA3",
+                                    "\xCC\x8A",
+                                    "\xEF\xAC\x81",
+                                    "\xEF\xBC\xA1",
+                                    "\xE2\x91\xA0",
+                                    "\xCE\xA3",
+                                    "\xCF\x82",
+                                    "\xC2\xAD",
+                                    "\xE2\x80\x8B",
+                                    "\xE1\x84\x80",
+                                    "\xE1\x85\xA1",
+                                    "\xE1\x86\xA8",
+                                    "\xC3\x9F",
+                                    "\xC4\xB0",
+                                    "\xC3\xA9",
+                                    "\xE2\x80\x99",
+                                    "\xE2\x80\x94",
+                                    "O",
+                                    "n",
+                                    "\xCC\x83"};
+}
+
 TEST(FoldText, CaseAccentsAndCompatibilityFormsFoldAlike) {
     EXPECT_EQ(fold_text("Café"), fold_text("CAFE"));
     EXPECT_EQ(fold_text("Straße"), "strasse");
@@ -32,43 +76,10 @@ TEST(FoldText, TheAsciiFastPathFoldsExactlyAsUtf8procDoesOnTheWholeText) {
     for (int c = 1; c < 128; ++c)
         every_ascii += static_cast<char>(c);
     EXPECT_EQ(fold_text(every_ascii), fold_with_utf8proc(every_ascii));
-    // ASCII bases next to combining marks (also several, out of canonical order),
-    // ligatures, full-width and circled forms, final sigma, soft hyphen and
-    // zero-width space, Hangul jamo that compose, ß, Turkish I.
-    const std::vector<std::string> pieces = {"a",
-                                             "E",
-                                             "z",
-                                             " ",
-                                             "1",
-                                             ".",
-                                             "\xCC\x81",
-                                             "\xCC\x88",
-                                             "\xCC\xA3",
-                                             "\xCC\x8A",
-                                             "\xEF\xAC\x81",
-                                             "\xEF\xBC\xA1",
-                                             "\xE2\x91\xA0",
-                                             "\xCE\xA3",
-                                             "\xCF\x82",
-                                             "\xC2\xAD",
-                                             "\xE2\x80\x8B",
-                                             "\xE1\x84\x80",
-                                             "\xE1\x85\xA1",
-                                             "\xE1\x86\xA8",
-                                             "\xC3\x9F",
-                                             "\xC4\xB0",
-                                             "\xC3\xA9",
-                                             "\xE2\x80\x99",
-                                             "\xE2\x80\x94",
-                                             "O",
-                                             "n",
-                                             "\xCC\x83"};
+    const auto pieces = fold_pieces();
     std::mt19937 gen(7);
     for (int round = 0; round < 2000; ++round) {
-        std::string text;
-        const auto n = 1 + gen() % 12;
-        for (unsigned i = 0; i < n; ++i)
-            text += pieces[gen() % pieces.size()];
+        const auto text = random_text(pieces, gen, 12);
         ASSERT_EQ(fold_text(text), fold_with_utf8proc(text)) << text;
     }
 }
@@ -116,36 +127,15 @@ TEST(FoldWordsOnce, KeepsEachFoldedWordOnceInOrderOfFirstAppearance) {
 }
 
 TEST(FoldWordsOnce, EqualsTheDistinctRunsOfFoldText) {
-    const std::vector<std::string> pieces = {"a",
-                                             "E",
-                                             "z",
-                                             " ",
-                                             " ",
-                                             "  ",
-                                             "1",
-                                             ".",
-                                             "word",
-                                             "Word",
-                                             "WORD",
-                                             "\t",
-                                             "\n",
-                                             "\xCC\x81",
-                                             "\xC2\xA0",
-                                             "\xEF\xAC\x81",
-                                             "\xC3\x9F",
-                                             "\xFF",
-                                             "\xC3",
-                                             "\xE2\x80\x83",
-                                             "\xC3\xA9",
-                                             "\xE2\x80\x99",
-                                             "sixteen-bytes-ab",
-                                             "Seventeen-bytes-x"};
+    // The pieces above, and words, repeats in other cases, runs of spaces, other
+    // whitespace, invalid bytes and words longer than a 16-byte block.
+    auto pieces = fold_pieces();
+    for (const char* more : {" ", "  ", "word", "Word", "WORD", "\t", "\n", "\xC2\xA0", "\xFF",
+                             "\xC3", "\xE2\x80\x83", "sixteen-bytes-ab", "Seventeen-bytes-x"})
+        pieces.emplace_back(more);
     std::mt19937 gen(11);
     for (int round = 0; round < 3000; ++round) {
-        std::string text;
-        const auto n = 1 + gen() % 40;
-        for (unsigned i = 0; i < n; ++i)
-            text += pieces[gen() % pieces.size()];
+        const auto text = random_text(pieces, gen, 40);
         ASSERT_EQ(fold_words_once(text), distinct_runs_of_folded(text)) << text;
     }
 }
