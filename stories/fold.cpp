@@ -99,8 +99,16 @@ void append_utf8proc_folded(std::string& out, std::string_view valid) {
 
 // One non-ASCII run (with the ASCII character before it) folded by utf8proc, through a small
 // per-thread cache: utf8proc allocates and decomposes, and news text repeats its few such runs
-// ("n’t", "’s", "é") from item to item. A view into the cache, valid until the next call.
-std::string_view fold_run(std::string_view valid) {
+// ("n’t", "’s", "é") from item to item. Runs longer than cached_run_bytes (a whole text in
+// another script) are folded into `scratch` instead, so the cache stays small. A view into
+// the cache or `scratch`, valid until the next call.
+std::string_view fold_run(std::string_view valid, std::string& scratch) {
+    constexpr std::size_t cached_run_bytes = 64;
+    if (valid.size() > cached_run_bytes) {
+        scratch.clear();
+        append_utf8proc_folded(scratch, valid);
+        return scratch;
+    }
     struct entry {
         std::string raw, folded;
     };
@@ -131,6 +139,7 @@ void fold_into(std::string_view utf8, Sink& sink) {
         checked = feeds::to_valid_utf8(utf8);
         utf8 = checked;
     }
+    std::string scratch;
     std::size_t i = 0;
     while (i < utf8.size()) {
         const std::size_t j = first_non_ascii(utf8, i);
@@ -143,7 +152,7 @@ void fold_into(std::string_view utf8, Sink& sink) {
         std::size_t k = j;
         while (k < utf8.size() && static_cast<unsigned char>(utf8[k]) >= 0x80)
             ++k;
-        sink.folded(fold_run(utf8.substr(start, k - start)));
+        sink.folded(fold_run(utf8.substr(start, k - start), scratch));
         i = k;
     }
 }
@@ -176,6 +185,13 @@ class kept_words {
         const std::size_t wanted = std::bit_ceil(2 * expected_words + 16);
         if (t.slots.size() < wanted) t.slots.assign(wanted, slot{});
     }
+    // A table grown for a huge text is not kept for the thread's life.
+    ~kept_words() {
+        constexpr std::size_t kept_slots = std::size_t{1} << 16;  // 1 MiB
+        if (auto& t = table(); t.slots.size() > kept_slots) std::vector<slot>().swap(t.slots);
+    }
+    kept_words(const kept_words&) = delete;
+    kept_words& operator=(const kept_words&) = delete;
 
     // Adds the `size` bytes at buf[at] unless they are kept already; true when added.
     bool insert(std::size_t at, std::size_t size) {

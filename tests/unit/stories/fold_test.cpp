@@ -126,6 +126,25 @@ TEST(FoldWordsOnce, KeepsEachFoldedWordOnceInOrderOfFirstAppearance) {
     EXPECT_EQ(std::count(once.begin(), once.end(), ' '), 1999);
 }
 
+TEST(FoldWordsOnce, LongRunsOfAnotherScriptAndHugeTexts) {
+    // One non-ASCII run of ~200 bytes (no ASCII byte in it): NFKC turns U+00A0 into spaces.
+    std::string cyrillic;
+    for (int i = 0; i < 8; ++i)
+        cyrillic += "Москва\u00a0МОСКВА\u00a0Киев\u00a0";
+    EXPECT_GT(cyrillic.size(), 64U);
+    EXPECT_EQ(fold_words_once(cyrillic), "москва киев");
+    EXPECT_EQ(fold_words_once(cyrillic), distinct_runs_of_folded(cyrillic));
+    // 70,000 distinct words: the per-thread table grows past what it keeps, then a small text
+    // is folded as before.
+    std::string huge;
+    for (int i = 0; i < 70000; ++i)
+        huge += "w" + std::to_string(i) + " ";
+    const auto once = fold_words_once(huge + huge);
+    EXPECT_EQ(std::count(once.begin(), once.end(), ' '), 69999);
+    EXPECT_EQ(once.size() + 1, huge.size());
+    EXPECT_EQ(fold_words_once("b a B A"), "b a");
+}
+
 TEST(FoldWordsOnce, EqualsTheDistinctRunsOfFoldText) {
     // The pieces above, and words, repeats in other cases, runs of spaces, other
     // whitespace, invalid bytes and words longer than a 16-byte block.
