@@ -6,12 +6,8 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <boost/json.hpp>
-#include <boost/unordered/unordered_flat_set.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
-// Inlined: one short word per call, no call through the PLT.
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "storage/database_access.hpp"
 #include "storage/topics.hpp"
@@ -87,42 +83,6 @@ std::string necessary(const rule_node& node) {
     return {};
 }
 
-// items_fts keeps which items hold each word and nothing more (migration 8: detail=none,
-// columnsize=0), so a word's second occurrence in a column adds nothing to the index. Each run
-// between spaces is kept once, in order of first appearance: FTS5's tokenizer splits runs
-// further but never joins two, so the set of indexed words and hence the index are the same as
-// for the whole text, while the writer tokenizes and hashes ~45 % fewer words (docs/design.md).
-// Rows written with repeats no longer match what 'delete' and 'integrity-check' recompute, so
-// migration 9 rebuilds the index once.
-std::string distinct_runs(std::string_view text) {
-    // XXH3: boost::hash of a string_view in Boost 1.81 combines byte by byte, which cost
-    // more than the folding itself, and std::hash (libstdc++'s _Hash_bytes) was still 7 % of
-    // a cold poll's instructions (1.2G of 17.7G, callgrind; docs/benchmarks.md, session 6).
-    struct word_hash {
-        using is_avalanching = void;  // XXH3's bits are mixed already: no second mixing
-        std::size_t operator()(std::string_view word) const noexcept {
-            return static_cast<std::size_t>(XXH3_64bits(word.data(), word.size()));
-        }
-    };
-    boost::unordered_flat_set<std::string_view, word_hash> seen;
-    seen.reserve(text.size() / 8 + 8);  // ~6 bytes a word and its space; rehashing cost more
-    std::string out;
-    out.reserve(text.size());
-    // Split at ' ' only (memchr): the folded text's whitespace is collapsed to spaces, and a
-    // run that still held another separator would only be kept whole, never lose a word.
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const auto space = text.find(' ', at);
-        const auto end = space == std::string_view::npos ? text.size() : space;
-        const auto run = text.substr(at, end - at);
-        at = end + 1;
-        if (run.empty() || !seen.insert(run).second) continue;
-        if (!out.empty()) out += ' ';
-        out += run;
-    }
-    return out;
-}
-
 std::vector<std::string> strings_from_json(const std::string& text) {
     return json::value_to<std::vector<std::string>>(json::parse(text));
 }
@@ -133,11 +93,18 @@ std::string fts_query(const stories::rule_node& root) {
     return necessary(root);
 }
 
+// items_fts keeps which items hold each word and nothing more (migration 8: detail=none,
+// columnsize=0), so a word's second occurrence in a column adds nothing to the index. Each run
+// between spaces is kept once, in order of first appearance: FTS5's tokenizer splits runs
+// further but never joins two, so the set of indexed words and hence the index are the same as
+// for the whole text, while the writer tokenizes and hashes ~45 % fewer words (docs/design.md).
+// Rows written with repeats no longer match what 'delete' and 'integrity-check' recompute, so
+// migration 9 rebuilds the index once. fold_words_once folds and drops the repeats in one pass.
 indexed_text fold_for_index(const std::optional<std::string>& title,
                             const std::optional<std::string>& summary,
                             const std::optional<std::string>& content_html) {
-    return {distinct_runs(stories::fold_text(title.value_or(""))),
-            distinct_runs(stories::fold_text(stories::item_plain_text(summary, content_html)))};
+    return {stories::fold_words_once(title.value_or("")),
+            stories::fold_words_once(stories::item_plain_text(summary, content_html))};
 }
 
 std::string source_name(const std::optional<std::string>& feed_title, std::string_view feed_url) {

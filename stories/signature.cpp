@@ -236,8 +236,15 @@ std::string encode_signature(const signature& sig) {
         out[at++] = static_cast<char>(sig.title[i] & 0xffU);
         out[at++] = static_cast<char>(sig.title[i] >> 8);
     }
-    for (const auto v : sig.minhash)
-        at = put_u32(out, at, v);
+    if constexpr (std::endian::native == std::endian::little) {
+        // The values' own bytes are the little-endian encoding: one copy, not 4 stores each
+        // (none for an empty signature, whose data() may be null).
+        if (!sig.minhash.empty())
+            std::memcpy(out.data() + at, sig.minhash.data(), 4 * sig.minhash.size());
+    } else {
+        for (const auto v : sig.minhash)
+            at = put_u32(out, at, v);
+    }
     return out;
 }
 
