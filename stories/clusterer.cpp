@@ -344,10 +344,16 @@ constexpr std::size_t default_hashes = 64;
 // walk: about half the instructions per step of the generic loops.
 using lanes = std::uint32_t __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default"))) std::size_t merge_chains16(const chain_walk& walk,
-                                                                             std::uint32_t* head,
-                                                                             std::uint32_t* out,
-                                                                             std::size_t limit) {
+// An AVX2 clone chosen at load time where the CPU has it (x86-64 only; other targets build
+// the default code alone).
+#if defined(__x86_64__)
+#define FEEDD_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FEEDD_AVX2_CLONES
+#endif
+
+FEEDD_AVX2_CLONES std::size_t merge_chains16(const chain_walk& walk, std::uint32_t* head,
+                                             std::uint32_t* out, std::size_t limit) {
     const auto base32 = static_cast<std::uint32_t>(walk.base_seq);
     lanes low, high;
     std::memcpy(&low, head, sizeof low);
@@ -404,9 +410,9 @@ template <std::size_t N>
 
 // count_equal_of for each candidate (window indexes) against the query, into same[]: one call per
 // query, the unrolled count inlined into the loop.
-__attribute__((target_clones("avx2", "default"))) void count_equal_all(
-    const chain_walk& walk, const std::uint32_t* candidates, std::size_t count,
-    const std::uint16_t* query, std::size_t hashes, std::uint16_t* same) {
+FEEDD_AVX2_CLONES void count_equal_all(const chain_walk& walk, const std::uint32_t* candidates,
+                                       std::size_t count, const std::uint16_t* query,
+                                       std::size_t hashes, std::uint16_t* same) {
     if (hashes == default_hashes) {
         for (std::size_t k = 0; k < count; ++k) {
             same[k] = static_cast<std::uint16_t>(count_equal_of<default_hashes>(
