@@ -6,8 +6,7 @@
 // more do. Against a fast server it stays near max_documents; against a slow one the writer
 // keeps up and it reaches max_concurrency after a few round trips, as TCP's slow start does.
 // After an idle pipeline it starts small again. It only acts when `[fetch] concurrency` is
-// above max_documents (16 in service.cpp): at the default concurrency of 16 the window is
-// simply the concurrency. Pure; loop thread only.
+// above max_documents (10 in service.cpp). Pure; loop thread only.
 #pragma once
 
 #include <algorithm>

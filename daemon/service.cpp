@@ -166,8 +166,9 @@ struct poll_totals {
 };
 
 // Fetched documents not yet stored above which the fetch window shrinks (fetch_window.hpp).
-// 16 is the default [fetch] concurrency, and keeps the writer's queue full.
-constexpr int max_documents_in_flight = 16;
+// 10 still keeps the writer's queue full in a cold poll, and holds ≈ 1.3 MiB less at its peak
+// than 16 did (docs/benchmarks.md, session 7).
+constexpr int max_documents_in_flight = 10;
 
 class service {
   public:
