@@ -57,13 +57,10 @@ std::string_view strip_uri(std::string_view uri) {
     return uri;
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 std::optional<std::string_view> canonical_prefix(std::string_view uri) {
@@ -254,8 +251,8 @@ bool is_name_start(char c) {
 // <img src="x">), the position of its '>'; otherwise 0.
 std::size_t void_element_end(std::string_view in, std::size_t pos) {
     static constexpr std::string_view voids[] = {"br", "hr", "img"};
-    if (pos + 1 < in.size() && lower(in[pos + 1]) != 'b' && lower(in[pos + 1]) != 'h' &&
-        lower(in[pos + 1]) != 'i') {
+    if (pos + 1 < in.size() && ascii_lower(in[pos + 1]) != 'b' && ascii_lower(in[pos + 1]) != 'h' &&
+        ascii_lower(in[pos + 1]) != 'i') {
         return 0;  // the common case: no void element starts with this letter
     }
     for (const auto name : voids) {

@@ -35,6 +35,9 @@ inline bool is_ascii_xdigit(char c) {
 inline bool is_ascii_alnum(char c) {
     return is_ascii_alpha(c) || is_ascii_digit(c);
 }
+inline char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Removes leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);

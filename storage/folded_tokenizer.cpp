@@ -14,17 +14,12 @@
 #include <emmintrin.h>
 #endif
 
+#include "feeds/text.hpp"
+
 namespace feedd::storage {
 namespace {
 
 constexpr const char* tokenizer_name = "feedd_folded";
-
-// unicode61's word characters among ASCII with its default options: letters and digits (the
-// Unicode categories L*, N* and Co it keeps hold no other ASCII character). Every other ASCII
-// byte separates words, so a run between two of them can be split on its own.
-constexpr bool is_word_byte(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 // Sixteen bytes from `at`, one bit each (bit i: byte at + i; bytes past the end are zeros,
 // which separate): in a run (an ASCII letter or digit, or any byte of 0x80 and up), of 0x80 and
@@ -62,7 +57,9 @@ block classify(const unsigned char* bytes) {
         const unsigned bit = 1U << i;
         if (c >= 0x80) b.high |= bit;
         if (c >= 'A' && c <= 'Z') b.upper |= bit;
-        if (c >= 0x80 || is_word_byte(c)) b.run |= bit;
+        // unicode61's word characters among ASCII (its default categories L*, N*, Co hold no other
+        // ASCII character); every other ASCII byte separates words.
+        if (c >= 0x80 || feeds::is_ascii_alnum(static_cast<char>(c))) b.run |= bit;
     }
     return b;
 }
@@ -140,7 +137,7 @@ int tokenize(Fts5Tokenizer* instance, void* context, int flags, const char* text
                 return SQLITE_NOMEM;  // nothing may be thrown through SQLite
             }
             for (auto& c : lowered)
-                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+                c = feeds::ascii_lower(c);
             word = lowered.data();
         }
         return emit(context, 0, word, length, static_cast<int>(start), static_cast<int>(end));

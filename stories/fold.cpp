@@ -19,14 +19,11 @@
 #endif
 
 #include "feeds/charset.hpp"
+#include "feeds/text.hpp"
 
 namespace feedd::stories {
 
 namespace {
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 #if defined(__SSE2__)
 // 16 bytes with A-Z lower-cased. Signed compares: bytes >= 0x80 are negative, never letters.
@@ -64,7 +61,7 @@ void lower_ascii(const char* in, std::size_t n, char* out) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lower16(load16(in + i)));
 #endif
     for (; i < n; ++i)
-        out[i] = ascii_lower(in[i]);
+        out[i] = feeds::ascii_lower(in[i]);
 }
 
 // The position of the first byte >= 0x80 at or after `from`, or text.size().
@@ -292,7 +289,7 @@ class distinct_words_sink {
             if (in[p] == ' ')
                 end_word();
             else
-                buf_[w_++] = ascii_lower(in[p]);
+                buf_[w_++] = feeds::ascii_lower(in[p]);
         }
     }
 

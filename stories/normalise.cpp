@@ -40,10 +40,6 @@ bool is_ascii_alnum_fast(char c) {
 using feeds::is_ascii_alnum;
 using feeds::is_ascii_alpha;
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Words the normaliser treats specially, found with one hash probe per word.
 struct word_info {
     std::string_view word;
@@ -486,7 +482,7 @@ class tokenizer {
                     end_word();
                 }
             }
-            word_.push_back(lower(c));
+            word_.push_back(feeds::ascii_lower(c));
             after_space_ = false;
             return;
         }
