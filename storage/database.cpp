@@ -23,6 +23,7 @@
 #include "feeds/text.hpp"
 #include "storage/checkpointer.hpp"
 #include "storage/database_access.hpp"
+#include "storage/journal_vfs.hpp"
 #include "storage/migrations.hpp"
 #include "storage/search.hpp"
 #include "storage/sql_helpers.hpp"
@@ -108,12 +109,24 @@ std::string access_hint(const std::filesystem::path& path, open_mode mode) {
     return {};
 }
 
-SQLite::Database open_connection(const std::string& name, open_mode mode) {
+// Before anything else of SQLite's: the first connection or VFS lookup initialises it.
+void configure_sqlite() {
     // SQLite counts every allocation under a global mutex for sqlite3_memory_used(), which
     // feedd never reads: 2.4M locked counts, ~3 % of the writer's instructions in a cold poll
-    // of 1000 feeds. It can only be turned off before SQLite initialises (the first
-    // connection of either kind); a later call returns SQLITE_MISUSE and changes nothing.
+    // of 1000 feeds. It can only be turned off before SQLite initialises; a later call
+    // returns SQLITE_MISUSE and changes nothing.
     [[maybe_unused]] static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+// A read-write connection keeps its statement journals in memory (storage/journal_vfs.hpp).
+std::unique_ptr<journal_vfs> journal_vfs_for(open_mode mode) {
+    configure_sqlite();
+    return mode == open_mode::read_write ? std::make_unique<journal_vfs>() : nullptr;
+}
+
+SQLite::Database open_connection(const std::string& name, open_mode mode,
+                                 const journal_vfs* journals) {
+    configure_sqlite();
     if (mode == open_mode::read_only) {
         if (name != ":memory:" && !std::filesystem::exists(name)) {
             throw std::runtime_error(fmt::format(
@@ -139,7 +152,7 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     // A read-write connection belongs to one thread at a time (the writer), so it needs no
     // mutex of its own around every call (multi-thread mode, not serialized).
     SQLite::Database db(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
-                        busy_timeout_ms);
+                        busy_timeout_ms, journals != nullptr ? journals->name() : "");
     // A new file returns the pages retention frees to the file system (PRAGMA
     // incremental_vacuum). The mode can only be chosen before the first table exists; older
     // files switch with one VACUUM (storage/retention.hpp, enable_incremental_vacuum).
@@ -154,10 +167,6 @@ SQLite::Database open_connection(const std::string& name, open_mode mode) {
     }
     // NORMAL is durable with WAL except for the last commits at a power cut; never OFF.
     db.exec("PRAGMA synchronous = NORMAL");
-    // Savepoints (one per refresh in a write batch) copy each page they change to a
-    // sub-journal; on disk that was ~900 MiB of temp-file writes in a cold poll of 1000
-    // feeds. In memory it is freed at each RELEASE, so it holds one refresh's pages at most.
-    db.exec("PRAGMA temp_store = MEMORY");
     // The page cache stays at SQLite's 2 MiB: 4 MiB halved the re-reads from the WAL (300 to
     // 144 MiB in a cold poll, page-cache copies) but cost 2.3 MiB of peak RSS and no CPU time
     // that this machine could measure.
@@ -292,7 +301,8 @@ struct database::impl {
     impl(std::string name, open_mode mode)
         : name_(std::move(name)),
           mode_(mode),
-          db_(open_connection(name_, mode)),
+          journal_(journal_vfs_for(mode)),
+          db_(open_connection(name_, mode, journal_.get())),
           select_feeds_(db_, select_feed_sql + "WHERE f.active = 1 OR :all ORDER BY f.id"),
           select_feed_states_(db_, select_feed_state_sql + "WHERE f.active = 1 ORDER BY f.id"),
           select_feed_(db_, select_feed_sql + "WHERE f.id = :id"),
@@ -445,6 +455,7 @@ LIMIT :limit
 
     std::string name_;
     open_mode mode_;
+    std::unique_ptr<journal_vfs> journal_;  // before db_: outlives the connection
     SQLite::Database db_;
     SQLite::Statement select_feeds_;
     SQLite::Statement select_feed_states_;
@@ -577,6 +588,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         try {
             auto result = store_one(*impl_, r, step);
             impl_->exec(impl_->release_);
+            impl_->journal_->release_journals();
             return result;
         } catch (...) {
             // This refresh's items are undone, so their index rows go too.
@@ -585,6 +597,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
             try {
                 impl_->exec(impl_->rollback_to_);
                 impl_->exec(impl_->release_);
+                impl_->journal_->release_journals();
             } catch (const SQLite::Exception&) {
                 // SQLite rolled the whole transaction back itself (e.g. a full disk):
                 // the batch's commit reports it.
