@@ -580,7 +580,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         } catch (const std::exception& e) {
             // Earlier refreshes' index rows are lost with the statement that failed:
             // committing the batch would store items the index does not hold.
-            impl_->batch_failed_ = e.what();
+            impl_->batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
             throw;
         }
         const auto index_rows_before = impl_->index_rows_.size();
@@ -590,7 +590,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
             impl_->exec(impl_->release_);
             impl_->journal_->release_journals();
             return result;
-        } catch (...) {
+        } catch (const std::exception& e) {
             // This refresh's items are undone, so their index rows go too.
             impl_->index_rows_.resize(index_rows_before);
             impl_->index_bytes_ = index_bytes_before;
@@ -599,8 +599,11 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
                 impl_->exec(impl_->release_);
                 impl_->journal_->release_journals();
             } catch (const SQLite::Exception&) {
-                // SQLite rolled the whole transaction back itself (e.g. a full disk):
-                // the batch's commit reports it.
+                // SQLite rolled the whole transaction back itself (e.g. a full disk): the
+                // batch's commit reports why, for every refresh of the batch.
+                impl_->batch_failed_ = fmt::format(
+                    "storing a refresh failed and SQLite rolled the transaction back: {}",
+                    e.what());
             }
             throw;
         }
@@ -630,9 +633,7 @@ void database::commit_batch() {
     if (impl_->batch_failed_) {
         const auto why = *std::exchange(impl_->batch_failed_, std::nullopt);
         impl_->drop_index_rows();
-        throw std::runtime_error(
-            fmt::format("{}: write batch rolled back: writing the full-text index failed: {}",
-                        impl_->name_, why));
+        throw std::runtime_error(fmt::format("{}: write batch rolled back: {}", impl_->name_, why));
     }
     impl_->write_index_rows();
     tx->commit();

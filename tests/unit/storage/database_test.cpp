@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
+#include "storage/database_access.hpp"
 #include "storage/search.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -503,6 +504,52 @@ TEST_F(database_test, a_refresh_that_fails_inside_a_batch_is_undone_alone) {
     // Outside a batch, store_refresh has its own transaction again.
     EXPECT_EQ(db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("4")})).new_items, 1);
     EXPECT_EQ(db_.items(query()).size(), 4U);
+}
+
+// A full disk mid-batch: SQLite rolls the whole transaction back on its own, so every refresh
+// of the batch fails, and each says why (not "cannot commit - no transaction is active").
+TEST_F(database_test, a_batch_that_fills_the_disk_fails_with_the_reason_and_keeps_what_was_stored) {
+    const auto a = add_feed("https://a.example/feed");
+    ASSERT_EQ(db_.store_refresh(ok_refresh(a, t0, {item_with_id("kept")})).new_items, 1);
+    auto& conn = database_access::connection(db_);
+    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
+    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));  // the file cannot grow
+    auto big = item_with_id("big");
+    big.content_html = std::string(512 * 1024, 'x');
+    db_.begin_batch();
+    try {
+        db_.store_refresh(ok_refresh(a, t0 + hours(1), {big}));
+        ADD_FAILURE() << "a refresh that needs more pages than the file may have was stored";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("full"), std::string::npos) << e.what();
+    }
+    try {
+        db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("after")}));
+        ADD_FAILURE() << "a refresh was stored into a transaction SQLite had rolled back";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("database or disk is full"), std::string::npos)
+            << e.what();
+    }
+    try {
+        db_.commit_batch();
+        ADD_FAILURE() << "the batch committed";
+    } catch (const std::runtime_error& e) {
+        const std::string why = e.what();
+        EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
+        EXPECT_NE(why.find("database or disk is full"), std::string::npos) << why;
+        EXPECT_EQ(why.find("no transaction is active"), std::string::npos) << why;
+    }
+    EXPECT_FALSE(db_.in_batch());
+    EXPECT_EQ(titles(db_.items(query())).size(), 1U);
+    EXPECT_EQ(conn.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    // Space again: the next batch stores as if nothing had happened.
+    conn.exec("PRAGMA max_page_count = 1073741823");
+    {
+        write_batch batch(db_);
+        EXPECT_EQ(db_.store_refresh(ok_refresh(a, t0 + hours(2), {big})).new_items, 1);
+        batch.commit();
+    }
+    EXPECT_EQ(db_.items(query()).size(), 2U);
 }
 
 TEST_F(database_test, a_batch_left_without_commit_stores_nothing) {
