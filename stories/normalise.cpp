@@ -290,6 +290,21 @@ class tokenizer {
                         i = j + 1;
                         continue;
                     }
+                    if (j < text.size() && !acronym_ && ends_word_plainly(text[j], lowered, n)) {
+                        // The next commonest, a word before punctuation: what put_ascii does
+                        // for it after end_word, without the copy through word_.
+                        const char next = text[j];
+                        dot_pending_ = acronym_ = false;
+                        store_word(n);
+                        if (next == '.' || next == '!' || next == '?') {
+                            pending_ |= sentence_before;
+                        } else if (next == ')' || next == ']') {
+                            parens_ = std::max(0, parens_ - 1);
+                        }
+                        after_space_ = false;
+                        i = j + 1;
+                        continue;
+                    }
                     word_.append(lowered, n);
                 }
                 for (; j < text.size() && is_ascii_alnum_fast(text[j]); ++j)
@@ -469,6 +484,29 @@ class tokenizer {
             return;
         }
         after_space_ = cp == 0xa0 || cp == 0x2009 || cp == 0x202f;
+    }
+
+    // Whether put_ascii(c) right after the ASCII word lowered[0, n) (held in word_, no dot
+    // pending, no acronym) would only end the word and note a sentence end or a closing
+    // parenthesis: punctuation other than spaces, '%', '(', '[', '-', and a '.' that could
+    // join single letters ("u.s").
+    static bool ends_word_plainly(char c, const char* lowered, std::size_t n) {
+        switch (c) {
+            case ',':
+            case ';':
+            case ':':
+            case '!':
+            case '?':
+            case ')':
+            case ']':
+            case '"':
+            case '\'':
+                return true;
+            case '.':
+                return n > 1 || !is_ascii_alpha(lowered[0]);
+            default:
+                return false;
+        }
     }
 
     void put_ascii(char c) {
