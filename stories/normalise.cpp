@@ -303,6 +303,10 @@ class tokenizer {
                         }
                         after_space_ = false;
                         i = j + 1;
+                        if (i < text.size() && text[i] == ' ') {  // and the space after it
+                            after_space_ = true;
+                            ++i;
+                        }
                         continue;
                     }
                     word_.append(lowered, n);
