@@ -250,7 +250,8 @@ class tokenizer {
     // Stops after about max_words words (0: no limit).
     void run(std::string_view text, std::size_t max_words = 0) {
         std::size_t i = 0;
-        while (i < text.size() && (max_words == 0 || words_.size() < max_words)) {
+        const std::size_t limit = max_words == 0 ? words_.max_size() : max_words;
+        while (i < text.size() && words_.size() < limit) {
             const char c = text[i];
             if (c == '<') {
                 i = tag(text, i);
@@ -985,6 +986,8 @@ bool is_stop_word(std::string_view word) {
 // memcmp at every space of a headline, this compares in line.
 std::size_t rfind_spaced(std::string_view view, std::string_view sep) {
     if (view.size() < sep.size()) return std::string_view::npos;
+    // Most headlines hold no '|', dash or its lead byte at all: one memchr says so.
+    if (view.find(sep[1]) == std::string_view::npos) return std::string_view::npos;
     for (std::size_t at = view.size() - sep.size() + 1; at-- > 0;) {
         if (view[at] != ' ' || view[at + 1] != sep[1]) continue;
         std::size_t k = 2;
