@@ -1067,6 +1067,10 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     thread_local tokenizer t;
     t.reset();
     t.run(view);
+    std::size_t size = 0;
+    for (const auto& w : t.words())
+        size += w.size + 1;
+    out.reserve(size);  // one allocation, not one per doubling past 15 bytes
     for (const auto& w : t.words()) {
         if (!out.empty()) out.push_back(' ');
         out.append(t.word(w));
