@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,8 +13,11 @@ namespace feedd::daemon {
 signed_item sign_item(const feeds::item& item) {
     // The fuller text wins: a copy that only carries a summary is still found
     // by containment in the longer one.
+    // Views, not value_or(""): that copied the whole text (and the title) per item.
     const auto& text = item.content_html ? item.content_html : item.summary;
-    auto sig = stories::make_signature(item.title.value_or(""), text.value_or(""));
+    auto sig =
+        stories::make_signature(item.title ? std::string_view(*item.title) : std::string_view(),
+                                text ? std::string_view(*text) : std::string_view());
     auto encoded = stories::encode_signature(sig);
     return signed_item{std::move(sig), std::move(encoded)};
 }

@@ -1,6 +1,7 @@
 #include "feeds/identity.hpp"
 
 #include <cstdio>
+#include <string_view>
 
 #include <xxhash.h>
 
@@ -8,14 +9,26 @@
 
 namespace feedd::feeds {
 
+namespace {
+
+// prefix + text in one allocation ("id:" + std::string(text) made two).
+std::string prefixed(std::string_view prefix, std::string_view text) {
+    std::string out;
+    out.reserve(prefix.size() + text.size());
+    out.append(prefix).append(text);
+    return out;
+}
+
+}  // namespace
+
 std::string item_key(const item& it) {
     if (it.id) {
         if (const auto id = trim(*it.id); !id.empty()) {
-            return "id:" + std::string(id);
+            return prefixed("id:", id);
         }
     }
-    if (it.link && !trim(*it.link).empty()) {
-        return "link:" + std::string(trim(*it.link));
+    if (it.link) {
+        if (const auto link = trim(*it.link); !link.empty()) return prefixed("link:", link);
     }
     // No identity given: hash what a re-poll would see again unchanged.
     std::string material = it.title.value_or("");

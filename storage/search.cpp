@@ -103,8 +103,10 @@ std::string fts_query(const stories::rule_node& root) {
 indexed_text fold_for_index(const std::optional<std::string>& title,
                             const std::optional<std::string>& summary,
                             const std::optional<std::string>& content_html) {
-    return {stories::fold_words_once(title.value_or("")),
-            stories::fold_words_once(stories::item_plain_text(summary, content_html))};
+    // Views: neither the title nor a summary that is the whole text is copied first.
+    std::string storage;
+    return {stories::fold_words_once(title ? std::string_view(*title) : std::string_view()),
+            stories::fold_words_once(stories::item_plain_text(summary, content_html, storage))};
 }
 
 std::string source_name(const std::optional<std::string>& feed_title, std::string_view feed_url) {

@@ -80,7 +80,8 @@ void match_topics(const topic_set& topics, const match_input& in, Hit&& hit) {
             candidates.push_back(&topic);
     }
     if (candidates.empty()) return;
-    const auto text = stories::item_plain_text(in.summary, in.content_html);
+    std::string text_storage;
+    const auto text = stories::item_plain_text(in.summary, in.content_html, text_storage);
     const auto source = source_name(in.feed_title, in.feed_url);
     const stories::prepared_item view(stories::item_view{in.title.value_or(""), text,
                                                          in.feed_title.value_or(""), in.feed_url,

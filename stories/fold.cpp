@@ -173,8 +173,8 @@ struct text_sink {
 // ~60 % of fold_words_once's instructions (docs/benchmarks.md, session 7).
 class kept_words {
   public:
-    kept_words(const std::string& buf, std::size_t expected_words) : buf_(buf) {
-        auto& t = table();
+    kept_words(const std::string& buf, std::size_t expected_words) : t_(table()), buf_(buf) {
+        auto& t = t_;
         if (++t.generation == 0) {  // wrapped: entries of an old call could look current
             std::fill(t.slots.begin(), t.slots.end(), slot{});
             t.generation = 1;
@@ -192,7 +192,7 @@ class kept_words {
 
     // Adds the `size` bytes at buf[at] unless they are kept already; true when added.
     bool insert(std::size_t at, std::size_t size) {
-        auto& t = table();
+        auto& t = t_;
         const auto hash = XXH3_64bits(buf_.data() + at, size);
         const auto tag = static_cast<std::uint32_t>(hash >> 32);
         const std::size_t mask = t.slots.size() - 1;
@@ -221,6 +221,7 @@ class kept_words {
         return t;
     }
 
+    storage& t_;  // table(), looked up once: a thread_local's access goes through its guard
     const std::string& buf_;
     std::size_t count_ = 0;
 

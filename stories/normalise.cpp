@@ -250,7 +250,8 @@ class tokenizer {
     // Stops after about max_words words (0: no limit).
     void run(std::string_view text, std::size_t max_words = 0) {
         std::size_t i = 0;
-        while (i < text.size() && (max_words == 0 || words_.size() < max_words)) {
+        const std::size_t limit = max_words == 0 ? words_.max_size() : max_words;
+        while (i < text.size() && words_.size() < limit) {
             const char c = text[i];
             if (c == '<') {
                 i = tag(text, i);
@@ -288,6 +289,25 @@ class tokenizer {
                         store_word(n);
                         after_space_ = true;
                         i = j + 1;
+                        continue;
+                    }
+                    if (j < text.size() && !acronym_ && ends_word_plainly(text[j], lowered, n)) {
+                        // The next commonest, a word before punctuation: what put_ascii does
+                        // for it after end_word, without the copy through word_.
+                        const char next = text[j];
+                        dot_pending_ = acronym_ = false;
+                        store_word(n);
+                        if (next == '.' || next == '!' || next == '?') {
+                            pending_ |= sentence_before;
+                        } else if (next == ')' || next == ']') {
+                            parens_ = std::max(0, parens_ - 1);
+                        }
+                        after_space_ = false;
+                        i = j + 1;
+                        if (i < text.size() && text[i] == ' ') {  // and the space after it
+                            after_space_ = true;
+                            ++i;
+                        }
                         continue;
                     }
                     word_.append(lowered, n);
@@ -469,6 +489,29 @@ class tokenizer {
             return;
         }
         after_space_ = cp == 0xa0 || cp == 0x2009 || cp == 0x202f;
+    }
+
+    // Whether put_ascii(c) right after the ASCII word lowered[0, n) (held in word_, no dot
+    // pending, no acronym) would only end the word and note a sentence end or a closing
+    // parenthesis: punctuation other than spaces, '%', '(', '[', '-', and a '.' that could
+    // join single letters ("u.s").
+    static bool ends_word_plainly(char c, const char* lowered, std::size_t n) {
+        switch (c) {
+            case ',':
+            case ';':
+            case ':':
+            case '!':
+            case '?':
+            case ')':
+            case ']':
+            case '"':
+            case '\'':
+                return true;
+            case '.':
+                return n > 1 || !is_ascii_alpha(lowered[0]);
+            default:
+                return false;
+        }
     }
 
     void put_ascii(char c) {
@@ -943,6 +986,8 @@ bool is_stop_word(std::string_view word) {
 // memcmp at every space of a headline, this compares in line.
 std::size_t rfind_spaced(std::string_view view, std::string_view sep) {
     if (view.size() < sep.size()) return std::string_view::npos;
+    // Most headlines hold no '|', dash or its lead byte at all: one memchr says so.
+    if (view.find(sep[1]) == std::string_view::npos) return std::string_view::npos;
     for (std::size_t at = view.size() - sep.size() + 1; at-- > 0;) {
         if (view[at] != ' ' || view[at + 1] != sep[1]) continue;
         std::size_t k = 2;
@@ -1022,6 +1067,10 @@ std::string normalise_title(std::string_view title, bool keep_kicker) {
     thread_local tokenizer t;
     t.reset();
     t.run(view);
+    std::size_t size = 0;
+    for (const auto& w : t.words())
+        size += w.size + 1;
+    out.reserve(size);  // one allocation, not one per doubling past 15 bytes
     for (const auto& w : t.words()) {
         if (!out.empty()) out.push_back(' ');
         out.append(t.word(w));

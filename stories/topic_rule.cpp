@@ -583,14 +583,23 @@ std::span<const prepared_item::segment> prepared_item::segments(rule_field field
                                                        field_begin_[last] - field_begin_[first]);
 }
 
+std::string_view item_plain_text(const std::optional<std::string>& summary,
+                                 const std::optional<std::string>& content_html,
+                                 std::string& storage) {
+    storage = content_html ? feeds::html_to_text(*content_html) : std::string();
+    if (!summary || summary->empty()) return storage;
+    if (storage.empty()) return *summary;
+    if (storage.find(*summary) != std::string::npos) return storage;
+    storage = *summary + " " + storage;
+    return storage;
+}
+
 std::string item_plain_text(const std::optional<std::string>& summary,
                             const std::optional<std::string>& content_html) {
-    const std::string content = content_html ? feeds::html_to_text(*content_html) : std::string();
-    if (!summary || summary->empty()) return content;
-    if (content.empty() || content.find(*summary) != std::string::npos) {
-        return content.empty() ? *summary : content;
-    }
-    return *summary + " " + content;
+    std::string storage;
+    const std::string_view text = item_plain_text(summary, content_html, storage);
+    if (text.data() == storage.data() && text.size() == storage.size()) return storage;
+    return std::string(text);
 }
 
 rule_parse_result topic_rule::parse(std::string_view expression) {

@@ -75,6 +75,11 @@ class prepared_item {
 // content when that adds something.
 std::string item_plain_text(const std::optional<std::string>& summary,
                             const std::optional<std::string>& content_html);
+// The same without copying a field that is the whole answer: a view of `summary`, or of
+// `storage`, which receives the converted content (or the joined text) when one is needed.
+std::string_view item_plain_text(const std::optional<std::string>& summary,
+                                 const std::optional<std::string>& content_html,
+                                 std::string& storage);
 
 // Folded words of a text, split where FTS5's unicode61 tokenizer splits (letters, digits and
 // private-use characters make words; everything else separates them).

@@ -115,6 +115,17 @@ TEST(NormaliseText, BylineRunIntoTheLedeGoesWithTheDateline) {
               plain);
 }
 
+TEST(NormaliseText, PunctuationAfterAWordEndsItAsASpaceWould) {
+    // Words ended by punctuation (and the space after it) take the tokenizer's fast path;
+    // "U.S." and "e.g." still join their letters, "3.5" still splits.
+    EXPECT_EQ(normalise_text("Rates rose, then fell; bonds (long) slid: \"no\" 'yes'! Why? "
+                             "U.S. e.g. 3.5 end."),
+              "rates rose then fell bonds long slid no yes why us eg 3 5 end");
+    // A sentence end seen there still ends the sentence: the furniture sentence after it goes.
+    EXPECT_EQ(normalise_text(std::string(lede) + " Sign up for our newsletter."),
+              normalise_text(lede));
+}
+
 TEST(NormaliseText, ShortFurnitureSentencesInsideAParagraphGo) {
     const std::string plain = normalise_text(lede);
     EXPECT_EQ(normalise_text(std::string(lede) + " Story continues below advertisement."), plain);

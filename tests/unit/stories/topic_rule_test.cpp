@@ -1,6 +1,8 @@
 #include "stories/topic_rule.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -249,6 +251,19 @@ TEST(ItemPlainText, SummaryThenContentWhenItAddsSomething) {
     EXPECT_EQ(item_plain_text(std::nullopt, std::string("<p>Body <b>text</b></p>")), "Body text");
     EXPECT_EQ(item_plain_text(std::string("Body"), std::string("<p>Body text</p>")), "Body text");
     EXPECT_EQ(item_plain_text(std::string("Lead."), std::string("<p>Body</p>")), "Lead. Body");
+}
+
+TEST(ItemPlainText, TheViewFormCopiesNoFieldThatIsTheWholeText) {
+    const std::optional<std::string> summary("Lead.");
+    std::string storage;
+    const std::string_view alone = item_plain_text(summary, std::nullopt, storage);
+    EXPECT_EQ(alone, "Lead.");
+    EXPECT_EQ(alone.data(), summary->data());  // a view of the summary, not a copy
+    EXPECT_EQ(item_plain_text(summary, std::string("<p>Body</p>"), storage), "Lead. Body");
+    EXPECT_EQ(item_plain_text(std::string("Body"), std::string("<p>Body text</p>"), storage),
+              "Body text");
+    EXPECT_EQ(item_plain_text(std::nullopt, std::string("<b>Only</b>"), storage), "Only");
+    EXPECT_EQ(item_plain_text(std::nullopt, std::nullopt, storage), "");
 }
 
 TEST(FoldWords, SplitsLikeUnicode61) {
