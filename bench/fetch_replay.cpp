@@ -79,7 +79,8 @@ int main(int argc, char** argv) try {
     const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wall_start;
     fmt::print("{} feeds, {:.1f} MB decoded: wall {:.3f} s, thread CPU {:.3f} s\n", t.count,
                static_cast<double>(t.bytes) / 1e6, wall.count(), cpu);
-    for (const auto& [what, n] : t.failures) fmt::print("  {} x {}\n", n, what);
+    for (const auto& [what, n] : t.failures)
+        fmt::print("  {} x {}\n", n, what);
     return t.failures.empty() ? 0 : 1;
 } catch (const std::exception& error) {
     std::fprintf(stderr, "fetch_replay: %s\n", error.what());
