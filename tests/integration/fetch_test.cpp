@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -782,6 +783,36 @@ TEST(http_fetcher, fetches_from_one_host_reuse_a_kept_alive_connection) {
     // The 404 had a body this client does not read, so that connection was not kept.
     EXPECT_EQ(server.connections(), 2);
     EXPECT_EQ(server.requests("/a.xml").front().header("Connection"), std::nullopt);
+}
+
+// Bodies far larger than the 16 KiB reserved for a response's reads (and than Beast's 64 KiB
+// largest read), by Content-Length, chunked, and gzip'd and chunked (nginx's way): each arrives
+// whole and leaves nothing unread, so one kept-alive connection carries all three.
+TEST(http_fetcher, bodies_larger_than_the_read_buffer_arrive_whole_on_one_connection) {
+    http_server server;
+    std::string body;
+    std::uint32_t state = 12345;  // varied text, so that gzip leaves it well over 16 KiB
+    for (int i = 0; i < 200'000; ++i) {
+        state = state * 1103515245u + 12345u;
+        body += static_cast<char>('a' + (state >> 16) % 26);
+    }
+    server.set("/plain.xml", http_response::ok(body));
+    http_response chunked = http_response::ok(body);
+    chunked.chunked = true;
+    server.set("/chunked.xml", chunked);
+    http_response gzipped = chunked;
+    gzipped.gzip = true;
+    server.set("/gzip.xml", gzipped);
+
+    auto results = fetch_in_turn(
+        {server.url("/plain.xml"), server.url("/chunked.xml"), server.url("/gzip.xml")});
+
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& result : results) {
+        EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+        EXPECT_EQ(result.body, body);
+    }
+    EXPECT_EQ(server.connections(), 1);
 }
 
 TEST(http_fetcher, https_fetches_reuse_the_tls_connection) {
