@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -34,6 +35,14 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
     return text;
 }
 
+// Joins the rows of an INSERT INTO story_sources: a new outlet for the story is one row
+// more; an earlier copy from an outlet it has becomes that outlet's first appearance.
+constexpr std::string_view upsert_source_tail = R"sql(
+ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
+                                             first_item = excluded.first_item
+WHERE first_seen > excluded.first_seen
+)sql";
+
 }  // namespace
 
 story_store::story_store(SQLite::Database& db)
@@ -45,28 +54,24 @@ story_store::story_store(SQLite::Database& db)
 SELECT max(coalesce(max(seq), 0) + 1, (SELECT first_seq FROM story_window)) FROM story_members
 )sql"),
       // A story starts with its first member and that member's outlet, so the row is
-      // written complete; update_story_ runs for the members that join it later.
-      insert_story_(db, R"sql(
-INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
-VALUES (?1, ?2, ?2, ?3, 1, 1)
-)sql"),
+      // written complete; update_story_ runs for the members that join it later. The new
+      // stories of a refresh, its sources and its member rows go in a few statements each
+      // (multi_row_insert).
+      insert_stories_(db,
+                      "INSERT INTO stories (id, first_seen, last_seen, representative_item, "
+                      "member_count, source_count) VALUES",
+                      "(?1, ?2, ?2, ?3, 1, 1)", 3, ""),
       // The signature (null when there is none) stays on the row while the member is
       // inside the clustering window (migration 11).
-      insert_member_(db, R"sql(
-INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
-                           matched_item, reason, signature)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-)sql"),
-      // A new outlet for the story is one row more; an earlier copy from an outlet it has
-      // becomes that outlet's first appearance.
-      upsert_source_(db, R"sql(
-INSERT INTO story_sources (story_id, source, first_seen, first_item)
-VALUES (?1, ?2, ?3, ?4)
-ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
-                                             first_item = excluded.first_item
-WHERE first_seen > excluded.first_seen
-)sql"),
-      // Runs before upsert_source_, so the story's sources tell whether this outlet is new.
+      insert_members_(db,
+                      "INSERT INTO story_members (item_id, story_id, seq, time, story_time, "
+                      "source, similarity, matched_item, reason, signature) VALUES",
+                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", 10, ""),
+      upsert_sources_(db,
+                      "INSERT INTO story_sources (story_id, source, first_seen, first_item) "
+                      "VALUES",
+                      "(?1, ?2, ?3, ?4)", 4, std::string(upsert_source_tail)),
+      // Runs before the member's source row is written, so the story's sources tell whether this outlet is new.
       update_story_(db, R"sql(
 UPDATE stories SET
     representative_item = CASE WHEN member_count = 0 OR ?2 < first_seen THEN ?3
@@ -156,8 +161,37 @@ std::int64_t story_store::next_seq() {
 
 void story_store::record(const std::vector<new_item>& items,
                          const std::vector<story_assignment>& decisions, std::int64_t first_seq) {
+    if (decisions.size() < items.size()) {
+        throw std::logic_error(fmt::format("story_store::record: {} decisions for {} items",
+                                           decisions.size(), items.size()));
+    }
+    // The new stories first, each with its first source, then the members that join a
+    // story in clustering order. The same rows result as item by item in clustering order:
+    // a join only reads its own story, which exists (with the same row and sources) before
+    // its first join either way, and the joins to one story keep their order.
+    std::vector<std::size_t> started;
+    std::vector<std::size_t> joined;
     for (std::size_t i = 0; i < items.size(); ++i)
-        record_story(items[i], decisions.at(i));
+        (decisions[i].new_story ? started : joined).push_back(i);
+    try {
+        insert_stories_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+            const auto i = started[k];
+            s.bind(at + 1, decisions[i].story_id);
+            s.bind(at + 2, to_unix(items[i].story_time));
+            s.bind(at + 3, items[i].id);
+        });
+    } catch (const SQLite::Exception& e) {
+        throw std::runtime_error(fmt::format(
+            "items {}..{} start stories {}..{}, but one of those stories exists already ({}); "
+            "the in-memory index is out of step with the database",
+            items[started.front()].id, items[started.back()].id,
+            decisions[started.front()].story_id, decisions[started.back()].story_id, e.what()));
+    }
+    upsert_sources_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+        bind_source(s, at, items[started[k]], decisions[started[k]]);
+    });
+    for (const auto i : joined)
+        join_story(items[i], decisions[i]);
     // The member rows go in by item id, the key of story_members: the items of a refresh
     // have ascending ids, so each row lands at the end of the table, where SQLite splits a
     // full page by starting a new one. In clustering order they landed anywhere in the last
@@ -167,25 +201,36 @@ void story_store::record(const std::vector<new_item>& items,
         by_id[i] = i;
     std::sort(by_id.begin(), by_id.end(),
               [&items](std::size_t a, std::size_t b) { return items[a].id < items[b].id; });
-    for (const auto i : by_id)
-        record_member(items[i], decisions[i], first_seq + static_cast<std::int64_t>(i));
+    insert_members_.run(by_id.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+        const auto i = by_id[k];
+        const auto& item = items[i];
+        const auto& decision = decisions[i];
+        s.bind(at + 1, item.id);
+        s.bind(at + 2, decision.story_id);
+        s.bind(at + 3, first_seq + static_cast<std::int64_t>(i));
+        s.bind(at + 4, to_unix(item.time));
+        s.bind(at + 5, to_unix(item.story_time));
+        s.bindNoCopy(at + 6, item.source);
+        if (decision.similarity) s.bind(at + 7, *decision.similarity);  // else NULL
+        if (decision.matched_item) s.bind(at + 8, *decision.matched_item);
+        s.bindNoCopy(at + 9, decision.reason);
+        if (!decision.signature.empty()) {  // else NULL: not in the window
+            s.bindNoCopy(at + 10, decision.signature.data(),
+                         static_cast<int>(decision.signature.size()));
+        }
+    });
 }
 
-void story_store::record_story(const new_item& item, const story_assignment& decision) {
-    if (decision.new_story) {
-        statement_use stmt(insert_story_);
-        insert_story_.bind(1, decision.story_id);
-        insert_story_.bind(2, to_unix(item.story_time));
-        insert_story_.bind(3, item.id);
-        try {
-            insert_story_.exec();
-        } catch (const SQLite::Exception& e) {
-            throw std::runtime_error(fmt::format(
-                "item {} starts story {}, but that story exists already ({}); the in-memory "
-                "index is out of step with the database",
-                item.id, decision.story_id, e.what()));
-        }
-    } else {
+void story_store::bind_source(SQLite::Statement& s, int at, const new_item& item,
+                              const story_assignment& decision) {
+    s.bind(at + 1, decision.story_id);
+    s.bindNoCopy(at + 2, item.source);
+    s.bind(at + 3, to_unix(item.story_time));
+    s.bind(at + 4, item.id);
+}
+
+void story_store::join_story(const new_item& item, const story_assignment& decision) {
+    {
         statement_use stmt(update_story_);
         update_story_.bind(1, decision.story_id);
         update_story_.bind(2, to_unix(item.story_time));
@@ -198,31 +243,9 @@ void story_store::record_story(const new_item& item, const story_assignment& dec
                             item.id, decision.story_id));
         }
     }
-    statement_use stmt(upsert_source_);
-    upsert_source_.bind(1, decision.story_id);
-    upsert_source_.bindNoCopy(2, item.source);
-    upsert_source_.bind(3, to_unix(item.story_time));
-    upsert_source_.bind(4, item.id);
-    upsert_source_.exec();
-}
-
-void story_store::record_member(const new_item& item, const story_assignment& decision,
-                                std::int64_t seq) {
-    statement_use stmt(insert_member_);
-    insert_member_.bind(1, item.id);
-    insert_member_.bind(2, decision.story_id);
-    insert_member_.bind(3, seq);
-    insert_member_.bind(4, to_unix(item.time));
-    insert_member_.bind(5, to_unix(item.story_time));
-    insert_member_.bindNoCopy(6, item.source);
-    if (decision.similarity) insert_member_.bind(7, *decision.similarity);  // else NULL
-    if (decision.matched_item) insert_member_.bind(8, *decision.matched_item);
-    insert_member_.bindNoCopy(9, decision.reason);
-    if (!decision.signature.empty()) {  // else NULL: not in the window
-        insert_member_.bindNoCopy(10, decision.signature.data(),
-                                  static_cast<int>(decision.signature.size()));
-    }
-    insert_member_.exec();
+    upsert_sources_.run(1, [&](SQLite::Statement& s, int at, std::size_t) {
+        bind_source(s, at, item, decision);
+    });
 }
 
 void story_store::prune_signatures(timestamp before) {
