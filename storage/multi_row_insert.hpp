@@ -25,8 +25,11 @@ class multi_row_insert {
                      std::string tail, std::size_t max_rows = 32);
 
     // Binds and writes rows [0, count) in order: bind(stmt, first, i) binds row i's
-    // parameters at first + 1 .. first + parameters (the row's ?1 is first + 1).
-    template <class Bind> void run(std::size_t count, const Bind& bind) {
+    // parameters at first + 1 .. first + parameters (the row's ?1 is first + 1). A statement
+    // with a RETURNING clause hands each row it returns to each_row(stmt); after each
+    // statement, after_each(stmt) (e.g. to read the connection's change count).
+    template <class Bind, class Each, class After>
+    void run(std::size_t count, const Bind& bind, const Each& each_row, const After& after_each) {
         std::size_t done = 0;
         while (done < count) {
             const auto chunk = largest_chunk(count - done);
@@ -36,14 +39,19 @@ class multi_row_insert {
             for (std::size_t i = 0; i < chunk; ++i)
                 bind(stmt, static_cast<int>(i) * parameters_, done + i);
             try {
-                stmt.exec();
+                while (stmt.executeStep())
+                    each_row(stmt);
             } catch (...) {
                 stmt.tryReset();
                 throw;
             }
+            after_each(stmt);
             stmt.tryReset();  // bound text (no copy) need not outlive the run
             done += chunk;
         }
+    }
+    template <class Bind> void run(std::size_t count, const Bind& bind) {
+        run(count, bind, [](SQLite::Statement&) {}, [](SQLite::Statement&) {});
     }
 
   private:
