@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -35,14 +34,6 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
     return text;
 }
 
-// Joins the rows of an INSERT INTO story_sources: a new outlet for the story is one row
-// more; an earlier copy from an outlet it has becomes that outlet's first appearance.
-constexpr std::string_view upsert_source_tail = R"sql(
-ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
-                                             first_item = excluded.first_item
-WHERE first_seen > excluded.first_seen
-)sql";
-
 }  // namespace
 
 story_store::story_store(SQLite::Database& db)
@@ -67,10 +58,27 @@ SELECT max(coalesce(max(seq), 0) + 1, (SELECT first_seq FROM story_window)) FROM
                       "INSERT INTO story_members (item_id, story_id, seq, time, story_time, "
                       "source, similarity, matched_item, reason, signature) VALUES",
                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", 10, ""),
-      upsert_sources_(db,
-                      "INSERT INTO story_sources (story_id, source, first_seen, first_item) "
-                      "VALUES",
-                      "(?1, ?2, ?3, ?4)", 4, std::string(upsert_source_tail)),
+      // A story of one member has no story_sources row: its outlet, story time and item are
+      // its member's (migration 13). When a second member joins, the first one's row is
+      // written from its member row, before the story's update asks whether the joining
+      // outlet is new.
+      store_first_source_(db, R"sql(
+INSERT INTO story_sources (story_id, source, first_seen, first_item)
+SELECT m.story_id, m.source, m.story_time, m.item_id
+FROM stories s JOIN story_members m ON m.story_id = s.id
+WHERE s.id = ?1 AND s.member_count = 1
+ORDER BY m.seq LIMIT 1
+ON CONFLICT (story_id, source) DO NOTHING
+)sql"),
+      // A new outlet for the story is one row more; an earlier copy from an outlet it has
+      // becomes that outlet's first appearance.
+      upsert_source_(db, R"sql(
+INSERT INTO story_sources (story_id, source, first_seen, first_item)
+VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
+                                             first_item = excluded.first_item
+WHERE first_seen > excluded.first_seen
+)sql"),
       // Runs before the member's source row is written, so the story's sources tell whether this outlet is new.
       update_story_(db, R"sql(
 UPDATE stories SET
@@ -119,11 +127,19 @@ FROM json_each(:ids) j JOIN stories s ON s.id = j.value
 LEFT JOIN items i ON i.id = s.representative_item
 ORDER BY j.key
 )sql"),
+      // A story of one member has its source on the member row (migration 13); a story
+      // upgraded with its rows still stored is read from them.
       select_sources_(db, R"sql(
-SELECT src.story_id, src.source, src.first_seen, src.first_item
-FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
-WHERE src.story_id IN (SELECT value FROM json_each(:ids))
-ORDER BY src.story_id, src.first_seen, m.seq
+SELECT story_id, source, first_seen, first_item FROM (
+    SELECT src.story_id, src.source, src.first_seen, src.first_item, m.seq
+    FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
+    WHERE src.story_id IN (SELECT value FROM json_each(:ids))
+    UNION ALL
+    SELECT m.story_id, m.source, m.story_time, m.item_id, m.seq
+    FROM stories s JOIN story_members m ON m.story_id = s.id
+    WHERE s.id IN (SELECT value FROM json_each(:ids)) AND s.member_count = 1
+      AND NOT EXISTS (SELECT 1 FROM story_sources src WHERE src.story_id = s.id))
+ORDER BY story_id, first_seen, seq
 )sql"),
       select_members_(db, R"sql(
 SELECT m.story_id, m.item_id, f.config_url, coalesce(f.title, f.feed_title), m.source, i.title,
@@ -165,33 +181,39 @@ void story_store::record(const std::vector<new_item>& items,
         throw std::logic_error(fmt::format("story_store::record: {} decisions for {} items",
                                            decisions.size(), items.size()));
     }
-    // The new stories first, each with its first source, then the members that join a
-    // story in clustering order. The same rows result as item by item in clustering order:
-    // a join only reads its own story, which exists (with the same row and sources) before
-    // its first join either way, and the joins to one story keep their order.
+    // The new stories first, then every member row, then the joins in clustering order. The
+    // same rows result as item by item in clustering order: a join only reads its own story,
+    // which exists (with the same row, sources and first member) before its first join
+    // either way, and the joins to one story keep their order.
     std::vector<std::size_t> started;
     std::vector<std::size_t> joined;
     for (std::size_t i = 0; i < items.size(); ++i)
         (decisions[i].new_story ? started : joined).push_back(i);
+    const auto bind_story = [&](SQLite::Statement& s, int at, std::size_t i) {
+        s.bind(at + 1, decisions[i].story_id);
+        s.bind(at + 2, to_unix(items[i].story_time));
+        s.bind(at + 3, items[i].id);
+    };
     try {
         insert_stories_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
-            const auto i = started[k];
-            s.bind(at + 1, decisions[i].story_id);
-            s.bind(at + 2, to_unix(items[i].story_time));
-            s.bind(at + 3, items[i].id);
+            bind_story(s, at, started[k]);
         });
-    } catch (const SQLite::Exception& e) {
-        throw std::runtime_error(fmt::format(
-            "items {}..{} start stories {}..{}, but one of those stories exists already ({}); "
-            "the in-memory index is out of step with the database",
-            items[started.front()].id, items[started.back()].id,
-            decisions[started.front()].story_id, decisions[started.back()].story_id, e.what()));
+    } catch (const SQLite::Exception&) {
+        // The failed statement wrote none of its rows: one at a time names the story.
+        for (const auto i : started) {
+            try {
+                insert_stories_.run(1, [&](SQLite::Statement& s, int at, std::size_t) {
+                    bind_story(s, at, i);
+                });
+            } catch (const SQLite::Exception& e) {
+                throw std::runtime_error(fmt::format(
+                    "item {} starts story {}, but that story exists already ({}); the "
+                    "in-memory index is out of step with the database",
+                    items[i].id, decisions[i].story_id, e.what()));
+            }
+        }
+        throw;
     }
-    upsert_sources_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
-        bind_source(s, at, items[started[k]], decisions[started[k]]);
-    });
-    for (const auto i : joined)
-        join_story(items[i], decisions[i]);
     // The member rows go in by item id, the key of story_members: the items of a refresh
     // have ascending ids, so each row lands at the end of the table, where SQLite splits a
     // full page by starting a new one. In clustering order they landed anywhere in the last
@@ -219,17 +241,16 @@ void story_store::record(const std::vector<new_item>& items,
                          static_cast<int>(decision.signature.size()));
         }
     });
-}
-
-void story_store::bind_source(SQLite::Statement& s, int at, const new_item& item,
-                              const story_assignment& decision) {
-    s.bind(at + 1, decision.story_id);
-    s.bindNoCopy(at + 2, item.source);
-    s.bind(at + 3, to_unix(item.story_time));
-    s.bind(at + 4, item.id);
+    for (const auto i : joined)
+        join_story(items[i], decisions[i]);
 }
 
 void story_store::join_story(const new_item& item, const story_assignment& decision) {
+    {
+        statement_use stmt(store_first_source_);
+        store_first_source_.bind(1, decision.story_id);
+        store_first_source_.exec();
+    }
     {
         statement_use stmt(update_story_);
         update_story_.bind(1, decision.story_id);
@@ -243,9 +264,12 @@ void story_store::join_story(const new_item& item, const story_assignment& decis
                             item.id, decision.story_id));
         }
     }
-    upsert_sources_.run(1, [&](SQLite::Statement& s, int at, std::size_t) {
-        bind_source(s, at, item, decision);
-    });
+    statement_use stmt(upsert_source_);
+    upsert_source_.bind(1, decision.story_id);
+    upsert_source_.bindNoCopy(2, item.source);
+    upsert_source_.bind(3, to_unix(item.story_time));
+    upsert_source_.bind(4, item.id);
+    upsert_source_.exec();
 }
 
 void story_store::prune_signatures(timestamp before) {

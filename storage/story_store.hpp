@@ -47,15 +47,14 @@ class story_store {
     std::int64_t max_story_id();
 
   private:
-    static void bind_source(SQLite::Statement& s, int at, const new_item& item,
-                            const story_assignment& decision);
     void join_story(const new_item& item, const story_assignment& decision);
 
     SQLite::Statement feed_title_;
     SQLite::Statement next_seq_;
     multi_row_insert insert_stories_;
     multi_row_insert insert_members_;
-    multi_row_insert upsert_sources_;
+    SQLite::Statement store_first_source_;
+    SQLite::Statement upsert_source_;
     SQLite::Statement update_story_;
     SQLite::Statement window_edge_;
     SQLite::Statement forget_signatures_;
