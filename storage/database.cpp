@@ -356,11 +356,12 @@ ON CONFLICT (host) DO UPDATE SET not_before = excluded.not_before, reason = excl
                         "SELECT host, not_before, reason FROM hosts WHERE not_before > :now "
                         "ORDER BY host"),
           // The refresh's items in as few statements as multi_row_insert makes of them.
-          insert_items_(db_,
-                        "INSERT INTO items (feed_id, key, guid, title, link, published, updated, "
-                        "summary, content_html, authors, categories, enclosures, first_seen) VALUES",
-                        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", 13,
-                        "ON CONFLICT (feed_id, key) DO NOTHING"),
+          insert_items_(
+              db_,
+              "INSERT INTO items (feed_id, key, guid, title, link, published, updated, "
+              "summary, content_html, authors, categories, enclosures, first_seen) VALUES",
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", 13,
+              "ON CONFLICT (feed_id, key) DO NOTHING"),
           last_item_id_(db_, "SELECT coalesce(max(id), 0) FROM items"),
           items_after_(db_, "SELECT id, key FROM items WHERE id > ?1 ORDER BY id"),
           insert_fts_(db_, "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)"),
@@ -798,13 +799,15 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
         // Unless prepared on the CPU pool, folded here, for new items only: most items of
         // a later poll are already stored, and folding them all would cost more than it saves.
         const auto& prep = *p.prepared;
-        db.queue_index_row(
-            item_id, prep.folded ? indexed_text{prep.folded_title, prep.folded_text}
-                                 : fold_for_index(p.item->title, p.item->summary,
-                                                  p.item->content_html));
+        db.queue_index_row(item_id, prep.folded ? indexed_text{prep.folded_title, prep.folded_text}
+                                                : fold_for_index(p.item->title, p.item->summary,
+                                                                 p.item->content_html));
         if (step.assign) {
-            fresh.push_back(new_item{item_id, static_cast<std::size_t>(p.item - r.items.data()),
-                                     r.fetched_at, story_time(*p.item, r.fetched_at), {}});
+            fresh.push_back(new_item{item_id,
+                                     static_cast<std::size_t>(p.item - r.items.data()),
+                                     r.fetched_at,
+                                     story_time(*p.item, r.fetched_at),
+                                     {}});
         }
     }
     if (r.success && r.outcome != not_modified_outcome) {

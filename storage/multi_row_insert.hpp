@@ -50,8 +50,10 @@ class multi_row_insert {
             done += chunk;
         }
     }
-    template <class Bind> void run(std::size_t count, const Bind& bind) {
-        run(count, bind, [](SQLite::Statement&) {}, [](SQLite::Statement&) {});
+    template <class Bind>
+    void run(std::size_t count, const Bind& bind) {
+        run(
+            count, bind, [](SQLite::Statement&) {}, [](SQLite::Statement&) {});
     }
 
   private:

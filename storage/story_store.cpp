@@ -34,10 +34,18 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
     return text;
 }
 
+std::runtime_error not_stored(const new_item& item, const story_assignment& decision) {
+    return std::runtime_error(
+        fmt::format("item {} joins story {}, which is not stored; the "
+                    "in-memory index is out of step with the database",
+                    item.id, decision.story_id));
+}
+
 }  // namespace
 
 story_store::story_store(SQLite::Database& db)
-    : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
+    : db_(db),
+      feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
       // Never before where the window begins: retention may have deleted the members with
       // the highest seq after the window moved past them, and a member numbered below
       // first_seq would be invisible to the window's walks.
@@ -79,7 +87,8 @@ ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
                                              first_item = excluded.first_item
 WHERE first_seen > excluded.first_seen
 )sql"),
-      // Runs before the member's source row is written, so the story's sources tell whether this outlet is new.
+      // Runs before the member's source row is written, so the story's sources tell whether this
+      // outlet is new.
       update_story_(db, R"sql(
 UPDATE stories SET
     representative_item = CASE WHEN member_count = 0 OR ?2 < first_seen THEN ?3
@@ -202,14 +211,13 @@ void story_store::record(const std::vector<new_item>& items,
         // The failed statement wrote none of its rows: one at a time names the story.
         for (const auto i : started) {
             try {
-                insert_stories_.run(1, [&](SQLite::Statement& s, int at, std::size_t) {
-                    bind_story(s, at, i);
-                });
+                insert_stories_.run(
+                    1, [&](SQLite::Statement& s, int at, std::size_t) { bind_story(s, at, i); });
             } catch (const SQLite::Exception& e) {
-                throw std::runtime_error(fmt::format(
-                    "item {} starts story {}, but that story exists already ({}); the "
-                    "in-memory index is out of step with the database",
-                    items[i].id, decisions[i].story_id, e.what()));
+                throw std::runtime_error(
+                    fmt::format("item {} starts story {}, but that story exists already ({}); the "
+                                "in-memory index is out of step with the database",
+                                items[i].id, decisions[i].story_id, e.what()));
             }
         }
         throw;
@@ -223,24 +231,36 @@ void story_store::record(const std::vector<new_item>& items,
         by_id[i] = i;
     std::sort(by_id.begin(), by_id.end(),
               [&items](std::size_t a, std::size_t b) { return items[a].id < items[b].id; });
-    insert_members_.run(by_id.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
-        const auto i = by_id[k];
-        const auto& item = items[i];
-        const auto& decision = decisions[i];
-        s.bind(at + 1, item.id);
-        s.bind(at + 2, decision.story_id);
-        s.bind(at + 3, first_seq + static_cast<std::int64_t>(i));
-        s.bind(at + 4, to_unix(item.time));
-        s.bind(at + 5, to_unix(item.story_time));
-        s.bindNoCopy(at + 6, item.source);
-        if (decision.similarity) s.bind(at + 7, *decision.similarity);  // else NULL
-        if (decision.matched_item) s.bind(at + 8, *decision.matched_item);
-        s.bindNoCopy(at + 9, decision.reason);
-        if (!decision.signature.empty()) {  // else NULL: not in the window
-            s.bindNoCopy(at + 10, decision.signature.data(),
-                         static_cast<int>(decision.signature.size()));
+    try {
+        insert_members_.run(by_id.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+            const auto i = by_id[k];
+            const auto& item = items[i];
+            const auto& decision = decisions[i];
+            s.bind(at + 1, item.id);
+            s.bind(at + 2, decision.story_id);
+            s.bind(at + 3, first_seq + static_cast<std::int64_t>(i));
+            s.bind(at + 4, to_unix(item.time));
+            s.bind(at + 5, to_unix(item.story_time));
+            s.bindNoCopy(at + 6, item.source);
+            if (decision.similarity) s.bind(at + 7, *decision.similarity);  // else NULL
+            if (decision.matched_item) s.bind(at + 8, *decision.matched_item);
+            s.bindNoCopy(at + 9, decision.reason);
+            if (!decision.signature.empty()) {  // else NULL: not in the window
+                s.bindNoCopy(at + 10, decision.signature.data(),
+                             static_cast<int>(decision.signature.size()));
+            }
+        });
+    } catch (const SQLite::Exception&) {
+        // A member of a story that is not stored fails the foreign key: name it. (Read
+        // only on this path; the rows of the failed statement are not written.)
+        SQLite::Statement exists(db_, "SELECT 1 FROM stories WHERE id = ?1");
+        for (const auto i : joined) {
+            exists.reset();
+            exists.bind(1, decisions[i].story_id);
+            if (!exists.executeStep()) throw not_stored(items[i], decisions[i]);
         }
-    });
+        throw;
+    }
     for (const auto i : joined)
         join_story(items[i], decisions[i]);
 }
@@ -257,12 +277,7 @@ void story_store::join_story(const new_item& item, const story_assignment& decis
         update_story_.bind(2, to_unix(item.story_time));
         update_story_.bind(3, item.id);
         update_story_.bindNoCopy(4, item.source);
-        if (update_story_.exec() == 0) {
-            throw std::runtime_error(
-                fmt::format("item {} joins story {}, which is not stored; the in-memory "
-                            "index is out of step with the database",
-                            item.id, decision.story_id));
-        }
+        if (update_story_.exec() == 0) throw not_stored(item, decision);
     }
     statement_use stmt(upsert_source_);
     upsert_source_.bind(1, decision.story_id);

@@ -49,6 +49,7 @@ class story_store {
   private:
     void join_story(const new_item& item, const story_assignment& decision);
 
+    SQLite::Database& db_;
     SQLite::Statement feed_title_;
     SQLite::Statement next_seq_;
     multi_row_insert insert_stories_;
