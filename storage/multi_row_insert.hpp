@@ -15,14 +15,15 @@ namespace feedd::storage {
 // (one per power of two up to max_rows): each statement run costs the writer thread its
 // fixed part (cursors opened on the table and each index and closed again, the statement's
 // savepoint, reset) once for all its rows instead of once per row. The statement for 2^k
-// rows is prepared the first time a run needs it and kept.
+// rows is prepared the first time a run needs it and kept: up to 16 rows, the items', stories'
+// and members' statements hold 145 KiB (up to 32: 254 KiB, for 0.25 % fewer instructions).
 class multi_row_insert {
   public:
     // head: "INSERT INTO t (a, b) VALUES"; row: one row's values, numbering its parameters
     // ?1..?parameters (each may appear more than once, e.g. "(?1, ?2, ?2, 1)"); tail: what
     // follows the rows (an ON CONFLICT clause, or empty).
     multi_row_insert(SQLite::Database& db, std::string head, std::string row, int parameters,
-                     std::string tail, std::size_t max_rows = 32);
+                     std::string tail, std::size_t max_rows = 16);
 
     // Binds and writes rows [0, count) in order: bind(stmt, first, i) binds row i's
     // parameters at first + 1 .. first + parameters (the row's ?1 is first + 1). A statement
