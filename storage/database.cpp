@@ -8,7 +8,6 @@
 
 #include <stdexcept>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -453,6 +452,7 @@ LIMIT :limit
         statement_use stmt(items_after_);
         items_after_.bind(1, before);
         std::size_t next = 0;
+        std::size_t found = 0;
         while (items_after_.executeStep()) {
             const auto& key = items_after_.getColumn(1);
             const std::string_view k(key.getText(), static_cast<std::size_t>(key.getBytes()));
@@ -465,6 +465,12 @@ LIMIT :limit
                     name_, r.feed_id, items_after_.getColumn(0).getInt64(), k));
             }
             new_ids[next++] = items_after_.getColumn(0).getInt64();
+            ++found;
+        }
+        if (found != stored) {
+            throw std::logic_error(
+                fmt::format("{}: store_refresh: feed {}: {} items written but {} found after id {}",
+                            name_, r.feed_id, stored, found, before));
         }
         return new_ids;
     }
