@@ -25,6 +25,7 @@
 #include "storage/database_access.hpp"
 #include "storage/journal_vfs.hpp"
 #include "storage/migrations.hpp"
+#include "storage/multi_row_insert.hpp"
 #include "storage/search.hpp"
 #include "storage/sql_helpers.hpp"
 #include "storage/story_store.hpp"
@@ -363,12 +364,15 @@ ON CONFLICT (host) DO UPDATE SET not_before = excluded.not_before, reason = excl
           select_hosts_(db_,
                         "SELECT host, not_before, reason FROM hosts WHERE not_before > :now "
                         "ORDER BY host"),
-          insert_item_(db_, R"sql(
-INSERT INTO items (feed_id, key, guid, title, link, published, updated, summary, content_html,
-                   authors, categories, enclosures, first_seen)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-ON CONFLICT (feed_id, key) DO NOTHING
-)sql"),
+          // The refresh's items in as few statements as multi_row_insert makes of them.
+          insert_items_(
+              db_,
+              "INSERT INTO items (feed_id, key, guid, title, link, published, updated, "
+              "summary, content_html, authors, categories, enclosures, first_seen) VALUES",
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", 13,
+              "ON CONFLICT (feed_id, key) DO NOTHING"),
+          last_item_id_(db_, "SELECT coalesce(max(id), 0) FROM items"),
+          items_after_(db_, "SELECT id, key FROM items WHERE id > ?1 ORDER BY id"),
           insert_fts_(db_, "INSERT INTO items_fts (rowid, title, text) VALUES (?1, ?2, ?3)"),
           update_listed_(db_, R"sql(
 UPDATE feeds SET listed_since = (
@@ -410,6 +414,75 @@ LIMIT :limit
                                                decisions.size(), fresh.size()));
         }
         stories_.record(fresh, decisions, stories_.next_seq());
+    }
+
+    // Inserts the refresh's items that are not stored yet (by feed and key) and returns
+    // items[i]'s new id, 0 when it was stored already. A new row's id is the largest id + 1,
+    // so the new rows of a statement have ascending ids in the order of items: all or none
+    // new (a first or an unchanged document) needs no read back; otherwise the rows after
+    // the previous largest id, in id order, are the new items in order.
+    std::vector<std::int64_t> insert_items(const refresh& r,
+                                           const std::vector<item_to_store>& items) {
+        std::vector<std::int64_t> new_ids(items.size(), 0);
+        if (items.empty()) return new_ids;
+        std::int64_t before = 0;
+        {
+            statement_use stmt(last_item_id_);
+            last_item_id_.executeStep();
+            before = last_item_id_.getColumn(0).getInt64();
+        }
+        std::size_t stored = 0;
+        insert_items_.run(
+            items.size(),
+            [&](SQLite::Statement& s, int at, std::size_t i) {
+                const auto& p = items[i];
+                s.bind(at + 1, r.feed_id);
+                s.bindNoCopy(at + 2, p.prepared->key);
+                bind_optional_no_copy(s, at + 3, p.item->id);
+                bind_optional_no_copy(s, at + 4, p.item->title);
+                bind_optional_no_copy(s, at + 5, p.item->link);
+                bind_optional(s, at + 6, p.item->published);
+                bind_optional(s, at + 7, p.item->updated);
+                bind_optional_no_copy(s, at + 8, p.item->summary);
+                bind_optional_no_copy(s, at + 9, p.item->content_html);
+                s.bindNoCopy(at + 10, p.prepared->authors);
+                s.bindNoCopy(at + 11, p.prepared->categories);
+                s.bindNoCopy(at + 12, p.prepared->enclosures);
+                s.bind(at + 13, to_unix(r.fetched_at));
+            },
+            [](SQLite::Statement&) {},
+            [&](SQLite::Statement&) { stored += static_cast<std::size_t>(db_.getChanges()); });
+        if (stored == 0) return new_ids;
+        if (stored == items.size() &&
+            db_.getLastInsertRowid() == before + static_cast<std::int64_t>(stored)) {
+            for (std::size_t i = 0; i < items.size(); ++i)
+                new_ids[i] = before + 1 + static_cast<std::int64_t>(i);
+            return new_ids;
+        }
+        statement_use stmt(items_after_);
+        items_after_.bind(1, before);
+        std::size_t next = 0;
+        std::size_t found = 0;
+        while (items_after_.executeStep()) {
+            const auto& key = items_after_.getColumn(1);
+            const std::string_view k(key.getText(), static_cast<std::size_t>(key.getBytes()));
+            while (next < items.size() && items[next].prepared->key != k)
+                ++next;
+            if (next == items.size()) {
+                throw std::logic_error(fmt::format(
+                    "{}: store_refresh: feed {}: item {} (key \"{}\") was not written by this "
+                    "refresh, or not in its order",
+                    name_, r.feed_id, items_after_.getColumn(0).getInt64(), k));
+            }
+            new_ids[next++] = items_after_.getColumn(0).getInt64();
+            ++found;
+        }
+        if (found != stored) {
+            throw std::logic_error(
+                fmt::format("{}: store_refresh: feed {}: {} items written but {} found after id {}",
+                            name_, r.feed_id, stored, found, before));
+        }
+        return new_ids;
     }
 
     // Writes the folded text of the items stored since the last call into items_fts. FTS5
@@ -466,7 +539,9 @@ LIMIT :limit
     SQLite::Statement update_fetch_state_;
     SQLite::Statement upsert_host_;
     SQLite::Statement select_hosts_;
-    SQLite::Statement insert_item_;
+    multi_row_insert insert_items_;
+    SQLite::Statement last_item_id_;
+    SQLite::Statement items_after_;
     SQLite::Statement insert_fts_;
     SQLite::Statement update_listed_;
     SQLite::Statement select_items_;
@@ -731,42 +806,28 @@ refresh_result database::store_one(impl& db, const refresh& r, const clustering_
                 fmt::format("{}: store_refresh: no feed with id {}", db.name_, r.feed_id));
         }
     }
-    for (const auto& p : items) {
-        auto& s = db.insert_item_;
-        statement_use stmt(s);
-        s.bind(1, r.feed_id);
-        s.bindNoCopy(2, p.prepared->key);
-        bind_optional_no_copy(s, 3, p.item->id);
-        bind_optional_no_copy(s, 4, p.item->title);
-        bind_optional_no_copy(s, 5, p.item->link);
-        bind_optional(s, 6, p.item->published);
-        bind_optional(s, 7, p.item->updated);
-        bind_optional_no_copy(s, 8, p.item->summary);
-        bind_optional_no_copy(s, 9, p.item->content_html);
-        s.bindNoCopy(10, p.prepared->authors);
-        s.bindNoCopy(11, p.prepared->categories);
-        s.bindNoCopy(12, p.prepared->enclosures);
-        s.bind(13, to_unix(r.fetched_at));
-        if (s.exec() == 1) {
-            ++result.new_items;
-            const auto item_id = db.db_.getLastInsertRowid();
-            if (db.topics_) inserted.emplace_back(item_id, p.item);
-            // Unless prepared on the CPU pool, folded here, for new items only: most items of
-            // a later poll are already stored, and folding them all would cost more than it saves.
-            const auto& prep = *p.prepared;
-            db.queue_index_row(
-                item_id,
-                prep.folded ? indexed_text{prep.folded_title, prep.folded_text}
-                            : fold_for_index(p.item->title, p.item->summary, p.item->content_html));
-            if (step.assign) {
-                fresh.push_back(new_item{item_id,
-                                         static_cast<std::size_t>(p.item - r.items.data()),
-                                         r.fetched_at,
-                                         story_time(*p.item, r.fetched_at),
-                                         {}});
-            }
-        } else {
+    const auto new_ids = db.insert_items(r, items);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& p = items[i];
+        const auto item_id = new_ids[i];
+        if (item_id == 0) {
             ++result.known_items;
+            continue;
+        }
+        ++result.new_items;
+        if (db.topics_) inserted.emplace_back(item_id, p.item);
+        // Unless prepared on the CPU pool, folded here, for new items only: most items of
+        // a later poll are already stored, and folding them all would cost more than it saves.
+        const auto& prep = *p.prepared;
+        db.queue_index_row(item_id, prep.folded ? indexed_text{prep.folded_title, prep.folded_text}
+                                                : fold_for_index(p.item->title, p.item->summary,
+                                                                 p.item->content_html));
+        if (step.assign) {
+            fresh.push_back(new_item{item_id,
+                                     static_cast<std::size_t>(p.item - r.items.data()),
+                                     r.fetched_at,
+                                     story_time(*p.item, r.fetched_at),
+                                     {}});
         }
     }
     if (r.success && r.outcome != not_modified_outcome) {

@@ -419,6 +419,22 @@ INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16);
 INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 )sql",
     },
+    migration{
+        "a story of one member keeps its outlet on its member row: story_sources rows from "
+        "the second member on",
+        R"sql(
+-- Nine stories in ten have one member, and their one story_sources row repeated that
+-- member's outlet, story time and item, in a WITHOUT ROWID b-tree that cost the writer a
+-- row and its page splits per clustered item. Readers take a story of one member's source
+-- from the member (storage/story_store.cpp); the writer stores the first member's row when a
+-- second one joins. Only the rows that say exactly what the member says go.
+DELETE FROM story_sources
+WHERE story_id IN (SELECT id FROM stories WHERE member_count = 1)
+  AND EXISTS (SELECT 1 FROM story_members m
+              WHERE m.story_id = story_sources.story_id AND m.item_id = story_sources.first_item
+                AND m.source = story_sources.source AND m.story_time = story_sources.first_seen);
+)sql",
+    },
 };
 
 }  // namespace

@@ -34,10 +34,18 @@ std::optional<std::string> summary_of(const std::optional<std::string>& summary,
     return text;
 }
 
+std::runtime_error not_stored(const new_item& item, const story_assignment& decision) {
+    return std::runtime_error(
+        fmt::format("item {} joins story {}, which is not stored; the "
+                    "in-memory index is out of step with the database",
+                    item.id, decision.story_id));
+}
+
 }  // namespace
 
 story_store::story_store(SQLite::Database& db)
-    : feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
+    : db_(db),
+      feed_title_(db, "SELECT coalesce(title, feed_title), config_url FROM feeds WHERE id = :id"),
       // Never before where the window begins: retention may have deleted the members with
       // the highest seq after the window moved past them, and a member numbered below
       // first_seq would be invisible to the window's walks.
@@ -45,17 +53,30 @@ story_store::story_store(SQLite::Database& db)
 SELECT max(coalesce(max(seq), 0) + 1, (SELECT first_seq FROM story_window)) FROM story_members
 )sql"),
       // A story starts with its first member and that member's outlet, so the row is
-      // written complete; update_story_ runs for the members that join it later.
-      insert_story_(db, R"sql(
-INSERT INTO stories (id, first_seen, last_seen, representative_item, member_count, source_count)
-VALUES (?1, ?2, ?2, ?3, 1, 1)
-)sql"),
+      // written complete; update_story_ runs for the members that join it later. The new
+      // stories of a refresh, its sources and its member rows go in a few statements each
+      // (multi_row_insert).
+      insert_stories_(db,
+                      "INSERT INTO stories (id, first_seen, last_seen, representative_item, "
+                      "member_count, source_count) VALUES",
+                      "(?1, ?2, ?2, ?3, 1, 1)", 3, ""),
       // The signature (null when there is none) stays on the row while the member is
       // inside the clustering window (migration 11).
-      insert_member_(db, R"sql(
-INSERT INTO story_members (item_id, story_id, seq, time, story_time, source, similarity,
-                           matched_item, reason, signature)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+      insert_members_(db,
+                      "INSERT INTO story_members (item_id, story_id, seq, time, story_time, "
+                      "source, similarity, matched_item, reason, signature) VALUES",
+                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", 10, ""),
+      // A story of one member has no story_sources row: its outlet, story time and item are
+      // its member's (migration 13). When a second member joins, the first one's row is
+      // written from its member row, before the story's update asks whether the joining
+      // outlet is new.
+      store_first_source_(db, R"sql(
+INSERT INTO story_sources (story_id, source, first_seen, first_item)
+SELECT m.story_id, m.source, m.story_time, m.item_id
+FROM stories s JOIN story_members m ON m.story_id = s.id
+WHERE s.id = ?1 AND s.member_count = 1
+ORDER BY m.seq LIMIT 1
+ON CONFLICT (story_id, source) DO NOTHING
 )sql"),
       // A new outlet for the story is one row more; an earlier copy from an outlet it has
       // becomes that outlet's first appearance.
@@ -66,7 +87,8 @@ ON CONFLICT (story_id, source) DO UPDATE SET first_seen = excluded.first_seen,
                                              first_item = excluded.first_item
 WHERE first_seen > excluded.first_seen
 )sql"),
-      // Runs before upsert_source_, so the story's sources tell whether this outlet is new.
+      // Runs before the member's source row is written, so the story's sources tell whether this
+      // outlet is new.
       update_story_(db, R"sql(
 UPDATE stories SET
     representative_item = CASE WHEN member_count = 0 OR ?2 < first_seen THEN ?3
@@ -114,11 +136,19 @@ FROM json_each(:ids) j JOIN stories s ON s.id = j.value
 LEFT JOIN items i ON i.id = s.representative_item
 ORDER BY j.key
 )sql"),
+      // A story of one member has its source on the member row (migration 13); a story
+      // upgraded with its rows still stored is read from them.
       select_sources_(db, R"sql(
-SELECT src.story_id, src.source, src.first_seen, src.first_item
-FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
-WHERE src.story_id IN (SELECT value FROM json_each(:ids))
-ORDER BY src.story_id, src.first_seen, m.seq
+SELECT story_id, source, first_seen, first_item FROM (
+    SELECT src.story_id, src.source, src.first_seen, src.first_item, m.seq
+    FROM story_sources src LEFT JOIN story_members m ON m.item_id = src.first_item
+    WHERE src.story_id IN (SELECT value FROM json_each(:ids))
+    UNION ALL
+    SELECT m.story_id, m.source, m.story_time, m.item_id, m.seq
+    FROM stories s JOIN story_members m ON m.story_id = s.id
+    WHERE s.id IN (SELECT value FROM json_each(:ids)) AND s.member_count = 1
+      AND NOT EXISTS (SELECT 1 FROM story_sources src WHERE src.story_id = s.id))
+ORDER BY story_id, first_seen, seq
 )sql"),
       select_members_(db, R"sql(
 SELECT m.story_id, m.item_id, f.config_url, coalesce(f.title, f.feed_title), m.source, i.title,
@@ -156,8 +186,42 @@ std::int64_t story_store::next_seq() {
 
 void story_store::record(const std::vector<new_item>& items,
                          const std::vector<story_assignment>& decisions, std::int64_t first_seq) {
+    if (decisions.size() < items.size()) {
+        throw std::logic_error(fmt::format("story_store::record: {} decisions for {} items",
+                                           decisions.size(), items.size()));
+    }
+    // The new stories first, then every member row, then the joins in clustering order. The
+    // same rows result as item by item in clustering order: a join only reads its own story,
+    // which exists (with the same row, sources and first member) before its first join
+    // either way, and the joins to one story keep their order.
+    std::vector<std::size_t> started;
+    std::vector<std::size_t> joined;
     for (std::size_t i = 0; i < items.size(); ++i)
-        record_story(items[i], decisions.at(i));
+        (decisions[i].new_story ? started : joined).push_back(i);
+    const auto bind_story = [&](SQLite::Statement& s, int at, std::size_t i) {
+        s.bind(at + 1, decisions[i].story_id);
+        s.bind(at + 2, to_unix(items[i].story_time));
+        s.bind(at + 3, items[i].id);
+    };
+    try {
+        insert_stories_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+            bind_story(s, at, started[k]);
+        });
+    } catch (const SQLite::Exception&) {
+        // The failed statement wrote none of its rows: one at a time names the story.
+        for (const auto i : started) {
+            try {
+                insert_stories_.run(
+                    1, [&](SQLite::Statement& s, int at, std::size_t) { bind_story(s, at, i); });
+            } catch (const SQLite::Exception& e) {
+                throw std::runtime_error(
+                    fmt::format("item {} starts story {}, but that story exists already ({}); the "
+                                "in-memory index is out of step with the database",
+                                items[i].id, decisions[i].story_id, e.what()));
+            }
+        }
+        throw;
+    }
     // The member rows go in by item id, the key of story_members: the items of a refresh
     // have ascending ids, so each row lands at the end of the table, where SQLite splits a
     // full page by starting a new one. In clustering order they landed anywhere in the last
@@ -167,36 +231,53 @@ void story_store::record(const std::vector<new_item>& items,
         by_id[i] = i;
     std::sort(by_id.begin(), by_id.end(),
               [&items](std::size_t a, std::size_t b) { return items[a].id < items[b].id; });
-    for (const auto i : by_id)
-        record_member(items[i], decisions[i], first_seq + static_cast<std::int64_t>(i));
+    try {
+        insert_members_.run(by_id.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
+            const auto i = by_id[k];
+            const auto& item = items[i];
+            const auto& decision = decisions[i];
+            s.bind(at + 1, item.id);
+            s.bind(at + 2, decision.story_id);
+            s.bind(at + 3, first_seq + static_cast<std::int64_t>(i));
+            s.bind(at + 4, to_unix(item.time));
+            s.bind(at + 5, to_unix(item.story_time));
+            s.bindNoCopy(at + 6, item.source);
+            if (decision.similarity) s.bind(at + 7, *decision.similarity);  // else NULL
+            if (decision.matched_item) s.bind(at + 8, *decision.matched_item);
+            s.bindNoCopy(at + 9, decision.reason);
+            if (!decision.signature.empty()) {  // else NULL: not in the window
+                s.bindNoCopy(at + 10, decision.signature.data(),
+                             static_cast<int>(decision.signature.size()));
+            }
+        });
+    } catch (const SQLite::Exception&) {
+        // A member of a story that is not stored fails the foreign key: name it. (Read
+        // only on this path; the rows of the failed statement are not written.)
+        SQLite::Statement exists(db_, "SELECT 1 FROM stories WHERE id = ?1");
+        for (const auto i : joined) {
+            exists.reset();
+            exists.bind(1, decisions[i].story_id);
+            if (!exists.executeStep()) throw not_stored(items[i], decisions[i]);
+        }
+        throw;
+    }
+    for (const auto i : joined)
+        join_story(items[i], decisions[i]);
 }
 
-void story_store::record_story(const new_item& item, const story_assignment& decision) {
-    if (decision.new_story) {
-        statement_use stmt(insert_story_);
-        insert_story_.bind(1, decision.story_id);
-        insert_story_.bind(2, to_unix(item.story_time));
-        insert_story_.bind(3, item.id);
-        try {
-            insert_story_.exec();
-        } catch (const SQLite::Exception& e) {
-            throw std::runtime_error(fmt::format(
-                "item {} starts story {}, but that story exists already ({}); the in-memory "
-                "index is out of step with the database",
-                item.id, decision.story_id, e.what()));
-        }
-    } else {
+void story_store::join_story(const new_item& item, const story_assignment& decision) {
+    {
+        statement_use stmt(store_first_source_);
+        store_first_source_.bind(1, decision.story_id);
+        store_first_source_.exec();
+    }
+    {
         statement_use stmt(update_story_);
         update_story_.bind(1, decision.story_id);
         update_story_.bind(2, to_unix(item.story_time));
         update_story_.bind(3, item.id);
         update_story_.bindNoCopy(4, item.source);
-        if (update_story_.exec() == 0) {
-            throw std::runtime_error(
-                fmt::format("item {} joins story {}, which is not stored; the in-memory "
-                            "index is out of step with the database",
-                            item.id, decision.story_id));
-        }
+        if (update_story_.exec() == 0) throw not_stored(item, decision);
     }
     statement_use stmt(upsert_source_);
     upsert_source_.bind(1, decision.story_id);
@@ -204,25 +285,6 @@ void story_store::record_story(const new_item& item, const story_assignment& dec
     upsert_source_.bind(3, to_unix(item.story_time));
     upsert_source_.bind(4, item.id);
     upsert_source_.exec();
-}
-
-void story_store::record_member(const new_item& item, const story_assignment& decision,
-                                std::int64_t seq) {
-    statement_use stmt(insert_member_);
-    insert_member_.bind(1, item.id);
-    insert_member_.bind(2, decision.story_id);
-    insert_member_.bind(3, seq);
-    insert_member_.bind(4, to_unix(item.time));
-    insert_member_.bind(5, to_unix(item.story_time));
-    insert_member_.bindNoCopy(6, item.source);
-    if (decision.similarity) insert_member_.bind(7, *decision.similarity);  // else NULL
-    if (decision.matched_item) insert_member_.bind(8, *decision.matched_item);
-    insert_member_.bindNoCopy(9, decision.reason);
-    if (!decision.signature.empty()) {  // else NULL: not in the window
-        insert_member_.bindNoCopy(10, decision.signature.data(),
-                                  static_cast<int>(decision.signature.size()));
-    }
-    insert_member_.exec();
 }
 
 void story_store::prune_signatures(timestamp before) {

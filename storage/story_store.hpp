@@ -14,6 +14,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "storage/multi_row_insert.hpp"
 #include "storage/stories.hpp"
 
 namespace feedd::storage {
@@ -46,13 +47,14 @@ class story_store {
     std::int64_t max_story_id();
 
   private:
-    void record_story(const new_item& item, const story_assignment& decision);
-    void record_member(const new_item& item, const story_assignment& decision, std::int64_t seq);
+    void join_story(const new_item& item, const story_assignment& decision);
 
+    SQLite::Database& db_;
     SQLite::Statement feed_title_;
     SQLite::Statement next_seq_;
-    SQLite::Statement insert_story_;
-    SQLite::Statement insert_member_;
+    multi_row_insert insert_stories_;
+    multi_row_insert insert_members_;
+    SQLite::Statement store_first_source_;
     SQLite::Statement upsert_source_;
     SQLite::Statement update_story_;
     SQLite::Statement window_edge_;

@@ -10,11 +10,24 @@
 
 namespace feedd::storage::test_support {
 
-// Undoes migration 11: the windowed signatures move back into their own table, as
-// version 10 kept them (its columns and rows; the constraints, which migration 11 does not
-// read, are migration 2's).
+// Undoes migration 13: a story of one member gets back the story_sources row its member
+// implies, as version 12 stored it.
+inline void downgrade_to_version_12(SQLite::Database& raw) {
+    raw.exec(R"sql(
+INSERT INTO story_sources (story_id, source, first_seen, first_item)
+SELECT m.story_id, m.source, m.story_time, m.item_id
+FROM stories s JOIN story_members m ON m.story_id = s.id
+WHERE s.member_count = 1 AND NOT EXISTS (SELECT 1 FROM story_sources src WHERE src.story_id = s.id);
+PRAGMA user_version = 12;
+)sql");
+}
+
+// Undoes migration 11 (13 first; 12 is applied again as it is): the windowed signatures move back
+// into their own table, as version 10 kept them (its columns and rows; the constraints, which
+// migration 11 does not read, are migration 2's).
 inline void downgrade_to_version_10(SQLite::Database& raw) {
     register_index_functions(raw);  // rewriting story_members parses items' trigger on items_fts
+    downgrade_to_version_12(raw);
     raw.exec(R"sql(
 CREATE TABLE item_signatures AS
 SELECT item_id, seq, time, signature FROM story_members WHERE signature IS NOT NULL;

@@ -2,6 +2,7 @@
 #include "tests/unit/storage/downgrade.hpp"
 
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -102,6 +103,22 @@ std::int64_t add_one_feed(database& db, std::optional<std::string> title = std::
     return db.sync_feeds({spec}, t0)[0].id;
 }
 
+// Every story as readers see it: counters, sources and members.
+std::string described(database& db) {
+    std::string out;
+    for (const auto& st : db.list_stories({})) {
+        out += fmt::format("story {} {}-{} rep {} members {} sources {}:", st.id,
+                           to_unix(st.first_seen), to_unix(st.last_seen), st.representative_item,
+                           st.member_count, st.source_count);
+        for (const auto& src : st.sources)
+            out += fmt::format(" [{} {} {}]", src.name, to_unix(src.first_seen), src.first_item);
+        for (const auto& m : st.items)
+            out += fmt::format(" ({} {} {})", m.item_id, m.reason, to_unix(m.clustered_at));
+        out += '\n';
+    }
+    return out;
+}
+
 class stories_test : public ::testing::Test {
   protected:
     database db_ = database::open(":memory:", open_mode::read_write);
@@ -150,6 +167,39 @@ TEST_F(stories_test, only_new_items_are_clustered_in_story_time_order) {
     r.fetched_at = t0 + hours(6);
     EXPECT_EQ(db_.store_refresh(r, s.step()).known_items, 3);
     EXPECT_EQ(s.seen.size(), 3U);
+}
+
+// Items are written many to a statement; the new ones among known ones must still get
+// their own ids, and each its own story.
+TEST_F(stories_test, known_and_new_items_mixed_in_a_long_document_keep_their_ids) {
+    const auto feed = add_feed("https://wire.example/rss", "Wire");
+    script s;
+    for (int i = 1; i <= 70; ++i)
+        s.decisions.push_back(starts(i));
+    std::vector<feeds::item> all;
+    std::vector<feeds::item> some;
+    for (int i = 0; i < 70; ++i) {
+        // Document order newest first, so the clusterer's order is not the document's.
+        all.push_back(item(std::to_string(i), t0 - minutes(i)));
+        if (i % 3 == 1) some.push_back(all.back());
+    }
+    EXPECT_EQ(db_.store_refresh(ok_refresh(feed, t0, some), s.step()).new_items, 23);
+    const auto r = ok_refresh(feed, t0 + hours(1), all);
+    const auto stored = db_.store_refresh(r, s.step());
+    EXPECT_EQ(stored.new_items, 47);
+    EXPECT_EQ(stored.known_items, 23);
+    ASSERT_EQ(s.seen.size(), 70U);
+    std::map<std::int64_t, std::pair<std::string, std::int64_t>> by_id;  // title, story
+    for (const auto& it : db_.items({}))
+        by_id[it.id] = {it.title.value_or(""), it.story_id.value_or(0)};
+    ASSERT_EQ(by_id.size(), 70U);
+    for (std::size_t k = 23; k < s.seen.size(); ++k) {
+        const auto& seen = s.seen[k];
+        EXPECT_NE(seen.index % 3, 1U);  // only the new ones are clustered
+        EXPECT_EQ(by_id.at(seen.id).first, *r.items.at(seen.index).title) << k;
+        EXPECT_EQ(by_id.at(seen.id).second, static_cast<std::int64_t>(k + 1)) << k;
+    }
+    EXPECT_EQ(db_.integrity_check(), "ok");
 }
 
 TEST_F(stories_test, a_future_date_is_clamped_to_the_fetch_time) {
@@ -470,21 +520,6 @@ TEST(stories_files, a_version_10_database_keeps_its_window_and_stories) {
     const std::string binary("\x00\x01\xff\x00sig", 7);
     s.decisions = {starts(1, "s1"), starts(2, binary), joins(1, 0.9, 0, "s3"),
                    starts(3, ""),   starts(4, "s5"),   joins(2, 0.8, 0, "s6")};
-    auto described = [](database& db) {
-        std::string out;
-        for (const auto& st : db.list_stories({})) {
-            out += fmt::format("story {} {}-{} rep {} members {} sources {}:", st.id,
-                               to_unix(st.first_seen), to_unix(st.last_seen),
-                               st.representative_item, st.member_count, st.source_count);
-            for (const auto& src : st.sources)
-                out +=
-                    fmt::format(" [{} {} {}]", src.name, to_unix(src.first_seen), src.first_item);
-            for (const auto& m : st.items)
-                out += fmt::format(" ({} {} {})", m.item_id, m.reason, to_unix(m.clustered_at));
-            out += '\n';
-        }
-        return out;
-    };
     auto windowed = [](database& db, timestamp since) {
         std::string out;
         for (const auto& w : db.windowed_signatures(since))
@@ -537,6 +572,63 @@ TEST(stories_files, a_version_10_database_keeps_its_window_and_stories) {
     EXPECT_EQ(left[0].signature, "s6");
     EXPECT_EQ(left[0].story_id, 2);
     EXPECT_EQ(db.load_story(2)->member_count, 2);
+    EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+TEST(stories_files, a_version_12_database_keeps_its_stories_without_the_rows_of_one_member) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    script s;
+    // Story 1 gets a member from a second outlet, story 2 (in the refresh that starts it) one
+    // from its own; 3 and 4 have one member.
+    s.decisions = {starts(1), starts(2), joins(2, 0.9, 0), joins(1, 0.8, 0), starts(3), starts(4)};
+    std::string before;
+    std::int64_t wire = 0;
+    {
+        auto db = database::open(path, open_mode::read_write);
+        feed_spec wire_spec;
+        wire_spec.config_url = "https://wire.example/rss";
+        wire_spec.title = "Wire";
+        feed_spec paper_spec;
+        paper_spec.config_url = "https://paper.example/rss";
+        paper_spec.title = "Paper";
+        std::int64_t paper = 0;
+        for (const auto& f : db.sync_feeds({wire_spec, paper_spec}, t0))
+            (f.config_url == wire_spec.config_url ? wire : paper) = f.id;
+        db.store_refresh(
+            ok_refresh(wire, t0 + hours(1),
+                       {item("1", t0), item("2", t0 + minutes(1)), item("3", t0 + minutes(2))}),
+            s.step());
+        db.store_refresh(ok_refresh(paper, t0 + hours(2),
+                                    {item("p1", t0 - minutes(5)), item("p2", t0 + minutes(10)),
+                                     item("p3", t0 + minutes(11))}),
+                         s.step());
+        before = described(db);
+        SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+        // Story 1 has two rows, story 2 one (one outlet); 3 and 4, of one member, none.
+        ASSERT_EQ(raw.execAndGet("SELECT count(*) FROM story_sources").getInt(), 3);
+        test_support::downgrade_to_version_12(raw);
+        // Version 12 stored every story's first outlet.
+        ASSERT_EQ(raw.execAndGet("SELECT count(*) FROM story_sources").getInt(), 5);
+    }
+    EXPECT_NE(before.find("members 1 sources 1: [Paper"), std::string::npos) << before;
+    EXPECT_NE(before.find("members 2 sources 2: [Paper"), std::string::npos) << before;
+
+    auto db = database::open(path, open_mode::read_write);  // migrates 12 -> latest
+    EXPECT_EQ(db.integrity_check(), "ok");
+    EXPECT_EQ(described(db), before);
+    {
+        SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+        EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM story_sources").getInt(), 3);
+    }
+    // A second member for story 4 stores its first one's row too: two outlets.
+    s.decisions.push_back(joins(4, 0.9, 0));
+    db.store_refresh(ok_refresh(wire, t0 + hours(3), {item("4", t0 + minutes(3))}), s.step());
+    const auto four = db.load_story(4);
+    ASSERT_TRUE(four);
+    EXPECT_EQ(four->member_count, 2);
+    EXPECT_EQ(four->source_count, 2);
+    EXPECT_EQ(source_names(*four), (std::vector<std::string>{"Wire", "Paper"}));
     EXPECT_EQ(db.integrity_check(), "ok");
 }
 
