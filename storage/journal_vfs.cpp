@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -20,19 +19,39 @@ namespace {
 std::atomic<std::int64_t> files_opened{0};
 std::atomic<std::int64_t> bytes_written{0};
 
-// A statement journal that lives in memory, in blocks of 64 KiB. SQLite only ever appends to
-// one, reads it back on ROLLBACK TO, and starts it over at offset 0 when the savepoint it
-// served is released: then the blocks past the first are freed, so that a large refresh's
-// journal does not stay allocated for the rest of the transaction.
 }  // namespace
 
+// A statement journal that lives in memory, in blocks of 64 KiB. SQLite only ever appends to
+// one and reads it back on ROLLBACK TO; it starts it over at offset 0 once the savepoint it
+// served is released, which is when release_journals() frees its blocks.
 struct journal_vfs::memory_file {
     static constexpr std::size_t block_bytes = std::size_t{1} << 16;
     sqlite3_file base;  // first: SQLite holds a sqlite3_file*
     journal_vfs* owner = nullptr;
     std::vector<std::unique_ptr<unsigned char[]>> blocks;
     std::size_t size = 0;
+
+    void attach(journal_vfs& vfs) {
+        owner = &vfs;
+        vfs.open_files_.push_back(this);
+    }
+    void detach() { std::erase(owner->open_files_, this); }
+
+    // Calls copy(block, offset in it, offset in the caller's buffer, bytes) for each block
+    // that [from, from + count) touches, in order.
+    template <class Copy>
+    static void for_each_block(std::size_t from, std::size_t count, const Copy& copy) {
+        for (std::size_t done = 0; done < count;) {
+            const std::size_t in_block = from % block_bytes;
+            const std::size_t n = std::min(count - done, block_bytes - in_block);
+            copy(from / block_bytes, in_block, done, n);
+            done += n;
+            from += n;
+        }
+    }
 };
+// SQLite's sqlite3_file* is the memory_file's address.
+static_assert(std::is_standard_layout_v<journal_vfs::memory_file>);
 
 struct journal_vfs::registration {
     sqlite3_vfs vfs;  // first: SQLite hands open_file this pointer
@@ -40,16 +59,6 @@ struct journal_vfs::registration {
     char name[48];
 };
 static_assert(std::is_standard_layout_v<journal_vfs::registration>);
-
-// Reaches journal_vfs's private parts from SQLite's C callbacks.
-struct journal_vfs_access {
-    static void opened(journal_vfs& vfs, journal_vfs::memory_file* f) {
-        vfs.open_files_.push_back(f);
-    }
-    static void closed(journal_vfs& vfs, journal_vfs::memory_file* f) {
-        std::erase(vfs.open_files_, f);
-    }
-};
 
 namespace {
 
@@ -61,7 +70,7 @@ memory_file& as_memory(sqlite3_file* f) {
 
 int memory_close(sqlite3_file* f) {
     auto& m = as_memory(f);
-    journal_vfs_access::closed(*m.owner, &m);
+    m.detach();
     m.~memory_file();
     return SQLITE_OK;
 }
@@ -70,15 +79,12 @@ int memory_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
     const auto& m = as_memory(f);
     auto* to = static_cast<unsigned char*>(out);
     const auto want = static_cast<std::size_t>(amount);
-    auto from = static_cast<std::size_t>(offset);
+    const auto from = static_cast<std::size_t>(offset);
     const std::size_t have = from < m.size ? std::min(want, m.size - from) : 0;
-    for (std::size_t done = 0; done < have;) {
-        const std::size_t in_block = from % memory_file::block_bytes;
-        const std::size_t n = std::min(have - done, memory_file::block_bytes - in_block);
-        std::memcpy(to + done, m.blocks[from / memory_file::block_bytes].get() + in_block, n);
-        done += n;
-        from += n;
-    }
+    memory_file::for_each_block(
+        from, have, [&](std::size_t block, std::size_t in_block, std::size_t done, std::size_t n) {
+            std::memcpy(to + done, m.blocks[block].get() + in_block, n);
+        });
     if (have == want) return SQLITE_OK;
     // SQLite's contract for reading past the end: zeros, and say so.
     std::memset(to + have, 0, want - have);
@@ -87,7 +93,7 @@ int memory_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
 
 int memory_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
     auto& m = as_memory(f);
-    auto from = static_cast<std::size_t>(offset);
+    const auto from = static_cast<std::size_t>(offset);
     if (from == 0) {  // a journal started over
         m.blocks.resize(std::min<std::size_t>(m.blocks.size(), 1));
         m.size = 0;
@@ -96,22 +102,19 @@ int memory_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 of
     const auto* bytes = static_cast<const unsigned char*>(data);
     const auto total = static_cast<std::size_t>(amount);
     try {
-        for (std::size_t done = 0; done < total;) {
-            const std::size_t block = from / memory_file::block_bytes;
-            if (block == m.blocks.size()) {
-                m.blocks.push_back(
-                    std::make_unique_for_overwrite<unsigned char[]>(memory_file::block_bytes));
-            }
-            const std::size_t in_block = from % memory_file::block_bytes;
-            const std::size_t n = std::min(total - done, memory_file::block_bytes - in_block);
-            std::memcpy(m.blocks[block].get() + in_block, bytes + done, n);
-            done += n;
-            from += n;
-        }
+        memory_file::for_each_block(
+            from, total,
+            [&](std::size_t block, std::size_t in_block, std::size_t done, std::size_t n) {
+                if (block == m.blocks.size()) {
+                    m.blocks.push_back(
+                        std::make_unique_for_overwrite<unsigned char[]>(memory_file::block_bytes));
+                }
+                std::memcpy(m.blocks[block].get() + in_block, bytes + done, n);
+            });
     } catch (const std::bad_alloc&) {
         return SQLITE_IOERR_NOMEM;
     }
-    m.size = std::max(m.size, from);
+    m.size = std::max(m.size, from + total);
     bytes_written.fetch_add(amount, std::memory_order_relaxed);
     return SQLITE_OK;
 }
@@ -190,8 +193,7 @@ int open_file(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
     auto& owner = *reinterpret_cast<journal_vfs::registration*>(vfs)->owner;
     auto* m = new (file) memory_file{};
     m->base.pMethods = &memory_methods;
-    m->owner = &owner;
-    journal_vfs_access::opened(owner, m);
+    m->attach(owner);
     if (out_flags != nullptr) *out_flags = flags;
     files_opened.fetch_add(1, std::memory_order_relaxed);
     return SQLITE_OK;
@@ -225,6 +227,13 @@ journal_vfs::~journal_vfs() {
 
 const char* journal_vfs::name() const {
     return registration_->name;
+}
+
+std::size_t journal_vfs::held_bytes() const {
+    std::size_t blocks = 0;
+    for (const auto* f : open_files_)
+        blocks += f->blocks.size();
+    return blocks * memory_file::block_bytes;
 }
 
 void journal_vfs::release_journals() {

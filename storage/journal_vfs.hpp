@@ -17,6 +17,7 @@
 // memory of their own.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,7 @@ class journal_vfs {
     const char* name() const;  // for sqlite3_open_v2 / SQLite::Database
     // Call with no savepoint open: the journals' contents are dead, their memory goes.
     void release_journals();
+    std::size_t held_bytes() const;  // the open journals' blocks
 
     // Totals over every journal_vfs of the process, for tests.
     static journal_vfs_counters totals();
@@ -50,7 +52,6 @@ class journal_vfs {
   private:
     std::unique_ptr<registration> registration_;
     std::vector<memory_file*> open_files_;
-    friend struct journal_vfs_access;
 };
 
 }  // namespace feedd::storage

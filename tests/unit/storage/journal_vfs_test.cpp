@@ -55,12 +55,15 @@ TEST(journal_vfs, a_savepoint_rolled_back_past_64_kib_restores_every_page_from_m
     db.exec("RELEASE refresh");
     // A second savepoint in the same transaction writes the journal from its start again,
     // into blocks allocated anew once the first savepoint's were released.
+    EXPECT_GT(vfs.held_bytes(), 64U * 1024);
     vfs.release_journals();
+    EXPECT_EQ(vfs.held_bytes(), 0U);
     db.exec("SAVEPOINT refresh");
     db.exec("UPDATE t SET v = 0");
     db.exec("ROLLBACK TO refresh");
     db.exec("RELEASE refresh");
     db.exec("COMMIT");
+    EXPECT_EQ(vfs.held_bytes(), 0U) << "the journal is closed with its transaction";
 
     EXPECT_EQ(sum_of_values(db), before + 10);
     EXPECT_EQ(db.execAndGet("SELECT count(*) FROM t").getInt(), rows);
