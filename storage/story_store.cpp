@@ -207,13 +207,13 @@ void story_store::record(const std::vector<new_item>& items,
         insert_stories_.run(started.size(), [&](SQLite::Statement& s, int at, std::size_t k) {
             bind_story(s, at, started[k]);
         });
-    } catch (const SQLite::Exception&) {
-        // The failed statement wrote none of its rows: one at a time names the story.
+    } catch (const SQLite::Exception& e) {
+        // The failed statement wrote none of its rows, earlier statements of the run did: the
+        // story in the way is one stored with another first item. Found by reading, so the
+        // diagnosis writes nothing.
         for (const auto i : started) {
-            try {
-                insert_stories_.run(
-                    1, [&](SQLite::Statement& s, int at, std::size_t) { bind_story(s, at, i); });
-            } catch (const SQLite::Exception& e) {
+            const auto first_item = stored_representative(decisions[i].story_id);
+            if (first_item && *first_item != items[i].id) {
                 throw std::runtime_error(
                     fmt::format("item {} starts story {}, but that story exists already ({}); the "
                                 "in-memory index is out of step with the database",
@@ -253,16 +253,22 @@ void story_store::record(const std::vector<new_item>& items,
     } catch (const SQLite::Exception&) {
         // A member of a story that is not stored fails the foreign key: name it. (Read
         // only on this path; the rows of the failed statement are not written.)
-        SQLite::Statement exists(db_, "SELECT 1 FROM stories WHERE id = ?1");
         for (const auto i : joined) {
-            exists.reset();
-            exists.bind(1, decisions[i].story_id);
-            if (!exists.executeStep()) throw not_stored(items[i], decisions[i]);
+            if (!stored_representative(decisions[i].story_id))
+                throw not_stored(items[i], decisions[i]);
         }
         throw;
     }
     for (const auto i : joined)
         join_story(items[i], decisions[i]);
+}
+
+// Only on the error paths of record(): prepared when needed.
+std::optional<std::int64_t> story_store::stored_representative(std::int64_t story_id) {
+    SQLite::Statement s(db_, "SELECT representative_item FROM stories WHERE id = ?1");
+    s.bind(1, story_id);
+    if (!s.executeStep()) return std::nullopt;
+    return s.getColumn(0).getInt64();
 }
 
 void story_store::join_story(const new_item& item, const story_assignment& decision) {

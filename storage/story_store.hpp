@@ -48,6 +48,8 @@ class story_store {
 
   private:
     void join_story(const new_item& item, const story_assignment& decision);
+    // The story's representative item, or nothing when it is not stored.
+    std::optional<std::int64_t> stored_representative(std::int64_t story_id);
 
     SQLite::Database& db_;
     SQLite::Statement feed_title_;

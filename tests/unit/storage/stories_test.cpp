@@ -467,6 +467,31 @@ TEST_F(stories_test, decisions_that_contradict_the_store_roll_back) {
     EXPECT_EQ(db_.integrity_check(), "ok");
 }
 
+// Twenty new stories go in as a statement of 16 rows and one of 4; the clash is in the second,
+// after the first wrote its rows. The error names the story in the way, not one just written.
+TEST_F(stories_test, a_story_started_twice_in_a_long_document_is_named) {
+    const auto feed = add_feed("https://a.example/rss", "A");
+    script s;
+    s.decisions = {starts(1)};
+    db_.store_refresh(ok_refresh(feed, t0, {item("first", t0)}), s.step());
+    std::vector<feeds::item> items;
+    for (int i = 0; i < 20; ++i) {
+        items.push_back(item("item " + std::to_string(i), t0 + std::chrono::minutes(i)));
+        s.decisions.push_back(starts(i < 19 ? 100 + i : 1));
+    }
+    try {
+        db_.store_refresh(ok_refresh(feed, t0 + std::chrono::hours(1), items), s.step());
+        ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+        const std::string why = e.what();
+        EXPECT_NE(why.find("starts story 1,"), std::string::npos) << why;
+        EXPECT_EQ(why.find("story 100"), std::string::npos) << why;
+    }
+    EXPECT_EQ(db_.items({}).size(), 1U);
+    EXPECT_EQ(db_.list_stories({}).size(), 1U);
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
 TEST_F(stories_test, without_a_step_items_are_stored_unclustered) {
     const auto feed = add_feed("https://a.example/rss", "A");
     db_.store_refresh(ok_refresh(feed, t0, {item("a", t0)}));
