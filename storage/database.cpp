@@ -23,7 +23,7 @@
 #include "feeds/text.hpp"
 #include "storage/checkpointer.hpp"
 #include "storage/database_access.hpp"
-#include "storage/journal_vfs.hpp"
+#include "storage/writer_vfs.hpp"
 #include "storage/migrations.hpp"
 #include "storage/multi_row_insert.hpp"
 #include "storage/search.hpp"
@@ -119,14 +119,15 @@ void configure_sqlite() {
     [[maybe_unused]] static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-// A read-write connection keeps its statement journals in memory (storage/journal_vfs.hpp).
-std::unique_ptr<journal_vfs> journal_vfs_for(open_mode mode) {
+// A read-write connection keeps its statement journals in memory and writes its WAL in large
+// writes (storage/writer_vfs.hpp).
+std::unique_ptr<writer_vfs> writer_vfs_for(open_mode mode) {
     configure_sqlite();
-    return mode == open_mode::read_write ? std::make_unique<journal_vfs>() : nullptr;
+    return mode == open_mode::read_write ? std::make_unique<writer_vfs>() : nullptr;
 }
 
 SQLite::Database open_connection(const std::string& name, open_mode mode,
-                                 const journal_vfs* journals) {
+                                 const writer_vfs* journals) {
     configure_sqlite();
     if (mode == open_mode::read_only) {
         if (name != ":memory:" && !std::filesystem::exists(name)) {
@@ -302,7 +303,7 @@ struct database::impl {
     impl(std::string name, open_mode mode)
         : name_(std::move(name)),
           mode_(mode),
-          journal_(journal_vfs_for(mode)),
+          journal_(writer_vfs_for(mode)),
           db_(open_connection(name_, mode, journal_.get())),
           select_feeds_(db_, select_feed_sql + "WHERE f.active = 1 OR :all ORDER BY f.id"),
           select_feed_states_(db_, select_feed_state_sql + "WHERE f.active = 1 ORDER BY f.id"),
@@ -528,7 +529,7 @@ LIMIT :limit
 
     std::string name_;
     open_mode mode_;
-    std::unique_ptr<journal_vfs> journal_;  // before db_: outlives the connection
+    std::unique_ptr<writer_vfs> journal_;  // before db_: outlives the connection
     SQLite::Database db_;
     SQLite::Statement select_feeds_;
     SQLite::Statement select_feed_states_;
