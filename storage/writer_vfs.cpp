@@ -21,6 +21,7 @@ std::atomic<std::int64_t> bytes_written{0};
 std::atomic<std::int64_t> wal_writes{0};
 std::atomic<std::int64_t> wal_file_writes{0};
 std::atomic<std::int64_t> wal_barrier_writes{0};
+std::atomic<std::int64_t> wal_file_reads{0};
 
 }  // namespace
 
@@ -79,7 +80,8 @@ struct writer_vfs::wrapped_file {
     bool wal = false;
     std::unique_ptr<unsigned char[]> buffer;  // allocated at the first write
     sqlite3_int64 start = 0;                  // the file offset of buffer[0]
-    std::size_t held = 0;                     // bytes waiting in the buffer
+    std::size_t held = 0;                     // bytes in the buffer
+    bool dirty = false;                       // some of them not yet in the file
     // Where the page of a commit frame goes whose header was the last write, else -1.
     sqlite3_int64 commit_page_at = -1;
 
@@ -101,9 +103,40 @@ struct writer_vfs::wrapped_file {
     // abandons the transaction whose frames they were.
     int flush() {
         if (held == 0) return SQLITE_OK;
-        const int rc = real_methods().xWrite(real(), buffer.get(), static_cast<int>(held), start);
+        int rc = SQLITE_OK;
+        if (dirty) {
+            rc = real_methods().xWrite(real(), buffer.get(), static_cast<int>(held), start);
+            wal_file_writes.fetch_add(1, std::memory_order_relaxed);
+        }
         held = 0;
-        wal_file_writes.fetch_add(1, std::memory_order_relaxed);
+        dirty = false;
+        return rc;
+    }
+
+    int allocate_buffer() {
+        if (buffer) return SQLITE_OK;
+        try {
+            buffer = std::make_unique_for_overwrite<unsigned char[]>(buffer_bytes);
+        } catch (const std::bad_alloc&) {
+            return SQLITE_IOERR_NOMEM;
+        }
+        return SQLITE_OK;
+    }
+
+    // Lock 0 of the wal-index is the WAL's write lock, held for one write transaction. What
+    // a WAL still holds when it is given up are frames of a transaction that rolled back:
+    // they go out now, while no other connection may write the WAL, as SQLite would have
+    // written them; kept, they would be written later over another writer's frames.
+    int shm_lock(int offset, int n, int flags) {
+        constexpr int write_lock = 0;
+        if (offset != write_lock) return real_methods().xShmLock(real(), offset, n, flags);
+        if (flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+            flush_owner_wals(flush_reason::write_lock_released);
+            owner->wal_write_locked_ = false;
+        }
+        const int rc = real_methods().xShmLock(real(), offset, n, flags);
+        if (rc == SQLITE_OK && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE))
+            owner->wal_write_locked_ = true;
         return rc;
     }
 
@@ -131,22 +164,18 @@ struct writer_vfs::wrapped_file {
         if (held > 0 && offset >= start && at <= held && at + amount <= buffer_bytes) {
             std::memcpy(buffer.get() + at, data, amount);  // appended, or written over
             held = std::max(held, at + amount);
+            dirty = true;
         } else {
             if (const int rc = flush(); rc != SQLITE_OK) return rc;
             if (amount >= buffer_bytes) {
                 wal_file_writes.fetch_add(1, std::memory_order_relaxed);
                 return real_methods().xWrite(real(), data, static_cast<int>(amount), offset);
             }
-            if (!buffer) {
-                try {
-                    buffer = std::make_unique_for_overwrite<unsigned char[]>(buffer_bytes);
-                } catch (const std::bad_alloc&) {
-                    return SQLITE_IOERR_NOMEM;
-                }
-            }
+            if (const int rc = allocate_buffer(); rc != SQLITE_OK) return rc;
             std::memcpy(buffer.get(), data, amount);
             start = offset;
             held = amount;
+            dirty = true;
         }
         return commit_page ? flush() : SQLITE_OK;
     }
@@ -160,7 +189,40 @@ struct writer_vfs::wrapped_file {
             }
             if (const int rc = flush(); rc != SQLITE_OK) return rc;
         }
+        if (owner->wal_write_locked_ && is_whole_frame(amount)) {
+            if (const int rc = load(offset, amount); rc != SQLITE_OK) return rc;
+            if (held >= amount) {
+                std::memcpy(out, buffer.get(), amount);
+                return SQLITE_OK;
+            }
+        }
         return real_methods().xRead(real(), out, static_cast<int>(amount), offset);
+    }
+
+    // SQLite reads whole frames (header and page) only to checksum them again, one after
+    // the other, writing each header back: after a page spilled to the WAL changed again
+    // in the same transaction, every frame from its frame on (~22k frames in a cold poll).
+    // Read into the buffer 64 KiB at a time, they are answered from it and their headers
+    // written into it. Only while this connection holds the WAL's write lock, when the
+    // file changes through this buffer alone.
+    static bool is_whole_frame(std::size_t amount) {
+        const auto page = amount - frame_header_bytes;
+        return amount > frame_header_bytes && page >= 512 && (page & (page - 1)) == 0;
+    }
+
+    int load(sqlite3_int64 offset, std::size_t amount) {
+        if (const int rc = flush(); rc != SQLITE_OK) return rc;
+        if (const int rc = allocate_buffer(); rc != SQLITE_OK) return rc;
+        sqlite3_int64 size = 0;
+        if (const int rc = real_methods().xFileSize(real(), &size); rc != SQLITE_OK) return rc;
+        if (size < offset + static_cast<sqlite3_int64>(amount)) return SQLITE_OK;  // read past
+        const auto bytes = std::min(buffer_bytes, static_cast<std::size_t>(size - offset));
+        const int rc = real_methods().xRead(real(), buffer.get(), static_cast<int>(bytes), offset);
+        if (rc != SQLITE_OK) return rc;
+        start = offset;
+        held = bytes;
+        wal_file_reads.fetch_add(1, std::memory_order_relaxed);
+        return SQLITE_OK;
     }
 
     static std::uint32_t read_u32(const unsigned char* p) {  // big-endian, as SQLite writes
@@ -376,14 +438,7 @@ int wrapped_shm_map(sqlite3_file* f, int region, int bytes, int extend, void vol
 
 int wrapped_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
     if (!has_version(f, 2)) return SQLITE_IOERR_SHMLOCK;
-    // Lock 0 of the wal-index is the WAL's write lock, held for one write transaction. What
-    // a WAL still holds when it is given up are frames of a transaction that rolled back:
-    // they go out now, while no other connection may write the WAL, as SQLite would have
-    // written them; kept, they would be written later over another writer's frames.
-    constexpr int write_lock = 0;
-    if (offset == write_lock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
-        as_wrapped(f).flush_owner_wals(writer_vfs::wrapped_file::flush_reason::write_lock_released);
-    return as_wrapped(f).real_methods().xShmLock(real_of(f), offset, n, flags);
+    return as_wrapped(f).shm_lock(offset, n, flags);
 }
 
 // SQLite calls this on the main database file between the two copies of the wal-index
@@ -525,8 +580,8 @@ void writer_vfs::release_journals() {
 }
 
 writer_vfs_counters writer_vfs::totals() {
-    return {files_opened.load(), bytes_written.load(), wal_writes.load(), wal_file_writes.load(),
-            wal_barrier_writes.load()};
+    return {files_opened.load(),    bytes_written.load(),      wal_writes.load(),
+            wal_file_writes.load(), wal_barrier_writes.load(), wal_file_reads.load()};
 }
 
 }  // namespace feedd::storage

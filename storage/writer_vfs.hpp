@@ -48,6 +48,7 @@ struct writer_vfs_counters {
     std::int64_t wal_writes = 0;          // writes SQLite made to a WAL
     std::int64_t wal_file_writes = 0;     // writes the WAL's file received for them
     std::int64_t wal_barrier_writes = 0;  // of those, made at a barrier (a commit not seen)
+    std::int64_t wal_file_reads = 0;      // 64 KiB reads of frames SQLite checksums again
 };
 
 class writer_vfs {
@@ -74,6 +75,7 @@ class writer_vfs {
     std::unique_ptr<registration> registration_;
     std::vector<memory_file*> open_files_;
     std::vector<wrapped_file*> wal_files_;
+    bool wal_write_locked_ = false;  // this connection holds the WAL's write lock
 };
 
 }  // namespace feedd::storage
