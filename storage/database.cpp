@@ -126,8 +126,7 @@ std::unique_ptr<writer_vfs> writer_vfs_for(open_mode mode) {
     return mode == open_mode::read_write ? std::make_unique<writer_vfs>() : nullptr;
 }
 
-SQLite::Database open_connection(const std::string& name, open_mode mode,
-                                 const writer_vfs* journals) {
+SQLite::Database open_connection(const std::string& name, open_mode mode, const writer_vfs* vfs) {
     configure_sqlite();
     if (mode == open_mode::read_only) {
         if (name != ":memory:" && !std::filesystem::exists(name)) {
@@ -154,7 +153,7 @@ SQLite::Database open_connection(const std::string& name, open_mode mode,
     // A read-write connection belongs to one thread at a time (the writer), so it needs no
     // mutex of its own around every call (multi-thread mode, not serialized).
     SQLite::Database db(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
-                        busy_timeout_ms, journals != nullptr ? journals->name() : "");
+                        busy_timeout_ms, vfs != nullptr ? vfs->name() : "");
     // A new file returns the pages retention frees to the file system (PRAGMA
     // incremental_vacuum). The mode can only be chosen before the first table exists; older
     // files switch with one VACUUM (storage/retention.hpp, enable_incremental_vacuum).
@@ -303,8 +302,8 @@ struct database::impl {
     impl(std::string name, open_mode mode)
         : name_(std::move(name)),
           mode_(mode),
-          journal_(writer_vfs_for(mode)),
-          db_(open_connection(name_, mode, journal_.get())),
+          vfs_(writer_vfs_for(mode)),
+          db_(open_connection(name_, mode, vfs_.get())),
           select_feeds_(db_, select_feed_sql + "WHERE f.active = 1 OR :all ORDER BY f.id"),
           select_feed_states_(db_, select_feed_state_sql + "WHERE f.active = 1 ORDER BY f.id"),
           select_feed_(db_, select_feed_sql + "WHERE f.id = :id"),
@@ -529,7 +528,7 @@ LIMIT :limit
 
     std::string name_;
     open_mode mode_;
-    std::unique_ptr<writer_vfs> journal_;  // before db_: outlives the connection
+    std::unique_ptr<writer_vfs> vfs_;  // before db_: outlives the connection
     SQLite::Database db_;
     SQLite::Statement select_feeds_;
     SQLite::Statement select_feed_states_;
@@ -664,7 +663,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
         try {
             auto result = store_one(*impl_, r, step);
             impl_->exec(impl_->release_);
-            impl_->journal_->release_journals();
+            impl_->vfs_->release_journals();
             return result;
         } catch (const std::exception& e) {
             // This refresh's items are undone, so their index rows go too.
@@ -673,7 +672,7 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
             try {
                 impl_->exec(impl_->rollback_to_);
                 impl_->exec(impl_->release_);
-                impl_->journal_->release_journals();
+                impl_->vfs_->release_journals();
             } catch (const SQLite::Exception&) {
                 // SQLite rolled the whole transaction back itself (e.g. a full disk): the
                 // batch's commit reports why, for every refresh of the batch.
