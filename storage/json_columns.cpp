@@ -1,0 +1,115 @@
+#include "storage/json_columns.hpp"
+
+#include <array>
+#include <charconv>
+#include <optional>
+
+namespace feedd::storage {
+namespace {
+
+// Per byte: 0 = copied as it is, 'u' = "\u00xx", else the letter after the backslash.
+constexpr auto escapes = [] {
+    std::array<char, 256> table{};
+    for (std::size_t c = 0; c < 0x20; ++c) {
+        table[c] = 'u';
+    }
+    table['\b'] = 'b';
+    table['\t'] = 't';
+    table['\n'] = 'n';
+    table['\f'] = 'f';
+    table['\r'] = 'r';
+    table['"'] = '"';
+    table['\\'] = '\\';
+    return table;
+}();
+
+void append_optional(std::string& out, const std::optional<std::string>& value) {
+    if (value) {
+        append_json_string(out, *value);
+    } else {
+        out += "null";
+    }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+    out += '"';
+    std::size_t plain = 0;  // start of the bytes not yet copied
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(value[i]);
+        const char escape = escapes[byte];
+        if (escape == 0) {
+            continue;
+        }
+        out.append(value, plain, i - plain);
+        plain = i + 1;
+        out += '\\';
+        if (escape != 'u') {
+            out += escape;
+            continue;
+        }
+        static constexpr std::string_view hex = "0123456789abcdef";
+        out += "u00";
+        out += hex[byte >> 4U];
+        out += hex[byte & 15U];
+    }
+    out.append(value, plain);
+    out += '"';
+}
+
+std::string strings_to_json(const std::vector<std::string>& values) {
+    std::string out = "[";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        append_json_string(out, v);
+    }
+    out += ']';
+    return out;
+}
+
+std::string authors_to_json(const std::vector<feeds::person>& authors) {
+    std::string out = "[";
+    for (const auto& a : authors) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += "{\"name\":";
+        append_optional(out, a.name);
+        out += ",\"email\":";
+        append_optional(out, a.email);
+        out += ",\"url\":";
+        append_optional(out, a.url);
+        out += '}';
+    }
+    out += ']';
+    return out;
+}
+
+std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) {
+    std::string out = "[";
+    for (const auto& e : enclosures) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += "{\"url\":";
+        append_json_string(out, e.url);
+        out += ",\"type\":";
+        append_optional(out, e.type);
+        out += ",\"length\":";
+        if (e.length) {
+            std::array<char, 24> digits{};
+            const auto written = std::to_chars(digits.begin(), digits.end(), *e.length);
+            out.append(digits.data(), written.ptr);
+        } else {
+            out += "null";
+        }
+        out += '}';
+    }
+    out += ']';
+    return out;
+}
+
+}  // namespace feedd::storage
