@@ -23,6 +23,24 @@ constexpr auto escapes = [] {
     return table;
 }();
 
+std::size_t size_of(const std::optional<std::string>& value) {
+    return value ? value->size() : 0;
+}
+
+// What the array takes without escapes, so that `out` is allocated once: per element its
+// fields' bytes and `fixed` for the keys and punctuation.
+template <typename Element, typename Sizes>
+std::string reserved(const std::vector<Element>& elements, std::size_t fixed, Sizes sizes) {
+    std::size_t total = 2;
+    for (const auto& e : elements) {
+        total += fixed + sizes(e);
+    }
+    std::string out;
+    out.reserve(total);
+    out += '[';
+    return out;
+}
+
 void append_optional(std::string& out, const std::optional<std::string>& value) {
     if (value) {
         append_json_string(out, *value);
@@ -59,7 +77,7 @@ void append_json_string(std::string& out, std::string_view value) {
 }
 
 std::string strings_to_json(const std::vector<std::string>& values) {
-    std::string out = "[";
+    std::string out = reserved(values, 3, [](const std::string& v) { return v.size(); });
     for (const auto& v : values) {
         if (out.size() > 1) {
             out += ',';
@@ -71,7 +89,9 @@ std::string strings_to_json(const std::vector<std::string>& values) {
 }
 
 std::string authors_to_json(const std::vector<feeds::person>& authors) {
-    std::string out = "[";
+    std::string out = reserved(authors, 40, [](const feeds::person& a) {
+        return size_of(a.name) + size_of(a.email) + size_of(a.url);
+    });
     for (const auto& a : authors) {
         if (out.size() > 1) {
             out += ',';
@@ -89,7 +109,8 @@ std::string authors_to_json(const std::vector<feeds::person>& authors) {
 }
 
 std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) {
-    std::string out = "[";
+    std::string out = reserved(
+        enclosures, 60, [](const feeds::enclosure& e) { return e.url.size() + size_of(e.type); });
     for (const auto& e : enclosures) {
         if (out.size() > 1) {
             out += ',';
