@@ -27,10 +27,11 @@ std::size_t size_of(const std::optional<std::string>& value) {
     return value ? value->size() : 0;
 }
 
-// What the array takes without escapes, so that `out` is allocated once: per element its
-// fields' bytes and `fixed` for the keys and punctuation.
-template <typename Element, typename Sizes>
-std::string reserved(const std::vector<Element>& elements, std::size_t fixed, Sizes sizes) {
+// The JSON array of `elements`, each written by write(out, element). `out` is allocated once:
+// per element, its fields' bytes (`sizes`) and `fixed` for the keys and punctuation.
+template <typename Element, typename Sizes, typename Write>
+std::string array_to_json(const std::vector<Element>& elements, std::size_t fixed, Sizes sizes,
+                          Write write) {
     std::size_t total = 2;
     for (const auto& e : elements) {
         total += fixed + sizes(e);
@@ -38,10 +39,19 @@ std::string reserved(const std::vector<Element>& elements, std::size_t fixed, Si
     std::string out;
     out.reserve(total);
     out += '[';
+    for (const auto& e : elements) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        write(out, e);
+    }
+    out += ']';
     return out;
 }
 
-void append_optional(std::string& out, const std::optional<std::string>& value) {
+// `key` (with its punctuation) and the value, null when missing.
+void append_field(std::string& out, std::string_view key, const std::optional<std::string>& value) {
+    out += key;
     if (value) {
         append_json_string(out, *value);
     } else {
@@ -77,60 +87,39 @@ void append_json_string(std::string& out, std::string_view value) {
 }
 
 std::string strings_to_json(const std::vector<std::string>& values) {
-    std::string out = reserved(values, 3, [](const std::string& v) { return v.size(); });
-    for (const auto& v : values) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        append_json_string(out, v);
-    }
-    out += ']';
-    return out;
+    return array_to_json(
+        values, 3, [](const std::string& v) { return v.size(); }, append_json_string);
 }
 
 std::string authors_to_json(const std::vector<feeds::person>& authors) {
-    std::string out = reserved(authors, 40, [](const feeds::person& a) {
-        return size_of(a.name) + size_of(a.email) + size_of(a.url);
-    });
-    for (const auto& a : authors) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        out += "{\"name\":";
-        append_optional(out, a.name);
-        out += ",\"email\":";
-        append_optional(out, a.email);
-        out += ",\"url\":";
-        append_optional(out, a.url);
-        out += '}';
-    }
-    out += ']';
-    return out;
+    return array_to_json(
+        authors, 40,
+        [](const feeds::person& a) { return size_of(a.name) + size_of(a.email) + size_of(a.url); },
+        [](std::string& out, const feeds::person& a) {
+            append_field(out, "{\"name\":", a.name);
+            append_field(out, ",\"email\":", a.email);
+            append_field(out, ",\"url\":", a.url);
+            out += '}';
+        });
 }
 
 std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) {
-    std::string out = reserved(
-        enclosures, 60, [](const feeds::enclosure& e) { return e.url.size() + size_of(e.type); });
-    for (const auto& e : enclosures) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        out += "{\"url\":";
-        append_json_string(out, e.url);
-        out += ",\"type\":";
-        append_optional(out, e.type);
-        out += ",\"length\":";
-        if (e.length) {
-            std::array<char, 24> digits{};
-            const auto written = std::to_chars(digits.begin(), digits.end(), *e.length);
-            out.append(digits.data(), written.ptr);
-        } else {
-            out += "null";
-        }
-        out += '}';
-    }
-    out += ']';
-    return out;
+    return array_to_json(
+        enclosures, 60, [](const feeds::enclosure& e) { return e.url.size() + size_of(e.type); },
+        [](std::string& out, const feeds::enclosure& e) {
+            out += "{\"url\":";
+            append_json_string(out, e.url);
+            append_field(out, ",\"type\":", e.type);
+            out += ",\"length\":";
+            if (e.length) {
+                std::array<char, 24> digits{};
+                const auto written = std::to_chars(digits.begin(), digits.end(), *e.length);
+                out.append(digits.data(), written.ptr);
+            } else {
+                out += "null";
+            }
+            out += '}';
+        });
 }
 
 }  // namespace feedd::storage
