@@ -23,13 +23,14 @@
 #include "feeds/text.hpp"
 #include "storage/checkpointer.hpp"
 #include "storage/database_access.hpp"
-#include "storage/writer_vfs.hpp"
+#include "storage/json_columns.hpp"
 #include "storage/migrations.hpp"
 #include "storage/multi_row_insert.hpp"
 #include "storage/search.hpp"
 #include "storage/sql_helpers.hpp"
 #include "storage/story_store.hpp"
 #include "storage/topic_store.hpp"
+#include "storage/writer_vfs.hpp"
 
 namespace feedd::storage {
 namespace json = boost::json;
@@ -43,26 +44,8 @@ constexpr std::string_view not_modified_outcome = "not_modified";
 // Consecutive polls that must see the same permanent redirect before it is stored.
 constexpr int permanent_redirect_repeats = 2;
 
-std::string strings_to_json(const std::vector<std::string>& values) {
-    return json::serialize(json::value_from(values));
-}
-
 std::vector<std::string> strings_from_json(const std::string& text) {
     return json::value_to<std::vector<std::string>>(json::parse(text));
-}
-
-json::value optional_to_json(const std::optional<std::string>& value) {
-    return value ? json::value(*value) : json::value(nullptr);
-}
-
-std::string authors_to_json(const std::vector<feeds::person>& authors) {
-    json::array out;
-    for (const auto& a : authors) {
-        out.push_back(json::object{{"name", optional_to_json(a.name)},
-                                   {"email", optional_to_json(a.email)},
-                                   {"url", optional_to_json(a.url)}});
-    }
-    return json::serialize(out);
 }
 
 // The stored authors keep name, email and url; readers get one display string each.
@@ -80,17 +63,6 @@ std::vector<std::string> author_names_from_json(const std::string& text) {
         }
     }
     return names;
-}
-
-std::string enclosures_to_json(const std::vector<feeds::enclosure>& enclosures) {
-    json::array out;
-    for (const auto& e : enclosures) {
-        out.push_back(
-            json::object{{"url", e.url},
-                         {"type", optional_to_json(e.type)},
-                         {"length", e.length ? json::value(*e.length) : json::value(nullptr)}});
-    }
-    return json::serialize(out);
 }
 
 // Why SQLite could not open a file read-write, when the file system says so: SQLite

@@ -166,10 +166,13 @@ signature make_signature(std::string_view title, std::string_view text_html,
     thread_local std::vector<std::uint64_t> words;
     thread_local std::vector<std::uint64_t> shingles;
     thread_local std::vector<std::uint32_t> folded;
-    words.clear();
-    for (const auto word :
-         text_words(text_html, static_cast<std::size_t>(std::max(0, options.max_words))))
-        words.push_back(hash_word(word, options.seed));
+    // Sized first and written by index: a push_back per word and shingle cost a fifth of
+    // this function's own instructions.
+    const auto& text =
+        text_words(text_html, static_cast<std::size_t>(std::max(0, options.max_words)));
+    words.resize(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+        words[i] = hash_word(text[i], options.seed);
     sig.text_words = static_cast<std::uint32_t>(words.size());
     // A headline-only item (no usable text) is fingerprinted by its headline.
     const bool headline_only = words.size() < 3;
@@ -180,13 +183,24 @@ signature make_signature(std::string_view title, std::string_view text_html,
     if (!words.empty()) {
         const std::size_t n = words.size() >= k ? words.size() - k + 1 : 1;
         const std::size_t width = std::min(k, words.size());
-        for (std::size_t i = 0; i < n; ++i) {
-            std::uint64_t h = options.seed ^ 0x5368696e676c65ULL;
-            for (std::size_t j = 0; j < width; ++j) {
-                h = std::rotl(h, 23) ^ words[i + j];
-                h *= 0x9e3779b97f4a7c15ULL;
+        shingles.resize(n);
+        const std::uint64_t start = options.seed ^ 0x5368696e676c65ULL;
+        auto step = [](std::uint64_t h, std::uint64_t word) {
+            return (std::rotl(h, 23) ^ word) * 0x9e3779b97f4a7c15ULL;
+        };
+        if (width == 3) {  // the default: the three steps unrolled
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint64_t h =
+                    step(step(step(start, words[i]), words[i + 1]), words[i + 2]);
+                shingles[i] = h ^ (h >> 29);
             }
-            shingles.push_back(h ^ (h >> 29));
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint64_t h = start;
+                for (std::size_t j = 0; j < width; ++j)
+                    h = step(h, words[i + j]);
+                shingles[i] = h ^ (h >> 29);
+            }
         }
     }
     sig.shingles = static_cast<std::uint32_t>(shingles.size());
