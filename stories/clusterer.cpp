@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <charconv>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -21,7 +20,11 @@ struct member {
     std::uint8_t flags = 0;
     std::uint8_t title_words = 0;
     std::array<std::uint16_t, max_title_words> title{};
+    // The query that last listed this member as a candidate (clusterer::state::mark): the
+    // lists of a query are deduplicated by it instead of sorted. In what was padding.
+    std::uint16_t mark = 0;
 };
+static_assert(sizeof(member) == 56, "member's mark must fit in what was padding");
 
 // Members per block of their stored values and chain links (see clusterer::state::blocks).
 constexpr std::size_t block_shift = 10;
@@ -120,9 +123,20 @@ struct clusterer::state {
     std::uint64_t base_seq = 0;  // sequence number of the oldest member
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
-    std::vector<std::uint32_t> candidates;        // scratch
-    std::vector<std::uint32_t> older_candidates;  // scratch
-    std::vector<std::uint32_t> rare_candidates;   // scratch
+    std::vector<std::uint32_t> candidates;       // scratch
+    std::vector<std::uint32_t> rare_candidates;  // scratch
+    std::uint16_t mark = 0;                      // of the current query (member::mark)
+
+    // A new mark for a query; when the 16 bits wrap, the windowed members' marks are cleared
+    // (members enter the window unmarked), so no member carries the new mark yet.
+    std::uint16_t next_mark() {
+        if (++mark == 0) {
+            for (std::uint64_t seq = base_seq; seq < base_seq + count; ++seq)
+                member_at(seq).mark = 0;
+            mark = 1;
+        }
+        return mark;
+    }
     std::vector<std::uint16_t> same_counts;       // scratch: per candidate
 
     std::size_t mask() const { return table.size() - 1; }
@@ -305,6 +319,13 @@ struct chain_walk {
     }
     const std::uint32_t* older_at(std::uint32_t index) const {
         return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
+    }
+    // Whether the member at a window index is not yet listed by the query of `mark`; marks it.
+    bool mark_listed(std::uint32_t index, std::uint16_t mark) const {
+        member& m = block_at(index).members[(base_seq + index) & (block_members - 1)];
+        if (m.mark == mark) return false;
+        m.mark = mark;
+        return true;
     }
 };
 
@@ -597,31 +618,28 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
         cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
-        // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
-        // which a restart does not repeat; the members compared must not. On a full tie the
-        // first, oldest, member stays the match. (The walk lists them newest first.)
-        std::reverse(cands.begin(), cands.end());
+        // The lists below overlap (a member several bands list) and are made unique by marking
+        // each member listed, not by sorting: the verdict depends on which members are compared,
+        // never on their order (see `better`). Their order follows the table's layout, which
+        // depends on its history (expired entries, rebuilds) that a restart does not repeat.
         const bool cut = cands.size() == max_verified_candidates;
+        const std::uint16_t mark = cut ? s.next_mark() : 0;
         if (cut) {
+            for (const std::uint32_t index : cands)
+                walk.mark_listed(index, mark);
             // The cap cut the walk: common band keys (stock phrases, templates) listed the
             // newest members. A copy from further back still leads the chain of a key only it
-            // and its story share, so each band's next few members are listed too. All are
-            // older than the walk's, so they go first.
-            auto& older = s.older_candidates;
-            older.clear();
+            // and its story share, so each band's next few members are listed too.
             // A step of every band at a time: the chains' loads overlap.
             for (std::size_t k = 0; k < rare_key_depth; ++k) {
                 for (int b = 0; b < bands; ++b) {
                     auto& h = head[static_cast<std::size_t>(b)];
                     if (h == 0) continue;
-                    older.push_back(h - 1);
-                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
+                    if (walk.mark_listed(h - 1, mark)) cands.push_back(h - 1);
+                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
             }
-            std::sort(older.begin(), older.end());
-            older.erase(std::unique(older.begin(), older.end()), older.end());
-            cands.insert(cands.begin(), older.begin(), older.end());
         }
         // Which band keys are rare (few stories share them), and their newest members. Only
         // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
@@ -653,17 +671,12 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
             }
         };
-        if (cut) probe_keys();
-        if (cut && !rare_members.empty()) {
-            // Uncut, the walk listed every live member of every chain, these included. Oldest
-            // first, as above.
-            std::sort(rare_members.begin(), rare_members.end());
-            auto& merged = s.older_candidates;  // done with above
-            merged.clear();
-            std::set_union(cands.begin(), cands.end(), rare_members.begin(), rare_members.end(),
-                           std::back_inserter(merged));
-            merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
-            cands.swap(merged);
+        if (cut) {
+            probe_keys();
+            // Uncut, the walk listed every live member of every chain, these included.
+            for (const std::uint32_t index : rare_members) {
+                if (walk.mark_listed(index, mark)) cands.push_back(index);
+            }
         }
         const auto hashes = static_cast<std::size_t>(s.hashes);
         for (const std::uint32_t index : cands)
@@ -676,6 +689,7 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
+        std::uint32_t best_index = 0;
         for (std::size_t k = 0; k < cands.size(); ++k) {
             const member& m = walk.member_at(cands[k]);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
@@ -722,14 +736,18 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             }
             const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story, then
-            // the older member (candidates come oldest first).
+            // the older member (the lower window index), whatever order the candidates come in.
+            const std::uint32_t index = cands[k];
             const bool better =
                 score > best_score ||
                 (score == best_score &&
-                 (jaccard > best_jaccard || (jaccard == best_jaccard && m.story < best.story)));
+                 (jaccard > best_jaccard ||
+                  (jaccard == best_jaccard &&
+                   (m.story < best.story || (m.story == best.story && index < best_index)))));
             if (!better) continue;
             best_score = score;
             best_jaccard = jaccard;
+            best_index = index;
             best.story = m.story;
             best.new_story = false;
             best.similarity = score;
