@@ -103,10 +103,12 @@ struct clusterer::state {
             }
         }
         if (hashes == 0 || block.values) return;
-        block.values =
-            std::make_unique<std::uint16_t[]>(block_members * static_cast<std::size_t>(hashes));
-        block.older =
-            std::make_unique<std::uint32_t[]>(block_members * static_cast<std::size_t>(bands));
+        // Not zeroed (as a reused spare block is not): a member's values and links are written
+        // when it enters, and a chain only reaches indexed members.
+        block.values = std::make_unique_for_overwrite<std::uint16_t[]>(
+            block_members * static_cast<std::size_t>(hashes));
+        block.older = std::make_unique_for_overwrite<std::uint32_t[]>(
+            block_members * static_cast<std::size_t>(bands));
     }
 
     // The window has left the block of `seq`: keep it as the spare or free it.
@@ -248,14 +250,26 @@ constexpr std::size_t common_key_stories = 4;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
-std::uint32_t band_key(const std::vector<std::uint32_t>& values, int band, int rows) {
+std::uint32_t band_key(const std::uint32_t* values, int band, int rows) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(band + 1);
     for (int r = 0; r < rows; ++r) {
-        h ^= values[static_cast<std::size_t>(band * rows + r)];
+        h ^= values[band * rows + r];
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
     return static_cast<std::uint32_t>(h) | 1U;
+}
+
+// The keys of the first `bands` bands into keys[]; the default one row per band unrolled.
+void band_keys(const std::vector<std::uint32_t>& values, int bands, int rows,
+               std::uint32_t* keys) {
+    if (rows == 1) {
+        for (int b = 0; b < bands; ++b)
+            keys[b] = band_key(values.data(), b, 1);
+        return;
+    }
+    for (int b = 0; b < bands; ++b)
+        keys[b] = band_key(values.data(), b, rows);
 }
 
 double title_overlap(const member& m, const signature& sig) {
@@ -580,7 +594,10 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
     const char* best_rule = nullptr;
     match_features best_features;
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
-    if (has_words && bands > 0) {
+    // The band keys, computed once for the query and the insertion (the first `bands` are set).
+    std::array<std::uint32_t, 1024> keys;
+    const bool keyed = has_words && bands > 0;
+    if (keyed) {
         std::array<std::uint16_t, 1024> query;  // the first `hashes` are set and read
         for (int i = 0; i < s.hashes; ++i) {
             query[static_cast<std::size_t>(i)] =
@@ -591,11 +608,9 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
         // All band keys first, their table slots prefetched together: the probes are cache
         // misses on a large window, and overlapping them is most of the query's cost.
-        std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
-        for (int b = 0; b < bands; ++b) {
-            keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
+        band_keys(sig.minhash, bands, options_.rows, keys.data());
+        for (int b = 0; b < bands; ++b)
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
-        }
         // Each band key's members, newest first, merged: the newest max_verified_candidates
         // members listed by any band, which is what is verified. A member that several bands
         // list moves all of them on at once from one cache line (its chain links are adjacent),
@@ -761,11 +776,16 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
     } else {
         best.reason = describe(best_rule, best_features);
     }
-    restore(item, best.story, time, sig);
+    insert(item, best.story, time, sig, keyed ? keys.data() : nullptr);
     return best;
 }
 
 void clusterer::restore(item_id item, story_id story, std::int64_t time, const signature& sig) {
+    insert(item, story, time, sig, nullptr);
+}
+
+void clusterer::insert(item_id item, story_id story, std::int64_t time, const signature& sig,
+                       const std::uint32_t* known_keys) {
     auto& s = *state_;
     if (story >= s.next_story) s.next_story = story + 1;
     member m;
@@ -784,24 +804,26 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     s.reserve_one();
     s.member_at(seq) = m;
     ++s.count;
-    std::uint16_t* values = s.hashes > 0 ? s.values_of(seq) : nullptr;
-    for (int i = 0; values != nullptr && i < s.hashes; ++i) {
-        values[i] =
-            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
-    }
     if (!indexed) {
+        if (s.hashes > 0) std::fill_n(s.values_of(seq), s.hashes, std::uint16_t{0});
         s.member_at(seq).shingles = 0;
         return;
     }
+    std::uint16_t* values = s.values_of(seq);
+    const std::uint32_t* minhash = sig.minhash.data();
+    for (int i = 0; i < s.hashes; ++i)
+        values[i] = static_cast<std::uint16_t>(minhash[i]);
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
-    std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
-    for (int b = 0; b < bands; ++b) {
-        keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
-        __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+    std::array<std::uint32_t, 1024> computed;  // the first `bands` are set and read
+    const std::uint32_t* keys = known_keys;
+    if (keys == nullptr) {
+        band_keys(sig.minhash, bands, options_.rows, computed.data());
+        keys = computed.data();
     }
-    for (int b = 0; b < bands; ++b) {
-        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)}, b);
-    }
+    for (int b = 0; b < bands; ++b)
+        __builtin_prefetch(&s.table[state::home(keys[b], s.mask())]);
+    for (int b = 0; b < bands; ++b)
+        s.insert_entry({keys[b], static_cast<std::uint32_t>(seq)}, b);
 }
 
 void clusterer::set_next_story_id(story_id next) {
