@@ -334,6 +334,17 @@ struct chain_walk {
     const std::uint32_t* older_at(std::uint32_t index) const {
         return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
     }
+    // The member at a window index and its chain links, from one block lookup.
+    struct place {
+        member* m;
+        const std::uint32_t* older;
+    };
+    place place_of(std::uint32_t index) const {
+        const std::uint64_t seq = base_seq + index;
+        const ring_block& block = blocks[(seq >> block_shift) & block_mask];
+        const std::size_t at = seq & (block_members - 1);
+        return {&block.members[at], block.older.get() + at * bands};
+    }
     // Whether the member at a window index is not yet listed by the query of `mark`; marks it.
     bool mark_listed(std::uint32_t index, std::uint16_t mark) const {
         member& m = block_at(index).members[(base_seq + index) & (block_members - 1)];
@@ -603,8 +614,13 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             query[static_cast<std::size_t>(i)] =
                 static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]);
         }
-        auto& cands = s.candidates;
-        cands.clear();
+        // Room for every list: the walk's, each band's next rare_key_depth and newest
+        // key_probe_depth members; `listed` of them are set.
+        const std::size_t room = max_verified_candidates +
+                                 static_cast<std::size_t>(bands) * (rare_key_depth + key_probe_depth);
+        if (s.candidates.size() < room) s.candidates.resize(room);
+        std::uint32_t* const cands = s.candidates.data();
+        std::size_t listed = 0;
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
         // All band keys first, their table slots prefetched together: the probes are cache
         // misses on a large window, and overlapping them is most of the query's cost.
@@ -629,19 +645,18 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         std::array<std::uint32_t, 1024> first_head;  // the walk moves `head` on
         std::copy_n(head.begin(), bands, first_head.begin());
-        cands.resize(max_verified_candidates);
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
-        cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
+        listed = merge_chains(walk, head.data(), cands, max_verified_candidates);
         // The lists below overlap (a member several bands list) and are made unique by marking
         // each member listed, not by sorting: the verdict depends on which members are compared,
         // never on their order (see `better`). Their order follows the table's layout, which
         // depends on its history (expired entries, rebuilds) that a restart does not repeat.
-        const bool cut = cands.size() == max_verified_candidates;
+        const bool cut = listed == max_verified_candidates;
         const std::uint16_t mark = cut ? s.next_mark() : 0;
         if (cut) {
-            for (const std::uint32_t index : cands)
-                walk.mark_listed(index, mark);
+            for (std::size_t k = 0; k < listed; ++k)
+                walk.mark_listed(cands[k], mark);
             // The cap cut the walk: common band keys (stock phrases, templates) listed the
             // newest members. A copy from further back still leads the chain of a key only it
             // and its story share, so each band's next few members are listed too.
@@ -650,8 +665,12 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
                 for (int b = 0; b < bands; ++b) {
                     auto& h = head[static_cast<std::size_t>(b)];
                     if (h == 0) continue;
-                    if (walk.mark_listed(h - 1, mark)) cands.push_back(h - 1);
-                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
+                    const chain_walk::place at = walk.place_of(h - 1);
+                    if (at.m->mark != mark) {
+                        at.m->mark = mark;
+                        cands[listed++] = h - 1;
+                    }
+                    const std::uint32_t index = at.older[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
             }
@@ -660,52 +679,58 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
         // the evaluation sets most adds need neither).
         std::array<bool, 1024> rare;  // set for every band by probe_keys()
-        auto& rare_members = s.rare_candidates;
-        rare_members.clear();
+        // The rare keys' members go after the lists above (`listed` of them, when cut).
+        std::uint32_t* const rare_members = cands + listed;
+        std::size_t rare_count = 0;
         bool probed = false;
         const auto probe_keys = [&] {
             probed = true;
             for (int b = 0; b < bands; ++b) {
-                std::array<story_id, common_key_stories> stories{};
+                std::array<story_id, common_key_stories> stories;  // the first `distinct` are set
                 std::size_t distinct = 0;
-                const std::size_t first = rare_members.size();
+                const std::size_t first = rare_count;
                 std::uint32_t h = first_head[static_cast<std::size_t>(b)];
                 for (std::size_t step = 0;
                      h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                    const story_id story = walk.member_at(h - 1).story;
-                    if (std::find(stories.begin(),
-                                  stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
-                        stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
-                        stories[distinct++] = story;
-                    }
-                    rare_members.push_back(h - 1);
-                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
+                    const chain_walk::place at = walk.place_of(h - 1);
+                    const story_id story = at.m->story;
+                    bool seen = false;
+                    for (std::size_t i = 0; i < distinct; ++i)
+                        seen = seen || stories[i] == story;
+                    if (!seen) stories[distinct++] = story;
+                    rare_members[rare_count++] = h - 1;
+                    const std::uint32_t index = at.older[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
-                if (distinct >= common_key_stories) rare_members.resize(first);
+                if (distinct >= common_key_stories) rare_count = first;
                 rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
             }
         };
         if (cut) {
             probe_keys();
-            // Uncut, the walk listed every live member of every chain, these included.
-            for (const std::uint32_t index : rare_members) {
-                if (walk.mark_listed(index, mark)) cands.push_back(index);
+            // Uncut, the walk listed every live member of every chain, these included. In place:
+            // the k-th rare member is read before the k-th list entry from here is written.
+            const std::size_t rare_total = rare_count;
+            for (std::size_t k = 0; k < rare_total; ++k) {
+                const std::uint32_t index = rare_members[k];
+                if (walk.mark_listed(index, mark)) cands[listed++] = index;
             }
+        } else {
+            // The members were not loaded yet (marking them does when cut).
+            for (std::size_t k = 0; k < listed; ++k)
+                __builtin_prefetch(&walk.member_at(cands[k]));
         }
         const auto hashes = static_cast<std::size_t>(s.hashes);
-        for (const std::uint32_t index : cands)
-            __builtin_prefetch(&walk.member_at(index));
         auto& same_counts = s.same_counts;
-        same_counts.resize(cands.size());
-        count_equal_all(walk, cands.data(), cands.size(), query.data(), hashes, same_counts.data());
+        if (same_counts.size() < listed) same_counts.resize(listed);
+        count_equal_all(walk, cands, listed, query.data(), hashes, same_counts.data());
         const bool headline_only = sig.text_words < 3;
         const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
         const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
         std::uint32_t best_index = 0;
-        for (std::size_t k = 0; k < cands.size(); ++k) {
+        for (std::size_t k = 0; k < listed; ++k) {
             const member& m = walk.member_at(cands[k]);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
             const std::size_t same = same_counts[k];
