@@ -654,62 +654,92 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         // depends on its history (expired entries, rebuilds) that a restart does not repeat.
         const bool cut = listed == max_verified_candidates;
         const std::uint16_t mark = cut ? s.next_mark() : 0;
+        // Which band keys are rare (few stories share them), and their newest members. Only
+        // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
+        // the evaluation sets most adds need neither).
+        std::array<bool, 1024> rare;  // set for every band by finish_probe()
+        // The rare keys' members go past the room of the lists above.
+        std::uint32_t* const rare_members =
+            cands + max_verified_candidates + static_cast<std::size_t>(bands) * rare_key_depth;
+        std::size_t rare_count = 0;
+        bool probed = false;
+        // A key's probe: its newest members, up to key_probe_depth or common_key_stories stories.
+        struct key_probe {
+            // The distinct stories seen; slots past `distinct` hold the first (so comparing with
+            // them never counts a story twice).
+            std::array<story_id, common_key_stories> stories;
+            std::size_t distinct = 0, steps = 0, first = 0;  // first: its rare_members
+            bool on() const { return steps < key_probe_depth && distinct < common_key_stories; }
+            void see(story_id story) {
+                static_assert(common_key_stories == 4);  // compared with the first three below
+                if (distinct == 0) stories.fill(story);
+                const bool seen = distinct > 0 && (stories[0] == story || stories[1] == story ||
+                                                   stories[2] == story);
+                if (!seen) stories[distinct++] = story;
+                ++steps;
+            }
+        };
+        const auto finish_probe = [&](int b, const key_probe& p) {
+            if (p.distinct >= common_key_stories) rare_count = p.first;
+            rare[static_cast<std::size_t>(b)] = p.distinct > 0 && p.distinct < common_key_stories;
+        };
+        // Down band b's chain from h (window index + 1, 0: its end), in one pass: probes the key
+        // while the probe is on and lists the next `older_wanted` members.
+        const auto walk_chain = [&](int b, std::uint32_t h, key_probe& p, std::size_t older_wanted) {
+            std::size_t older = 0;
+            while (h != 0 && (older < older_wanted || p.on())) {
+                const chain_walk::place at = walk.place_of(h - 1);
+                if (p.on()) {
+                    p.see(at.m->story);
+                    rare_members[rare_count++] = h - 1;
+                }
+                if (older < older_wanted) {
+                    ++older;
+                    if (at.m->mark != mark) {
+                        at.m->mark = mark;
+                        cands[listed++] = h - 1;
+                    }
+                }
+                const std::uint32_t index = at.older[b] - base32;
+                h = index < window ? index + 1 : 0;
+            }
+        };
+        const auto probe_keys = [&] {
+            probed = true;
+            for (int b = 0; b < bands; ++b) {
+                key_probe p;
+                p.first = rare_count;
+                walk_chain(b, first_head[static_cast<std::size_t>(b)], p, 0);
+                finish_probe(b, p);
+            }
+        };
         if (cut) {
             for (std::size_t k = 0; k < listed; ++k)
                 walk.mark_listed(cands[k], mark);
             // The cap cut the walk: common band keys (stock phrases, templates) listed the
             // newest members. A copy from further back still leads the chain of a key only it
-            // and its story share, so each band's next few members are listed too.
-            // A step of every band at a time: the chains' loads overlap.
-            for (std::size_t k = 0; k < rare_key_depth; ++k) {
-                for (int b = 0; b < bands; ++b) {
-                    auto& h = head[static_cast<std::size_t>(b)];
-                    if (h == 0) continue;
-                    const chain_walk::place at = walk.place_of(h - 1);
-                    if (at.m->mark != mark) {
-                        at.m->mark = mark;
-                        cands[listed++] = h - 1;
-                    }
-                    const std::uint32_t index = at.older[b] - base32;
-                    h = index < window ? index + 1 : 0;
-                }
-            }
-        }
-        // Which band keys are rare (few stories share them), and their newest members. Only
-        // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
-        // the evaluation sets most adds need neither).
-        std::array<bool, 1024> rare;  // set for every band by probe_keys()
-        // The rare keys' members go after the lists above (`listed` of them, when cut).
-        std::uint32_t* const rare_members = cands + listed;
-        std::size_t rare_count = 0;
-        bool probed = false;
-        const auto probe_keys = [&] {
+            // and its story share, so each band's next few members are listed too: from
+            // head[b], its first member the merge did not list (it listed every chain member
+            // from the oldest it listed up). The key's probe goes down the same chain: its
+            // members the merge listed first, then on with those.
+            const std::uint32_t cutoff = cands[listed - 1];
             probed = true;
             for (int b = 0; b < bands; ++b) {
-                std::array<story_id, common_key_stories> stories;  // the first `distinct` are set
-                std::size_t distinct = 0;
-                const std::size_t first = rare_count;
+                key_probe p;
+                p.first = rare_count;
                 std::uint32_t h = first_head[static_cast<std::size_t>(b)];
-                for (std::size_t step = 0;
-                     h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
+                while (h != 0 && h - 1 >= cutoff && p.on()) {
                     const chain_walk::place at = walk.place_of(h - 1);
-                    const story_id story = at.m->story;
-                    bool seen = false;
-                    for (std::size_t i = 0; i < distinct; ++i)
-                        seen = seen || stories[i] == story;
-                    if (!seen) stories[distinct++] = story;
+                    p.see(at.m->story);
                     rare_members[rare_count++] = h - 1;
                     const std::uint32_t index = at.older[b] - base32;
                     h = index < window ? index + 1 : 0;
                 }
-                if (distinct >= common_key_stories) rare_count = first;
-                rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
+                walk_chain(b, head[static_cast<std::size_t>(b)], p, rare_key_depth);
+                finish_probe(b, p);
             }
-        };
-        if (cut) {
-            probe_keys();
             // Uncut, the walk listed every live member of every chain, these included. In place:
-            // the k-th rare member is read before the k-th list entry from here is written.
+            // the k-th rare member is read before any list entry at or past it is written.
             const std::size_t rare_total = rare_count;
             for (std::size_t k = 0; k < rare_total; ++k) {
                 const std::uint32_t index = rare_members[k];
