@@ -139,7 +139,7 @@ struct clusterer::state {
         }
         return mark;
     }
-    std::vector<std::uint16_t> same_counts;       // scratch: per candidate
+    std::vector<std::uint16_t> same_counts;  // scratch: per candidate
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -261,8 +261,7 @@ std::uint32_t band_key(const std::uint32_t* values, int band, int rows) {
 }
 
 // The keys of the first `bands` bands into keys[]; the default one row per band unrolled.
-void band_keys(const std::vector<std::uint32_t>& values, int bands, int rows,
-               std::uint32_t* keys) {
+void band_keys(const std::vector<std::uint32_t>& values, int bands, int rows, std::uint32_t* keys) {
     if (rows == 1) {
         for (int b = 0; b < bands; ++b)
             keys[b] = band_key(values.data(), b, 1);
@@ -616,8 +615,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         // Room for every list: the walk's, each band's next rare_key_depth and newest
         // key_probe_depth members; `listed` of them are set.
-        const std::size_t room = max_verified_candidates +
-                                 static_cast<std::size_t>(bands) * (rare_key_depth + key_probe_depth);
+        const std::size_t room = max_verified_candidates + static_cast<std::size_t>(bands) *
+                                                               (rare_key_depth + key_probe_depth);
         if (s.candidates.size() < room) s.candidates.resize(room);
         std::uint32_t* const cands = s.candidates.data();
         std::size_t listed = 0;
@@ -685,7 +684,8 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         };
         // Down band b's chain from h (window index + 1, 0: its end), in one pass: probes the key
         // while the probe is on and lists the next `older_wanted` members.
-        const auto walk_chain = [&](int b, std::uint32_t h, key_probe& p, std::size_t older_wanted) {
+        const auto walk_chain = [&](int b, std::uint32_t h, key_probe& p,
+                                    std::size_t older_wanted) {
             std::size_t older = 0;
             while (h != 0 && (older < older_wanted || p.on())) {
                 const chain_walk::place at = walk.place_of(h - 1);
