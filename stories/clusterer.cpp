@@ -125,9 +125,8 @@ struct clusterer::state {
     std::uint64_t base_seq = 0;  // sequence number of the oldest member
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
-    std::vector<std::uint32_t> candidates;       // scratch
-    std::vector<std::uint32_t> rare_candidates;  // scratch
-    std::uint16_t mark = 0;                      // of the current query (member::mark)
+    std::vector<std::uint32_t> candidates;  // scratch
+    std::uint16_t mark = 0;                 // of the current query (member::mark)
 
     // A new mark for a query; when the 16 bits wrap, the windowed members' marks are cleared
     // (members enter the window unmarked), so no member carries the new mark yet.
@@ -329,9 +328,6 @@ struct chain_walk {
     }
     const std::uint16_t* values_at(std::uint32_t index, std::size_t hashes) const {
         return block_at(index).values.get() + ((base_seq + index) & (block_members - 1)) * hashes;
-    }
-    const std::uint32_t* older_at(std::uint32_t index) const {
-        return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
     }
     // The member at a window index and its chain links, from one block lookup.
     struct place {
