@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <charconv>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 
@@ -21,7 +20,11 @@ struct member {
     std::uint8_t flags = 0;
     std::uint8_t title_words = 0;
     std::array<std::uint16_t, max_title_words> title{};
+    // The query that last listed this member as a candidate (clusterer::state::mark): the
+    // lists of a query are deduplicated by it instead of sorted. In what was padding.
+    std::uint16_t mark = 0;
 };
+static_assert(sizeof(member) == 56, "member's mark must fit in what was padding");
 
 // Members per block of their stored values and chain links (see clusterer::state::blocks).
 constexpr std::size_t block_shift = 10;
@@ -100,10 +103,12 @@ struct clusterer::state {
             }
         }
         if (hashes == 0 || block.values) return;
-        block.values =
-            std::make_unique<std::uint16_t[]>(block_members * static_cast<std::size_t>(hashes));
-        block.older =
-            std::make_unique<std::uint32_t[]>(block_members * static_cast<std::size_t>(bands));
+        // Not zeroed (as a reused spare block is not): a member's values and links are written
+        // when it enters, and a chain only reaches indexed members.
+        block.values = std::make_unique_for_overwrite<std::uint16_t[]>(
+            block_members * static_cast<std::size_t>(hashes));
+        block.older = std::make_unique_for_overwrite<std::uint32_t[]>(
+            block_members * static_cast<std::size_t>(bands));
     }
 
     // The window has left the block of `seq`: keep it as the spare or free it.
@@ -120,10 +125,20 @@ struct clusterer::state {
     std::uint64_t base_seq = 0;  // sequence number of the oldest member
     std::vector<entry> table = std::vector<entry>(1024);
     std::size_t used = 0;
-    std::vector<std::uint32_t> candidates;        // scratch
-    std::vector<std::uint32_t> older_candidates;  // scratch
-    std::vector<std::uint32_t> rare_candidates;   // scratch
-    std::vector<std::uint16_t> same_counts;       // scratch: per candidate
+    std::vector<std::uint32_t> candidates;  // scratch
+    std::uint16_t mark = 0;                 // of the current query (member::mark)
+
+    // A new mark for a query; when the 16 bits wrap, the windowed members' marks are cleared
+    // (members enter the window unmarked), so no member carries the new mark yet.
+    std::uint16_t next_mark() {
+        if (++mark == 0) {
+            for (std::uint64_t seq = base_seq; seq < base_seq + count; ++seq)
+                member_at(seq).mark = 0;
+            mark = 1;
+        }
+        return mark;
+    }
+    std::vector<std::uint16_t> same_counts;  // scratch: per candidate
 
     std::size_t mask() const { return table.size() - 1; }
     static std::size_t home(std::uint32_t key, std::size_t mask) {
@@ -234,14 +249,25 @@ constexpr std::size_t common_key_stories = 4;
 
 // The full 32-bit values: a chance collision between unrelated items is then 1 in 2^31 per band
 // (with the ring's 16 bits every band of a 100,000-item window listed ~1.5 strangers).
-std::uint32_t band_key(const std::vector<std::uint32_t>& values, int band, int rows) {
+std::uint32_t band_key(const std::uint32_t* values, int band, int rows) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(band + 1);
     for (int r = 0; r < rows; ++r) {
-        h ^= values[static_cast<std::size_t>(band * rows + r)];
+        h ^= values[band * rows + r];
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
     return static_cast<std::uint32_t>(h) | 1U;
+}
+
+// The keys of the first `bands` bands into keys[]; the default one row per band unrolled.
+void band_keys(const std::vector<std::uint32_t>& values, int bands, int rows, std::uint32_t* keys) {
+    if (rows == 1) {
+        for (int b = 0; b < bands; ++b)
+            keys[b] = band_key(values.data(), b, 1);
+        return;
+    }
+    for (int b = 0; b < bands; ++b)
+        keys[b] = band_key(values.data(), b, rows);
 }
 
 double title_overlap(const member& m, const signature& sig) {
@@ -303,8 +329,23 @@ struct chain_walk {
     const std::uint16_t* values_at(std::uint32_t index, std::size_t hashes) const {
         return block_at(index).values.get() + ((base_seq + index) & (block_members - 1)) * hashes;
     }
-    const std::uint32_t* older_at(std::uint32_t index) const {
-        return block_at(index).older.get() + ((base_seq + index) & (block_members - 1)) * bands;
+    // The member at a window index and its chain links, from one block lookup.
+    struct place {
+        member* m;
+        const std::uint32_t* older;
+    };
+    place place_of(std::uint32_t index) const {
+        const std::uint64_t seq = base_seq + index;
+        const ring_block& block = blocks[(seq >> block_shift) & block_mask];
+        const std::size_t at = seq & (block_members - 1);
+        return {&block.members[at], block.older.get() + at * bands};
+    }
+    // Whether the member at a window index is not yet listed by the query of `mark`; marks it.
+    bool mark_listed(std::uint32_t index, std::uint16_t mark) const {
+        member& m = block_at(index).members[(base_seq + index) & (block_members - 1)];
+        if (m.mark == mark) return false;
+        m.mark = mark;
+        return true;
     }
 };
 
@@ -559,22 +600,28 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
     const char* best_rule = nullptr;
     match_features best_features;
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
-    if (has_words && bands > 0) {
+    // The band keys, computed once for the query and the insertion (the first `bands` are set).
+    std::array<std::uint32_t, 1024> keys;
+    const bool keyed = has_words && bands > 0;
+    if (keyed) {
         std::array<std::uint16_t, 1024> query;  // the first `hashes` are set and read
         for (int i = 0; i < s.hashes; ++i) {
             query[static_cast<std::size_t>(i)] =
                 static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]);
         }
-        auto& cands = s.candidates;
-        cands.clear();
+        // Room for every list: the walk's, each band's next rare_key_depth and newest
+        // key_probe_depth members; `listed` of them are set.
+        const std::size_t room = max_verified_candidates + static_cast<std::size_t>(bands) *
+                                                               (rare_key_depth + key_probe_depth);
+        if (s.candidates.size() < room) s.candidates.resize(room);
+        std::uint32_t* const cands = s.candidates.data();
+        std::size_t listed = 0;
         const auto base32 = static_cast<std::uint32_t>(s.base_seq);
         // All band keys first, their table slots prefetched together: the probes are cache
         // misses on a large window, and overlapping them is most of the query's cost.
-        std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
-        for (int b = 0; b < bands; ++b) {
-            keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
+        band_keys(sig.minhash, bands, options_.rows, keys.data());
+        for (int b = 0; b < bands; ++b)
             __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
-        }
         // Each band key's members, newest first, merged: the newest max_verified_candidates
         // members listed by any band, which is what is verified. A member that several bands
         // list moves all of them on at once from one cache line (its chain links are adjacent),
@@ -593,90 +640,123 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
         }
         std::array<std::uint32_t, 1024> first_head;  // the walk moves `head` on
         std::copy_n(head.begin(), bands, first_head.begin());
-        cands.resize(max_verified_candidates);
         const chain_walk walk{s.blocks.data(), s.blocks.size() - 1, static_cast<std::size_t>(bands),
                               s.base_seq, window};
-        cands.resize(merge_chains(walk, head.data(), cands.data(), cands.size()));
-        // Oldest first: the table's layout depends on its history (expired entries, rebuilds),
-        // which a restart does not repeat; the members compared must not. On a full tie the
-        // first, oldest, member stays the match. (The walk lists them newest first.)
-        std::reverse(cands.begin(), cands.end());
-        const bool cut = cands.size() == max_verified_candidates;
-        if (cut) {
-            // The cap cut the walk: common band keys (stock phrases, templates) listed the
-            // newest members. A copy from further back still leads the chain of a key only it
-            // and its story share, so each band's next few members are listed too. All are
-            // older than the walk's, so they go first.
-            auto& older = s.older_candidates;
-            older.clear();
-            // A step of every band at a time: the chains' loads overlap.
-            for (std::size_t k = 0; k < rare_key_depth; ++k) {
-                for (int b = 0; b < bands; ++b) {
-                    auto& h = head[static_cast<std::size_t>(b)];
-                    if (h == 0) continue;
-                    older.push_back(h - 1);
-                    const std::uint32_t index = s.older_of(s.base_seq + h - 1)[b] - base32;
-                    h = index < window ? index + 1 : 0;
-                }
-            }
-            std::sort(older.begin(), older.end());
-            older.erase(std::unique(older.begin(), older.end()), older.end());
-            cands.insert(cands.begin(), older.begin(), older.end());
-        }
+        listed = merge_chains(walk, head.data(), cands, max_verified_candidates);
+        // The lists below overlap (a member several bands list) and are made unique by marking
+        // each member listed, not by sorting: the verdict depends on which members are compared,
+        // never on their order (see `better`). Their order follows the table's layout, which
+        // depends on its history (expired entries, rebuilds) that a restart does not repeat.
+        const bool cut = listed == max_verified_candidates;
+        const std::uint16_t mark = cut ? s.next_mark() : 0;
         // Which band keys are rare (few stories share them), and their newest members. Only
         // when needed: the cap cut the walk, or a candidate below strong Jaccard verifies (on
         // the evaluation sets most adds need neither).
-        std::array<bool, 1024> rare;  // set for every band by probe_keys()
-        auto& rare_members = s.rare_candidates;
-        rare_members.clear();
+        std::array<bool, 1024> rare;  // set for every band by finish_probe()
+        // The rare keys' members go past the room of the lists above.
+        std::uint32_t* const rare_members =
+            cands + max_verified_candidates + static_cast<std::size_t>(bands) * rare_key_depth;
+        std::size_t rare_count = 0;
         bool probed = false;
+        // A key's probe: its newest members, up to key_probe_depth or common_key_stories stories.
+        struct key_probe {
+            // The distinct stories seen; slots past `distinct` hold the first (so comparing with
+            // them never counts a story twice).
+            std::array<story_id, common_key_stories> stories;
+            std::size_t distinct = 0, steps = 0, first = 0;  // first: its rare_members
+            bool on() const { return steps < key_probe_depth && distinct < common_key_stories; }
+            void see(story_id story) {
+                static_assert(common_key_stories == 4);  // compared with the first three below
+                if (distinct == 0) stories.fill(story);
+                const bool seen = distinct > 0 && (stories[0] == story || stories[1] == story ||
+                                                   stories[2] == story);
+                if (!seen) stories[distinct++] = story;
+                ++steps;
+            }
+        };
+        const auto finish_probe = [&](int b, const key_probe& p) {
+            if (p.distinct >= common_key_stories) rare_count = p.first;
+            rare[static_cast<std::size_t>(b)] = p.distinct > 0 && p.distinct < common_key_stories;
+        };
+        // Down band b's chain from h (window index + 1, 0: its end), in one pass: probes the key
+        // while the probe is on and lists the next `older_wanted` members.
+        const auto walk_chain = [&](int b, std::uint32_t h, key_probe& p,
+                                    std::size_t older_wanted) {
+            std::size_t older = 0;
+            while (h != 0 && (older < older_wanted || p.on())) {
+                const chain_walk::place at = walk.place_of(h - 1);
+                if (p.on()) {
+                    p.see(at.m->story);
+                    rare_members[rare_count++] = h - 1;
+                }
+                if (older < older_wanted) {
+                    ++older;
+                    if (at.m->mark != mark) {
+                        at.m->mark = mark;
+                        cands[listed++] = h - 1;
+                    }
+                }
+                const std::uint32_t index = at.older[b] - base32;
+                h = index < window ? index + 1 : 0;
+            }
+        };
         const auto probe_keys = [&] {
             probed = true;
             for (int b = 0; b < bands; ++b) {
-                std::array<story_id, common_key_stories> stories{};
-                std::size_t distinct = 0;
-                const std::size_t first = rare_members.size();
-                std::uint32_t h = first_head[static_cast<std::size_t>(b)];
-                for (std::size_t step = 0;
-                     h != 0 && step < key_probe_depth && distinct < common_key_stories; ++step) {
-                    const story_id story = walk.member_at(h - 1).story;
-                    if (std::find(stories.begin(),
-                                  stories.begin() + static_cast<std::ptrdiff_t>(distinct), story) ==
-                        stories.begin() + static_cast<std::ptrdiff_t>(distinct)) {
-                        stories[distinct++] = story;
-                    }
-                    rare_members.push_back(h - 1);
-                    const std::uint32_t index = walk.older_at(h - 1)[b] - base32;
-                    h = index < window ? index + 1 : 0;
-                }
-                if (distinct >= common_key_stories) rare_members.resize(first);
-                rare[static_cast<std::size_t>(b)] = distinct > 0 && distinct < common_key_stories;
+                key_probe p;
+                p.first = rare_count;
+                walk_chain(b, first_head[static_cast<std::size_t>(b)], p, 0);
+                finish_probe(b, p);
             }
         };
-        if (cut) probe_keys();
-        if (cut && !rare_members.empty()) {
-            // Uncut, the walk listed every live member of every chain, these included. Oldest
-            // first, as above.
-            std::sort(rare_members.begin(), rare_members.end());
-            auto& merged = s.older_candidates;  // done with above
-            merged.clear();
-            std::set_union(cands.begin(), cands.end(), rare_members.begin(), rare_members.end(),
-                           std::back_inserter(merged));
-            merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
-            cands.swap(merged);
+        if (cut) {
+            for (std::size_t k = 0; k < listed; ++k)
+                walk.mark_listed(cands[k], mark);
+            // The cap cut the walk: common band keys (stock phrases, templates) listed the
+            // newest members. A copy from further back still leads the chain of a key only it
+            // and its story share, so each band's next few members are listed too: from
+            // head[b], its first member the merge did not list (it listed every chain member
+            // from the oldest it listed up). The key's probe goes down the same chain: its
+            // members the merge listed first, then on with those.
+            const std::uint32_t cutoff = cands[listed - 1];
+            probed = true;
+            for (int b = 0; b < bands; ++b) {
+                key_probe p;
+                p.first = rare_count;
+                std::uint32_t h = first_head[static_cast<std::size_t>(b)];
+                while (h != 0 && h - 1 >= cutoff && p.on()) {
+                    const chain_walk::place at = walk.place_of(h - 1);
+                    p.see(at.m->story);
+                    rare_members[rare_count++] = h - 1;
+                    const std::uint32_t index = at.older[b] - base32;
+                    h = index < window ? index + 1 : 0;
+                }
+                walk_chain(b, head[static_cast<std::size_t>(b)], p, rare_key_depth);
+                finish_probe(b, p);
+            }
+            // Uncut, the walk listed every live member of every chain, these included. In place:
+            // the k-th rare member is read before any list entry at or past it is written.
+            const std::size_t rare_total = rare_count;
+            for (std::size_t k = 0; k < rare_total; ++k) {
+                const std::uint32_t index = rare_members[k];
+                if (walk.mark_listed(index, mark)) cands[listed++] = index;
+            }
+        } else {
+            // The members were not loaded yet (marking them does when cut).
+            for (std::size_t k = 0; k < listed; ++k)
+                __builtin_prefetch(&walk.member_at(cands[k]));
         }
         const auto hashes = static_cast<std::size_t>(s.hashes);
-        for (const std::uint32_t index : cands)
-            __builtin_prefetch(&walk.member_at(index));
         auto& same_counts = s.same_counts;
-        same_counts.resize(cands.size());
-        count_equal_all(walk, cands.data(), cands.size(), query.data(), hashes, same_counts.data());
+        if (same_counts.size() < listed) same_counts.resize(listed);
+        count_equal_all(walk, cands, listed, query.data(), hashes, same_counts.data());
         const bool headline_only = sig.text_words < 3;
         const text_floor floor = text_floor_of(options_, headline_only, s.hashes);
         const containment_floors sizes(floor, sig.shingles, s.hashes);
         double best_score = -1;
         double best_jaccard = -1;
-        for (std::size_t k = 0; k < cands.size(); ++k) {
+        std::uint32_t best_index = 0;
+        for (std::size_t k = 0; k < listed; ++k) {
             const member& m = walk.member_at(cands[k]);
             if (((m.flags & headline_only_flag) != 0) != headline_only) continue;
             const std::size_t same = same_counts[k];
@@ -722,14 +802,18 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
             }
             const double score = v.score;
             // Best match wins; on an exact tie the higher Jaccard, then the older story, then
-            // the older member (candidates come oldest first).
+            // the older member (the lower window index), whatever order the candidates come in.
+            const std::uint32_t index = cands[k];
             const bool better =
                 score > best_score ||
                 (score == best_score &&
-                 (jaccard > best_jaccard || (jaccard == best_jaccard && m.story < best.story)));
+                 (jaccard > best_jaccard ||
+                  (jaccard == best_jaccard &&
+                   (m.story < best.story || (m.story == best.story && index < best_index)))));
             if (!better) continue;
             best_score = score;
             best_jaccard = jaccard;
+            best_index = index;
             best.story = m.story;
             best.new_story = false;
             best.similarity = score;
@@ -743,11 +827,16 @@ cluster_decision clusterer::add(item_id item, std::int64_t time, const signature
     } else {
         best.reason = describe(best_rule, best_features);
     }
-    restore(item, best.story, time, sig);
+    insert(item, best.story, time, sig, keyed ? keys.data() : nullptr);
     return best;
 }
 
 void clusterer::restore(item_id item, story_id story, std::int64_t time, const signature& sig) {
+    insert(item, story, time, sig, nullptr);
+}
+
+void clusterer::insert(item_id item, story_id story, std::int64_t time, const signature& sig,
+                       const std::uint32_t* known_keys) {
     auto& s = *state_;
     if (story >= s.next_story) s.next_story = story + 1;
     member m;
@@ -766,24 +855,26 @@ void clusterer::restore(item_id item, story_id story, std::int64_t time, const s
     s.reserve_one();
     s.member_at(seq) = m;
     ++s.count;
-    std::uint16_t* values = s.hashes > 0 ? s.values_of(seq) : nullptr;
-    for (int i = 0; values != nullptr && i < s.hashes; ++i) {
-        values[i] =
-            indexed ? static_cast<std::uint16_t>(sig.minhash[static_cast<std::size_t>(i)]) : 0;
-    }
     if (!indexed) {
+        if (s.hashes > 0) std::fill_n(s.values_of(seq), s.hashes, std::uint16_t{0});
         s.member_at(seq).shingles = 0;
         return;
     }
+    std::uint16_t* values = s.values_of(seq);
+    const std::uint32_t* minhash = sig.minhash.data();
+    for (int i = 0; i < s.hashes; ++i)
+        values[i] = static_cast<std::uint16_t>(minhash[i]);
     const int bands = std::min(options_.bands, s.hashes / options_.rows);
-    std::array<std::uint32_t, 1024> keys;  // the first `bands` are set and read
-    for (int b = 0; b < bands; ++b) {
-        keys[static_cast<std::size_t>(b)] = band_key(sig.minhash, b, options_.rows);
-        __builtin_prefetch(&s.table[state::home(keys[static_cast<std::size_t>(b)], s.mask())]);
+    std::array<std::uint32_t, 1024> computed;  // the first `bands` are set and read
+    const std::uint32_t* keys = known_keys;
+    if (keys == nullptr) {
+        band_keys(sig.minhash, bands, options_.rows, computed.data());
+        keys = computed.data();
     }
-    for (int b = 0; b < bands; ++b) {
-        s.insert_entry({keys[static_cast<std::size_t>(b)], static_cast<std::uint32_t>(seq)}, b);
-    }
+    for (int b = 0; b < bands; ++b)
+        __builtin_prefetch(&s.table[state::home(keys[b], s.mask())]);
+    for (int b = 0; b < bands; ++b)
+        s.insert_entry({keys[b], static_cast<std::uint32_t>(seq)}, b);
 }
 
 void clusterer::set_next_story_id(story_id next) {

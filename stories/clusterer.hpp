@@ -87,6 +87,10 @@ class clusterer {
 
   private:
     struct state;
+    // add() and restore(): the member enters the window; keys: its band keys when add() has
+    // computed them, else nullptr.
+    void insert(item_id item, story_id story, std::int64_t time, const signature& sig,
+                const std::uint32_t* keys);
     cluster_options options_;
     std::unique_ptr<state> state_;
 };

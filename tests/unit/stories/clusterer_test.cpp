@@ -236,21 +236,37 @@ TEST(Clusterer, VerifiesThe16NewestCandidatesAndEachBandsNextFour) {
     }
 }
 
-TEST(Clusterer, CopyBehindManyStrangersIsFoundThroughAKeyOnlyItShares) {
-    // 600 newer strangers share 15 of the 16 band values with the query (a stock phrase in
-    // every band but the first) and fail verification; the copy is older than all of them but
-    // the only member whose first band value matches.
+// `count` newer strangers share 15 of the 16 band values with the query (a stock phrase in every
+// band but the first) and fail verification; the copy is older than all of them but the only
+// member whose first band value matches. Each stranger's add lists 16 strangers and is cut.
+void expect_copy_found_behind_strangers(int count) {
     const signature query = plain_signature();
     signature stranger = crafted(query, 16, 50000, 20);
     stranger.minhash[0] = 7;
     clusterer c;
     const auto first = c.add(1, 0, query);
-    for (int k = 0; k < 600; ++k)
+    const auto strangers = c.add(2, 1, stranger);
+    for (int k = 1; k < count; ++k)
         c.add(2 + k, 1 + k, stranger);
-    const auto d = c.add(1000, 1000, query);
+    const auto d = c.add(1000000, count + 1, query);  // all inside the 7-day window
     EXPECT_FALSE(d.new_story);
     EXPECT_EQ(d.story, first.story);
     EXPECT_EQ(d.matched_item, 1);
+    EXPECT_EQ(c.add(1000001, count + 2, stranger).story, strangers.story);
+    EXPECT_EQ(c.windowed_items(), static_cast<std::size_t>(count) + 3);
+}
+
+TEST(Clusterer, CopyBehindManyStrangersIsFoundThroughAKeyOnlyItShares) {
+    expect_copy_found_behind_strangers(600);
+}
+
+// A cut query lists each candidate once by marking it with a 16-bit number of its own; when the
+// number wraps, every windowed member's mark is cleared. The strangers' adds from the 16th on
+// are cut queries (marks 1, 2, ...); those of the 16th to 20th list the copy (mark 5 last).
+// With 65,554 strangers the copy's query is the 65,540th: mark 5 again after the wrap, so a
+// copy whose mark was not cleared would count as listed already and not be verified.
+TEST(Clusterer, CandidatesAreStillListedAfterTheQueriesMarkWraps) {
+    expect_copy_found_behind_strangers(65554);
 }
 
 TEST(Clusterer, TextSharingOnlyKeysOfManyStoriesJoinsOnStrongJaccardAlone) {
