@@ -126,6 +126,15 @@ void insert_rows(SQLite::Database& db, int from, int count) {
     }
 }
 
+// One transaction: `change`, rows [from, from + count), then `end` (COMMIT or ROLLBACK).
+void change_and_insert(SQLite::Database& db, const std::string& change, int from, int count,
+                       const char* end) {
+    db.exec("BEGIN");
+    db.exec(change);
+    insert_rows(db, from, count);
+    db.exec(end);
+}
+
 std::int64_t fingerprint(SQLite::Database& db) {
     return db.execAndGet("SELECT count(*) * 1000003 + sum(v) + sum(length(body)) FROM t")
         .getInt64();
@@ -276,20 +285,13 @@ TEST(writer_vfs, frames_of_a_rolled_back_transaction_never_land_on_another_write
     auto ours = open_writer(vfs, path.string(), 10);
     insert_rows(ours, 1, 50);
     // A transaction that spills frames past the last commit, then rolls back.
-    ours.exec("BEGIN");
-    ours.exec("UPDATE t SET v = -1, body = zeroblob(900)");
-    insert_rows(ours, 51, 30);
-    ours.exec("ROLLBACK");
+    change_and_insert(ours, "UPDATE t SET v = -1, body = zeroblob(900)", 51, 30, "ROLLBACK");
     // Another connection (SQLite's own VFS) writes its frames where those were, and commits.
     SQLite::Database other(path.string(), SQLite::OPEN_READWRITE);
-    other.exec("BEGIN");
-    other.exec("UPDATE t SET v = v + 1000, body = randomblob(900) WHERE id % 2 = 0");
-    insert_rows(other, 1001, 40);
-    other.exec("COMMIT");
+    change_and_insert(other, "UPDATE t SET v = v + 1000, body = randomblob(900) WHERE id % 2 = 0",
+                      1001, 40, "COMMIT");
     // Ours writes on after them.
-    ours.exec("BEGIN");
-    insert_rows(ours, 2001, 5);
-    ours.exec("COMMIT");
+    change_and_insert(ours, "SELECT 1", 2001, 5, "COMMIT");
 
     SQLite::Database fresh(path.string(), SQLite::OPEN_READONLY);
     EXPECT_EQ(fresh.execAndGet("PRAGMA integrity_check").getString(), "ok");
