@@ -131,7 +131,7 @@ struct writer_vfs::wrapped_file {
         constexpr int write_lock = 0;
         if (offset != write_lock) return real_methods().xShmLock(real(), offset, n, flags);
         if (flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
-            flush_owner_wals(flush_reason::write_lock_released);
+            flush_owner_wals();
             owner->wal_write_locked_ = false;
         }
         const int rc = real_methods().xShmLock(real(), offset, n, flags);
@@ -140,16 +140,16 @@ struct writer_vfs::wrapped_file {
         return rc;
     }
 
-    enum class flush_reason { barrier, write_lock_released };
     // Writes out what any WAL of the owner still holds, from a method of the main database
-    // file that cannot report a failure (the commit frame's own write could).
-    void flush_owner_wals(flush_reason reason) {
+    // file that cannot report a failure (the commit frame's own write could). Returns how
+    // many buffers held bytes not yet in their file.
+    int flush_owner_wals() {
+        int written = 0;
         for (auto* w : owner->wal_files_) {
-            if (w->held == 0) continue;
-            if (reason == flush_reason::barrier)
-                wal_barrier_writes.fetch_add(1, std::memory_order_relaxed);
+            written += w->dirty ? 1 : 0;
             w->flush();
         }
+        return written;
     }
 
     int write(const unsigned char* data, std::size_t amount, sqlite3_int64 offset) {
@@ -206,8 +206,9 @@ struct writer_vfs::wrapped_file {
     // written into it. Only while this connection holds the WAL's write lock, when the
     // file changes through this buffer alone.
     static bool is_whole_frame(std::size_t amount) {
+        if (amount <= frame_header_bytes) return false;
         const auto page = amount - frame_header_bytes;
-        return amount > frame_header_bytes && page >= 512 && (page & (page - 1)) == 0;
+        return page >= 512 && (page & (page - 1)) == 0;
     }
 
     int load(sqlite3_int64 offset, std::size_t amount) {
@@ -447,7 +448,7 @@ int wrapped_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
 // anything that is left, and counts it (a test expects none).
 void wrapped_shm_barrier(sqlite3_file* f) {
     auto& w = as_wrapped(f);
-    w.flush_owner_wals(wrapped_file::flush_reason::barrier);
+    wal_barrier_writes.fetch_add(w.flush_owner_wals(), std::memory_order_relaxed);
     if (has_version(f, 2)) w.real_methods().xShmBarrier(w.real());
 }
 
