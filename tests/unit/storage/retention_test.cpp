@@ -155,6 +155,31 @@ TEST_F(retention_test, an_item_the_feed_still_lists_is_kept_and_never_stored_twi
     EXPECT_EQ(orphans(path_), 0);
 }
 
+// listed_since is the smallest first_seen of the items the feed's latest document lists. A
+// document of only new items sets it without a query (database.cpp); every kind of document
+// must leave the value the definition gives.
+TEST_F(retention_test, listed_since_is_the_oldest_first_seen_of_what_the_document_lists) {
+    const auto listed_since = [&] {
+        return count(path_, "SELECT listed_since FROM feeds WHERE id = " + std::to_string(wire_));
+    };
+    const auto seconds = [](timestamp t) { return t.time_since_epoch().count(); };
+    poll(wire_, t0, {item("a@1", "text a"), item("b@2", "text b")});  // all new
+    EXPECT_EQ(listed_since(), seconds(t0));
+    poll(wire_, t0 + hours(1), {item("c@3", "text c"), item("a@1", "text a")});  // new and known
+    EXPECT_EQ(listed_since(), seconds(t0));
+    poll(wire_, t0 + hours(2), {item("d@4", "text d")});  // all new again: a and c dropped out
+    EXPECT_EQ(listed_since(), seconds(t0 + hours(2)));
+    poll(wire_, t0 + hours(3), {item("c@3", "text c")});  // only known: c came at t0 + 1 h
+    EXPECT_EQ(listed_since(), seconds(t0 + hours(1)));
+    // Twice in one document, new: stored once, and still all new.
+    poll(wire_, t0 + hours(4), {item("e@5", "text e"), item("e@5", "text e")});
+    EXPECT_EQ(listed_since(), seconds(t0 + hours(4)));
+    poll(wire_, t0 + hours(5), {});  // an empty document lists nothing
+    EXPECT_EQ(count(path_, "SELECT listed_since IS NULL FROM feeds WHERE id = " +
+                               std::to_string(wire_)),
+              1);
+}
+
 TEST_F(retention_test, a_story_with_a_recent_member_stays_whole) {
     poll(wire_, t0, {item("a@1", "text a")});
     poll(wire_, t0 + days(9), {item("z@5", "text z")});  // a drops out of wire's document
