@@ -176,6 +176,30 @@ void declare_feedd_metrics(metrics_registry& r) {
               "Server-sent events published to subscribers.");
     r.declare("feedd_pruned_total", metric_type::counter,
               "Rows retention deleted, by kind (items, stories, timeline_entries).");
+    r.declare("feedd_checkpoints_total", metric_type::counter,
+              "Passes of the thread that copies the write-ahead log into the database.");
+    r.declare("feedd_checkpoint_failures_total", metric_type::counter,
+              "Checkpoint passes that failed (the log grows until one succeeds).");
+    r.declare("feedd_checkpoint_writer_waits_total", metric_type::counter,
+              "Commits that waited for a checkpoint so the log could start over.");
+    r.declare("feedd_checkpoint_writer_wait_seconds_total", metric_type::counter,
+              "Time those commits waited, in all.");
+}
+
+storage::checkpoint_counters record_checkpoints(metrics_registry& registry,
+                                                const storage::checkpoint_counters& now,
+                                                const storage::checkpoint_counters& seen) {
+    // Counters only grow; a smaller value (another database) is taken as a new start.
+    const auto gained = [](auto a, auto b) { return a >= b ? a - b : a; };
+    registry.add("feedd_checkpoints_total", static_cast<double>(gained(now.passes, seen.passes)));
+    registry.add("feedd_checkpoint_failures_total",
+                 static_cast<double>(gained(now.failures, seen.failures)));
+    registry.add("feedd_checkpoint_writer_waits_total",
+                 static_cast<double>(gained(now.writer_waits, seen.writer_waits)));
+    registry.add(
+        "feedd_checkpoint_writer_wait_seconds_total",
+        std::chrono::duration<double>(gained(now.writer_waited, seen.writer_waited)).count());
+    return now;
 }
 
 }  // namespace feedd::daemon

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/database.hpp"
+
 namespace feedd::daemon {
 
 using metric_labels = std::vector<std::pair<std::string, std::string>>;
@@ -56,6 +58,12 @@ class metrics_registry {
 
 // The families service.cpp and the HTTP server update, declared in one place.
 void declare_feedd_metrics(metrics_registry& registry);
+
+// Adds what the storage's checkpoint counters gained since `seen` (the last call's `now`) to
+// the feedd_checkpoint* counters, and returns `now` for the next call.
+storage::checkpoint_counters record_checkpoints(metrics_registry& registry,
+                                                const storage::checkpoint_counters& now,
+                                                const storage::checkpoint_counters& seen);
 
 // Seconds as a double, the unit Prometheus expects for durations.
 inline double seconds_of(std::chrono::steady_clock::duration d) {

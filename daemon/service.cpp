@@ -381,12 +381,14 @@ class service {
         }
     }
 
-    // Writer thread: a checkpoint the storage's thread could not run is logged once per
-    // failure; the log then grows until one succeeds (or the writer checkpoints itself).
-    void report_checkpoint_failures() {
+    // Writer thread: the checkpoint thread's counters go to /metrics, and a checkpoint it
+    // could not run is logged once per failure; the log then grows until one succeeds (or
+    // the writer checkpoints itself).
+    void report_checkpoints() {
         const auto checkpoints = db_.checkpoints();
-        if (checkpoints.failures <= checkpoint_failures_seen_) return;
-        checkpoint_failures_seen_ = checkpoints.failures;
+        const bool failed = checkpoints.failures > checkpoints_seen_.failures;
+        checkpoints_seen_ = record_checkpoints(metrics_, checkpoints, checkpoints_seen_);
+        if (!failed) return;
         spdlog::warn("{}; check the free space and permissions of the database's folder",
                      checkpoints.last_error);
     }
@@ -399,7 +401,7 @@ class service {
         // one-shot poll waits for every timer).
         net::post(ioc_, [this] { group_deadline_.cancel(); });
         metrics_.observe("feedd_writer_batch_refreshes", static_cast<double>(uncommitted_.size()));
-        report_checkpoint_failures();
+        report_checkpoints();
         for (auto& w : std::exchange(uncommitted_, {}))
             w.done(group_error ? group_error : w.error, std::move(w.result));
     }
@@ -1102,7 +1104,7 @@ class service {
         stored_refresh result;
     };
     std::vector<written_refresh> uncommitted_;
-    std::int64_t checkpoint_failures_seen_ = 0;  // writer thread
+    storage::checkpoint_counters checkpoints_seen_;  // writer thread
     std::chrono::steady_clock::time_point group_opened_{};
     // Polls started and not yet written into a group (loop thread writes, the writer reads):
     // counted out when the writer's notice arrives (poll_written) or the poll ends without

@@ -58,11 +58,33 @@ TEST(metrics, feedd_families_are_all_visible_before_any_update) {
     metrics_registry r;
     declare_feedd_metrics(r);
     const auto text = r.render();
-    for (const auto* name : {"feedd_fetches_total", "feedd_fetch_bytes_total",
-                             "feedd_fetch_duration_seconds", "feedd_items_total", "feedd_stories",
-                             "feedd_queue_depth", "feedd_writer_duration_seconds", "feedd_feeds"}) {
+    for (const auto* name :
+         {"feedd_fetches_total", "feedd_fetch_bytes_total", "feedd_fetch_duration_seconds",
+          "feedd_items_total", "feedd_stories", "feedd_queue_depth",
+          "feedd_writer_duration_seconds", "feedd_feeds", "feedd_checkpoints_total",
+          "feedd_checkpoint_writer_waits_total", "feedd_checkpoint_writer_wait_seconds_total"}) {
         EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
     }
+}
+
+// The storage keeps running totals; /metrics gets what they gained since the last commit.
+TEST(metrics, checkpoint_counters_are_added_as_they_grow) {
+    metrics_registry r;
+    declare_feedd_metrics(r);
+    storage::checkpoint_counters now;
+    now.passes = 3;
+    now.writer_waits = 1;
+    now.writer_waited = std::chrono::milliseconds(50);
+    auto seen = record_checkpoints(r, now, {});
+    now.passes = 5;
+    now.failures = 1;
+    seen = record_checkpoints(r, now, seen);
+    seen = record_checkpoints(r, now, seen);  // nothing new
+    EXPECT_EQ(r.value("feedd_checkpoints_total"), 5);
+    EXPECT_EQ(r.value("feedd_checkpoint_failures_total"), 1);
+    EXPECT_EQ(r.value("feedd_checkpoint_writer_waits_total"), 1);
+    EXPECT_DOUBLE_EQ(r.value("feedd_checkpoint_writer_wait_seconds_total"), 0.05);
+    EXPECT_EQ(seen.passes, 5);
 }
 
 TEST(http_events, topic_filter_and_format) {

@@ -175,9 +175,9 @@ TEST_F(retention_test, listed_since_is_the_oldest_first_seen_of_what_the_documen
     poll(wire_, t0 + hours(4), {item("e@5", "text e"), item("e@5", "text e")});
     EXPECT_EQ(listed_since(), seconds(t0 + hours(4)));
     poll(wire_, t0 + hours(5), {});  // an empty document lists nothing
-    EXPECT_EQ(count(path_, "SELECT listed_since IS NULL FROM feeds WHERE id = " +
-                               std::to_string(wire_)),
-              1);
+    EXPECT_EQ(
+        count(path_, "SELECT listed_since IS NULL FROM feeds WHERE id = " + std::to_string(wire_)),
+        1);
 }
 
 TEST_F(retention_test, a_story_with_a_recent_member_stays_whole) {
