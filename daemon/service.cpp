@@ -370,6 +370,9 @@ class service {
             std::chrono::steady_clock::now() - group_opened_ >= max_group_age) {
             commit_writes();
         } else if (!more) {
+            // The writer waits for the next refresh: the full-text rows of this group are
+            // written in that wait rather than at the commit (docs/design.md, session 10).
+            net::post(writer_pool_, [this] { index_while_idle(); });
             // Polls still on their way may keep the group growing; if they are slow, it
             // commits when it is max_group_age old.
             net::post(ioc_, [this, deadline = group_opened_ + max_group_age] {
@@ -379,6 +382,18 @@ class service {
                 });
             });
         }
+    }
+
+    // Writer thread, posted when the queue ran dry with the group left open. A cold poll's
+    // writer waits for work about a quarter of the time (the fetching and parsing threads
+    // share the two cores with it and with the server); the full-text rows written in those
+    // waits took 45 ms off its wall time (docs/benchmarks.md, session 10).
+    void index_while_idle() {
+        {
+            const std::lock_guard lock(store_mutex_);
+            if (!store_queue_.empty()) return;  // refreshes first: their drain is posted
+        }
+        db_.write_pending_index_rows(idle_index_min_bytes);
     }
 
     // Writer thread: the checkpoint thread's counters go to /metrics, and a checkpoint it
@@ -1097,6 +1112,9 @@ class service {
     // How long a group transaction stays open while more refreshes keep coming: what a
     // reader (the HTTP API, `feedd query`) may lag behind the writer.
     static constexpr auto max_group_age = std::chrono::milliseconds(250);
+    // Full-text rows are written in the writer's idle moments once this much of their text
+    // waits: FTS5 makes a segment of each write, and smaller ones would only add merges.
+    static constexpr std::size_t idle_index_min_bytes = 256 * 1024;
     // Refreshes written into the open group, waiting for its commit (writer thread only).
     struct written_refresh {
         std::function<void(std::exception_ptr, stored_refresh)> done;

@@ -694,6 +694,20 @@ void database::rollback_batch() {
     impl_->batch_failed_.reset();
 }
 
+bool database::write_pending_index_rows(std::size_t min_bytes) {
+    auto& db = *impl_;
+    if (!db.batch_ || db.batch_failed_ || db.index_rows_.empty() || db.index_bytes_ < min_bytes) {
+        return false;
+    }
+    try {
+        db.write_index_rows();
+        return true;
+    } catch (const std::exception& e) {
+        db.batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
+        return false;
+    }
+}
+
 bool database::in_batch() const {
     return impl_->batch_ != nullptr;
 }

@@ -506,6 +506,38 @@ TEST_F(database_test, a_refresh_that_fails_inside_a_batch_is_undone_alone) {
     EXPECT_EQ(db_.items(query()).size(), 4U);
 }
 
+// The writer writes a batch's full-text rows while it waits for the next refresh
+// (write_pending_index_rows): each row once, committed or rolled back with its item.
+TEST_F(database_test, index_rows_written_between_refreshes_go_with_their_batch) {
+    const auto a = add_feed("https://a.example/feed");
+    const auto b = add_feed("https://b.example/feed");
+    search_request harbour;
+    harbour.expression = "harbour";
+    {
+        write_batch batch(db_);
+        EXPECT_FALSE(db_.write_pending_index_rows(0)) << "nothing stored yet";
+        db_.store_refresh(ok_refresh(
+            a, t0, {item_with_id("1", "Harbour one"), item_with_id("2", "Harbour two")}));
+        EXPECT_FALSE(db_.write_pending_index_rows(1 << 20)) << "less text waits than asked for";
+        EXPECT_TRUE(db_.write_pending_index_rows(0));
+        EXPECT_FALSE(db_.write_pending_index_rows(0)) << "written once";
+        EXPECT_THROW(db_.store_refresh(ok_refresh(9999, t0, {item_with_id("x", "Harbour lost")})),
+                     std::runtime_error);
+        db_.store_refresh(ok_refresh(b, t0, {item_with_id("3", "Harbour three")}));
+        batch.commit();
+    }
+    EXPECT_EQ(search(db_, harbour).items.size(), 3U);
+    EXPECT_EQ(db_.integrity_check(), "ok");  // FTS5's integrity-check too: every row, once
+    {
+        write_batch batch(db_);  // left without commit: the early rows go with their item
+        db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("4", "Harbour four")}));
+        EXPECT_TRUE(db_.write_pending_index_rows(0));
+    }
+    EXPECT_EQ(search(db_, harbour).items.size(), 3U);
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    EXPECT_FALSE(db_.write_pending_index_rows(0)) << "no batch open";
+}
+
 // A full disk mid-batch: SQLite rolls the whole transaction back on its own, so every refresh
 // of the batch fails, and each says why (not "cannot commit - no transaction is active").
 TEST_F(database_test, a_batch_that_fills_the_disk_fails_with_the_reason_and_keeps_what_was_stored) {
