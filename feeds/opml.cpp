@@ -16,16 +16,11 @@ namespace feedd::feeds {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
 // Exporters disagree on the case of attribute names ("xmlUrl", "xmlurl",
 // "XMLURL"), so attributes are looked up without regard to case.
 std::string_view attribute(const pugi::xml_node& node, std::string_view name) {
     for (const auto& attr : node.attributes()) {
-        if (iequals(attr.name(), name)) return trim(attr.value());
+        if (ascii_iequals(attr.name(), name)) return trim(attr.value());
     }
     return {};
 }
@@ -68,7 +63,7 @@ std::string_view label_of(const pugi::xml_node& outline) {
 std::string_view feed_url_of(const pugi::xml_node& outline) {
     if (auto url = attribute(outline, "xmlUrl"); !url.empty()) return url;
     // Some old exporters (OPML 1.0 era) write url= on type="rss" outlines.
-    if (iequals(attribute(outline, "type"), "rss")) return attribute(outline, "url");
+    if (ascii_iequals(attribute(outline, "type"), "rss")) return attribute(outline, "url");
     return {};
 }
 

@@ -57,22 +57,16 @@ std::string_view strip_uri(std::string_view uri) {
     return uri;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
-}
-
 std::optional<std::string_view> canonical_prefix(std::string_view uri) {
     const std::string_view stripped = strip_uri(uri);
     for (const auto& ns : known_namespaces) {
-        if (iequals(ns.uri, stripped)) {
+        if (ascii_iequals(ns.uri, stripped)) {
             return ns.prefix;
         }
     }
     // Userland published its RSS namespace in several versions (rss2, rss2.1, ...).
     constexpr std::string_view userland = "http://backend.userland.com/rss";
-    if (iequals(stripped.substr(0, userland.size()), userland)) {
+    if (ascii_iequals(stripped.substr(0, userland.size()), userland)) {
         return std::string_view{};
     }
     return std::nullopt;
@@ -260,7 +254,7 @@ std::size_t void_element_end(std::string_view in, std::size_t pos) {
             continue;
         }
         const char after = in[pos + 1 + name.size()];
-        if (!iequals(in.substr(pos + 1, name.size()), name) ||
+        if (!ascii_iequals(in.substr(pos + 1, name.size()), name) ||
             !(after == '>' || after == ' ' || after == '\t' || after == '\n' || after == '\r')) {
             continue;
         }

@@ -3,6 +3,7 @@
 // Pure; all input and output is UTF-8.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,13 @@ inline bool is_ascii_alnum(char c) {
 }
 inline char ascii_lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Equal but for ASCII case (namespace URIs, OPML attribute names, XML declarations).
+inline bool ascii_iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 // Removes leading and trailing ASCII whitespace.
