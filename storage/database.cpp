@@ -486,6 +486,12 @@ LIMIT :limit
         }
     }
 
+    // Earlier refreshes' index rows are lost with the statement that failed: committing the
+    // batch would store items the index does not hold, so it can only roll back now.
+    void fail_batch_on_index(const std::exception& e) {
+        batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
+    }
+
     // Runs a statement that returns no rows (the savepoints' own, prepared once).
     static void exec(SQLite::Statement& stmt) {
         statement_use use(stmt);
@@ -622,14 +628,16 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
                 "feed is fetched again at its next poll",
                 impl_->name_, *impl_->batch_failed_));
         }
+        // A MiB of queued index text is written before the next refresh (the writer's idle
+        // moments write smaller amounts, write_pending_index_rows).
+        if (!write_pending_index_rows(impl::index_bytes_max) && impl_->batch_failed_) {
+            throw std::runtime_error(fmt::format("{}: {}", impl_->name_, *impl_->batch_failed_));
+        }
         try {
-            if (impl_->index_bytes_ >= impl::index_bytes_max) impl_->write_index_rows();
             // FTS5 flushes the index rows written so far when a savepoint begins.
             impl_->exec(impl_->savepoint_);
         } catch (const std::exception& e) {
-            // Earlier refreshes' index rows are lost with the statement that failed:
-            // committing the batch would store items the index does not hold.
-            impl_->batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
+            impl_->fail_batch_on_index(e);
             throw;
         }
         const auto index_rows_before = impl_->index_rows_.size();
@@ -703,7 +711,7 @@ bool database::write_pending_index_rows(std::size_t min_bytes) {
         db.write_index_rows();
         return true;
     } catch (const std::exception& e) {
-        db.batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
+        db.fail_batch_on_index(e);
         return false;
     }
 }

@@ -221,10 +221,10 @@ class database {
     void rollback_batch();  // no-op without an open batch
     bool in_batch() const;
     // Inside a batch, between refreshes: writes the full-text rows of the refreshes stored so
-    // far, as commit_batch would, when at least min_bytes of their text wait. For a writer
-    // whose queue ran dry: the work then fills the wait for the next refresh instead of
-    // lengthening the commit. True when rows were written. A failed write fails the batch
-    // (commit_batch says why), as one between refreshes does.
+    // far, as commit_batch would, when at least min_bytes of their text wait (store_refresh
+    // does at a MiB; a writer whose queue ran dry, at less, so the work fills the wait for the
+    // next refresh instead of lengthening the commit). True when rows were written. A failed
+    // write fails the batch: later refreshes throw, commit_batch rolls back and says why.
     bool write_pending_index_rows(std::size_t min_bytes);
 
   private:

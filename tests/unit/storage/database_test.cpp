@@ -538,6 +538,54 @@ TEST_F(database_test, index_rows_written_between_refreshes_go_with_their_batch) 
     EXPECT_FALSE(db_.write_pending_index_rows(0)) << "no batch open";
 }
 
+// FTS5 writes the rows handed to it when the next savepoint begins; if that fails (here: the
+// file may not grow), the rows are lost, so the batch can only roll back, and says why.
+TEST_F(database_test, a_failed_index_write_between_refreshes_rolls_the_batch_back) {
+    const auto a = add_feed("https://a.example/feed");
+    auto& conn = database_access::connection(db_);
+    // Enough distinct words that their index segment needs pages the file does not have free.
+    auto wordy = item_with_id("1", "Harbour one");
+    wordy.summary = std::string();
+    for (int w = 0; w < 20000; ++w)
+        *wordy.summary += "w" + std::to_string(w) + " ";
+    db_.begin_batch();
+    db_.store_refresh(ok_refresh(a, t0, {wordy}));
+    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
+    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));  // the file cannot grow
+    ASSERT_TRUE(db_.write_pending_index_rows(0));
+    try {
+        db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("2", "Harbour two")}));
+        ADD_FAILURE() << "a refresh began after the index rows could not be written";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("database or disk is full"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(db_.write_pending_index_rows(0)) << "the batch has failed";
+    try {
+        db_.commit_batch();
+        ADD_FAILURE() << "the batch committed items the index does not hold";
+    } catch (const std::runtime_error& e) {
+        const std::string why = e.what();
+        EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
+        EXPECT_NE(why.find("full-text index failed"), std::string::npos) << why;
+        EXPECT_NE(why.find("full"), std::string::npos) << why;
+    }
+    EXPECT_TRUE(db_.items(query()).empty());
+    conn.exec("PRAGMA max_page_count = 1073741823");
+    EXPECT_EQ(db_.integrity_check(), "ok");
+    {
+        write_batch batch(db_);
+        EXPECT_EQ(
+            db_.store_refresh(ok_refresh(a, t0 + hours(2), {item_with_id("1", "Harbour one")}))
+                .new_items,
+            1);
+        batch.commit();
+    }
+    search_request harbour;
+    harbour.expression = "harbour";
+    EXPECT_EQ(search(db_, harbour).items.size(), 1U);
+}
+
 // A full disk mid-batch: SQLite rolls the whole transaction back on its own, so every refresh
 // of the batch fails, and each says why (not "cannot commit - no transaction is active").
 TEST_F(database_test, a_batch_that_fills_the_disk_fails_with_the_reason_and_keeps_what_was_stored) {
