@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/database.hpp"
+
 namespace feedd::daemon {
 
 namespace {
@@ -189,16 +191,13 @@ void declare_feedd_metrics(metrics_registry& r) {
 storage::checkpoint_counters record_checkpoints(metrics_registry& registry,
                                                 const storage::checkpoint_counters& now,
                                                 const storage::checkpoint_counters& seen) {
-    // Counters only grow; a smaller value (another database) is taken as a new start.
-    const auto gained = [](auto a, auto b) { return a >= b ? a - b : a; };
-    registry.add("feedd_checkpoints_total", static_cast<double>(gained(now.passes, seen.passes)));
+    registry.add("feedd_checkpoints_total", static_cast<double>(now.passes - seen.passes));
     registry.add("feedd_checkpoint_failures_total",
-                 static_cast<double>(gained(now.failures, seen.failures)));
+                 static_cast<double>(now.failures - seen.failures));
     registry.add("feedd_checkpoint_writer_waits_total",
-                 static_cast<double>(gained(now.writer_waits, seen.writer_waits)));
-    registry.add(
-        "feedd_checkpoint_writer_wait_seconds_total",
-        std::chrono::duration<double>(gained(now.writer_waited, seen.writer_waited)).count());
+                 static_cast<double>(now.writer_waits - seen.writer_waits));
+    registry.add("feedd_checkpoint_writer_wait_seconds_total",
+                 std::chrono::duration<double>(now.writer_waited - seen.writer_waited).count());
     return now;
 }
 

@@ -12,7 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "storage/database.hpp"
+namespace feedd::storage {
+struct checkpoint_counters;
+}
 
 namespace feedd::daemon {
 

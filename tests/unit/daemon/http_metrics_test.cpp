@@ -5,6 +5,7 @@
 
 #include "daemon/http_events.hpp"
 #include "daemon/metrics.hpp"
+#include "storage/database.hpp"
 
 namespace feedd::daemon {
 namespace {
