@@ -19,6 +19,15 @@ extern char** environ;
 namespace feedd::daemon {
 namespace {
 
+std::string how_it_ended(int status) {
+    if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        return fmt::format("was killed by signal {} ({})", sig, strsignal(sig));
+    }
+    return "ended abnormally";
+}
+
 // Runs `sendmail -i -f FROM -- TO...` with the message (LF line ends) on its standard input.
 send_result send_sendmail(const std::filesystem::path& program, const std::string& from,
                           const std::vector<std::string>& to, const std::string& message) {
@@ -66,9 +75,15 @@ send_result send_sendmail(const std::filesystem::path& program, const std::strin
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (write_failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        return {false, fmt::format("{} exited with status {}", program.string(),
-                                   WIFEXITED(status) ? WEXITSTATUS(status) : -1)};
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return {false, fmt::format("{} {}", program.string(), how_it_ended(status))};
+    // Status 0 but the message did not all go in: the program quit without reading its
+    // standard input (a wrong path, a stub such as /bin/true), so nothing was queued.
+    if (write_failed) {
+        return {false, fmt::format("{} exited with status 0 after reading {} of the message's {} "
+                                   "bytes; a sendmail program must read the whole message "
+                                   "from its standard input",
+                                   program.string(), written, body.size())};
     }
     return {true, {}};
 }
