@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -146,6 +147,27 @@ std::string feeds_toml(const std::vector<std::string>& urls) {
     return out;
 }
 
+// A feed whose items carry ~4 KiB of text each, different in every item (a stream of
+// pseudo-random words), so that storing them writes that much to the database.
+std::string rss_with_text(const std::string& name, int items, std::uint32_t seed) {
+    std::string out = fmt::format(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{0}</title>"
+        "<link>https://{0}.example/</link><description>d</description>",
+        name);
+    for (int i = 0; i < items; ++i) {
+        std::string text;
+        while (text.size() < 4096) {
+            seed = seed * 1664525U + 1013904223U;
+            text += fmt::format("w{:x} ", seed >> 12);
+        }
+        out += fmt::format(
+            "<item><title>{0} story {1}</title><link>https://{0}.example/{1}</link>"
+            "<guid>{0}-{1}</guid><description>{2}</description></item>",
+            name, i, text);
+    }
+    return out + "</channel></rss>";
+}
+
 // feedd run with an [http] section; waits for the listener and learns its port.
 class running_daemon {
   public:
@@ -189,6 +211,50 @@ class running_daemon {
     std::optional<child_process> process_;
     std::uint16_t port_ = 0;
 };
+
+// The checkpoint thread's counters reach /metrics: a first poll that writes well over the
+// 4000 pages (16 MiB) of log that start a checkpoint (storage/checkpointer.hpp) shows at
+// least one pass and no failure.
+TEST(http, metrics_count_the_checkpoints_a_large_first_poll_needs) {
+    http_server feeds;
+    std::vector<std::string> urls;
+    for (int f = 0; f < 50; ++f) {
+        const auto path = fmt::format("/big{}.xml", f);
+        feeds.set(path, http_response::ok(rss_with_text(fmt::format("big{}", f), 120,
+                                                        static_cast<std::uint32_t>(f + 1))));
+        urls.push_back(feeds.url(path));
+    }
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", urls);
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+    const auto metric = [&](const std::string& body, const std::string& name) {
+        const auto at = body.find("\n" + name + " ");
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 2));
+    };
+    const auto stored_items = [&] {
+        const auto reply = get(port, "/api/feeds");
+        if (reply.status != 200) return std::int64_t{-1};
+        std::int64_t items = 0;
+        const auto list = json::parse(reply.body);
+        for (const auto& feed : list.as_array())
+            items += feed.at("items").as_int64();
+        return items;
+    };
+    // The counters are reported after each commit; a pass that ends after the last commit of
+    // the poll shows at the next, so this waits for the poll and a pass, not just the poll.
+    std::string body;
+    EXPECT_TRUE(eventually(
+        [&] {
+            body = get(port, "/metrics").body;
+            return stored_items() == 50 * 120 && metric(body, "feedd_checkpoints_total") >= 1;
+        },
+        60s))
+        << stored_items() << " items stored\n"
+        << body;
+    EXPECT_EQ(metric(body, "feedd_checkpoint_failures_total"), 0) << body;
+    EXPECT_GE(metric(body, "feedd_checkpoint_writer_waits_total"), 0) << body;
+}
 
 TEST(http, endpoints_answer_with_json_and_errors_are_json_4xx) {
     http_server feeds;
