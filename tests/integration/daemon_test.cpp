@@ -643,6 +643,49 @@ TEST(daemon, retry_after_on_429_postpones_the_next_poll) {
     EXPECT_GE(feed.next_poll - *feed.last_fetch, 2h);
 }
 
+// At the default level the log says what each round of polls did in one line, and only
+// failures get a line of their own: a journal following thousands of feeds stays readable.
+TEST(daemon, logs_one_line_per_round_and_a_line_per_failing_feed_only) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(rss("a", 3)));
+    server.set("/b.xml", http_response::ok(rss("b", 2)));
+    server.set("/gone.xml", http_response::error(404));
+    temp_dir dir;
+    const auto config =
+        write_config(dir, {server.url("/a.xml"), server.url("/b.xml"), server.url("/gone.xml")});
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
+    ASSERT_TRUE(eventually([&] { return daemon.err().find("info round ") != std::string::npos; }))
+        << daemon.err();
+    const auto log = daemon.err();
+    EXPECT_NE(log.find("info round feeds=3 "), std::string::npos) << log;
+    EXPECT_NE(log.find("outcomes=\"1 http_client, 2 ok\" new=5 known=0 failed=1 failing=1"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("warning feed=" + server.url("/gone.xml") + " outcome=http_client"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("outcome=ok"), std::string::npos) << log;  // successes: debug only
+    EXPECT_EQ(log.find("info round ", log.find("info round ") + 1), std::string::npos) << log;
+
+    // A feed added by SIGHUP within the minute: its round's line waits for the minute to
+    // end, and the stop writes it, so nothing polled goes unaccounted.
+    server.set("/c.xml", http_response::ok(rss("c", 4)));
+    write_config(dir, {server.url("/a.xml"), server.url("/b.xml"), server.url("/gone.xml"),
+                       server.url("/c.xml")});
+    daemon.send(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return stored_items(dir).size() == 9u; })) << daemon.err();
+    std::this_thread::sleep_for(300ms);
+    const auto second = daemon.err().find("info round ", log.find("info round ") + 1);
+    EXPECT_EQ(second, std::string::npos) << daemon.err();
+    daemon.send(SIGTERM);
+    ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
+    const auto end = daemon.err();
+    const auto last = end.rfind("info round ");
+    ASSERT_NE(last, end.find("info round ")) << end;
+    EXPECT_NE(end.find("feeds=1 ", last), std::string::npos) << end;
+    EXPECT_NE(end.find("new=4 ", last), std::string::npos) << end;
+}
+
 TEST(daemon, sighup_applies_a_new_feed_list_and_survives_a_broken_one) {
     http_server server;
     server.set("/one.xml", http_response::ok(rss("one", 2)));
