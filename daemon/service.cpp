@@ -786,13 +786,13 @@ class service {
     // daemon is idle then (else the end of the round that is running writes it).
     void log_round() {
         const auto now = std::chrono::steady_clock::now();
-        if (now - last_round_log_ >= round_log_interval) {
+        if (!last_round_log_ || now - *last_round_log_ >= round_log_interval) {
             write_round_log();
             return;
         }
         if (round_timer_armed_ || !round_open_) return;
         round_timer_armed_ = true;
-        round_timer_.expires_at(last_round_log_ + round_log_interval);
+        round_timer_.expires_at(*last_round_log_ + round_log_interval);
         round_timer_.async_wait([this](boost::system::error_code ec) {
             round_timer_armed_ = false;
             if (!ec && !stopping_ && in_flight_ == 0 && pending_.empty()) write_round_log();
@@ -806,6 +806,7 @@ class service {
             const auto seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - round_started_)
                     .count();
+            // seconds: from the round's first poll to this line.
             spdlog::info(
                 "round feeds={} seconds={:.1f} outcomes=\"{}\" new={} known={} failed={} "
                 "failing={}",
@@ -1197,7 +1198,7 @@ class service {
     poll_totals round_;
     bool round_open_ = false;  // a poll started since that line
     std::chrono::steady_clock::time_point round_started_{};
-    std::chrono::steady_clock::time_point last_round_log_{};
+    std::optional<std::chrono::steady_clock::time_point> last_round_log_;  // none yet
     net::steady_timer round_timer_{ioc_};
     bool round_timer_armed_ = false;
 };
