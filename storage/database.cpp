@@ -492,6 +492,15 @@ LIMIT :limit
         batch_failed_ = fmt::format("writing the full-text index failed: {}", e.what());
     }
 
+    // A refresh that arrives in (or finds) a failed batch is not stored; the batch's commit
+    // rolls back and reports the same reason.
+    [[noreturn]] void refuse_refresh() const {
+        throw std::runtime_error(fmt::format(
+            "{}: the write batch failed ({}); this refresh was not stored and its feed is "
+            "fetched again at its next poll",
+            name_, *batch_failed_));
+    }
+
     // Runs a statement that returns no rows (the savepoints' own, prepared once).
     static void exec(SQLite::Statement& stmt) {
         statement_use use(stmt);
@@ -622,23 +631,17 @@ refresh_result database::store_refresh(const refresh& r, const clustering_step& 
     if (impl_->batch_) {
         // RELEASE on success; on a throw ROLLBACK TO undoes this refresh alone and
         // RELEASE drops the savepoint, leaving the batch's transaction as it was.
-        if (impl_->batch_failed_) {
-            throw std::runtime_error(fmt::format(
-                "{}: the write batch failed earlier ({}); this refresh was not stored and its "
-                "feed is fetched again at its next poll",
-                impl_->name_, *impl_->batch_failed_));
-        }
         // A MiB of queued index text is written before the next refresh (the writer's idle
-        // moments write smaller amounts, write_pending_index_rows).
-        if (!write_pending_index_rows(impl::index_bytes_max) && impl_->batch_failed_) {
-            throw std::runtime_error(fmt::format("{}: {}", impl_->name_, *impl_->batch_failed_));
-        }
+        // moments write smaller amounts). It does nothing in a batch that failed, and a failed
+        // write fails the batch, which the check below then reports.
+        write_pending_index_rows(impl::index_bytes_max);
+        if (impl_->batch_failed_) impl_->refuse_refresh();
         try {
             // FTS5 flushes the index rows written so far when a savepoint begins.
             impl_->exec(impl_->savepoint_);
         } catch (const std::exception& e) {
             impl_->fail_batch_on_index(e);
-            throw;
+            impl_->refuse_refresh();
         }
         const auto index_rows_before = impl_->index_rows_.size();
         const auto index_bytes_before = impl_->index_bytes_;

@@ -87,6 +87,27 @@ refresh failed_refresh(std::int64_t feed_id, timestamp at) {
     return r;
 }
 
+// The message of the std::runtime_error that f throws; empty when f returns.
+template <class F>
+std::string runtime_error_of(F&& f) {
+    try {
+        f();
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+// The file may not grow past its size now, as on a full disk (SQLite's max_page_count).
+void fix_file_size(SQLite::Database& conn) {
+    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
+    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));
+}
+
+void free_file_size(SQLite::Database& conn) {
+    conn.exec("PRAGMA max_page_count = 1073741823");
+}
+
 std::vector<std::string> titles(const std::vector<stored_item>& items) {
     std::vector<std::string> out;
     for (const auto& it : items)
@@ -550,28 +571,22 @@ TEST_F(database_test, a_failed_index_write_between_refreshes_rolls_the_batch_bac
         *wordy.summary += "w" + std::to_string(w) + " ";
     db_.begin_batch();
     db_.store_refresh(ok_refresh(a, t0, {wordy}));
-    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
-    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));  // the file cannot grow
+    fix_file_size(conn);
     ASSERT_TRUE(db_.write_pending_index_rows(0));
-    try {
+    const auto refused = runtime_error_of([&] {
         db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("2", "Harbour two")}));
-        ADD_FAILURE() << "a refresh began after the index rows could not be written";
-    } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("database or disk is full"), std::string::npos)
-            << e.what();
-    }
+    });
+    ASSERT_FALSE(refused.empty()) << "a refresh began after the index rows could not be written";
+    EXPECT_NE(refused.find("database or disk is full"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("fetched again at its next poll"), std::string::npos) << refused;
     EXPECT_FALSE(db_.write_pending_index_rows(0)) << "the batch has failed";
-    try {
-        db_.commit_batch();
-        ADD_FAILURE() << "the batch committed items the index does not hold";
-    } catch (const std::runtime_error& e) {
-        const std::string why = e.what();
-        EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
-        EXPECT_NE(why.find("full-text index failed"), std::string::npos) << why;
-        EXPECT_NE(why.find("full"), std::string::npos) << why;
-    }
+    const auto why = runtime_error_of([&] { db_.commit_batch(); });
+    ASSERT_FALSE(why.empty()) << "the batch committed items the index does not hold";
+    EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
+    EXPECT_NE(why.find("full-text index failed"), std::string::npos) << why;
+    EXPECT_NE(why.find("database or disk is full"), std::string::npos) << why;
     EXPECT_TRUE(db_.items(query()).empty());
-    conn.exec("PRAGMA max_page_count = 1073741823");
+    free_file_size(conn);
     EXPECT_EQ(db_.integrity_check(), "ok");
     {
         write_batch batch(db_);
@@ -592,38 +607,29 @@ TEST_F(database_test, a_batch_that_fills_the_disk_fails_with_the_reason_and_keep
     const auto a = add_feed("https://a.example/feed");
     ASSERT_EQ(db_.store_refresh(ok_refresh(a, t0, {item_with_id("kept")})).new_items, 1);
     auto& conn = database_access::connection(db_);
-    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
-    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));  // the file cannot grow
+    fix_file_size(conn);
     auto big = item_with_id("big");
     big.content_html = std::string(512 * 1024, 'x');
     db_.begin_batch();
-    try {
-        db_.store_refresh(ok_refresh(a, t0 + hours(1), {big}));
-        ADD_FAILURE() << "a refresh that needs more pages than the file may have was stored";
-    } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("full"), std::string::npos) << e.what();
-    }
-    try {
-        db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("after")}));
-        ADD_FAILURE() << "a refresh was stored into a transaction SQLite had rolled back";
-    } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("database or disk is full"), std::string::npos)
-            << e.what();
-    }
-    try {
-        db_.commit_batch();
-        ADD_FAILURE() << "the batch committed";
-    } catch (const std::runtime_error& e) {
-        const std::string why = e.what();
-        EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
-        EXPECT_NE(why.find("database or disk is full"), std::string::npos) << why;
-        EXPECT_EQ(why.find("no transaction is active"), std::string::npos) << why;
-    }
+    const auto first =
+        runtime_error_of([&] { db_.store_refresh(ok_refresh(a, t0 + hours(1), {big})); });
+    ASSERT_FALSE(first.empty())
+        << "a refresh that needs more pages than the file may have was stored";
+    EXPECT_NE(first.find("full"), std::string::npos) << first;
+    const auto after = runtime_error_of(
+        [&] { db_.store_refresh(ok_refresh(a, t0 + hours(1), {item_with_id("after")})); });
+    ASSERT_FALSE(after.empty()) << "a refresh was stored into a transaction SQLite had rolled back";
+    EXPECT_NE(after.find("database or disk is full"), std::string::npos) << after;
+    const auto why = runtime_error_of([&] { db_.commit_batch(); });
+    ASSERT_FALSE(why.empty()) << "the batch committed";
+    EXPECT_NE(why.find("rolled back"), std::string::npos) << why;
+    EXPECT_NE(why.find("database or disk is full"), std::string::npos) << why;
+    EXPECT_EQ(why.find("no transaction is active"), std::string::npos) << why;
     EXPECT_FALSE(db_.in_batch());
     EXPECT_EQ(titles(db_.items(query())).size(), 1U);
     EXPECT_EQ(conn.execAndGet("PRAGMA integrity_check").getString(), "ok");
     // Space again: the next batch stores as if nothing had happened.
-    conn.exec("PRAGMA max_page_count = 1073741823");
+    free_file_size(conn);
     {
         write_batch batch(db_);
         EXPECT_EQ(db_.store_refresh(ok_refresh(a, t0 + hours(2), {big})).new_items, 1);
