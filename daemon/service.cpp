@@ -716,10 +716,7 @@ class service {
 
     void start_poll(storage::feed_row feed, const std::string& host) {
         const auto id = feed.id;
-        if (!round_open_) {
-            round_open_ = true;
-            round_started_ = std::chrono::steady_clock::now();
-        }
+        if (!round_started_) round_started_ = std::chrono::steady_clock::now();
         busy_.insert(id);
         ++in_flight_;
         polls_unwritten_.fetch_add(1);
@@ -790,7 +787,7 @@ class service {
             write_round_log();
             return;
         }
-        if (round_timer_armed_ || !round_open_) return;
+        if (round_timer_armed_ || !round_started_) return;
         round_timer_armed_ = true;
         round_timer_.expires_at(*last_round_log_ + round_log_interval);
         round_timer_.async_wait([this](boost::system::error_code ec) {
@@ -800,11 +797,10 @@ class service {
     }
 
     void write_round_log() {
-        if (!round_open_) return;
-        round_open_ = false;
+        if (!round_started_) return;
         if (round_.attempted > 0) {
             const auto seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - round_started_)
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - *round_started_)
                     .count();
             // seconds: from the round's first poll to this line.
             spdlog::info(
@@ -814,6 +810,7 @@ class service {
                 round_.known_items, round_.failed, failing_.size());
         }
         round_ = {};
+        round_started_.reset();
         last_round_log_ = std::chrono::steady_clock::now();
     }
 
@@ -1196,8 +1193,8 @@ class service {
     std::chrono::steady_clock::time_point started_;
     // Daemon mode: the polls since the log's last round line (log_round).
     poll_totals round_;
-    bool round_open_ = false;  // a poll started since that line
-    std::chrono::steady_clock::time_point round_started_{};
+    // When the first poll since that line started; none: no poll since.
+    std::optional<std::chrono::steady_clock::time_point> round_started_;
     std::optional<std::chrono::steady_clock::time_point> last_round_log_;  // none yet
     net::steady_timer round_timer_{ioc_};
     bool round_timer_armed_ = false;

@@ -63,7 +63,8 @@ TEST(metrics, feedd_families_are_all_visible_before_any_update) {
          {"feedd_fetches_total", "feedd_fetch_bytes_total", "feedd_fetch_duration_seconds",
           "feedd_items_total", "feedd_stories", "feedd_queue_depth",
           "feedd_writer_duration_seconds", "feedd_feeds", "feedd_checkpoints_total",
-          "feedd_checkpoint_writer_waits_total", "feedd_checkpoint_writer_wait_seconds_total"}) {
+          "feedd_checkpoint_failures_total", "feedd_checkpoint_writer_waits_total",
+          "feedd_checkpoint_writer_wait_seconds_total"}) {
         EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
     }
 }
