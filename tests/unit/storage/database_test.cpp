@@ -11,6 +11,7 @@
 
 #include "storage/database_access.hpp"
 #include "storage/search.hpp"
+#include "tests/support/errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::storage {
@@ -19,6 +20,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using test::runtime_error_of;
 
 const timestamp t0{seconds{1'700'000'000}};
 
@@ -85,17 +87,6 @@ refresh failed_refresh(std::int64_t feed_id, timestamp at) {
     r.success = false;
     r.next_poll = at + hours(1);
     return r;
-}
-
-// The message of the std::runtime_error that f throws; empty when f returns.
-template <class F>
-std::string runtime_error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 // The file may not grow past its size now, as on a full disk (SQLite's max_page_count).

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
+#include "tests/support/errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace feedd::storage {
@@ -20,18 +21,6 @@ const timestamp t0{seconds{1'700'000'000}};
 int user_version(const std::filesystem::path& path) {
     SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
     return db.execAndGet("PRAGMA user_version").getInt();
-}
-
-// Runs `open` expecting a std::runtime_error and returns its message.
-template <typename F>
-std::string open_error(F&& open) {
-    try {
-        open();
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "open did not throw";
-    return {};
 }
 
 TEST(migrations, migrate_an_empty_file_to_the_latest_version) {
@@ -83,11 +72,11 @@ TEST(migrations, a_newer_schema_is_refused_read_write_and_read_only) {
         raw.exec("CREATE TABLE something_new (x INTEGER)");
         raw.exec("PRAGMA user_version = " + std::to_string(database::schema_version() + 1));
     }
-    const auto rw = open_error([&] { database::open(path, open_mode::read_write); });
+    const auto rw = test::runtime_error_of([&] { database::open(path, open_mode::read_write); });
     EXPECT_NE(rw.find(path.string()), std::string::npos) << rw;
     EXPECT_NE(rw.find("newer"), std::string::npos) << rw;
 
-    const auto ro = open_error([&] { database::open(path, open_mode::read_only); });
+    const auto ro = test::runtime_error_of([&] { database::open(path, open_mode::read_only); });
     EXPECT_NE(ro.find(path.string()), std::string::npos) << ro;
     EXPECT_NE(ro.find("newer"), std::string::npos) << ro;
 
@@ -98,7 +87,8 @@ TEST(migrations, a_newer_schema_is_refused_read_write_and_read_only) {
 TEST(migrations, read_only_open_of_a_missing_file_fails_naming_it) {
     test::temp_dir dir;
     const auto path = dir / "missing.db";
-    const auto message = open_error([&] { database::open(path, open_mode::read_only); });
+    const auto message =
+        test::runtime_error_of([&] { database::open(path, open_mode::read_only); });
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
     EXPECT_FALSE(std::filesystem::exists(path));
 }
@@ -110,7 +100,8 @@ TEST(migrations, read_only_open_of_an_unmigrated_file_is_refused) {
         SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         raw.exec("CREATE TABLE unrelated (x INTEGER)");
     }
-    const auto message = open_error([&] { database::open(path, open_mode::read_only); });
+    const auto message =
+        test::runtime_error_of([&] { database::open(path, open_mode::read_only); });
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
     EXPECT_NE(message.find("not initialised"), std::string::npos) << message;
     EXPECT_EQ(user_version(path), 0);
@@ -119,7 +110,8 @@ TEST(migrations, read_only_open_of_an_unmigrated_file_is_refused) {
 TEST(migrations, a_file_that_is_not_a_database_fails_naming_it) {
     test::temp_dir dir;
     const auto path = test::write_file(dir / "notes.txt", std::string(4096, 'x'));
-    const auto message = open_error([&] { database::open(path, open_mode::read_write); });
+    const auto message =
+        test::runtime_error_of([&] { database::open(path, open_mode::read_write); });
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
 }
 
