@@ -213,6 +213,9 @@ class service {
         for (const auto& block : db_.host_blocks(wall_now()))
             host_not_before_[block.host] = block.not_before;
         total_feeds_ = static_cast<int>(feeds.size());
+        // An empty store fills fastest without its time-ordered indexes, built when the
+        // first round is over (build_deferred_indexes).
+        time_indexes_deferred_ = db_.defer_time_indexes();
         // The story index is rebuilt by the first refresh that brings items: a poll in
         // which every feed answers 304 never pays for reading the stored signatures, so
         // its cost does not grow with the items stored.
@@ -494,6 +497,9 @@ class service {
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
+                // An empty store fills fastest without its time-ordered indexes, built when the
+                // first round is over (build_deferred_indexes).
+                time_indexes_deferred_ = db_.defer_time_indexes();
                 if (digests_) digests_->update(cfg_.topics, cfg_.mail);  // topics now synced
                 spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
                 notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
@@ -685,7 +691,10 @@ class service {
                 if (!ec && !stopping_) dispatch();
             });
         }
-        if (mode_ == run_mode::once && in_flight_ == 0 && pending_.empty()) request_stop();
+        if (mode_ == run_mode::once && in_flight_ == 0 && pending_.empty()) {
+            build_deferred_indexes();
+            request_stop();
+        }
     }
 
     // The daemon's pipeline is idle after storing documents (the end of a round, the peak of
@@ -775,7 +784,37 @@ class service {
             return;
         }
         dispatch();
-        if (mode_ == run_mode::daemon && in_flight_ == 0 && pending_.empty()) log_round();
+        if (mode_ == run_mode::daemon && in_flight_ == 0 && pending_.empty()) {
+            build_deferred_indexes();
+            log_round();
+        }
+    }
+
+    // Loop thread, when the pipeline falls idle: a first import's round is over, so the
+    // time-ordered indexes it went without are built, each by one sort (on the writer, after
+    // the round's last commit; docs/design.md, "First import"). One that fails (a full disk) is
+    // tried again when the pipeline next falls idle, and by the next start at the latest.
+    void build_deferred_indexes() {
+        if (!time_indexes_deferred_) return;
+        time_indexes_deferred_ = false;
+        net::post(writer_pool_, [this] {
+            commit_writes();
+            const auto started = std::chrono::steady_clock::now();
+            try {
+                db_.build_time_indexes();
+                spdlog::info(
+                    "first import: time-ordered indexes built in {:.2f} s",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                        .count());
+            } catch (const std::exception& e) {
+                spdlog::error(
+                    "first import: building the time-ordered indexes failed: {}; "
+                    "timelines and listings are slow until they are built (at the "
+                    "next idle moment or start)",
+                    e.what());
+                net::post(ioc_, [this] { time_indexes_deferred_ = true; });
+            }
+        });
     }
 
     // The pipeline fell idle: the round's line, unless one went out less than
@@ -1158,6 +1197,7 @@ class service {
     bool stopping_ = false;
     int exit_code_ = 0;
     bool interrupted_ = false;
+    bool time_indexes_deferred_ = false;  // loop thread; see build_deferred_indexes
     std::map<std::int64_t, timestamp> cooldown_until_;
     int consecutive_store_failures_ = 0;
     std::mutex store_mutex_;  // guards store_queue_ and drain_posted_

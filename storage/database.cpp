@@ -89,6 +89,10 @@ void configure_sqlite() {
     // of 1000 feeds. It can only be turned off before SQLite initialises; a later call
     // returns SQLITE_MISUSE and changes nothing.
     [[maybe_unused]] static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // A sort keeps up to max(this, the page cache's size) of keys in memory before it spills a
+    // run to a temporary file (SQLite's default: 250 pages). Only database::build_time_indexes
+    // sorts with a page cache shrunk below that, to keep its sort at 64 KiB.
+    [[maybe_unused]] static const int pma_size = sqlite3_config(SQLITE_CONFIG_PMASZ, 16U);
 }
 
 // A read-write connection keeps its statement journals in memory and writes its WAL in large
@@ -96,6 +100,14 @@ void configure_sqlite() {
 std::unique_ptr<writer_vfs> writer_vfs_for(open_mode mode) {
     configure_sqlite();
     return mode == open_mode::read_write ? std::make_unique<writer_vfs>() : nullptr;
+}
+
+// The time-ordered indexes a first import left to the end of its round (or, cut short, to
+// this open): each built by one sort of its table.
+void create_missing_time_indexes(SQLite::Database& db) {
+    for (const auto& index : time_ordered_indexes) {
+        if (!has_index(db, index.name)) db.exec(std::string(index.create));
+    }
 }
 
 SQLite::Database open_connection(const std::string& name, open_mode mode, const writer_vfs* vfs) {
@@ -152,6 +164,7 @@ SQLite::Database open_connection(const std::string& name, open_mode mode, const 
     db.exec("PRAGMA journal_size_limit = 16777216");
     db.exec("PRAGMA foreign_keys = ON");
     migrate(db, name);  // registers the SQL functions the schema calls
+    create_missing_time_indexes(db);
     return db;
 }
 
@@ -512,6 +525,10 @@ LIMIT :limit
             throw std::logic_error(
                 fmt::format("{}: {} on a read-only connection", name_, operation));
         }
+    }
+
+    void require_no_batch(std::string_view operation) const {
+        if (batch_) throw std::logic_error(fmt::format("{}: {} inside a batch", name_, operation));
     }
 
     std::string name_;
@@ -903,6 +920,38 @@ std::int64_t database::story_count() const {
 
 std::int64_t database::max_story_id() const {
     return impl_->stories_.max_story_id();
+}
+
+bool database::defer_time_indexes() {
+    impl_->require_writable("defer_time_indexes");
+    impl_->require_no_batch("defer_time_indexes");
+    auto& db = impl_->db_;
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM items)").getInt() != 0) return false;
+    for (const auto& index : time_ordered_indexes)
+        db.exec(fmt::format("DROP INDEX IF EXISTS {}", index.name));
+    tx.commit();
+    return true;
+}
+
+void database::build_time_indexes() {
+    impl_->require_writable("build_time_indexes");
+    impl_->require_no_batch("build_time_indexes");
+    auto& db = impl_->db_;
+    // Each build sorts its table's keys. SQLite's sorter holds up to a page cache's worth of
+    // them in one buffer before it spills a sorted run to a temporary file; at the end of a
+    // cold poll, the process's peak, that buffer added a MiB to it. With the page cache shrunk
+    // meanwhile (the scan of the table does not need it) the buffer stays at 64 KiB
+    // (configure_sqlite) and fits in memory the cache gives back.
+    const auto cache_size = db.execAndGet("PRAGMA cache_size").getInt64();
+    db.exec("PRAGMA cache_size = -64");
+    try {
+        create_missing_time_indexes(db);
+    } catch (...) {
+        db.exec(fmt::format("PRAGMA cache_size = {}", cache_size));
+        throw;
+    }
+    db.exec(fmt::format("PRAGMA cache_size = {}", cache_size));
 }
 
 std::string database::integrity_check() const {

@@ -210,6 +210,15 @@ class database {
     // The highest story id ever stored, 0 when none.
     std::int64_t max_story_id() const;
 
+    // A first import: with no item stored yet, drops the time-ordered indexes
+    // (storage/migrations.hpp), whose rows each new item and story would put at a random place,
+    // so build_time_indexes() can sort them in one go when the round is over. False, and nothing
+    // changed, when items are stored. Outside a batch, like build_time_indexes().
+    bool defer_time_indexes();
+    // Builds the time-ordered indexes that are missing. A read-write open builds them too, so
+    // an import cut short leaves them missing only until the next start.
+    void build_time_indexes();
+
     // "ok" or SQLite's report.
     std::string integrity_check() const;
     // All zero for a connection without a checkpointer (read-only, ":memory:").

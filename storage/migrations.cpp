@@ -470,6 +470,21 @@ int schema_version_of(SQLite::Database& db) {
     return db.execAndGet("PRAGMA user_version").getInt();
 }
 
+const std::array<index_definition, 2> time_ordered_indexes{
+    index_definition{"items_newest",
+                     "CREATE INDEX IF NOT EXISTS items_newest ON items "
+                     "(coalesce(published, first_seen) DESC, id DESC)"},
+    index_definition{
+        "stories_newest",
+        "CREATE INDEX IF NOT EXISTS stories_newest ON stories (last_seen DESC, id DESC)"},
+};
+
+bool has_index(SQLite::Database& db, std::string_view name) {
+    SQLite::Statement stmt(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1");
+    stmt.bind(1, std::string(name));
+    return stmt.executeStep();
+}
+
 void migrate(SQLite::Database& db, std::string_view name) {
     register_index_functions(db);  // migration 8 indexes stored items through them
     for (;;) {

@@ -3,6 +3,7 @@
 // public API is storage/database.hpp.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,20 @@ int schema_version_of(SQLite::Database& db);
 // IMMEDIATE transaction together with its version bump. Throws std::runtime_error
 // naming `name` (the file) when the database is newer than this build.
 void migrate(SQLite::Database& db, std::string_view name);
+
+// The time-ordered indexes, as the migrations left them (items_newest: migration 2,
+// stories_newest: migration 3). Each new item and story puts a row at a random place in them,
+// which a first import pays for thousands of times over; it builds them after its round
+// instead (database::defer_time_indexes, docs/design.md "First import"). A migration that
+// changes one must DROP INDEX IF EXISTS: an import cut short leaves them missing until the
+// next read-write open builds them.
+struct index_definition {
+    std::string_view name;
+    std::string_view create;  // CREATE INDEX IF NOT EXISTS ...
+};
+extern const std::array<index_definition, 2> time_ordered_indexes;
+
+// Whether the index exists in the connection's main database.
+bool has_index(SQLite::Database& db, std::string_view name);
 
 }  // namespace feedd::storage

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "storage/database_access.hpp"
+#include "storage/migrations.hpp"
 #include "storage/topics.hpp"
 #include "stories/fold.hpp"
 
@@ -171,7 +172,8 @@ SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 LIMIT
         probe.bind(1, match);
         probe.bind(2, common_matches);
         probe.executeStep();
-        common = probe.getColumn(0).getInt() >= common_matches;
+        // The index is missing while a first import runs (database::defer_time_indexes).
+        common = probe.getColumn(0).getInt() >= common_matches && has_index(conn, "items_newest");
     }
     std::string sql = common ? "SELECT i.id FROM items i INDEXED BY items_newest\n"
                              : "SELECT i.id FROM items i\n";

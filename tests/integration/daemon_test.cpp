@@ -92,6 +92,19 @@ const storage::feed_row* find_feed(const std::vector<storage::feed_row>& feeds,
     return nullptr;
 }
 
+// How many of the time-ordered indexes the file has (a first import builds them when its round
+// is over; storage::database::defer_time_indexes).
+int time_indexes(const temp_dir& dir) {
+    SQLite::Database raw(db_path(dir).string(), SQLite::OPEN_READONLY);
+    return raw
+        .execAndGet(
+            "SELECT count(*) FROM sqlite_schema "
+            "WHERE type = 'index' AND name IN ('items_newest', 'stories_newest')")
+        .getInt();
+}
+
+constexpr const char* indexes_built_line = "first import: time-ordered indexes built";
+
 run_result poll_once(const temp_dir& dir, const std::filesystem::path& config) {
     return run_feedd({"poll", "--config", config.string(), "--once"}, dir.path());
 }
@@ -111,9 +124,13 @@ TEST(daemon, first_poll_stores_every_item_and_second_poll_is_conditional) {
     ASSERT_EQ(first.exit_code, 0) << first.err;
     EXPECT_NE(first.out.find("8 new items"), std::string::npos) << first.out;
     EXPECT_EQ(stored_items(dir).size(), 8u);
+    EXPECT_NE(first.err.find(indexes_built_line), std::string::npos) << first.err;
+    EXPECT_EQ(time_indexes(dir), 2);
 
     const auto second = poll_once(dir, config);
     ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_EQ(second.err.find(indexes_built_line), std::string::npos) << second.err;
+    EXPECT_EQ(time_indexes(dir), 2);
     ASSERT_EQ(server.hits("/a.xml"), 2);
     ASSERT_EQ(server.hits("/b.xml"), 2);
     EXPECT_EQ(server.requests("/a.xml").back().header("If-None-Match"), "\"a-v1\"");
@@ -666,6 +683,9 @@ TEST(daemon, logs_one_line_per_round_and_a_line_per_failing_feed_only) {
         << log;
     EXPECT_EQ(log.find("outcome=ok"), std::string::npos) << log;  // successes: debug only
     EXPECT_EQ(log.find("info round ", log.find("info round ") + 1), std::string::npos) << log;
+    // The first round was a first import: its indexes are built once it is over.
+    ASSERT_TRUE(eventually([&] { return time_indexes(dir) == 2; })) << daemon.err();
+    EXPECT_NE(daemon.err().find(indexes_built_line), std::string::npos) << daemon.err();
 
     // A feed added by SIGHUP within the minute: its round's line waits for the minute to
     // end, and the stop writes it, so nothing polled goes unaccounted.
