@@ -497,9 +497,6 @@ class service {
                 };
                 const auto feeds = co_await on_writer(std::move(sync));
                 total_feeds_ = static_cast<int>(feeds.size());
-                // An empty store fills fastest without its time-ordered indexes, built when the
-                // first round is over (build_deferred_indexes).
-                time_indexes_deferred_ = db_.defer_time_indexes();
                 if (digests_) digests_->update(cfg_.topics, cfg_.mail);  // topics now synced
                 spdlog::info("reloaded config={} feeds={}", cfg_.file.string(), feeds.size());
                 notify(fmt::format("READY=1\nSTATUS=following {} feeds", feeds.size()));
