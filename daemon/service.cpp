@@ -213,8 +213,9 @@ class service {
         for (const auto& block : db_.host_blocks(wall_now()))
             host_not_before_[block.host] = block.not_before;
         total_feeds_ = static_cast<int>(feeds.size());
-        // An empty store fills fastest without its time-ordered indexes, built when the
-        // first round is over (build_deferred_indexes).
+        // An empty store fills fastest without its time-ordered indexes: they are built when
+        // the first round is over (build_deferred_indexes), as are any that an import cut short
+        // left missing.
         time_indexes_deferred_ = db_.defer_time_indexes();
         // The story index is rebuilt by the first refresh that brings items: a poll in
         // which every feed answers 304 never pays for reading the stored signatures, so
@@ -781,16 +782,26 @@ class service {
             return;
         }
         dispatch();
-        if (mode_ == run_mode::daemon && in_flight_ == 0 && pending_.empty()) {
-            build_deferred_indexes();
-            log_round();
+        if (mode_ == run_mode::daemon && in_flight_ == 0) {
+            // Feeds whose host asked us to wait (Retry-After, maybe hours) do not hold it back.
+            if (time_indexes_deferred_ && only_held_feeds_pending()) build_deferred_indexes();
+            if (pending_.empty()) log_round();
         }
+    }
+
+    // Every feed waiting to be polled (if any) waits for its host's Retry-After.
+    bool only_held_feeds_pending() {
+        const auto now = wall_now();
+        return std::all_of(pending_.begin(), pending_.end(), [&](const storage::feed_row& feed) {
+            const auto host = host_key(feed.url);
+            return !host.empty() && host_waiting(host, now);
+        });
     }
 
     // Loop thread, when the pipeline falls idle: a first import's round is over, so the
     // time-ordered indexes it went without are built, each by one sort (on the writer, after
-    // the round's last commit; docs/design.md, "First import"). One that fails (a full disk) is
-    // tried again when the pipeline next falls idle, and by the next start at the latest.
+    // the round's last commit; docs/design.md, "The writer's SQLite"). The daemon tries again
+    // when it next falls idle if that fails (a full disk), and so does the next start.
     void build_deferred_indexes() {
         if (!time_indexes_deferred_) return;
         time_indexes_deferred_ = false;
@@ -798,16 +809,15 @@ class service {
             commit_writes();
             const auto started = std::chrono::steady_clock::now();
             try {
-                db_.build_time_indexes();
+                if (db_.build_time_indexes() == 0) return;
                 spdlog::info(
-                    "first import: time-ordered indexes built in {:.2f} s",
+                    "time-ordered indexes built in {:.2f} s",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                         .count());
             } catch (const std::exception& e) {
                 spdlog::error(
-                    "first import: building the time-ordered indexes failed: {}; "
-                    "timelines and listings are slow until they are built (at the "
-                    "next idle moment or start)",
+                    "building the time-ordered indexes failed: {}; listings and timelines "
+                    "sort without them until a later try succeeds",
                     e.what());
                 net::post(ioc_, [this] { time_indexes_deferred_ = true; });
             }

@@ -102,14 +102,6 @@ std::unique_ptr<writer_vfs> writer_vfs_for(open_mode mode) {
     return mode == open_mode::read_write ? std::make_unique<writer_vfs>() : nullptr;
 }
 
-// The time-ordered indexes a first import left to the end of its round (or, cut short, to
-// this open): each built by one sort of its table.
-void create_missing_time_indexes(SQLite::Database& db) {
-    for (const auto& index : time_ordered_indexes) {
-        if (!has_index(db, index.name)) db.exec(std::string(index.create));
-    }
-}
-
 SQLite::Database open_connection(const std::string& name, open_mode mode, const writer_vfs* vfs) {
     configure_sqlite();
     if (mode == open_mode::read_only) {
@@ -164,7 +156,6 @@ SQLite::Database open_connection(const std::string& name, open_mode mode, const 
     db.exec("PRAGMA journal_size_limit = 16777216");
     db.exec("PRAGMA foreign_keys = ON");
     migrate(db, name);  // registers the SQL functions the schema calls
-    create_missing_time_indexes(db);
     return db;
 }
 
@@ -927,14 +918,19 @@ bool database::defer_time_indexes() {
     impl_->require_no_batch("defer_time_indexes");
     auto& db = impl_->db_;
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM items)").getInt() != 0) return false;
+    const auto missing = [&] {
+        return std::any_of(
+            time_ordered_indexes.begin(), time_ordered_indexes.end(),
+            [&](const index_definition& index) { return !has_index(db, index.name); });
+    };
+    if (db.execAndGet("SELECT EXISTS (SELECT 1 FROM items)").getInt() != 0) return missing();
     for (const auto& index : time_ordered_indexes)
         db.exec(fmt::format("DROP INDEX IF EXISTS {}", index.name));
     tx.commit();
     return true;
 }
 
-void database::build_time_indexes() {
+int database::build_time_indexes() {
     impl_->require_writable("build_time_indexes");
     impl_->require_no_batch("build_time_indexes");
     auto& db = impl_->db_;
@@ -944,14 +940,21 @@ void database::build_time_indexes() {
     // meanwhile (the scan of the table does not need it) the buffer stays at 64 KiB
     // (configure_sqlite) and fits in memory the cache gives back.
     const auto cache_size = db.execAndGet("PRAGMA cache_size").getInt64();
+    const auto restore_cache = [&] { db.exec(fmt::format("PRAGMA cache_size = {}", cache_size)); };
     db.exec("PRAGMA cache_size = -64");
+    int built = 0;
     try {
-        create_missing_time_indexes(db);
+        for (const auto& index : time_ordered_indexes) {
+            if (has_index(db, index.name)) continue;
+            db.exec(std::string(index.create));
+            ++built;
+        }
     } catch (...) {
-        db.exec(fmt::format("PRAGMA cache_size = {}", cache_size));
+        restore_cache();
         throw;
     }
-    db.exec(fmt::format("PRAGMA cache_size = {}", cache_size));
+    restore_cache();
+    return built;
 }
 
 std::string database::integrity_check() const {

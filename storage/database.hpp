@@ -210,14 +210,17 @@ class database {
     // The highest story id ever stored, 0 when none.
     std::int64_t max_story_id() const;
 
-    // A first import: with no item stored yet, drops the time-ordered indexes
-    // (storage/migrations.hpp), whose rows each new item and story would put at a random place,
-    // so build_time_indexes() can sort them in one go when the round is over. False, and nothing
-    // changed, when items are stored. Outside a batch, like build_time_indexes().
+    // Whether the time-ordered indexes (storage/migrations.hpp) are missing, so that
+    // build_time_indexes() is due. With no item stored yet (a first import) it drops them
+    // first: each new item and story would put a row at a random place in them, where one sort
+    // of each table builds them when the import's round is over. A store with items has them
+    // missing only after an import cut short (a kill); nothing builds them on opening, so that a
+    // tool or thread that opens the file during an import cannot undo this. Outside a batch,
+    // like build_time_indexes().
     bool defer_time_indexes();
-    // Builds the time-ordered indexes that are missing. A read-write open builds them too, so
-    // an import cut short leaves them missing only until the next start.
-    void build_time_indexes();
+    // Builds the time-ordered indexes that are missing; returns how many it built. Until then
+    // listings and timelines are right but sort instead of walking an index.
+    int build_time_indexes();
 
     // "ok" or SQLite's report.
     std::string integrity_check() const;

@@ -32,9 +32,9 @@ void migrate(SQLite::Database& db, std::string_view name);
 // The time-ordered indexes, as the migrations left them (items_newest: migration 2,
 // stories_newest: migration 3). Each new item and story puts a row at a random place in them,
 // which a first import pays for thousands of times over; it builds them after its round
-// instead (database::defer_time_indexes, docs/design.md "First import"). A migration that
-// changes one must DROP INDEX IF EXISTS: an import cut short leaves them missing until the
-// next read-write open builds them.
+// instead (database::defer_time_indexes; docs/design.md, "The writer's SQLite"). A migration
+// that changes one must DROP INDEX IF EXISTS: an import cut short leaves them missing until
+// the daemon's next round is over.
 struct index_definition {
     std::string_view name;
     std::string_view create;  // CREATE INDEX IF NOT EXISTS ...

@@ -3,14 +3,16 @@
 # overrides ../shared).
 shared="${FEEDD_SHARED:-$PWD/../shared}/bench"
 
-# The feedd binary of BUILD_DIR, configured Release and built first when it is missing.
-feedd_binary() {
+# use_feedd BUILD_DIR: sets `feedd` to the feedd binary of BUILD_DIR, configured Release and
+# built first when it is missing. (Not a command substitution: `set -e` would not stop a
+# failed build there.)
+use_feedd() {
   local build="$1"
   if [ ! -x "$build/daemon/feedd" ]; then
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$build" --target feedd -j2 >/dev/null
   fi
-  echo "$build/daemon/feedd"
+  feedd="$build/daemon/feedd"
 }
 
 # need_packages COMMAND:PACKAGE ...: installs with apt-get the packages of the commands
@@ -34,7 +36,8 @@ farm_workdir() {
   trap '[ -z "$farm_pidfile" ] || "$shared/feedfarm/serve.sh" --stop "$farm_pidfile" 2>/dev/null || true; rm -rf "$work"' EXIT
 }
 
-# serve_farm DIR PORT: nginx on 127.0.0.1:PORT serving DIR; sets `farm_pidfile`.
+# serve_farm DIR PORT: nginx on 127.0.0.1:PORT serving DIR; sets `farm_pidfile`. serve.sh's
+# settings (FEEDFARM_ACCESS_LOG=1 …) go before the call.
 serve_farm() {
   farm_pidfile="$("$shared/feedfarm/serve.sh" "$1" "$2")"
 }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
+#include "storage/database_access.hpp"
 #include "storage/migrations.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -94,6 +95,10 @@ TEST(time_indexes, are_defined_as_the_migrations_left_them) {
     }
 }
 
+std::int64_t cache_size(const database& db) {
+    return database_access::connection(db).execAndGet("PRAGMA cache_size").getInt64();
+}
+
 TEST(time_indexes, a_first_import_goes_without_them_until_they_are_built) {
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
@@ -107,18 +112,35 @@ TEST(time_indexes, a_first_import_goes_without_them_until_they_are_built) {
     EXPECT_EQ(titles_newest_first(db), (std::vector<std::string>{"new", "mid", "old"}));
     EXPECT_EQ(stories_newest_first(db), (std::vector<std::int64_t>{3, 2, 1}));
 
-    db.build_time_indexes();
+    const auto cache = cache_size(db);
+    EXPECT_EQ(db.build_time_indexes(), 2);
+    EXPECT_EQ(cache_size(db), cache);  // shrunk for the sort only
     EXPECT_EQ(time_indexes(path), migrated);
     EXPECT_EQ(db.integrity_check(), "ok");
     EXPECT_EQ(titles_newest_first(db), (std::vector<std::string>{"new", "mid", "old"}));
     EXPECT_EQ(stories_newest_first(db), (std::vector<std::int64_t>{3, 2, 1}));
+    EXPECT_EQ(db.build_time_indexes(), 0);
 
     // Items are stored now: nothing to defer, and the indexes stay.
     EXPECT_FALSE(db.defer_time_indexes());
     EXPECT_EQ(time_indexes(path), migrated);
 }
 
-TEST(time_indexes, an_import_cut_short_has_them_built_by_the_next_open) {
+TEST(time_indexes, another_connection_opened_during_an_import_leaves_them_missing) {
+    // The daemon's digest thread and feedd's other commands open the file read-write while
+    // the writer imports.
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open(path, open_mode::read_write);
+    ASSERT_TRUE(db.defer_time_indexes());
+    { auto other = database::open(path, open_mode::read_write); }
+    EXPECT_TRUE(time_indexes(path).empty());
+    store_three_items(db);
+    { auto other = database::open(path, open_mode::read_write); }
+    EXPECT_TRUE(time_indexes(path).empty());
+}
+
+TEST(time_indexes, an_import_cut_short_leaves_them_to_the_next_start) {
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
     std::map<std::string, std::string> migrated;
@@ -128,15 +150,20 @@ TEST(time_indexes, an_import_cut_short_has_them_built_by_the_next_open) {
         ASSERT_TRUE(db.defer_time_indexes());
         store_three_items(db);
     }  // closed before the round was over: no build
-    EXPECT_TRUE(time_indexes(path).empty());
     {
         // A reader finds the items without them.
         auto reader = database::open(path, open_mode::read_only);
         EXPECT_EQ(titles_newest_first(reader), (std::vector<std::string>{"new", "mid", "old"}));
     }
+    // The next start finds them missing, drops nothing (items are stored) and builds them.
     auto db = database::open(path, open_mode::read_write);
+    EXPECT_TRUE(time_indexes(path).empty());
+    EXPECT_TRUE(db.defer_time_indexes());
+    EXPECT_EQ(titles_newest_first(db), (std::vector<std::string>{"new", "mid", "old"}));
+    EXPECT_EQ(db.build_time_indexes(), 2);
     EXPECT_EQ(time_indexes(path), migrated);
     EXPECT_EQ(db.integrity_check(), "ok");
+    EXPECT_FALSE(db.defer_time_indexes());
 }
 
 TEST(time_indexes, are_neither_dropped_nor_built_inside_a_batch) {
