@@ -58,16 +58,22 @@ std::string atom(const std::string& name, int entries) {
     return out + "</feed>\n";
 }
 
-// A config file in dir following urls, with short timeouts so failures are quick.
-std::filesystem::path write_config(const temp_dir& dir, const std::vector<std::string>& urls,
-                                   const std::string& extra = "") {
-    std::string text = fmt::format(
-        "[storage]\npath = \"state/feedd.db\"\n\n[fetch]\nconnect_timeout = \"2s\"\n"
-        "timeout = \"2s\"\nconcurrency = 4\nper_host = 4\n{}\n",
-        extra);
+// A config file in dir following urls, with these [fetch] settings.
+std::filesystem::path write_config_fetching(const temp_dir& dir,
+                                            const std::vector<std::string>& urls,
+                                            const std::string& fetch) {
+    std::string text = fmt::format("[storage]\npath = \"state/feedd.db\"\n\n[fetch]\n{}\n", fetch);
     for (const auto& url : urls)
         text += fmt::format("[[feed]]\nurl = \"{}\"\n\n", url);
     return write_file(dir / "feedd.toml", text);
+}
+
+// A config file in dir following urls, with short timeouts so failures are quick.
+std::filesystem::path write_config(const temp_dir& dir, const std::vector<std::string>& urls,
+                                   const std::string& extra = "") {
+    return write_config_fetching(
+        dir, urls,
+        "connect_timeout = \"2s\"\ntimeout = \"2s\"\nconcurrency = 4\nper_host = 4\n" + extra);
 }
 
 std::filesystem::path db_path(const temp_dir& dir) {
@@ -710,11 +716,8 @@ TEST(daemon, a_first_import_builds_its_time_ordered_indexes_once_its_round_is_ov
     slow.delay = 3s;  // the round lasts until it answers
     server.set("/slow.xml", slow);
     temp_dir dir;
-    const auto config = write_file(
-        dir / "feedd.toml",
-        fmt::format("[storage]\npath = \"state/feedd.db\"\n\n[fetch]\ntimeout = \"20s\"\n\n"
-                    "[[feed]]\nurl = \"{}\"\n\n[[feed]]\nurl = \"{}\"\n",
-                    server.url("/fine.xml"), server.url("/slow.xml")));
+    const auto config = write_config_fetching(
+        dir, {server.url("/fine.xml"), server.url("/slow.xml")}, "timeout = \"20s\"\n");
     child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
     // Mid-round, with the digest thread's connection open: stored, but no indexes yet.
     ASSERT_TRUE(eventually([&] {
@@ -736,6 +739,30 @@ TEST(daemon, a_first_import_builds_its_time_ordered_indexes_once_its_round_is_ov
     ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
     auto db = storage::database::open(db_path(dir), storage::open_mode::read_write);
     EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+TEST(daemon, a_host_that_asks_to_wait_does_not_hold_back_the_first_imports_indexes) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(rss("a", 3)));
+    auto busy = http_response::error(429);
+    busy.headers.emplace_back("Retry-After", "3600");
+    server.set("/busy.xml", busy);
+    server.set("/c.xml", http_response::ok(rss("c", 2)));
+    temp_dir dir;
+    // One fetch at a time, in this order: after the 429 the host's last feed waits an hour.
+    const auto config = write_config_fetching(
+        dir, {server.url("/a.xml"), server.url("/busy.xml"), server.url("/c.xml")},
+        "timeout = \"5s\"\nconcurrency = 1\nper_host = 1\n");
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir.path());
+    ASSERT_TRUE(eventually([&] {
+        return daemon.err().find(indexes_built_line) != std::string::npos;
+    })) << daemon.err();
+    EXPECT_EQ(time_indexes(dir), 2);
+    EXPECT_EQ(server.hits("/busy.xml"), 1);
+    EXPECT_EQ(server.hits("/c.xml"), 0);  // still waiting for the host
+    EXPECT_EQ(stored_items(dir).size(), 3u);
+    daemon.send(SIGTERM);
+    ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
 }
 
 TEST(daemon, sighup_applies_a_new_feed_list_and_survives_a_broken_one) {
