@@ -144,9 +144,13 @@ SQLite::Database open_connection(const std::string& name, open_mode mode, const 
     }
     // NORMAL is durable with WAL except for the last commits at a power cut; never OFF.
     db.exec("PRAGMA synchronous = NORMAL");
-    // The page cache stays at SQLite's 2 MiB: 4 MiB halved the re-reads from the WAL (300 to
-    // 144 MiB in a cold poll, page-cache copies) but cost 2.3 MiB of peak RSS and no CPU time
-    // that this machine could measure.
+    // The page cache: 1 MiB, half SQLite's default. A first import no longer writes the
+    // time-ordered indexes (defer_time_indexes), which needed the room: at 2 MiB against 1 a
+    // cold poll of 1000 feeds takes the same time (1.04 s) and peaks 0.5–1.3 MiB higher (the
+    // memory goal is half of newsboat's peak, met by ~1 MiB); at 10,000 feeds 1 MiB costs
+    // ~4 % more in re-reads of the log (docs/benchmarks.md, session 12). 4 MiB halved those
+    // re-reads but cost 2.3 MiB of peak RSS and no CPU time this machine could measure.
+    db.exec("PRAGMA cache_size = -1024");
     // Checkpoint every 4000 pages (16 MiB) instead of 1000: a page that many transactions
     // change in a row is copied into the database once per checkpoint, so fewer checkpoints
     // write less (a cold poll: 141 MiB of checkpoint writes for a 93 MiB file, then 113). The
