@@ -695,16 +695,17 @@ class service {
         }
     }
 
-    // The daemon's pipeline is idle after storing documents (the end of a round, the peak of
-    // a cold one): malloc keeps what was freed, so give it back to the system. At most once a
-    // minute; a one-shot poll exits instead.
+    // The daemon's pipeline is idle after polling (the end of a round, the peak of a cold
+    // one): malloc keeps what was freed, so give it back to the system. At most once a minute;
+    // a one-shot poll exits instead. Any poll counts, not only those that brought a document: a
+    // round of 50,000 feeds that all answered 304 left 82 MiB of freed memory in the heap.
     void trim_heap() {
         const auto now = std::chrono::steady_clock::now();
-        if (mode_ != run_mode::daemon || stored_since_trim_ == 0 || now - last_trim_ < 1min) return;
+        if (mode_ != run_mode::daemon || polls_since_trim_ == 0 || now - last_trim_ < 1min) return;
         // Off the loop: on a large heap the trim takes milliseconds.
         net::post(cpu_pool_, [] { malloc_trim(0); });
         last_trim_ = now;
-        stored_since_trim_ = 0;
+        polls_since_trim_ = 0;
     }
 
     std::chrono::milliseconds host_spacing(const std::string& host) const {
@@ -741,7 +742,7 @@ class service {
     // A poll's document and host slot are free once it is written: waiting for the group's
     // commit holds neither a connection nor memory of ours.
     void release_poll_slot(std::int64_t id, const std::string& host) {
-        stored_since_trim_ += static_cast<int>(documents_.erase(id));
+        documents_.erase(id);
         if (!host.empty() && --host_in_flight_[host] == 0) host_in_flight_.erase(host);
     }
 
@@ -762,6 +763,7 @@ class service {
         }
         busy_.erase(id);
         --in_flight_;
+        ++polls_since_trim_;
         if (in_flight_ == 0) {
             fetch_window_.idle();
             trim_heap();
@@ -1198,7 +1200,7 @@ class service {
     int in_flight_ = 0;
     std::set<std::int64_t> documents_;  // fetched, not yet stored (polls in flight)
     fetch_window fetch_window_{cfg_.fetch.max_concurrency, max_documents_in_flight};
-    int stored_since_trim_ = 0;  // documents (see trim_heap)
+    int polls_since_trim_ = 0;  // see trim_heap
     std::chrono::steady_clock::time_point last_trim_{};
     int total_feeds_ = 0;
     bool stopping_ = false;
