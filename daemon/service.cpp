@@ -802,29 +802,34 @@ class service {
     }
 
     // Loop thread, when the pipeline falls idle: a first import's round is over, so the
-    // time-ordered indexes it went without are built, each by one sort (on the writer, after
-    // the round's last commit; docs/design.md, "The writer's SQLite"). The daemon tries again
-    // when it next falls idle if that fails (a full disk), and so does the next start.
+    // time-ordered indexes it went without are built, each by one sort (docs/design.md, "The
+    // writer's SQLite"). The daemon tries again when it next falls idle if that fails (a full
+    // disk), and so does the next start.
     void build_deferred_indexes() {
         if (!time_indexes_deferred_) return;
         time_indexes_deferred_ = false;
-        net::post(writer_pool_, [this] {
-            commit_writes();
-            const auto started = std::chrono::steady_clock::now();
-            try {
-                if (db_.build_time_indexes() == 0) return;
-                spdlog::info(
-                    "time-ordered indexes built in {:.2f} s",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                        .count());
-            } catch (const std::exception& e) {
-                spdlog::error(
-                    "building the time-ordered indexes failed: {}; listings and timelines "
-                    "sort without them until a later try succeeds",
-                    e.what());
-                net::post(ioc_, [this] { time_indexes_deferred_ = true; });
-            }
-        });
+        net::co_spawn(ioc_, build_time_indexes(), top_level_handler("time-ordered indexes"));
+    }
+
+    net::awaitable<void> build_time_indexes() {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            // After the round's last commit, as on_writer runs everything.
+            const int built =
+                co_await on_writer([](storage::database& db) { return db.build_time_indexes(); });
+            if (built == 0) co_return;
+            spdlog::info(
+                "time-ordered indexes built in {:.2f} s",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        } catch (const std::exception& e) {
+            spdlog::error(
+                "building the time-ordered indexes failed: {}; listings and timelines sort "
+                "without them (slower) until a later try succeeds: the daemon tries again when "
+                "it next falls idle, `feedd poll --once` at its next run; check the free space "
+                "of the database's file system",
+                e.what());
+            time_indexes_deferred_ = true;
+        }
     }
 
     // The pipeline fell idle: the round's line, unless one went out less than
