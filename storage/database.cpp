@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 
 #include <stdexcept>
 #include <string_view>
@@ -944,9 +945,9 @@ int database::build_time_indexes() {
     // meanwhile (the scan of the table does not need it) the buffer stays at 64 KiB
     // (configure_sqlite) and fits in memory the cache gives back.
     const auto cache_size = db.execAndGet("PRAGMA cache_size").getInt64();
-    const auto restore_cache = [&] { db.exec(fmt::format("PRAGMA cache_size = {}", cache_size)); };
     db.exec("PRAGMA cache_size = -64");
     int built = 0;
+    std::exception_ptr failure;  // the cache is restored either way
     try {
         for (const auto& index : time_ordered_indexes) {
             if (has_index(db, index.name)) continue;
@@ -954,10 +955,10 @@ int database::build_time_indexes() {
             ++built;
         }
     } catch (...) {
-        restore_cache();
-        throw;
+        failure = std::current_exception();
     }
-    restore_cache();
+    db.exec(fmt::format("PRAGMA cache_size = {}", cache_size));
+    if (failure) std::rethrow_exception(failure);
     return built;
 }
 

@@ -13,9 +13,13 @@
 #include "storage/search.hpp"
 #include "tests/support/errors.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/storage/full_disk.hpp"
 
 namespace feedd::storage {
 namespace {
+
+using test_support::fix_file_size;
+using test_support::free_file_size;
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -87,16 +91,6 @@ refresh failed_refresh(std::int64_t feed_id, timestamp at) {
     r.success = false;
     r.next_poll = at + hours(1);
     return r;
-}
-
-// The file may not grow past its size now, as on a full disk (SQLite's max_page_count).
-void fix_file_size(SQLite::Database& conn) {
-    const auto pages = conn.execAndGet("PRAGMA page_count").getInt64();
-    conn.exec("PRAGMA max_page_count = " + std::to_string(pages));
-}
-
-void free_file_size(SQLite::Database& conn) {
-    conn.exec("PRAGMA max_page_count = 1073741823");
 }
 
 std::vector<std::string> titles(const std::vector<stored_item>& items) {

@@ -12,9 +12,13 @@
 #include "storage/database_access.hpp"
 #include "storage/migrations.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/storage/full_disk.hpp"
 
 namespace feedd::storage {
 namespace {
+
+using test_support::fix_file_size;
+using test_support::free_file_size;
 
 using std::chrono::hours;
 using std::chrono::seconds;
@@ -164,6 +168,30 @@ TEST(time_indexes, an_import_cut_short_leaves_them_to_the_next_start) {
     EXPECT_EQ(time_indexes(path), migrated);
     EXPECT_EQ(db.integrity_check(), "ok");
     EXPECT_FALSE(db.defer_time_indexes());
+}
+
+TEST(time_indexes, a_build_on_a_full_disk_fails_changing_nothing_and_succeeds_later) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open(path, open_mode::read_write);
+    ASSERT_TRUE(db.defer_time_indexes());
+    store_three_items(db);
+    auto& conn = database_access::connection(db);
+    const auto cache = cache_size(db);
+    conn.exec("PRAGMA incremental_vacuum");  // no free pages left inside the file either
+    fix_file_size(conn);
+    try {
+        db.build_time_indexes();
+        ADD_FAILURE() << "an index was built in a file that could not grow";
+    } catch (const SQLite::Exception& e) {
+        EXPECT_NE(std::string(e.what()).find("full"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(cache_size(db), cache);
+    EXPECT_TRUE(time_indexes(path).empty());
+    EXPECT_TRUE(db.defer_time_indexes());  // still due
+    free_file_size(conn);
+    EXPECT_EQ(db.build_time_indexes(), 2);
+    EXPECT_EQ(db.integrity_check(), "ok");
 }
 
 TEST(time_indexes, are_neither_dropped_nor_built_inside_a_batch) {
