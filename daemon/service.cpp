@@ -785,15 +785,17 @@ class service {
             return;
         }
         dispatch();
-        if (mode_ == run_mode::daemon && in_flight_ == 0) {
-            // Feeds whose host asked us to wait (Retry-After, maybe hours) do not hold it back.
-            if (time_indexes_deferred_ && only_held_feeds_pending()) build_deferred_indexes();
-            if (pending_.empty()) log_round();
+        if (mode_ == run_mode::daemon && round_is_over()) {
+            build_deferred_indexes();
+            log_round();
         }
     }
 
-    // Every feed waiting to be polled (if any) waits for its host's Retry-After.
-    bool only_held_feeds_pending() {
+    // Daemon mode: nothing is being polled, and every feed still waiting (if any) waits for
+    // its host's Retry-After, maybe for hours, which must not hold back the round's end.
+    // Feeds held by the per-host spacing are part of the round: a timer starts them soon.
+    bool round_is_over() {
+        if (in_flight_ > 0) return false;
         const auto now = wall_now();
         return std::all_of(pending_.begin(), pending_.end(), [&](const storage::feed_row& feed) {
             const auto host = host_key(feed.url);
@@ -846,7 +848,7 @@ class service {
         round_timer_.expires_at(*last_round_log_ + round_log_interval);
         round_timer_.async_wait([this](boost::system::error_code ec) {
             round_timer_armed_ = false;
-            if (!ec && !stopping_ && in_flight_ == 0 && pending_.empty()) write_round_log();
+            if (!ec && !stopping_ && round_is_over()) write_round_log();
         });
     }
 

@@ -741,7 +741,7 @@ TEST(daemon, a_first_import_builds_its_time_ordered_indexes_once_its_round_is_ov
     EXPECT_EQ(db.integrity_check(), "ok");
 }
 
-TEST(daemon, a_host_that_asks_to_wait_does_not_hold_back_the_first_imports_indexes) {
+TEST(daemon, a_host_that_asks_to_wait_does_not_hold_back_the_round_line_or_the_indexes) {
     http_server server;
     server.set("/a.xml", http_response::ok(rss("a", 3)));
     auto busy = http_response::error(429);
@@ -761,6 +761,10 @@ TEST(daemon, a_host_that_asks_to_wait_does_not_hold_back_the_first_imports_index
     EXPECT_EQ(server.hits("/busy.xml"), 1);
     EXPECT_EQ(server.hits("/c.xml"), 0);  // still waiting for the host
     EXPECT_EQ(stored_items(dir).size(), 3u);
+    // The round is over too: its line is in the log without the held feed.
+    ASSERT_TRUE(eventually([&] {
+        return daemon.err().find("info round feeds=2 ") != std::string::npos;
+    })) << daemon.err();
     daemon.send(SIGTERM);
     ASSERT_EQ(daemon.wait(10s), 0) << daemon.err();
 }
