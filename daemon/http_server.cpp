@@ -34,6 +34,9 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use = net::as_tuple(net::use_awaitable);
+// What a connection's read buffer may hold unparsed (see session()); above the request header
+// limit, below the 64 KiB field size Beast cannot store.
+constexpr std::size_t max_unparsed_bytes = 32 * 1024;
 
 // "ADDR:PORT" / "[ADDR]:PORT" to an endpoint (config.cpp has already checked it).
 tcp::endpoint parse_endpoint(std::string_view listen) {
@@ -231,7 +234,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     }
 
     net::awaitable<void> session(std::shared_ptr<connection> c) {
-        beast::flat_buffer buffer;
+        // Bounded: a request's head, a chunk header with its extensions or a trailer must fit.
+        // Beast's header_limit does not bound the last two (1.81), and a trailer field over
+        // 64 KiB made Beast throw out of the event loop (feeds/fetch_http.cpp, the same guard).
+        beast::flat_buffer buffer(max_unparsed_bytes);
         int served = 0;
         for (;;) {
             http::request_parser<http::string_body> parser;
@@ -248,6 +254,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 if (ec == http::error::header_limit) {
                     refusal = error_reply(431, fmt::format("request headers exceed {} bytes",
                                                            options.max_header_bytes));
+                } else if (ec == http::error::buffer_overflow) {
+                    refusal = error_reply(
+                        431, fmt::format("request head, chunk header or trailer exceeds {} bytes",
+                                         max_unparsed_bytes));
                 } else if (ec == http::error::body_limit) {
                     refusal = error_reply(
                         413, fmt::format("request body exceeds {} bytes", options.max_body_bytes));

@@ -57,6 +57,14 @@ namespace {
 
 // Response headers beyond this are hostile or broken; real feeds send a few hundred bytes.
 constexpr std::uint32_t header_limit = 64 * 1024;
+// What the read buffer may hold unparsed: a header, a chunk header with its extensions, or a
+// chunked body's trailer must fit in it. Beast's header_limit does not bound the last two
+// (1.81), so without it a server could fill memory with one endless chunk extension or
+// trailer, and a trailer field over 64 KiB made Beast throw from inside the read, past every
+// handler here, out of the event loop. Body bytes pass through without piling up.
+constexpr std::size_t max_unparsed_bytes = header_limit;
+// Interim responses (1xx) read past before the final one; a server sending more is hostile.
+constexpr int max_interim_responses = 8;
 // Room for a response's reads (see exchange()). 64 KiB (Beast's largest read) saved a few more
 // recv() calls but held 3 MB more at 64 fetches in flight; 8 KiB doubled the epoll waits.
 constexpr std::size_t read_buffer_bytes = 16 * 1024;
@@ -355,16 +363,30 @@ net::awaitable<exchanged> exchange(Stream& stream, beast::tcp_stream& lowest,
     // only grows while unparsed bytes are left in it, so an empty one read a 15 KB gzip'd feed
     // in ~25 recv() calls of ~600 bytes; with 16 KiB reserved it takes about two. The buffer
     // lives for this exchange only.
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer(max_unparsed_bytes);
     buffer.reserve(read_buffer_bytes);
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(header_limit);
-    // No body limit yet: set before the header, Beast would reject a large Content-Length
-    // itself with a vaguer message than ours below.
-    parser.body_limit(boost::none);
+    // A parser reads one response; interim ones (100 Continue, 103 Early Hints) come before
+    // the final one on the same connection and say nothing about it (RFC 9110, 15.2).
+    std::optional<http::response_parser<http::string_body>> reading;
     state.phase = "read";
     lowest.expires_after(remaining(deadline));
-    co_await http::async_read_header(stream, buffer, parser, net::use_awaitable);
+    for (int interim = 0;; ++interim) {
+        auto& next = reading.emplace();
+        next.header_limit(header_limit);
+        // No body limit yet: set before the header, Beast would reject a large Content-Length
+        // itself with a vaguer message than ours below.
+        next.body_limit(boost::none);
+        co_await http::async_read_header(stream, buffer, next, net::use_awaitable);
+        const int status = next.get().result_int();
+        // 101 (Switching Protocols) is final, and never asked for here: the caller refuses it.
+        if (status / 100 != 1 || status == 101) break;
+        if (interim == max_interim_responses) {
+            throw fetch_failure(
+                fetch_outcome::http_client,
+                "more than " + std::to_string(max_interim_responses) + " interim (1xx) responses");
+        }
+    }
+    auto& parser = *reading;
     const int status = parser.get().result_int();
     state.http_status = status;
     if (status / 100 != 2) {
@@ -743,6 +765,10 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
         } else if (ec == http::error::header_limit) {
             result.outcome = fetch_outcome::too_large;
             result.error = "response header over " + std::to_string(header_limit) + " bytes";
+        } else if (ec == http::error::buffer_overflow) {
+            result.outcome = fetch_outcome::too_large;
+            result.error = "response header, chunk header or trailer over " +
+                           std::to_string(max_unparsed_bytes) + " bytes";
         } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
             result.outcome = fetch_outcome::network;
             result.error = "malformed HTTP response: " + ec.message();

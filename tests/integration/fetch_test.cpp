@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -710,6 +711,76 @@ TEST(http_fetcher, huge_response_header_is_too_large) {
     auto result = fetch(server.url("/feed.xml"));
 
     EXPECT_EQ(result.outcome, fetch_outcome::too_large) << result.error;
+}
+
+// A chunked response whose framing (after the body) is hostile: Beast's header limit does not
+// cover chunk extensions or trailers, so only the bounded read buffer stops them.
+std::string chunked_head_and_body(const std::string& body) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nTransfer-Encoding: "
+           "chunked\r\n\r\n" +
+           fmt::format("{:x}\r\n", body.size()) + body + "\r\n";
+}
+
+TEST(http_fetcher, a_trailer_field_too_large_to_store_is_too_large_not_a_crash) {
+    // One 70 KB trailer field: Beast threw std::length_error from inside the read, out of
+    // io_context::run() (the whole daemon exited).
+    http_server server;
+    http_response response;
+    response.raw =
+        chunked_head_and_body(rss) + "0\r\nX-T: " + std::string(70'000, 'y') + "\r\n\r\n";
+    server.set("/feed.xml", response);
+
+    auto result = fetch(server.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::too_large) << result.error;
+    EXPECT_NE(result.error.find("trailer"), std::string::npos) << result.error;
+}
+
+TEST(http_fetcher, endless_trailers_and_chunk_extensions_are_too_large) {
+    // Each was read into memory whole (hundreds of MB from a flooding server); small fields
+    // passed as ok.
+    http_server server;
+    http_response trailers;
+    trailers.raw = chunked_head_and_body(rss) + "0\r\n";
+    for (int i = 0; i < 20'000; ++i)
+        trailers.raw->append("X-T: y\r\n");  // 160 KB of fields, each small
+    trailers.raw->append("\r\n");
+    server.set("/trailers.xml", trailers);
+    http_response extension;
+    extension.raw = chunked_head_and_body(rss) + "5;ext=" + std::string(200'000, 'x') +
+                    "\r\nhello\r\n0\r\n\r\n";
+    server.set("/extension.xml", extension);
+
+    for (const char* path : {"/trailers.xml", "/extension.xml"}) {
+        auto result = fetch(server.url(path));
+        EXPECT_EQ(result.outcome, fetch_outcome::too_large) << path << ": " << result.error;
+    }
+}
+
+TEST(http_fetcher, interim_responses_before_the_final_one_are_read_past) {
+    http_server server;
+    const std::string final_response = fmt::format(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{}",
+        rss.size(), rss);
+    http_response early_hints;
+    early_hints.raw = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n" +
+                      std::string("HTTP/1.1 100 Continue\r\n\r\n") + final_response;
+    server.set("/hinted.xml", early_hints);
+    http_response storm;
+    storm.raw = "";
+    for (int i = 0; i < 9; ++i)
+        storm.raw->append("HTTP/1.1 100 Continue\r\n\r\n");
+    storm.raw->append(final_response);
+    server.set("/storm.xml", storm);
+
+    auto hinted = fetch(server.url("/hinted.xml"));
+    EXPECT_EQ(hinted.outcome, fetch_outcome::ok) << hinted.error;
+    EXPECT_EQ(hinted.http_status, 200);
+    EXPECT_EQ(hinted.body, rss);
+
+    auto stormed = fetch(server.url("/storm.xml"));
+    EXPECT_EQ(stormed.outcome, fetch_outcome::http_client) << stormed.error;
+    EXPECT_NE(stormed.error.find("interim"), std::string::npos) << stormed.error;
 }
 
 TEST(http_fetcher, https_to_a_plain_http_server_is_tls) {

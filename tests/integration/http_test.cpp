@@ -383,6 +383,37 @@ TEST(http, oversized_headers_slow_clients_and_connection_floods_are_cut_off) {
     EXPECT_EQ(daemon.process().wait(10s), 0);
 }
 
+TEST(http, hostile_chunk_framing_is_refused_and_the_daemon_lives_on) {
+    // A trailer field over 64 KB made Beast throw out of the event loop: the daemon exited.
+    // Endless chunk extensions and trailers were read into memory whole.
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"\nrate_limit = 1000", {});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+    const std::string head =
+        "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string many_trailers = head + "0\r\n";
+    for (int i = 0; i < 20'000; ++i)
+        many_trailers += "X-T: y\r\n";
+    many_trailers += "\r\n";
+    const std::vector<std::string> hostile_requests{
+        head + "0\r\nX-T: " + std::string(70'000, 'y') + "\r\n\r\n",  // one big trailer
+        many_trailers,
+        head + "1;e=" + std::string(200'000, 'x') + "\r\na\r\n0\r\n\r\n",  // a long extension
+    };
+
+    for (const auto& hostile : hostile_requests) {
+        client_socket s(port);
+        ASSERT_TRUE(s.connected());
+        s.send(hostile);  // may fail part way once the daemon has answered and closed
+        const auto answer = parse_reply(s.read_all(5s));
+        EXPECT_EQ(answer.status, 431) << answer.head;
+        EXPECT_EQ(get(port, "/healthz").status, 200) << daemon.process().err();
+    }
+    daemon.process().send(SIGTERM);
+    EXPECT_EQ(daemon.process().wait(10s), 0);
+}
+
 TEST(http, rate_limit_answers_429) {
     temp_dir dir;
     running_daemon daemon(dir, "listen = \"127.0.0.1:0\"\nrate_limit = 5", {});
