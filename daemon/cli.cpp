@@ -39,7 +39,10 @@ struct store_args {
 
     config load() const {
         auto cfg = load_config(config_file);
-        if (!db.empty()) cfg.storage_path = std::filesystem::absolute(db);
+        if (!db.empty()) {
+            cfg.storage_path = std::filesystem::absolute(db);
+            cfg.from_command_line.storage_path = true;
+        }
         return cfg;
     }
 };

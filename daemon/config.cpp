@@ -1260,6 +1260,7 @@ void override_listen(config& cfg, std::string_view listen) {
                         listen));
     }
     cfg.http.listen = std::string(listen);
+    cfg.from_command_line.listen = true;
 }
 
 bool is_known_time_zone(const std::string& name) {

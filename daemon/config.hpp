@@ -27,6 +27,8 @@ struct fetch_config : feeds::fetch_options {
     // Minimum time between the starts of two fetches from one host (registrable
     // domain); unset: default_host_spacing, except loopback hosts (no spacing).
     std::optional<std::chrono::milliseconds> host_spacing;
+
+    friend bool operator==(const fetch_config&, const fetch_config&) = default;
 };
 
 // [http]: the daemon's HTTP server (API, topic feeds, events, web page, metrics).
@@ -38,6 +40,8 @@ struct http_config {
     std::chrono::milliseconds request_timeout{10'000};
     int max_connections = 512;      // open connections overall
     int requests_per_second = 100;  // per client address, sustained (bursts of twice that)
+
+    friend bool operator==(const http_config&, const http_config&) = default;
 };
 
 // [stories]: how items fold into stories.
@@ -48,6 +52,8 @@ struct stories_config {
     // Estimated Jaccard similarity that joins a story whose titles agree
     // (cluster_options::threshold); unset keeps the clusterer's default.
     std::optional<double> threshold;
+
+    friend bool operator==(const stories_config&, const stories_config&) = default;
 };
 
 struct feed_config {
@@ -126,6 +132,11 @@ struct config {
         feeds;  // config [[feed]] tables, then OPML outlines; deduplicated by url
     std::vector<topic_config> topics;  // [[topic]] tables in file order
     mail_config mail;
+    // Set by the command line's --db and --listen, which win over the file's values.
+    struct {
+        bool storage_path = false;
+        bool listen = false;
+    } from_command_line;
 };
 
 // Reads and validates a config file. Throws config_error.

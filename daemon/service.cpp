@@ -187,6 +187,22 @@ struct poll_totals {
 // once the schedule has spread them out, add up to one line a minute, not one each.
 constexpr auto round_log_interval = std::chrono::minutes(1);
 
+// The sections a reload cannot apply (the database, fetcher, listener and story index are
+// built once), named when the file changed them: "[storage] path, [http]".
+std::string settings_held_until_restart(const config& running, const config& fresh) {
+    std::vector<std::string_view> held;
+    // What the command line set is not the file's to change.
+    if (fresh.storage_path != running.storage_path && !running.from_command_line.storage_path)
+        held.push_back("[storage] path");
+    if (fresh.keep != running.keep) held.push_back("[storage] keep");
+    if (fresh.fetch != running.fetch) held.push_back("[fetch]");
+    auto fresh_http = fresh.http;
+    if (running.from_command_line.listen) fresh_http.listen = running.http.listen;
+    if (fresh_http != running.http) held.push_back("[http]");
+    if (fresh.stories != running.stories) held.push_back("[stories]");
+    return fmt::format("{}", fmt::join(held, ", "));
+}
+
 // Fetched documents not yet stored above which the fetch window shrinks (fetch_window.hpp).
 // 10 still keeps the writer's queue full in a cold poll, and holds ≈ 1.3 MiB less at its peak
 // than 16 did (docs/benchmarks.md, session 7).
@@ -476,11 +492,16 @@ class service {
             notify("READY=1");
             return;
         }
+        // Said, not silently dropped: a user who edits these and sends SIGHUP expects them.
+        if (const auto held = settings_held_until_restart(cfg_, fresh); !held.empty()) {
+            spdlog::warn("reload: {} changed; kept as they were until the next start", held);
+        }
         fresh.storage_path = cfg_.storage_path;
         fresh.keep = cfg_.keep;  // [storage] applies at the next start
         fresh.fetch = cfg_.fetch;
         fresh.http = cfg_.http;        // the listener is bound once, at start
         fresh.stories = cfg_.stories;  // the index was built with these
+        fresh.from_command_line = cfg_.from_command_line;
         cfg_ = std::move(fresh);
         // Queued feeds may have left the configuration; the scheduler re-queues the
         // ones still due on its next tick.

@@ -18,6 +18,8 @@ struct fetch_options {
     std::string user_agent = "feedd/0.1 (+https://github.com/feedd/feedd)";
     // Extra CA certificate (PEM) to trust besides the system store; tests use it.
     std::optional<std::filesystem::path> extra_ca_file;
+
+    friend bool operator==(const fetch_options&, const fetch_options&) = default;
 };
 
 }  // namespace feedd::feeds

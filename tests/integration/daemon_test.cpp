@@ -782,6 +782,7 @@ TEST(daemon, sighup_applies_a_new_feed_list_and_survives_a_broken_one) {
     daemon.send(SIGHUP);
     ASSERT_TRUE(eventually([&] { return server.hits("/two.xml") == 1; })) << daemon.err();
     ASSERT_TRUE(eventually([&] { return stored_items(dir).size() == 5u; }));
+    EXPECT_EQ(daemon.err().find("until the next start"), std::string::npos) << daemon.err();
 
     write_file(dir / "feedd.toml", "[storage\nthis is not toml");
     daemon.send(SIGHUP);
@@ -794,6 +795,44 @@ TEST(daemon, sighup_applies_a_new_feed_list_and_survives_a_broken_one) {
     daemon.send(SIGTERM);
     EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
     EXPECT_EQ(stored_feeds(dir).size(), 2u);
+}
+
+TEST(daemon, sighup_names_the_settings_it_cannot_apply_until_a_restart) {
+    http_server server;
+    server.set("/one.xml", http_response::ok(rss("one", 2)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/one.xml")});
+    // --db and --listen win over the file: a reload must not report them as the file's changes.
+    child_process daemon(FEEDD_BINARY,
+                         {"run", "--config", config.string(), "--db", (dir / "other.db").string(),
+                          "--listen", "127.0.0.1:0"},
+                         dir.path());
+    ASSERT_TRUE(eventually([&] { return server.hits("/one.xml") == 1; })) << daemon.err();
+    daemon.send(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        return daemon.err().find("reloaded config=") != std::string::npos;
+    })) << daemon.err();
+
+    write_file(config, fmt::format("[storage]\npath = \"elsewhere.db\"\nkeep = \"30d\"\n\n[fetch]\n"
+                                   "timeout = \"9s\"\n\n[[feed]]\nurl = \"{}\"\n",
+                                   server.url("/one.xml")));
+    daemon.send(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        return daemon.err().find("until the next start") != std::string::npos;
+    })) << daemon.err();
+    const auto err = daemon.err();
+    ASSERT_NE(err.find("warning reload: "), std::string::npos) << err;
+    const auto line = err.substr(err.find("warning reload: "));
+    EXPECT_EQ(line.substr(0, line.find('\n')),
+              "warning reload: [storage] keep, [fetch] changed; kept as they were until the next "
+              "start")
+        << err;
+    EXPECT_EQ(err.find("warning reload: "), err.rfind("warning reload: "))
+        << "the first reload: " << err;
+    daemon.send(SIGTERM);
+    EXPECT_EQ(daemon.wait(10s), 0) << daemon.err();
+    EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "other.db"));
 }
 
 TEST(daemon, config_errors_name_the_file_line_and_key) {
