@@ -116,6 +116,21 @@ std::optional<std::string> header(const http::fields& fields, http::field name) 
     return std::string(it->value());
 }
 
+// A list-valued header sent as several lines means their values joined by commas, in order
+// (RFC 9110, 5.3): `Content-Encoding: gzip` then `Content-Encoding: gzip` is "gzip, gzip".
+std::optional<std::string> header_list(const http::fields& fields, http::field name) {
+    std::optional<std::string> joined;
+    for (auto [at, end] = fields.equal_range(name); at != end; ++at) {
+        if (joined) {
+            joined->append(", ");
+        } else {
+            joined.emplace();
+        }
+        joined->append(at->value().data(), at->value().size());
+    }
+    return joined;
+}
+
 // Retry-After is delta-seconds or an HTTP-date; a date is taken relative to the
 // response's Date (the server's clock) when it has one, else to our clock.
 std::optional<std::chrono::seconds> parse_retry_after(const http::fields& fields) {
@@ -729,7 +744,7 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                 result.outcome = fetch_outcome::not_modified;
             } else if (status / 100 == 2) {
                 state.phase = "decode";
-                auto encoding = header(response.base(), http::field::content_encoding);
+                auto encoding = header_list(response.base(), http::field::content_encoding);
                 result.body = encoding ? decode_body(std::move(response.body()), *encoding,
                                                      options.max_body_bytes)
                                        : std::move(response.body());

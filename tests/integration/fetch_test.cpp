@@ -241,6 +241,20 @@ fetch_result fetch_gzipped(const std::string& body, const fetch_options& options
     return fetch(server.url("/feed.xml"), {}, options);
 }
 
+TEST(http_fetcher, encodings_on_several_header_lines_are_undone_in_order) {
+    // Two Content-Encoding lines are one list (RFC 9110, 5.3); only the first was read.
+    http_server server;
+    http_response twice = http_response::ok(zlib_compress(zlib_compress(rss, 15), 31));
+    twice.headers.emplace_back("Content-Encoding", "deflate");
+    twice.headers.emplace_back("Content-Encoding", "gzip");
+    server.set("/twice.xml", twice);
+
+    auto result = fetch(server.url("/twice.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+    EXPECT_EQ(result.body, rss);
+}
+
 TEST(http_fetcher, corrupt_gzip_is_a_network_error) {
     auto result = fetch_gzipped("this is not gzip at all");
 
