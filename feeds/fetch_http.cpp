@@ -735,7 +735,12 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
             result.content_type = header(response.base(), http::field::content_type).value_or("");
             result.validators.etag = header(response.base(), http::field::etag);
             result.validators.last_modified = header(response.base(), http::field::last_modified);
-            if (status == 304) {
+            if (status == 304 && !known.etag && !known.last_modified) {
+                // Nothing was asked conditionally, so nothing can be "not modified": a server
+                // answering so would pass for healthy forever while no item ever arrives.
+                result.outcome = fetch_outcome::http_server;
+                result.error = "HTTP 304 to a request without validators";
+            } else if (status == 304) {
                 // Servers may omit validators on a 304; the ones we sent still hold.
                 if (!result.validators.etag) result.validators.etag = known.etag;
                 if (!result.validators.last_modified) {

@@ -168,6 +168,20 @@ TEST(http_fetcher, not_modified_without_validators_keeps_the_requests) {
     EXPECT_EQ(result.validators.last_modified, "Thu, 01 Jan 2015 00:00:00 GMT");
 }
 
+TEST(http_fetcher, not_modified_to_a_request_without_validators_is_a_server_error) {
+    // It counted as a healthy not_modified, poll after poll, with no item ever stored.
+    http_server server;
+    http_response bare;
+    bare.status = 304;
+    bare.content_type.clear();
+    server.set("/feed.xml", bare);
+
+    auto result = fetch(server.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::http_server) << result.error;
+    EXPECT_EQ(result.error, "HTTP 304 to a request without validators");
+}
+
 TEST(http_fetcher, sends_user_agent_accept_and_accept_encoding) {
     http_server server;
     server.set("/feed.xml", http_response::ok(rss));
