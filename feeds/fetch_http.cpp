@@ -740,6 +740,11 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                 // answering so would pass for healthy forever while no item ever arrives.
                 result.outcome = fetch_outcome::http_server;
                 result.error = "HTTP 304 to a request without validators";
+            } else if (status == 206) {
+                // No Range was sent: a part of a document is no document (its items would be
+                // cut short, or none found while the feed counted as healthy).
+                result.outcome = fetch_outcome::http_server;
+                result.error = "HTTP 206 (part of the document) to a request without Range";
             } else if (status == 304) {
                 // Servers may omit validators on a 304; the ones we sent still hold.
                 if (!result.validators.etag) result.validators.etag = known.etag;

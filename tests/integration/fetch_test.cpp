@@ -182,6 +182,20 @@ TEST(http_fetcher, not_modified_to_a_request_without_validators_is_a_server_erro
     EXPECT_EQ(result.error, "HTTP 304 to a request without validators");
 }
 
+TEST(http_fetcher, partial_content_without_a_range_request_is_a_server_error) {
+    // It counted as ok with whatever part of the feed came, or no items at all.
+    http_server server;
+    http_response part = http_response::ok(rss.substr(0, 40));
+    part.status = 206;
+    part.headers.emplace_back("Content-Range", "bytes 0-39/" + std::to_string(rss.size()));
+    server.set("/feed.xml", part);
+
+    auto result = fetch(server.url("/feed.xml"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::http_server) << result.error;
+    EXPECT_TRUE(result.body.empty());
+}
+
 TEST(http_fetcher, sends_user_agent_accept_and_accept_encoding) {
     http_server server;
     server.set("/feed.xml", http_response::ok(rss));
