@@ -297,10 +297,13 @@ VALUES (:config_url, :config_url, :title, :tags, :interval_s, :now, 1)
 ON CONFLICT (config_url) DO UPDATE
 SET title = excluded.title, tags = excluded.tags, interval_s = excluded.interval_s,
     -- A shortened interval applies now, not after the old, longer one ran out; a feed
-    -- back in the configuration is polled at once. Back-off after errors is kept.
+    -- back in the configuration is polled at once. Back-off after errors is kept, and so is
+    -- an unchanged interval's schedule: the adaptive one may lie well past last_fetch +
+    -- interval_s (a feed that publishes daily), and a restart must not poll every feed.
     next_poll = CASE
         WHEN feeds.active = 0 THEN min(feeds.next_poll, excluded.next_poll)
         WHEN feeds.error_count = 0 AND feeds.last_fetch IS NOT NULL
+             AND excluded.interval_s < feeds.interval_s
             THEN min(feeds.next_poll, feeds.last_fetch + excluded.interval_s)
         ELSE feeds.next_poll END,
     active = 1

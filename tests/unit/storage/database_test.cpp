@@ -175,8 +175,8 @@ TEST_F(database_test, sync_updates_known_feeds_and_deactivates_dropped_ones) {
 
 TEST_F(database_test, a_shortened_interval_or_a_returning_feed_is_due_sooner) {
     const std::string url = "https://a.example/feed";
-    db_.sync_feeds({spec(url, std::nullopt, {}, hours(24))}, t0);
     const auto id = add_feed(url);
+    db_.sync_feeds({spec(url, std::nullopt, {}, hours(24))}, t0);
     auto r = ok_refresh(id, t0);
     r.next_poll = t0 + hours(24);
     db_.store_refresh(r);
@@ -200,6 +200,22 @@ TEST_F(database_test, a_shortened_interval_or_a_returning_feed_is_due_sooner) {
     db_.store_refresh(failed);
     db_.sync_feeds({spec(url, std::nullopt, {}, minutes(1))}, t0 + minutes(6));
     EXPECT_EQ(db_.feed(id)->next_poll, t0 + hours(4));
+}
+
+TEST_F(database_test, a_restart_keeps_the_adaptive_schedule_of_an_unchanged_interval) {
+    // The scheduler learnt that this feed publishes daily and set its next poll a day out,
+    // past last_fetch + its configured 15 minutes; a restart syncs the same configuration
+    // and must leave that alone (it pulled every such feed forward: a restart polled them all).
+    const std::string url = "https://a.example/feed";
+    const auto id = add_feed(url);  // every 15 minutes
+    auto r = ok_refresh(id, t0);
+    r.next_poll = t0 + hours(25);
+    db_.store_refresh(r);
+
+    db_.sync_feeds({spec(url, std::nullopt, {}, minutes(15))}, t0 + hours(1));
+
+    EXPECT_EQ(db_.feed(id)->next_poll, t0 + hours(25));
+    EXPECT_TRUE(db_.due_feeds(t0 + hours(2)).empty());
 }
 
 TEST_F(database_test, sync_with_an_empty_list_deactivates_everything) {
