@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,7 @@
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
 #include "storage/database.hpp"
+#include "storage/poller_lock.hpp"
 #include "storage/retention.hpp"
 
 namespace feedd::daemon {
@@ -1270,6 +1272,16 @@ int run_service(const config& cfg, run_mode mode) {
     // The state folder may not exist yet (first run of the demo, a new StateDirectory).
     if (cfg.storage_path.has_parent_path())
         std::filesystem::create_directories(cfg.storage_path.parent_path());
+    // One poller per database: a second one's clusterer would hand out the same story ids
+    // (storage/poller_lock.hpp). Taken before the database opens, so a refused run changes
+    // nothing, and released only after the service (and the database) is gone.
+    const auto lock = storage::poller_lock::try_acquire(cfg.storage_path);
+    if (!lock.acquired()) {
+        throw std::runtime_error(fmt::format(
+            "{} is being polled by another feedd{}; stop it first or use another [storage] path",
+            cfg.storage_path.string(),
+            lock.holder() ? fmt::format(" (pid {})", *lock.holder()) : ""));
+    }
     service s(cfg, mode);
     return s.run();
 }
