@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,7 @@
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
 #include "storage/database.hpp"
+#include "storage/poller_lock.hpp"
 #include "storage/retention.hpp"
 
 namespace feedd::daemon {
@@ -160,7 +162,9 @@ constexpr int retention_batch_items = 500;
 // last round line in the log (daemon mode).
 struct poll_totals {
     int attempted = 0;
-    int failed = 0;
+    int failed = 0;    // unstored included
+    int unstored = 0;  // polled, but nothing of it stored: the write failed (or the poll threw)
+    int deferred = 0;  // not polled: the host's Retry-After (once mode)
     long new_items = 0;
     long known_items = 0;
     std::map<std::string, int> outcomes;
@@ -171,6 +175,15 @@ struct poll_totals {
         ++outcomes[outcome];
         new_items += stored.new_items;
         known_items += stored.known_items;
+    }
+
+    // The feed has no stored outcome, so it counts as failed, under its own name: a summary
+    // that said "0 feeds failed" after failed writes hid them (three pollers on one file).
+    void count_unstored(const std::string& why) {
+        ++attempted;
+        ++failed;
+        ++unstored;
+        ++outcomes[why];
     }
 
     // "980 not_modified, 20 ok", or "none".
@@ -272,7 +285,14 @@ class service {
         writer_pool_.join();
         cpu_pool_.join();
         reader_pool_.join();
-        if (mode_ == run_mode::once) print_summary();
+        if (mode_ == run_mode::once) {
+            print_summary();
+            // A run is a success only if every feed has its outcome stored: a failed write is
+            // exit 1 (a runtime failure) even when fewer than max_store_failures came in a row.
+            // Feeds left unpolled by a signal are the signal's doing (exit 0, as for the daemon).
+            if (totals_.unstored > 0 || (feeds_not_polled() > 0 && !interrupted_))
+                exit_code_ = std::max(exit_code_, 1);
+        }
         if (mode_ == run_mode::daemon) write_round_log();  // the polls since the last line
         return exit_code_;
     }
@@ -674,6 +694,7 @@ class service {
             if (!host.empty() && host_waiting(host, now)) {
                 if (mode_ == run_mode::once) {
                     // A one-shot poll does not wait hours for a host that asked us to.
+                    ++totals_.deferred;
                     ++totals_.outcomes["deferred (host Retry-After)"];
                     busy_.erase(it->id);
                     it = pending_.erase(it);
@@ -796,6 +817,7 @@ class service {
             } catch (const std::exception& ex) {
                 spdlog::error("feed_id={} poll failed: {}", id, ex.what());
             }
+            record_unstored("poll_failed");
             // Nothing moved its next_poll: keep it from being polled again every second.
             cool_down(id);
         }
@@ -1017,8 +1039,10 @@ class service {
             // itself is broken: stop, so systemd restarts us and the operator sees it.
             spdlog::error("feed={} storing failed: {}", feed.url, e.what());
             cool_down(feed.id);
+            record_unstored("write_failed");
             if (++consecutive_store_failures_ >= max_store_failures && !stopping_) {
                 spdlog::critical("{} writes failed in a row; stopping", max_store_failures);
+                writer_stopped_ = true;
                 fail(1);
             }
             co_return;
@@ -1100,6 +1124,16 @@ class service {
         metrics_.add("feedd_items_total", stored.known_items, {{"state", "known"}});
     }
 
+    void record_unstored(const std::string& why) {
+        totals_.count_unstored(why);
+        round_.count_unstored(why);
+    }
+
+    // Once mode: feeds that got no outcome at all (a stop cut the run short).
+    int feeds_not_polled() const {
+        return std::max(0, total_feeds_ - totals_.attempted - totals_.deferred);
+    }
+
     void show_progress() {
         if (!terminal_) return;
         std::fprintf(stderr, "\r\033[Kpolled %d/%d feeds · %ld new items · %d failed",
@@ -1112,12 +1146,23 @@ class service {
         const auto seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
         if (interrupted_) std::cout << "Interrupted. ";
+        if (writer_stopped_)
+            std::cout << fmt::format("Stopped: {} writes failed in a row. ", max_store_failures);
+        // Failed fetches are recorded on their feeds; failed writes only in the log.
+        std::string why;
+        if (const int fetch_failed = totals_.failed - totals_.unstored; fetch_failed > 0)
+            why = "see `feedd feeds` for their errors";
+        if (totals_.unstored > 0) {
+            why += fmt::format("{}{} not stored: see the errors logged above",
+                               why.empty() ? "" : "; ", totals_.unstored);
+        }
+        const int not_polled = feeds_not_polled();
         std::cout << fmt::format(
             "Polled {} of {} feeds in {:.1f} s ({}): {} new items stored, {} already known; "
-            "{} feeds failed{}. Database: {}\n",
+            "{} feeds failed{}{}. Database: {}\n",
             totals_.attempted, total_feeds_, seconds, totals_.outcome_list(), totals_.new_items,
-            totals_.known_items, totals_.failed,
-            totals_.failed > 0 ? " (see `feedd feeds` for their errors)" : "",
+            totals_.known_items, totals_.failed, why.empty() ? "" : " (" + why + ")",
+            not_polled > 0 ? fmt::format("; {} feeds not polled", not_polled) : "",
             cfg_.storage_path.string());
     }
 
@@ -1238,7 +1283,8 @@ class service {
     bool time_indexes_deferred_ = false;  // loop thread; see build_deferred_indexes
     std::map<std::int64_t, timestamp> cooldown_until_;
     int consecutive_store_failures_ = 0;
-    std::mutex store_mutex_;  // guards store_queue_ and drain_posted_
+    bool writer_stopped_ = false;  // max_store_failures in a row stopped the run
+    std::mutex store_mutex_;       // guards store_queue_ and drain_posted_
     std::vector<store_job> store_queue_;
     bool drain_posted_ = false;
     static constexpr std::size_t max_group = 256;  // refreshes per transaction at most
@@ -1291,6 +1337,16 @@ int run_service(const config& cfg, run_mode mode) {
     // The state folder may not exist yet (first run of the demo, a new StateDirectory).
     if (cfg.storage_path.has_parent_path())
         std::filesystem::create_directories(cfg.storage_path.parent_path());
+    // One poller per database: a second one's clusterer would hand out the same story ids
+    // (storage/poller_lock.hpp). Taken before the database opens, so a refused run changes
+    // nothing, and released only after the service (and the database) is gone.
+    const auto lock = storage::poller_lock::try_acquire(cfg.storage_path);
+    if (!lock.acquired()) {
+        throw std::runtime_error(fmt::format(
+            "{} is being polled by another feedd{}; stop it first or use another [storage] path",
+            cfg.storage_path.string(),
+            lock.holder() ? fmt::format(" (pid {})", *lock.holder()) : ""));
+    }
     service s(cfg, mode);
     return s.run();
 }

@@ -349,6 +349,67 @@ TEST(daemon, restarting_between_polls_stores_nothing_twice) {
     EXPECT_EQ(stored_feeds(dir).at(0).item_count, 8);
 }
 
+// One poller per database (storage/poller_lock.hpp): a second `poll --once` or `run` on a
+// database the daemon polls is refused at once and changes nothing; readers and the short
+// writers go on working; and a daemon killed with SIGKILL leaves no stale lock behind.
+TEST(daemon, a_second_poller_is_refused_while_one_runs_and_a_killed_one_leaves_no_lock) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(rss("alpha", 4)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/a.xml")});
+    std::filesystem::create_directories(dir / "daemon");
+    child_process daemon(FEEDD_BINARY, {"run", "--config", config.string()}, dir / "daemon");
+    ASSERT_TRUE(eventually([&] {
+        try {
+            return stored_feeds(dir).at(0).last_fetch.has_value();
+        } catch (const std::exception&) {
+            return false;  // not created or migrated yet
+        }
+    })) << daemon.err();
+    const auto feed_before = stored_feeds(dir).at(0);
+
+    // Two pollers would each hand out story ids: a second one stops before it opens the store.
+    const auto expected = fmt::format(
+        "feedd: {} is being polled by another feedd (pid {}); stop it first or use another "
+        "[storage] path",
+        db_path(dir).string(), daemon.pid());
+    server.set("/a.xml", http_response::ok(rss("alpha", 6)));
+    const auto started = std::chrono::steady_clock::now();
+    const auto poll = poll_once(dir, config);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "it must not wait for the lock";
+    EXPECT_EQ(poll.exit_code, 1);
+    EXPECT_NE(poll.err.find(expected), std::string::npos) << poll.err;
+    EXPECT_EQ(poll.out, "");
+    const auto run = run_feedd({"run", "--config", config.string()}, dir.path(), 10s);
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.err.find(expected), std::string::npos) << run.err;
+    // The store is untouched: nothing fetched, nothing written.
+    EXPECT_EQ(server.hits("/a.xml"), 1);
+    EXPECT_EQ(stored_items(dir).size(), 4u);
+    const auto feed_after = stored_feeds(dir).at(0);
+    EXPECT_EQ(feed_after.last_fetch, feed_before.last_fetch);
+    EXPECT_EQ(feed_after.next_poll, feed_before.next_poll);
+
+    // Readers and the short writers take no lock.
+    const auto items = run_feedd({"query", "items", "--config", config.string()}, dir.path());
+    EXPECT_EQ(items.exit_code, 0) << items.err;
+    EXPECT_NE(items.out.find("alpha story 3"), std::string::npos) << items.out;
+    const auto feeds = run_feedd({"feeds", "--config", config.string()}, dir.path());
+    EXPECT_EQ(feeds.exit_code, 0) << feeds.err;
+    const auto prune = run_feedd({"prune", "--config", config.string()}, dir.path());
+    EXPECT_EQ(prune.exit_code, 0) << prune.err;
+    const auto rebuild = run_feedd({"topics", "rebuild", "--config", config.string()}, dir.path());
+    EXPECT_EQ(rebuild.exit_code, 0) << rebuild.err;
+
+    // The kernel drops the lock of a killed daemon: the next poller starts at once.
+    daemon.send(SIGKILL);
+    ASSERT_EQ(daemon.wait(10s), -SIGKILL);
+    const auto after_kill = poll_once(dir, config);
+    ASSERT_EQ(after_kill.exit_code, 0) << after_kill.err;
+    EXPECT_NE(after_kill.out.find("2 new items stored"), std::string::npos) << after_kill.out;
+    EXPECT_EQ(stored_items(dir).size(), 6u);
+}
+
 TEST(daemon, sigterm_during_a_poll_exits_cleanly_with_a_consistent_database) {
     http_server server;
     http_response hung;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -272,6 +273,46 @@ TEST(reliability, a_read_only_database_is_reported_and_the_daemon_recovers_once_
     auto db = storage::database::open(db_path(dir), storage::open_mode::read_only);
     EXPECT_EQ(db.items({}).size(), 6u);
     EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+// A write that fails alone (another connection holds the write lock longer than the
+// writer's busy timeout, 5 s) fails the run: exit 1, and the summary counts the feed as
+// failed and not stored, where it used to say "0 feeds failed" and exit 0.
+TEST(reliability, a_write_that_fails_alone_fails_the_poll_and_its_summary_says_so) {
+    http_server server;
+    server.set("/a.xml", http_response::ok(farm_feed(1, 3)));
+    temp_dir dir;
+    const auto config = write_config(dir, {server.url("/a.xml")});
+    ASSERT_EQ(poll_once(dir, config).exit_code, 0);
+    // The document comes after a second: start-up has written what it writes by then.
+    auto slow = http_response::ok(farm_feed(1, 6));
+    slow.delay = 1s;
+    server.set("/a.xml", slow);
+
+    child_process poll(FEEDD_BINARY, {"poll", "--config", config.string(), "--once"}, dir.path());
+    ASSERT_TRUE(eventually([&] { return server.hits("/a.xml") == 2; }));
+    std::optional<int> code;
+    {
+        SQLite::Database holder(db_path(dir).string(), SQLite::OPEN_READWRITE);
+        holder.exec("BEGIN IMMEDIATE");
+        code = poll.wait(30s);
+        holder.exec("ROLLBACK");
+    }
+    ASSERT_TRUE(code.has_value()) << poll.err();
+    EXPECT_EQ(*code, 1) << poll.out() << poll.err();
+    const auto out = poll.out();
+    EXPECT_NE(out.find("(1 write_failed)"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 feeds failed (1 not stored: see the errors logged above)"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("0 feeds failed"), std::string::npos) << out;
+    EXPECT_NE(poll.err().find("storing failed: database is locked"), std::string::npos)
+        << poll.err();
+
+    server.set("/a.xml", http_response::ok(farm_feed(1, 6)));
+    const auto next = poll_once(dir, config);
+    ASSERT_EQ(next.exit_code, 0) << next.err;
+    EXPECT_NE(next.out.find("3 new items stored"), std::string::npos) << next.out;
 }
 
 // A full disk, simulated with a file size limit (ulimit -f; SIGXFSZ ignored so writes

@@ -23,6 +23,7 @@ class child_process {
     child_process& operator=(const child_process&) = delete;
 
     void send(int signal) const;
+    pid_t pid() const { return pid_; }
     // The exit code, -signal if it died by a signal, nullopt if still running at the deadline.
     std::optional<int> wait(std::chrono::milliseconds timeout);
     bool running();
