@@ -268,7 +268,15 @@ http_reply route(const http_request& request, web_store& store, const metrics_re
             if (topic) topic = topic_name(*topic);
             const auto limit = q.limit();
             try {
-                r = ok(json_type, stories_json(store.search(*expr, topic, limit)));
+                const auto answer = store.search(*expr, topic, limit);
+                r = ok(json_type, stories_json(answer.stories));
+                if (answer.stopped_early) {
+                    r.headers.emplace_back(
+                        "X-Search-Incomplete",
+                        fmt::format("stopped after {} items; older items may match too (add a "
+                                    "word to the rule)",
+                                    max_search_examined));
+                }
             } catch (const search_error& e) {
                 throw bad_request{400, fmt::format("q=\"{}\": {}", *expr, e.what())};
             }

@@ -54,12 +54,14 @@ class database_web_store final : public web_store {
         return out;
     }
     // Search finds items; the answer is their stories, in the order of their best item.
-    std::vector<story_view> search(std::string_view expression, std::optional<std::string> topic,
-                                   int limit) override {
+    search_answer search(std::string_view expression, std::optional<std::string> topic,
+                         int limit) override {
         storage::search_request request;
         request.expression = std::string(expression);
         request.topic = std::move(topic);
         request.limit = limit;
+        // Two reader threads serve every request: one search must not hold one for long.
+        request.max_examined = max_search_examined;
         const auto found = storage::search(db_, request);
         if (!found.error.empty()) throw search_error(found.error);
         std::vector<std::int64_t> ids;
@@ -67,10 +69,11 @@ class database_web_store final : public web_store {
         for (const auto& item : found.items) {
             if (item.story_id && seen.insert(*item.story_id).second) ids.push_back(*item.story_id);
         }
-        std::vector<story_view> out;
-        out.reserve(ids.size());
+        search_answer out;
+        out.stopped_early = found.stopped_early;
+        out.stories.reserve(ids.size());
         for (const auto& s : db_.load_stories(ids))
-            out.push_back(to_web_story(s));
+            out.stories.push_back(to_web_story(s));
         return out;
     }
 

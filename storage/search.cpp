@@ -190,8 +190,13 @@ SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 LIMIT
                         static_cast<std::int64_t>(request.since->time_since_epoch().count()));
     }
     if (!match.empty()) candidates.bind(":q", match);
+    std::size_t examined = 0;
     while (response.items.size() < static_cast<std::size_t>(request.limit) &&
            candidates.executeStep()) {
+        if (request.max_examined != 0 && examined++ == request.max_examined) {
+            response.stopped_early = true;
+            break;
+        }
         row.reset();
         row.bind(1, candidates.getColumn(0).getInt64());
         if (!row.executeStep()) continue;

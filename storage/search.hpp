@@ -20,6 +20,11 @@ struct search_request {
     std::optional<std::string> topic;  // only items that topic's rule and scopes also match
     std::optional<timestamp> since;    // by coalesce(published, first_seen)
     int limit = 50;
+    // Candidates read and checked at most (0: no bound). A rule the full-text index cannot
+    // narrow (only feed:, source:, tag:, category: terms or negations, or a phrase that is
+    // in no item) is checked item by item, newest first, until `limit` pass: over a large
+    // store that read every item (5-30 s for 350k), holding a reader thread of the daemon.
+    std::size_t max_examined = 0;
 };
 
 struct search_response {
@@ -28,6 +33,9 @@ struct search_response {
     // topic. error_column is the expression's column (1-based) for the former, 0 otherwise.
     std::string error;
     std::size_t error_column = 0;
+    // The search stopped at max_examined candidates with fewer than limit items found: older
+    // items may match too.
+    bool stopped_early = false;
 };
 
 // Runs a search. Bad user input is reported in the response, never thrown; a broken

@@ -86,10 +86,9 @@ class fake_store final : public web_store {
         last_min_sources = min_sources;
         return {wire_story()};
     }
-    std::vector<story_view> search(std::string_view expression, std::optional<std::string>,
-                                   int) override {
+    search_answer search(std::string_view expression, std::optional<std::string>, int) override {
         if (expression == "(") throw search_error("column 2: expected a term after '('");
-        return {wire_story()};
+        return {{wire_story()}, expression == "feed:example.org"};
     }
 
     std::optional<web_time> last_since;
@@ -221,6 +220,18 @@ TEST(http_api, search_with_topic) {
     const auto r = get(store, "/api/search?q=putin%20AND%20iran&topic=world&limit=5");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json::parse(r.body).as_array().size(), 1u);
+    for (const auto& [name, value] : r.headers)
+        EXPECT_NE(name, "X-Search-Incomplete");
+}
+
+TEST(http_api, a_search_stopped_early_says_so_in_a_header) {
+    fake_store store;  // says so for this expression
+    const auto r = get(store, "/api/search?q=feed%3Aexample.org");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body).as_array().size(), 1u);
+    std::map<std::string, std::string> headers(r.headers.begin(), r.headers.end());
+    ASSERT_TRUE(headers.count("X-Search-Incomplete"));
+    EXPECT_NE(headers["X-Search-Incomplete"].find("stopped after 20000 items"), std::string::npos);
 }
 
 TEST(http_api, etag_and_last_modified_give_304) {

@@ -194,6 +194,33 @@ TEST_F(search_test, limit_and_since) {
     EXPECT_EQ(search(db_, request).items.size(), 1U);
 }
 
+TEST_F(search_test, a_bound_on_candidates_stops_a_search_the_index_cannot_narrow) {
+    // Six items, none from a feed named "nowhere": without a bound every item is read.
+    search_request request;
+    request.expression = "feed:nowhere";
+    auto found = search(db_, request);
+    EXPECT_TRUE(found.items.empty());
+    EXPECT_FALSE(found.stopped_early);
+
+    request.max_examined = 4;
+    found = search(db_, request);
+    EXPECT_TRUE(found.items.empty());
+    EXPECT_TRUE(found.stopped_early);
+
+    // Found within the bound: complete. The blog's two items are the newest.
+    request.expression = "feed:blog";
+    request.limit = 2;
+    found = search(db_, request);
+    EXPECT_EQ(found.items.size(), 2U);
+    EXPECT_FALSE(found.stopped_early);
+    // The same rule when the bound comes first: what was found, flagged.
+    request.limit = 50;
+    request.max_examined = 1;
+    found = search(db_, request);
+    EXPECT_EQ(found.items.size(), 1U);
+    EXPECT_TRUE(found.stopped_early);
+}
+
 TEST_F(search_test, a_common_word_walks_the_date_index_with_the_same_answer) {
     store_600_reports();
     expect_the_newest_reports();
