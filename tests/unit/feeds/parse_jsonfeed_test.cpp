@@ -1,4 +1,8 @@
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +84,37 @@ TEST(parse_jsonfeed, wrongly_typed_fields_are_ignored) {
     ASSERT_EQ(result.feed->items.size(), 1U);
     EXPECT_FALSE(result.feed->items[0].id.has_value());
     EXPECT_TRUE(result.feed->items[0].enclosures.empty());
+}
+
+// A size is a count of bytes: a double past int64 was cast to INT64_MIN (undefined), and
+// negative or fractional sizes were kept.
+TEST(parse_jsonfeed, size_in_bytes_is_kept_only_as_a_whole_non_negative_int64) {
+    const std::pair<const char*, std::optional<std::int64_t>> cases[] = {
+        {"42", 42},
+        {"0", 0},
+        {"1e3", 1000},
+        {"4096.0", 4096},
+        {"9223372036854775807", INT64_MAX},
+        {"1e300", std::nullopt},
+        {"-1e300", std::nullopt},
+        {"9.3e18", std::nullopt},               // past INT64_MAX as a double
+        {"9223372036854775808", std::nullopt},  // past INT64_MAX as an integer
+        {"-5", std::nullopt},
+        {"-0.5", std::nullopt},
+        {"1.5", std::nullopt},
+        {"\"42\"", std::nullopt},
+        {"null", std::nullopt},
+    };
+    for (const auto& [size, expected] : cases) {
+        const auto result = parse(
+            std::string(R"({"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1",)"
+                        R"( "attachments": [{"url": "http://a.example/b", "size_in_bytes": )") +
+                size + "}]}]}",
+            "", "");
+        ASSERT_TRUE(result) << size << ": " << result.error;
+        ASSERT_EQ(result.feed->items.at(0).enclosures.size(), 1U) << size;
+        EXPECT_EQ(result.feed->items[0].enclosures[0].length, expected) << size;
+    }
 }
 
 }  // namespace
