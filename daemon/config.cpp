@@ -29,6 +29,7 @@
 #include "daemon/schedule.hpp"
 #include "feeds/opml.hpp"
 #include "feeds/text.hpp"
+#include "feeds/urls.hpp"
 #include "stories/topic_rule.hpp"
 
 namespace feedd::daemon {
@@ -293,6 +294,14 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
                         fmt::format(R"("{}" has no host; expected a URL like )"
                                     R"("https://example.org/feed")",
                                     text)};
+            }
+            // Boost.URL accepts any run of digits and port_number() wraps some of them, so
+            // the fetcher would connect to another port than the one written.
+            if (parsed->has_port() && !parsed->port().empty() && !feeds::tcp_port(parsed->port())) {
+                return {{},
+                        {},
+                        fmt::format(R"("{}": port {} is out of range; expected 1-65535)", text,
+                                    std::string(parsed->port()))};
             }
             urls::url key(*parsed);
             key.normalize();

@@ -91,4 +91,22 @@ inline std::size_t find_markup_or_control(std::string_view text, std::size_t fro
                       [](char c) { return c == '<' || c == '&' || is_xml_control(c); });
 }
 
+// The first byte at or after `from` that is an is_xml_control byte, DEL (0x7F) or 0xC2 (the
+// lead byte of U+0080–U+00BF, C1 controls among them), or text.size().
+inline std::size_t find_control_candidate(std::string_view text, std::size_t from) {
+#if defined(__SSE2__)
+    auto lanes = [](__m128i x) {
+        const __m128i below_20 = _mm_cmpeq_epi8(_mm_min_epu8(x, splat16(0x1F)), x);
+        const __m128i allowed = _mm_cmpeq_epi8(x, splat16('\t')) |
+                                _mm_cmpeq_epi8(x, splat16('\n')) | _mm_cmpeq_epi8(x, splat16('\r'));
+        return _mm_andnot_si128(allowed, below_20) | _mm_cmpeq_epi8(x, splat16(0x7F)) |
+               _mm_cmpeq_epi8(x, splat16(0xC2));
+    };
+#else
+    auto lanes = nullptr;
+#endif
+    return find_first(text, from, lanes,
+                      [](char c) { return is_xml_control(c) || c == '\x7F' || c == '\xC2'; });
+}
+
 }  // namespace feedd::feeds::scan

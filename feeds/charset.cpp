@@ -134,10 +134,29 @@ std::string iconv_alias(const std::string& name) {
     return name;
 }
 
+// The code unit of a fixed-width Unicode encoding in bytes, 1 for every other charset.
+std::size_t code_unit_bytes(std::string_view iconv_name) {
+    const std::string name = ascii_lower(iconv_name);
+    const auto opens = [&](std::string_view prefix) { return name.rfind(prefix, 0) == 0; };
+    if (opens("utf-16") || opens("utf16") || opens("ucs-2") || opens("ucs2") || opens("unicode") ||
+        opens("iso-10646-ucs-2") || opens("csunicode")) {
+        return 2;
+    }
+    if (opens("utf-32") || opens("utf32") || opens("ucs-4") || opens("ucs4") ||
+        opens("iso-10646-ucs-4") || opens("csucs4")) {
+        return 4;
+    }
+    return 1;
+}
+
 // Converts with iconv; bytes the charset can't map become U+FFFD. nullopt when
 // iconv doesn't know the charset.
 std::optional<std::string> convert(std::string_view bytes, const std::string& charset) {
-    const iconv_t cd = iconv_open("UTF-8", iconv_alias(charset).c_str());
+    const std::string iconv_name = iconv_alias(charset);
+    // Skipping less than a whole code unit after a bad one (a lone surrogate) would
+    // misalign every unit after it and garble the rest of the document.
+    const std::size_t unit = code_unit_bytes(iconv_name);
+    const iconv_t cd = iconv_open("UTF-8", iconv_name.c_str());
     if (cd == reinterpret_cast<iconv_t>(-1)) {  // NOLINT: iconv's documented failure value
         return std::nullopt;
     }
@@ -155,10 +174,11 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
             if (errno == E2BIG) {
                 continue;
             }
-            // EILSEQ or a truncated sequence at the end: replace one byte and go on.
+            // EILSEQ or a truncated sequence at the end: replace one code unit and go on.
             out += "\xEF\xBF\xBD";
-            ++in_ptr;
-            --in_left;
+            const std::size_t skip = std::min(unit, in_left);
+            in_ptr += skip;
+            in_left -= skip;
             iconv(cd, nullptr, nullptr, nullptr, nullptr);
         }
     }

@@ -41,6 +41,7 @@
 
 #include "feeds/fetch_http_date.hpp"
 #include "feeds/text.hpp"
+#include "feeds/urls.hpp"
 
 namespace feedd::feeds {
 
@@ -343,11 +344,15 @@ target parse_target(const std::string& url) {
     if (t.host.empty()) throw fetch_failure(fetch_outcome::network, "URL has no host: " + url);
     t.port = t.https ? 443 : 80;
     if (parsed->has_port() && !parsed->port().empty()) {  // "host:" means the default port
-        t.port = parsed->port_number();                   // 0 when out of range
-        if (t.port == 0) {
+        // Read from the text: port_number() wraps some values (83728 as 18192), and a
+        // redirect's Location reaches here without any other check.
+        const auto port = tcp_port(parsed->port());
+        if (!port) {
             throw fetch_failure(fetch_outcome::network,
-                                "invalid port in URL (1-65535 allowed): " + url);
+                                "port " + std::string(parsed->port()) +
+                                    " is out of range (1-65535) in URL: " + url);
         }
+        t.port = *port;
     }
     t.host_header = parsed->encoded_host_and_port();
     t.resource = parsed->encoded_target();
@@ -713,6 +718,14 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                     throw fetch_failure(
                         fetch_outcome::http_client,
                         "HTTP " + std::to_string(status) + " with bad Location " + *location);
+                }
+                // The server sent a Location we can't follow: the same class as a
+                // malformed one, not a network failure on the next hop.
+                if (next.has_port() && !next.port().empty() && !tcp_port(next.port())) {
+                    throw fetch_failure(fetch_outcome::http_client,
+                                        "HTTP " + std::to_string(status) + " with bad Location " +
+                                            *location + ": port " + std::string(next.port()) +
+                                            " is out of range (1-65535)");
                 }
                 next.remove_fragment();
                 std::string next_url(next.buffer());

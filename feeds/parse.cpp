@@ -1,6 +1,8 @@
 #include "feeds/parse.hpp"
 
 #include <exception>
+#include <initializer_list>
+#include <optional>
 #include <string>
 
 #include <pugixml.hpp>
@@ -35,6 +37,41 @@ parse_result extract_xml_feed(const pugi::xml_document& doc, std::string_view ur
     return {std::nullopt, "not a feed: the root element is <" + std::string(name) + ">"};
 }
 
+// Every text field leaves the parser without terminal controls, whichever way it came:
+// repair() filters XML text, but CDATA sections, JSON strings and references to the C1
+// characters windows-1252 leaves undefined go past it.
+void drop_controls_in(feed& f) {
+    const auto clean = [](std::optional<std::string>& text) {
+        if (text) {
+            drop_control_characters(*text);
+        }
+    };
+    for (auto* text : {&f.version, &f.title, &f.link, &f.feed_url, &f.description, &f.language,
+                       &f.image, &f.update_period, &f.update_frequency}) {
+        clean(*text);
+    }
+    for (auto& day : f.skip_days) {
+        drop_control_characters(day);
+    }
+    for (auto& it : f.items) {
+        for (auto* text : {&it.id, &it.title, &it.link, &it.summary, &it.content_html}) {
+            clean(*text);
+        }
+        for (auto& author : it.authors) {
+            clean(author.name);
+            clean(author.email);
+            clean(author.url);
+        }
+        for (auto& category : it.categories) {
+            drop_control_characters(category);
+        }
+        for (auto& e : it.enclosures) {
+            drop_control_characters(e.url);
+            clean(e.type);
+        }
+    }
+}
+
 parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
                              std::string_view content_type, const parse_limits& limits) {
     if (bytes.size() > limits.max_document_bytes) {
@@ -48,7 +85,11 @@ parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
     }
     const std::string url(trim(base_url));
     if (detect_kind(*decoded.utf8) == document_kind::json) {
-        return extract_json_feed(*decoded.utf8, url, limits);
+        auto result = extract_json_feed(*decoded.utf8, url, limits);
+        if (result.feed) {
+            drop_controls_in(*result.feed);
+        }
+        return result;
     }
     // The tree points into the decoded text, which lives until the extraction is done.
     pugi::xml_document doc;
@@ -59,7 +100,11 @@ parse_result parse_unguarded(std::string_view bytes, std::string_view base_url,
             return {std::nullopt, std::move(error)};
         }
     }
-    return extract_xml_feed(doc, url, limits);
+    auto result = extract_xml_feed(doc, url, limits);
+    if (result.feed) {
+        drop_controls_in(*result.feed);
+    }
+    return result;
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // JSON Feed 1.0/1.1 extraction (Boost.JSON).
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <boost/json.hpp>
@@ -76,6 +79,27 @@ std::vector<person> read_authors(const json::object& object, std::string_view ba
     return out;
 }
 
+// A size in bytes: a non-negative whole number within int64 (1e3 counts, 1e300 does not:
+// casting a double past the range is undefined and gave INT64_MIN); absent otherwise.
+std::optional<std::int64_t> byte_count(const json::value& value) {
+    if (value.is_int64()) {
+        const auto n = value.get_int64();
+        return n >= 0 ? std::optional<std::int64_t>(n) : std::nullopt;
+    }
+    if (value.is_uint64()) {
+        // Boost.JSON stores only values past INT64_MAX as uint64.
+        return std::nullopt;
+    }
+    if (value.is_double()) {
+        const double d = value.get_double();
+        // 2^63 is the first double past INT64_MAX; the comparisons are false for NaN.
+        if (d >= 0 && d < 9223372036854775808.0 && std::trunc(d) == d) {
+            return static_cast<std::int64_t>(d);
+        }
+    }
+    return std::nullopt;
+}
+
 item read_item(const json::object& object, std::string_view base) {
     item it;
     if (auto id = id_field(object)) {
@@ -122,14 +146,7 @@ item read_item(const json::object& object, std::string_view base) {
             e.url = std::move(*url);
             e.type = string_field(attachment, "mime_type");
             if (const auto* size = attachment.if_contains("size_in_bytes")) {
-                if (size->is_int64()) {
-                    e.length = size->get_int64();
-                } else if (size->is_uint64()) {
-                    e.length = static_cast<std::int64_t>(
-                        std::min<std::uint64_t>(size->get_uint64(), INT64_MAX));
-                } else if (size->is_double()) {
-                    e.length = static_cast<std::int64_t>(size->get_double());
-                }
+                e.length = byte_count(*size);
             }
             it.enclosures.push_back(std::move(e));
         }

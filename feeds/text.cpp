@@ -286,6 +286,59 @@ std::string ascii_lower(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// The length of the control character at text[i] that drop_control_characters acts on: 1
+// (C0, DEL), 2 (C1 as UTF-8), or 0 for none.
+std::size_t control_length(std::string_view text, std::size_t i) {
+    if (scan::is_xml_control(text[i]) || text[i] == '\x7F') {
+        return 1;
+    }
+    if (text[i] == '\xC2' && i + 1 < text.size()) {
+        const auto next = static_cast<unsigned char>(text[i + 1]);
+        return next >= 0x80 && next < 0xA0 ? 2 : 0;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void drop_control_characters(std::string& text) {
+    // Nearly every field has none: find the first before copying anything.
+    std::size_t i = scan::find_control_candidate(text, 0);
+    while (i < text.size() && control_length(text, i) == 0) {
+        i = scan::find_control_candidate(text, i + 1);
+    }
+    if (i == text.size()) {
+        return;
+    }
+    std::string out;
+    out.reserve(text.size());
+    out.append(text, 0, i);
+    while (i < text.size()) {
+        const std::size_t next = scan::find_control_candidate(text, i);
+        out.append(text, i, next - i);
+        if (next == text.size()) {
+            break;
+        }
+        const std::size_t length = control_length(text, next);
+        if (length == 0) {
+            out.push_back(text[next]);  // 0xC2 leading a printable character
+            i = next + 1;
+            continue;
+        }
+        if (length == 2) {
+            const char32_t mapped =
+                windows1252_code_point(static_cast<unsigned char>(text[next + 1]));
+            if (mapped >= 0xA0) {  // 0x81, 0x8D, 0x8F, 0x90, 0x9D have no character
+                append_utf8(out, mapped);
+            }
+        }
+        i = next + length;
+    }
+    text = std::move(out);
+}
+
 std::string collapse_whitespace(std::string_view text) {
     // Per byte: 0 = never a space, 1 = ASCII space, 2 = may start a Unicode space
     // (U+00A0, U+1680, U+2000–U+205F, U+3000).

@@ -19,6 +19,12 @@ std::optional<char32_t> html_entity(std::string_view name);
 // Decodes character references and HTML named entities; unknown ones stay as given.
 std::string decode_entities(std::string_view html);
 
+// Removes the control characters a terminal acts on, so a feed cannot send escape
+// sequences to whatever prints its text: C0 but tab, LF and CR, and DEL are dropped (as
+// the XML repair drops C0); C1 (U+0080–U+009F) becomes its windows-1252 character, as in
+// decode_document, and is dropped where windows-1252 has none. Input is UTF-8.
+void drop_control_characters(std::string& text);
+
 // Collapses runs of whitespace (including U+00A0) to one space and trims.
 std::string collapse_whitespace(std::string_view text);
 

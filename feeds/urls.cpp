@@ -76,6 +76,26 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
     return std::string(out.buffer());
 }
 
+std::optional<std::uint16_t> tcp_port(std::string_view text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::uint32_t value = 0;
+    for (const char c : text) {
+        if (!is_ascii_digit(c)) {
+            return std::nullopt;
+        }
+        value = value * 10 + static_cast<std::uint32_t>(c - '0');
+        if (value > 65535) {
+            return std::nullopt;  // stop before a long run of digits can overflow
+        }
+    }
+    if (value == 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
 bool is_http_url(std::string_view url) {
     std::string prefix(url.substr(0, 8));
     std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {

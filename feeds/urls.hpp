@@ -2,6 +2,8 @@
 // are resolved against xml:base and the document URL. Pure.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,11 @@ std::string resolve_url(std::string_view base, std::string_view ref);
 // True when text opens with "scheme:": an absolute reference, which resolve_url returns as
 // it is (trimmed) whatever the base.
 bool starts_with_scheme(std::string_view text);
+
+// A URL's port text read as a TCP port: decimal digits worth 1-65535 (an explicit 0 can't
+// be connected to), else nullopt. Use it instead of Boost.URL 1.81's port_number(), whose
+// overflow check lets some values wrap: port 83728 read as 18192.
+std::optional<std::uint16_t> tcp_port(std::string_view text);
 
 // True for an absolute http(s) URL.
 bool is_http_url(std::string_view url);

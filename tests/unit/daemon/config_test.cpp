@@ -313,6 +313,25 @@ TEST_F(config_test, bad_urls_name_the_value) {
     expect_error("[[feed]]\nurl = \"  \"\n", 2, "feed[1].url", {"empty URL"});
 }
 
+// Boost.URL takes any run of digits as a port and its port_number() wraps some (83728 was
+// fetched from 18192); 0 and 65536 passed the config and failed only at fetch time.
+TEST_F(config_test, ports_outside_1_to_65535_are_rejected) {
+    for (const std::string port : {"65536", "83728", "99999", "0", "00000", "1000000"}) {
+        const std::string url = "http://127.0.0.1:" + port + "/ok.xml";
+        expect_error("[[feed]]\nurl = \"" + url + "\"\n", 2, "feed[1].url",
+                     {"\"" + url + "\": port " + port + " is out of range; expected 1-65535"});
+    }
+    const auto cfg = load(
+        "[[feed]]\nurl = \"http://127.0.0.1:65535/a.xml\"\n"
+        "[[feed]]\nurl = \"https://example.org:1/b.xml\"\n"
+        "[[feed]]\nurl = \"http://example.org:/c.xml\"\n");  // "host:" is the default port
+    ASSERT_EQ(cfg.feeds.size(), 3u);
+    EXPECT_EQ(cfg.feeds[0].url, "http://127.0.0.1:65535/a.xml");
+    EXPECT_EQ(cfg.feeds[1].url, "https://example.org:1/b.xml");
+    EXPECT_THROW(feed_url_argument("http://127.0.0.1:83728/ok.xml"), config_error);
+    EXPECT_EQ(feed_url_argument("http://127.0.0.1:8080/ok.xml"), "http://127.0.0.1:8080/ok.xml");
+}
+
 TEST_F(config_test, syntax_errors_give_line_and_column) {
     const auto message = error_of("[poll]\ninterval = \"15m\"\n[fetch\n");
     const auto prefix = (dir_ / "feedd.toml").string() + ":3:";

@@ -1,5 +1,7 @@
 #include "feeds/charset.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,6 +57,44 @@ TEST(charset, utf16_with_bom) {
 TEST(charset, utf16_without_bom_is_recognised_from_the_first_characters) {
     const std::string le("<\0?\0x\0m\0l\0", 10);
     EXPECT_EQ(decoded(le), "<?xml");
+}
+
+// ASCII text as UTF-16 or UTF-32 code units, with `bad` (one code unit that is no
+// character: a lone surrogate, or past U+10FFFF) in place of every '#'.
+std::string wide(std::string_view ascii, std::size_t unit, bool big_endian, std::uint32_t bad) {
+    std::string out;
+    for (const char c : ascii) {
+        const std::uint32_t value = c == '#' ? bad : static_cast<unsigned char>(c);
+        for (std::size_t i = 0; i < unit; ++i) {
+            const std::size_t shift = 8 * (big_endian ? unit - 1 - i : i);
+            out.push_back(static_cast<char>((value >> shift) & 0xFFU));
+        }
+    }
+    return out;
+}
+
+// A bad code unit becomes one U+FFFD, and the units after it stay aligned: the rest of
+// the document reads as written.
+TEST(charset, a_bad_utf16_or_utf32_code_unit_is_replaced_and_the_rest_decodes) {
+    const std::string_view text = "<a>x # y</a><b>#</b><c>z</c>";
+    const std::string expected = "<a>x \uFFFD y</a><b>\uFFFD</b><c>z</c>";
+    struct form {
+        std::string_view bom;
+        std::size_t unit;
+        bool big_endian;
+        std::uint32_t bad;
+    };
+    const form forms[] = {
+        {{"\xFF\xFE", 2}, 2, false, 0xD800},       // high surrogate, no low one after it
+        {{"\xFF\xFE", 2}, 2, false, 0xDC00},       // low surrogate alone
+        {{"\xFE\xFF", 2}, 2, true, 0xD83D},        //
+        {{"\xFF\xFE\0\0", 4}, 4, false, 0xD800},   // surrogates are not UTF-32 either
+        {{"\0\0\xFE\xFF", 4}, 4, true, 0x110000},  // past U+10FFFF
+    };
+    for (const auto& f : forms) {
+        const std::string bytes = std::string(f.bom) + wide(text, f.unit, f.big_endian, f.bad);
+        EXPECT_EQ(decoded(bytes), expected) << f.unit << " bytes, bad unit " << f.bad;
+    }
 }
 
 TEST(charset, unknown_label_is_read_as_utf8) {

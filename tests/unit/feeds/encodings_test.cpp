@@ -89,6 +89,30 @@ INSTANTIATE_TEST_SUITE_P(
         return name + (param_info.param.content_type[0] != '\0' ? "_http" : "");
     });
 
+// The audit's case: a lone surrogate in one title of a UTF-16 feed. Every item after it
+// must be read; skipping part of a code unit misaligned the rest and lost three of five.
+TEST(encodings_utf16, a_lone_surrogate_costs_one_character_not_the_items_after_it) {
+    std::string ascii = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel>";
+    for (int i = 0; i < 5; ++i) {
+        const std::string n = std::to_string(i);
+        ascii += "<item><title>item " + n + (i == 2 ? " #" : "") + "</title><guid>g" + n +
+                 "</guid></item>";
+    }
+    ascii += "</channel></rss>";
+    std::string bytes = "\xFF\xFE";
+    for (const char c : ascii) {
+        bytes += c == '#' ? std::string("\x00\xD8", 2) : std::string{c, '\0'};  // U+D800 alone
+    }
+    const auto result = parse(bytes, "", "");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feed->items.size(), 5u);
+    for (int i = 0; i < 5; ++i) {
+        const auto& item = result.feed->items[static_cast<std::size_t>(i)];
+        EXPECT_EQ(item.title, "item " + std::to_string(i) + (i == 2 ? " \uFFFD" : ""));
+        EXPECT_EQ(item.id, "g" + std::to_string(i));
+    }
+}
+
 TEST(encodings_labels, aliases_reach_the_same_charset) {
     // The declared label is all that differs between these documents.
     const std::string body =

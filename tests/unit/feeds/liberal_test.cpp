@@ -1,6 +1,7 @@
 // The liberal-XML recovery paths, one hand-written fixture each (tests/data/liberal/).
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +54,34 @@ TEST(liberal, repairs_are_found_at_every_offset) {
             EXPECT_EQ(result.feed->title, at.with(text)) << "offset " << at.left.size();
         }
     }
+}
+
+// repair() drops control characters from text but passes CDATA over, so an ESC in a CDATA
+// title reached the terminal through `feedd query items`. DEL, and references to the C1
+// codes windows-1252 has no character for, went through in text too.
+TEST(liberal, control_characters_in_cdata_and_references_are_dropped) {
+    const auto result = parse(
+        "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+        "<channel><title><![CDATA[t\x1b]0;pwned\x07]]></title>"
+        "<item><title><![CDATA[y\x1b[31mRED\x7f]]></title><guid>g\x7f"
+        "1</guid>"
+        "<description><![CDATA[<p>a\x1b[2Jb\x01</p>]]></description>"
+        "<content:encoded><![CDATA[<p>c\x1b\x08</p>]]></content:encoded>"
+        "<category>x&#x9D;y&#144;z&#x9B;</category><author>e\x7f@x.example</author></item>"
+        "</channel></rss>",
+        "", "");
+    ASSERT_TRUE(result) << result.error;
+    const auto& f = *result.feed;
+    EXPECT_EQ(f.title, "t]0;pwned");
+    ASSERT_EQ(f.items.size(), 1U);
+    const auto& it = f.items[0];
+    EXPECT_EQ(it.title, "y[31mRED");
+    EXPECT_EQ(it.id, "g1");
+    EXPECT_EQ(it.summary, "a[2Jb");
+    EXPECT_EQ(it.content_html, "<p>c</p>");
+    EXPECT_EQ(it.categories, (std::vector<std::string>{"xyz\u203a"}));  // 0x9B is cp1252 '›'
+    ASSERT_EQ(it.authors.size(), 1U);
+    EXPECT_EQ(it.authors[0].email, "e@x.example");
 }
 
 TEST(liberal, undeclared_prefixes_keep_their_conventional_meaning) {

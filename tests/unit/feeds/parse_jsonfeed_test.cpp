@@ -1,4 +1,8 @@
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +84,63 @@ TEST(parse_jsonfeed, wrongly_typed_fields_are_ignored) {
     ASSERT_EQ(result.feed->items.size(), 1U);
     EXPECT_FALSE(result.feed->items[0].id.has_value());
     EXPECT_TRUE(result.feed->items[0].enclosures.empty());
+}
+
+// A size is a count of bytes: a double past int64 was cast to INT64_MIN (undefined), and
+// negative or fractional sizes were kept.
+TEST(parse_jsonfeed, size_in_bytes_is_kept_only_as_a_whole_non_negative_int64) {
+    const std::pair<const char*, std::optional<std::int64_t>> cases[] = {
+        {"42", 42},
+        {"0", 0},
+        {"1e3", 1000},
+        {"4096.0", 4096},
+        {"9223372036854775807", INT64_MAX},
+        {"1e300", std::nullopt},
+        {"-1e300", std::nullopt},
+        {"9.3e18", std::nullopt},               // past INT64_MAX as a double
+        {"9223372036854775808", std::nullopt},  // past INT64_MAX as an integer
+        {"-5", std::nullopt},
+        {"-0.5", std::nullopt},
+        {"1.5", std::nullopt},
+        {"\"42\"", std::nullopt},
+        {"null", std::nullopt},
+    };
+    for (const auto& [size, expected] : cases) {
+        const auto result = parse(
+            std::string(R"({"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1",)"
+                        R"( "attachments": [{"url": "http://a.example/b", "size_in_bytes": )") +
+                size + "}]}]}",
+            "", "");
+        ASSERT_TRUE(result) << size << ": " << result.error;
+        ASSERT_EQ(result.feed->items.at(0).enclosures.size(), 1U) << size;
+        EXPECT_EQ(result.feed->items[0].enclosures[0].length, expected) << size;
+    }
+}
+
+// JSON strings reach the model unfiltered; control characters in them were printed to the
+// terminal by `feedd query items` (the audit's esc.json sets the window title).
+TEST(parse_jsonfeed, strings_lose_terminal_control_characters) {
+    const auto result = parse(R"({"version": "https://jsonfeed.org/version/1.1",
+      "title": "evil\u001b]0;pwned\u0007\u001b[2J",
+      "description": "d\u009b1m\u007f",
+      "items": [{"id": "e\u00001", "title": "\u001b[31mRED\u001b[0m don\u0092t",
+                 "summary": "s\u009d\u0090", "content_text": "a\tb\nc\r\u001b",
+                 "authors": [{"name": "A\u001bnn"}], "tags": ["t\u0085ag"],
+                 "attachments": [{"url": "http://a.example/b", "mime_type": "audio/\u001bmpeg"}]}]})",
+                              "", "");
+    ASSERT_TRUE(result) << result.error;
+    const auto& f = *result.feed;
+    EXPECT_EQ(f.title, "evil]0;pwned[2J");
+    EXPECT_EQ(f.description, "d\u203a1m");  // C1 as windows-1252, as decode_document does
+    ASSERT_EQ(f.items.size(), 1U);
+    const auto& it = f.items[0];
+    EXPECT_EQ(it.id, "e1");
+    EXPECT_EQ(it.title, "[31mRED[0m don\u2019t");
+    EXPECT_EQ(it.summary, "s");  // 0x9D and 0x90 are no windows-1252 character
+    EXPECT_EQ(it.content_html, "a\tb\nc\r");
+    EXPECT_EQ(it.authors.at(0).name, "Ann");
+    EXPECT_EQ(it.categories, (std::vector<std::string>{"t\u2026ag"}));
+    EXPECT_EQ(it.enclosures.at(0).type, "audio/mpeg");
 }
 
 }  // namespace

@@ -29,6 +29,36 @@ TEST(text, maps_c1_references_to_windows_1252) {
     EXPECT_EQ(decode_entities("don&#146;t"), "don\u2019t");
 }
 
+// drop_control_characters finds candidates 16 bytes at a time: each control, at every offset
+// across those blocks, is dropped or mapped, and what looks like one but is not stays.
+TEST(text, drop_control_characters_at_every_offset) {
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"\x1b", ""},
+        {{"\0", 1}, ""},
+        {"\x01", ""},
+        {"\x1f", ""},
+        {"\x7f", ""},
+        {"\xc2\x9b", "\u203a"},  // C1 as its windows-1252 character
+        {"\xc2\x80", "\u20ac"},
+        {"\xc2\x9d", ""},  // no windows-1252 character
+        {"\xc2\x81", ""},
+        {"\t\n\r", "\t\n\r"},
+        {"\xc2\xa0", "\xc2\xa0"},  // NBSP shares the lead byte
+        {"\xc3\x9b", "\xc3\x9b"},
+        {"\xe2\x80\x9c", "\xe2\x80\x9c"},
+    };
+    for (const auto& at : test::block_offsets()) {
+        for (const auto& [raw, kept] : cases) {
+            std::string text = at.with(raw);
+            drop_control_characters(text);
+            EXPECT_EQ(text, at.with(kept)) << "offset " << at.left.size();
+        }
+    }
+    std::string only_controls("\x1b[0m\x7f\xc2\x90", 8);
+    drop_control_characters(only_controls);
+    EXPECT_EQ(only_controls, "[0m");
+}
+
 TEST(text, html_entity_lookup) {
     EXPECT_EQ(html_entity("nbsp"), U'\u00a0');
     EXPECT_EQ(html_entity("apos"), U'\'');

@@ -33,6 +33,19 @@ TEST(urls, stray_characters_are_encoded_rather_than_dropped) {
     EXPECT_EQ(resolve_url("http://example.com/", "a b"), "http://example.com/a%20b");
 }
 
+// Boost.URL 1.81's port_number() reads 83728 as 18192 (its overflow check misses it); the
+// fetcher and the config read ports with tcp_port instead.
+TEST(urls, tcp_port_accepts_1_to_65535_and_nothing_else) {
+    EXPECT_EQ(tcp_port("1"), 1);
+    EXPECT_EQ(tcp_port("8080"), 8080);
+    EXPECT_EQ(tcp_port("65535"), 65535);
+    EXPECT_EQ(tcp_port("0080"), 80);
+    for (const char* bad : {"", "0", "000", "65536", "83728", "99999", "18446744073709551697", "-1",
+                            "+80", "8o", " 80"}) {
+        EXPECT_FALSE(tcp_port(bad).has_value()) << bad;
+    }
+}
+
 TEST(urls, http_url_check) {
     EXPECT_TRUE(is_http_url("http://x"));
     EXPECT_TRUE(is_http_url("HTTPS://x"));
