@@ -410,7 +410,9 @@ net::awaitable<exchanged> exchange(Stream& stream, beast::tcp_stream& lowest,
     const int status = parser.get().result_int();
     state.http_status = status;
     if (status / 100 != 2) {
-        const bool reusable = parser.is_done() && parser.keep_alive() && buffer.size() == 0;
+        // After a 101 the connection speaks another protocol: never hand it to the next fetch.
+        const bool reusable =
+            status != 101 && parser.is_done() && parser.keep_alive() && buffer.size() == 0;
         co_return exchanged{parser.release(), reusable};
     }
 

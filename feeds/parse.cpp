@@ -40,34 +40,51 @@ parse_result extract_xml_feed(const pugi::xml_document& doc, std::string_view ur
 // Every text field leaves the parser without terminal controls, whichever way it came:
 // repair() filters XML text, but CDATA sections, JSON strings and references to the C1
 // characters windows-1252 leaves undefined go past it.
+// The fields were collapsed and trimmed before: a dropped control can leave two spaces, or one
+// at an end ("\x1b Breaking"), so a field it changed is collapsed (text) or trimmed (tokens:
+// ids, URLs, types) again, and one left empty is absent, as an empty one always is.
 void drop_controls_in(feed& f) {
-    const auto clean = [](std::optional<std::string>& text) {
-        if (text) {
-            drop_control_characters(*text);
+    const auto text = [](std::optional<std::string>& field) {
+        if (field && drop_control_characters(*field)) {
+            *field = collapse_whitespace(*field);
+            if (field->empty()) field.reset();
         }
     };
-    for (auto* text : {&f.version, &f.title, &f.link, &f.feed_url, &f.description, &f.language,
-                       &f.image, &f.update_period, &f.update_frequency}) {
-        clean(*text);
+    const auto token = [](std::optional<std::string>& field) {
+        if (field && drop_control_characters(*field)) {
+            *field = std::string(trim(*field));
+            if (field->empty()) field.reset();
+        }
+    };
+    const auto words = [](std::string& field) {
+        if (drop_control_characters(field)) field = collapse_whitespace(field);
+    };
+    text(f.title);
+    text(f.description);
+    for (auto* field : {&f.version, &f.link, &f.feed_url, &f.language, &f.image, &f.update_period,
+                        &f.update_frequency}) {
+        token(*field);
     }
-    for (auto& day : f.skip_days) {
-        drop_control_characters(day);
-    }
+    for (auto& day : f.skip_days)
+        words(day);
     for (auto& it : f.items) {
-        for (auto* text : {&it.id, &it.title, &it.link, &it.summary, &it.content_html}) {
-            clean(*text);
-        }
+        text(it.title);
+        text(it.summary);
+        token(it.id);
+        token(it.link);
+        // HTML source: whitespace in it means nothing yet.
+        if (it.content_html) drop_control_characters(*it.content_html);
         for (auto& author : it.authors) {
-            clean(author.name);
-            clean(author.email);
-            clean(author.url);
+            text(author.name);
+            token(author.email);
+            token(author.url);
         }
-        for (auto& category : it.categories) {
-            drop_control_characters(category);
-        }
+        for (auto& category : it.categories)
+            words(category);
+        std::erase(it.categories, std::string());
         for (auto& e : it.enclosures) {
-            drop_control_characters(e.url);
-            clean(e.type);
+            if (drop_control_characters(e.url)) e.url = std::string(trim(e.url));
+            token(e.type);
         }
     }
 }

@@ -303,14 +303,14 @@ std::size_t control_length(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-void drop_control_characters(std::string& text) {
+bool drop_control_characters(std::string& text) {
     // Nearly every field has none: find the first before copying anything.
     std::size_t i = scan::find_control_candidate(text, 0);
     while (i < text.size() && control_length(text, i) == 0) {
         i = scan::find_control_candidate(text, i + 1);
     }
     if (i == text.size()) {
-        return;
+        return false;
     }
     std::string out;
     out.reserve(text.size());
@@ -337,6 +337,7 @@ void drop_control_characters(std::string& text) {
         i = next + length;
     }
     text = std::move(out);
+    return true;
 }
 
 std::string collapse_whitespace(std::string_view text) {

@@ -23,7 +23,8 @@ std::string decode_entities(std::string_view html);
 // sequences to whatever prints its text: C0 but tab, LF and CR, and DEL are dropped (as
 // the XML repair drops C0); C1 (U+0080–U+009F) becomes its windows-1252 character, as in
 // decode_document, and is dropped where windows-1252 has none. Input is UTF-8.
-void drop_control_characters(std::string& text);
+// Returns whether it dropped or replaced anything.
+bool drop_control_characters(std::string& text);
 
 // Collapses runs of whitespace (including U+00A0) to one space and trims.
 std::string collapse_whitespace(std::string_view text);

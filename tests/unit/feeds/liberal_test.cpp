@@ -84,6 +84,17 @@ TEST(liberal, control_characters_in_cdata_and_references_are_dropped) {
     EXPECT_EQ(it.authors[0].email, "e@x.example");
 }
 
+TEST(liberal, a_control_beside_a_space_in_cdata_leaves_one_space) {
+    const auto result = parse(
+        "<rss version=\"2.0\"><channel><title>c</title><item><title><![CDATA[a \x1b b]]></title>"
+        "<guid><![CDATA[g \x7f]]></guid></item></channel></rss>",
+        "", "");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feed->items.size(), 1U);
+    EXPECT_EQ(result.feed->items[0].title, "a b");
+    EXPECT_EQ(result.feed->items[0].id, "g");
+}
+
 TEST(liberal, undeclared_prefixes_keep_their_conventional_meaning) {
     const auto f = parse_fixture("undeclared_prefix.xml");
     ASSERT_EQ(f.items.size(), 1U);

@@ -143,5 +143,26 @@ TEST(parse_jsonfeed, strings_lose_terminal_control_characters) {
     EXPECT_EQ(it.enclosures.at(0).type, "audio/mpeg");
 }
 
+TEST(parse_jsonfeed, a_control_beside_a_space_leaves_no_double_or_outer_space) {
+    // The fields are collapsed and trimmed before the controls go: the gap a control leaves
+    // must not show (" Breaking", "x  y"), and an id must not change by a trailing space.
+    const auto result = parse(R"({"version": "https://jsonfeed.org/version/1.1",
+      "title": "\u001b Breaking",
+      "items": [{"id": "g \u007f", "title": "a \u001b b", "summary": "x \u009d y",
+                 "tags": ["\u001b"], "authors": [{"name": " \u001b"}]}]})",
+                              "", "");
+    ASSERT_TRUE(result) << result.error;
+    const auto& f = *result.feed;
+    EXPECT_EQ(f.title, "Breaking");
+    ASSERT_EQ(f.items.size(), 1U);
+    const auto& it = f.items[0];
+    EXPECT_EQ(it.id, "g");
+    EXPECT_EQ(it.title, "a b");
+    EXPECT_EQ(it.summary, "x y");
+    EXPECT_TRUE(it.categories.empty());
+    for (const auto& author : it.authors)
+        EXPECT_FALSE(author.name) << *author.name;
+}
+
 }  // namespace
 }  // namespace feedd::feeds
