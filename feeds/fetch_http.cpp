@@ -730,6 +730,9 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                                             " is out of range (1-65535)");
                 }
                 next.remove_fragment();
+                if (const auto path = without_segments_above_root(next.encoded_path());
+                    path != next.encoded_path())
+                    next.set_encoded_path(path);
                 std::string next_url(next.buffer());
                 if (!visited.insert(next_url).second) {
                     throw fetch_failure(

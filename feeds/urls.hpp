@@ -22,6 +22,11 @@ bool starts_with_scheme(std::string_view text);
 // overflow check lets some values wrap: port 83728 read as 18192.
 std::optional<std::uint16_t> tcp_port(std::string_view text);
 
+// An absolute path without the ".." segments that would climb above the root ("/../../x.html"
+// is "/x.html"), as RFC 3986 5.2.4 removes them; Boost.URL 1.81's resolve keeps them, so a
+// link or a redirect named a path no server has. Other paths come back as they are.
+std::string without_segments_above_root(std::string_view path);
+
 // True for an absolute http(s) URL.
 bool is_http_url(std::string_view url);
 

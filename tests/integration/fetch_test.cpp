@@ -324,6 +324,20 @@ TEST(http_fetcher, temporary_redirect_does_not_set_permanent_url) {
     EXPECT_FALSE(mixed.permanent_url) << "a 302 hop makes the chain temporary";
 }
 
+TEST(http_fetcher, a_relative_redirect_above_the_root_lands_on_the_root) {
+    // "../../ok.xml" from /a/old is /ok.xml (RFC 3986 5.2.4); Boost.URL 1.81 asked for
+    // GET /../ok.xml.
+    http_server server;
+    server.set("/ok.xml", http_response::ok(rss));
+    server.set("/a/old", http_response::redirect(302, "../../ok.xml"));
+
+    auto result = fetch(server.url("/a/old"));
+
+    EXPECT_EQ(result.outcome, fetch_outcome::ok) << result.error;
+    EXPECT_EQ(server.hits("/ok.xml"), 1);
+    EXPECT_EQ(result.final_url, server.url("/ok.xml"));
+}
+
 TEST(http_fetcher, redirect_loop_is_http_client) {
     http_server server;
     server.set("/a", http_response::redirect(302, "/b"));

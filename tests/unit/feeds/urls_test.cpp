@@ -11,6 +11,11 @@ TEST(urls, resolves_relative_references) {
     EXPECT_EQ(resolve_url("http://example.com/feeds/rss.xml", "post/1"),
               "http://example.com/feeds/post/1");
     EXPECT_EQ(resolve_url("http://example.com/a/b/", "../c"), "http://example.com/a/c");
+    // ".." above the root is dropped (RFC 3986 5.2.4); Boost.URL 1.81 kept it.
+    EXPECT_EQ(resolve_url("http://example.org/feed.xml", "../../x.html?q=1"),
+              "http://example.org/x.html?q=1");
+    EXPECT_EQ(resolve_url("http://example.org/a/feed.xml", "../../.."), "http://example.org/");
+    EXPECT_EQ(resolve_url("http://example.org/a/b.xml", "../..x/y"), "http://example.org/..x/y");
     EXPECT_EQ(resolve_url("https://example.com/x", "//cdn.example.net/i.png"),
               "https://cdn.example.net/i.png");
     EXPECT_EQ(resolve_url("http://example.com/x?y", "#frag"), "http://example.com/x?y#frag");
