@@ -385,6 +385,12 @@ TEST_F(config_test, http_urls_are_normalised_so_one_feed_written_two_ways_is_one
     ASSERT_EQ(cfg.feeds.size(), 1u);
     EXPECT_EQ(cfg.feeds[0].url, "https://news.example.org/");
     EXPECT_EQ(cfg.feeds[0].tags, (std::vector<std::string>{"a", "b"}));
+
+    const auto dots = load(
+        "[[feed]]\nurl = \"https://news.example.org/../../rss.xml\"\n"
+        "[[feed]]\nurl = \"https://news.example.org/rss.xml\"\n");
+    ASSERT_EQ(dots.feeds.size(), 1u);
+    EXPECT_EQ(dots.feeds[0].url, "https://news.example.org/rss.xml");
 }
 
 TEST_F(config_test, stories_window_and_threshold) {
