@@ -200,20 +200,26 @@ struct poll_totals {
 // once the schedule has spread them out, add up to one line a minute, not one each.
 constexpr auto round_log_interval = std::chrono::minutes(1);
 
-// The sections a reload cannot apply (the database, fetcher, listener and story index are
-// built once), named when the file changed them: "[storage] path, [http]".
-std::string settings_held_until_restart(const config& running, const config& fresh) {
-    std::vector<std::string_view> held;
+// A reloaded configuration keeps the running settings it cannot apply: the database
+// ([storage]), the fetcher ([fetch]), the listener ([http]) and the story index ([stories]) are
+// built once, at start. Returns the sections the file changed ("[storage] path, [http]").
+std::string hold_start_only_settings(const config& running, config& fresh) {
     // What the command line set is not the file's to change.
-    if (fresh.storage_path != running.storage_path && !running.from_command_line.storage_path)
-        held.push_back("[storage] path");
-    if (fresh.keep != running.keep) held.push_back("[storage] keep");
-    if (fresh.fetch != running.fetch) held.push_back("[fetch]");
-    auto fresh_http = fresh.http;
-    if (running.from_command_line.listen) fresh_http.listen = running.http.listen;
-    if (fresh_http != running.http) held.push_back("[http]");
-    if (fresh.stories != running.stories) held.push_back("[stories]");
-    return fmt::format("{}", fmt::join(held, ", "));
+    if (running.from_command_line.storage_path) fresh.storage_path = running.storage_path;
+    if (running.from_command_line.listen) fresh.http.listen = running.http.listen;
+    fresh.from_command_line = running.from_command_line;
+    std::vector<std::string_view> changed;
+    const auto hold = [&changed](auto& setting, const auto& running_setting,
+                                 std::string_view name) {
+        if (setting != running_setting) changed.push_back(name);
+        setting = running_setting;
+    };
+    hold(fresh.storage_path, running.storage_path, "[storage] path");
+    hold(fresh.keep, running.keep, "[storage] keep");
+    hold(fresh.fetch, running.fetch, "[fetch]");
+    hold(fresh.http, running.http, "[http]");
+    hold(fresh.stories, running.stories, "[stories]");
+    return fmt::format("{}", fmt::join(changed, ", "));
 }
 
 // Fetched documents not yet stored above which the fetch window shrinks (fetch_window.hpp).
@@ -500,8 +506,8 @@ class service {
     }
 
     // SIGHUP: re-read the feed list and intervals; the old configuration stays if
-    // the file is broken. [fetch] and [storage] apply at the next start: the fetcher
-    // and the database are built once.
+    // the file is broken. [storage], [fetch], [http] and [stories] apply at the next start
+    // (hold_start_only_settings).
     void reload() {
         notify("RELOADING=1");
         config fresh;
@@ -513,15 +519,9 @@ class service {
             return;
         }
         // Said, not silently dropped: a user who edits these and sends SIGHUP expects them.
-        if (const auto held = settings_held_until_restart(cfg_, fresh); !held.empty()) {
+        if (const auto held = hold_start_only_settings(cfg_, fresh); !held.empty()) {
             spdlog::warn("reload: {} changed; kept as they were until the next start", held);
         }
-        fresh.storage_path = cfg_.storage_path;
-        fresh.keep = cfg_.keep;  // [storage] applies at the next start
-        fresh.fetch = cfg_.fetch;
-        fresh.http = cfg_.http;        // the listener is bound once, at start
-        fresh.stories = cfg_.stories;  // the index was built with these
-        fresh.from_command_line = cfg_.from_command_line;
         cfg_ = std::move(fresh);
         // Queued feeds may have left the configuration; the scheduler re-queues the
         // ones still due on its next tick.

@@ -193,10 +193,12 @@ SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 LIMIT
     std::size_t examined = 0;
     while (response.items.size() < static_cast<std::size_t>(request.limit) &&
            candidates.executeStep()) {
-        if (request.max_examined != 0 && examined++ == request.max_examined) {
+        // Another candidate past the bound: what it would have said is unknown.
+        if (request.max_examined != 0 && examined == request.max_examined) {
             response.stopped_early = true;
             break;
         }
+        ++examined;
         row.reset();
         row.bind(1, candidates.getColumn(0).getInt64());
         if (!row.executeStep()) continue;
