@@ -306,9 +306,7 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
             urls::url key(*parsed);
             key.normalize();
             // normalize() in Boost.URL 1.81 keeps ".." above the root (RFC 3986 5.2.4 drops it).
-            if (const auto path = feeds::without_segments_above_root(key.encoded_path());
-                path != key.encoded_path())
-                key.set_encoded_path(path);
+            feeds::drop_segments_above_root(key);
             // Host names are case-insensitive (RFC 3986 §6.2.2.1); Boost.URL 1.81's
             // normalize() leaves their case alone.
             if (key.host_type() == urls::host_type::name)

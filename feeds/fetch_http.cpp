@@ -721,19 +721,19 @@ net::awaitable<fetch_result> http_fetcher::impl::run(std::string url, validators
                         fetch_outcome::http_client,
                         "HTTP " + std::to_string(status) + " with bad Location " + *location);
                 }
-                // The server sent a Location we can't follow: the same class as a
-                // malformed one, not a network failure on the next hop.
-                if (next.has_port() && !next.port().empty() && !tcp_port(next.port())) {
+                next.remove_fragment();
+                drop_segments_above_root(next);
+                std::string next_url(next.buffer());
+                // A Location the next hop could not fetch (another scheme, no host, a port out
+                // of range) is the server's bad answer, as a malformed one is, not a network
+                // failure of that hop.
+                try {
+                    parse_target(next_url);
+                } catch (const fetch_failure& bad) {
                     throw fetch_failure(fetch_outcome::http_client,
                                         "HTTP " + std::to_string(status) + " with bad Location " +
-                                            *location + ": port " + std::string(next.port()) +
-                                            " is out of range (1-65535)");
+                                            *location + ": " + bad.what());
                 }
-                next.remove_fragment();
-                if (const auto path = without_segments_above_root(next.encoded_path());
-                    path != next.encoded_path())
-                    next.set_encoded_path(path);
-                std::string next_url(next.buffer());
                 if (!visited.insert(next_url).second) {
                     throw fetch_failure(
                         fetch_outcome::http_client,

@@ -1,6 +1,5 @@
 // JSON Feed 1.0/1.1 extraction (Boost.JSON).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,22 +81,12 @@ std::vector<person> read_authors(const json::object& object, std::string_view ba
 // A size in bytes: a non-negative whole number within int64 (1e3 counts, 1e300 does not:
 // casting a double past the range is undefined and gave INT64_MIN); absent otherwise.
 std::optional<std::int64_t> byte_count(const json::value& value) {
-    if (value.is_int64()) {
-        const auto n = value.get_int64();
-        return n >= 0 ? std::optional<std::int64_t>(n) : std::nullopt;
-    }
-    if (value.is_uint64()) {
-        // Boost.JSON stores only values past INT64_MAX as uint64.
-        return std::nullopt;
-    }
-    if (value.is_double()) {
-        const double d = value.get_double();
-        // 2^63 is the first double past INT64_MAX; the comparisons are false for NaN.
-        if (d >= 0 && d < 9223372036854775808.0 && std::trunc(d) == d) {
-            return static_cast<std::int64_t>(d);
-        }
-    }
-    return std::nullopt;
+    // to_number fails on anything it cannot convert exactly: fractions, values past int64,
+    // strings.
+    boost::system::error_code ec;
+    const auto n = value.to_number<std::int64_t>(ec);
+    if (ec || n < 0) return std::nullopt;
+    return n;
 }
 
 item read_item(const json::object& object, std::string_view base) {

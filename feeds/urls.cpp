@@ -73,20 +73,19 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
     if (auto rc = urls::resolve(*parsed_base, *parsed_ref, out); !rc) {
         return std::string(given);
     }
-    if (const auto path = without_segments_above_root(out.encoded_path());
-        path != out.encoded_path())
-        out.set_encoded_path(path);
+    drop_segments_above_root(out);
     return std::string(out.buffer());
 }
 
-std::string without_segments_above_root(std::string_view path) {
+void drop_segments_above_root(urls::url& u) {
+    const std::string_view path = u.encoded_path();
     std::size_t start = 0;
     while (path.substr(start).starts_with("/..") &&
            (path.size() == start + 3 || path[start + 3] == '/')) {
         start += 3;
     }
-    if (start == 0) return std::string(path);
-    return start == path.size() ? "/" : std::string(path.substr(start));
+    if (start == 0) return;
+    u.set_encoded_path(start == path.size() ? std::string("/") : std::string(path.substr(start)));
 }
 
 std::optional<std::uint16_t> tcp_port(std::string_view text) {

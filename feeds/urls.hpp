@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 
+namespace boost::urls {
+class url;
+}
+
 namespace feedd::feeds {
 
 // ref resolved against base; ref (trimmed) as given when either can't be parsed
@@ -22,10 +26,10 @@ bool starts_with_scheme(std::string_view text);
 // overflow check lets some values wrap: port 83728 read as 18192.
 std::optional<std::uint16_t> tcp_port(std::string_view text);
 
-// An absolute path without the ".." segments that would climb above the root ("/../../x.html"
-// is "/x.html"), as RFC 3986 5.2.4 removes them; Boost.URL 1.81's resolve keeps them, so a
-// link or a redirect named a path no server has. Other paths come back as they are.
-std::string without_segments_above_root(std::string_view path);
+// Drops the ".." segments of u's path that would climb above the root ("/../../x.html" is
+// "/x.html"), as RFC 3986 5.2.4 removes them; Boost.URL 1.81's resolve() and normalize() keep
+// them, so a link, a redirect or a configured URL named a path no server has.
+void drop_segments_above_root(boost::urls::url& u);
 
 // True for an absolute http(s) URL.
 bool is_http_url(std::string_view url);

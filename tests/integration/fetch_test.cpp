@@ -166,20 +166,12 @@ TEST(http_fetcher, not_modified_without_validators_keeps_the_requests) {
     EXPECT_EQ(result.outcome, fetch_outcome::not_modified) << result.error;
     EXPECT_EQ(result.validators.etag, "\"abc\"");
     EXPECT_EQ(result.validators.last_modified, "Thu, 01 Jan 2015 00:00:00 GMT");
-}
 
-TEST(http_fetcher, not_modified_to_a_request_without_validators_is_a_server_error) {
-    // It counted as a healthy not_modified, poll after poll, with no item ever stored.
-    http_server server;
-    http_response bare;
-    bare.status = 304;
-    bare.content_type.clear();
-    server.set("/feed.xml", bare);
-
-    auto result = fetch(server.url("/feed.xml"));
-
-    EXPECT_EQ(result.outcome, fetch_outcome::http_server) << result.error;
-    EXPECT_EQ(result.error, "HTTP 304 to a request without validators");
+    // The same answer to a request that asked nothing conditionally: it counted as a healthy
+    // not_modified, poll after poll, with no item ever stored.
+    auto unasked = fetch(server.url("/feed.xml"));
+    EXPECT_EQ(unasked.outcome, fetch_outcome::http_server) << unasked.error;
+    EXPECT_EQ(unasked.error, "HTTP 304 to a request without validators");
 }
 
 TEST(http_fetcher, partial_content_without_a_range_request_is_a_server_error) {
@@ -365,6 +357,12 @@ TEST(http_fetcher, redirect_to_a_port_past_65535_is_http_client_not_wrapped) {
     EXPECT_NE(result.error.find("port " + wrapped + " is out of range"), std::string::npos)
         << result.error;
     EXPECT_EQ(server.hits("/feed.xml"), 0);
+
+    // Any Location the next hop could not fetch is the server's bad answer too.
+    server.set("/ftp", http_response::redirect(302, "ftp://127.0.0.1/feed.xml"));
+    auto ftp = fetch(server.url("/ftp"));
+    EXPECT_EQ(ftp.outcome, fetch_outcome::http_client) << ftp.error;
+    EXPECT_NE(ftp.error.find("unsupported URL scheme"), std::string::npos) << ftp.error;
 }
 
 TEST(http_fetcher, too_many_redirects_is_http_client) {
