@@ -143,6 +143,60 @@ item read_item(const json::object& object, std::string_view base) {
     return it;
 }
 
+std::optional<unsigned> hex4(std::string_view s) {
+    if (s.size() < 4) return std::nullopt;
+    unsigned v = 0;
+    for (const char c : s.substr(0, 4)) {
+        const auto digit = c >= '0' && c <= '9'   ? c - '0'
+                           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                  : -1;
+        if (digit < 0) return std::nullopt;
+        v = v * 16 + static_cast<unsigned>(digit);
+    }
+    return v;
+}
+
+// Boost.JSON (1.81) fails a whole document on a \u escape of a surrogate without its pair
+// (a syntax error when text follows a leading one), and one such title would cost every item
+// of the feed. A UTF-16 decoder reads a lone surrogate as U+FFFD (as the UTF-16 charset path
+// does), so the escape is rewritten to \uFFFD inside strings; everything else is copied as it
+// is. nullopt: there was none, so the document's error is another.
+std::optional<std::string> replace_lone_surrogate_escapes(std::string_view json_text) {
+    bool replaced = false;
+    std::string out;
+    out.reserve(json_text.size());
+    bool in_string = false;
+    for (std::size_t i = 0; i < json_text.size();) {
+        const char c = json_text[i];
+        if (c == '"') in_string = !in_string;
+        if (!in_string || c != '\\' || i + 1 >= json_text.size()) {
+            out += c;
+            ++i;
+            continue;
+        }
+        const auto code = json_text[i + 1] == 'u' ? hex4(json_text.substr(i + 2)) : std::nullopt;
+        if (!code || *code < 0xD800 || *code > 0xDFFF) {
+            out.append(json_text.substr(i, 2));  // any other escape, \" and \\ included
+            i += 2;
+            continue;
+        }
+        const auto next = json_text.substr(i + 6);
+        const auto low =
+            next.size() >= 6 && next.substr(0, 2) == "\\u" ? hex4(next.substr(2)) : std::nullopt;
+        if (*code <= 0xDBFF && low && *low >= 0xDC00 && *low <= 0xDFFF) {
+            out.append(json_text.substr(i, 12));  // a proper pair
+            i += 12;
+        } else {
+            out += "\\uFFFD";
+            i += 6;
+            replaced = true;
+        }
+    }
+    if (!replaced) return std::nullopt;
+    return out;
+}
+
 }  // namespace
 
 parse_result extract_json_feed(std::string_view utf8, std::string_view url,
@@ -153,9 +207,19 @@ parse_result extract_json_feed(std::string_view utf8, std::string_view url,
     options.allow_trailing_commas = true;
     boost::system::error_code ec;
     json::stream_parser parser({}, options);
-    const std::size_t used = parser.write(utf8.data(), utf8.size(), ec);
+    std::size_t used = parser.write(utf8.data(), utf8.size(), ec);
     if (!ec) {
         parser.finish(ec);
+    }
+    std::optional<std::string> repaired;
+    if (ec && (repaired = replace_lone_surrogate_escapes(utf8))) {
+        utf8 = *repaired;
+        ec.clear();
+        parser.reset();
+        used = parser.write(utf8.data(), utf8.size(), ec);
+        if (!ec) {
+            parser.finish(ec);
+        }
     }
     if (ec) {
         const auto before = utf8.substr(0, std::min(used, utf8.size()));

@@ -164,5 +164,29 @@ TEST(parse_jsonfeed, a_control_beside_a_space_leaves_no_double_or_outer_space) {
         EXPECT_FALSE(author.name) << *author.name;
 }
 
+// Boost.JSON refuses a surrogate escape without its pair; one such title used to cost every item
+// of the feed. It reads as U+FFFD, like a lone surrogate in a UTF-16 document; a proper pair, an
+// escaped backslash before "u" and the same bytes outside a string are left alone.
+TEST(parse_jsonfeed, a_lone_surrogate_escape_costs_one_character_not_the_feed) {
+    const auto result = parse(R"({"version": "https://jsonfeed.org/version/1.1",
+      "title": "lead \ud83d alone",
+      "items": [{"id": "1", "title": "pair \ud83d\ude00 ok"},
+                {"id": "2", "title": "trail \udc00 alone, lead at the end \ud800"},
+                {"id": "3", "title": "two leads \ud800\ud800\udc00 then text"},
+                {"id": "4", "title": "not an escape \\ud800 here", "tags": ["\"\ud800"]},
+                {"id": "5", "title": "fine"}]})",
+                              "", "");
+    ASSERT_TRUE(result) << result.error;
+    const auto& f = *result.feed;
+    EXPECT_EQ(f.title, "lead \uFFFD alone");
+    ASSERT_EQ(f.items.size(), 5U);
+    EXPECT_EQ(f.items[0].title, "pair \U0001F600 ok");
+    EXPECT_EQ(f.items[1].title, "trail \uFFFD alone, lead at the end \uFFFD");
+    EXPECT_EQ(f.items[2].title, "two leads \uFFFD\U00010000 then text");
+    EXPECT_EQ(f.items[3].title, "not an escape \\ud800 here");
+    EXPECT_EQ(f.items[3].categories, (std::vector<std::string>{"\"\uFFFD"}));
+    EXPECT_EQ(f.items[4].title, "fine");
+}
+
 }  // namespace
 }  // namespace feedd::feeds
