@@ -143,7 +143,7 @@ int run_cli(int argc, char** argv) {
     search
         ->add_option("expression", search_opts.expression,
                      R"(words, "phrases", AND, OR, NOT/-, ( ), title: text: feed: tag: )"
-                     "source: category:")
+                     R"(source: category: (one that starts with '-' goes after --: -- "-sport x"))")
         ->required();
     search->add_option("--topic", search_topic, "only items that topic also matches");
     add_listing_limit(*search, search_opts.limit, "items");
@@ -247,7 +247,20 @@ int run_cli(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         // --help and --version end here with 0; a usage error is exit code 2, like a bad config.
-        return app.exit(e) == 0 ? 0 : 2;
+        if (app.exit(e) == 0) return 0;
+        // A rule that starts with '-' ("-sport": all but sport) reads as an unknown option.
+        if (search->parsed()) {
+            for (const auto& arg : search->remaining()) {
+                if (arg.size() < 2 || arg.front() != '-' || arg == "--") continue;
+                std::cerr << fmt::format(
+                    "feedd query search: \"{0}\" was taken for an option; to search for text "
+                    "that starts with '-', put it after --: feedd query search [OPTIONS] -- "
+                    "\"{0}\"\n",
+                    arg);
+                break;
+            }
+        }
+        return 2;
     }
     setup_logging(log_level, isatty(STDERR_FILENO) != 0);
 

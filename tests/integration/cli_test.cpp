@@ -291,5 +291,28 @@ TEST(cli, listing_queries_stop_at_50_rows_by_default_and_say_so) {
     EXPECT_NE(table.err.find("the first 50"), std::string::npos) << table.err;
 }
 
+// A search whose text starts with '-' ("-sport": everything but sport) looks like an option:
+// after "--" it is the expression, and the error for an unknown option says so.
+TEST(cli, a_search_for_text_starting_with_a_dash_goes_after_double_dash) {
+    temp_dir dir;
+    const auto db = store_of_distinct_items(dir, 3);
+
+    const auto after =
+        run_feedd({"query", "search", "--db", db, "--json", "--", "-sport zebra"}, dir.path());
+    EXPECT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_EQ(lines(after.out), 3) << after.out << after.err;
+    EXPECT_EQ(after.err.find("--all"), std::string::npos) << "all 3 shown: " << after.err;
+
+    const auto taken_for_option =
+        run_feedd({"query", "search", "--db", db, "-sport zebra"}, dir.path());
+    EXPECT_EQ(taken_for_option.exit_code, 2);
+    EXPECT_NE(taken_for_option.err.find("feedd query search [OPTIONS] -- \"-sport zebra\""),
+              std::string::npos)
+        << taken_for_option.err;
+    const auto short_one = run_feedd({"query", "search", "--db", db, "-x"}, dir.path());
+    EXPECT_EQ(short_one.exit_code, 2);
+    EXPECT_NE(short_one.err.find("-- \"-x\""), std::string::npos) << short_one.err;
+}
+
 }  // namespace
 }  // namespace feedd::test
