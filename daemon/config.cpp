@@ -300,7 +300,8 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
                                     text)};
             }
             // An internationalised host (IDN) needs IDNA (UTS #46) to become the name DNS
-            // knows; neither Boost.URL 1.81 nor a library feedd links offers it.
+            // knows; Boost.URL 1.81 has none, and libcurl's (CURLU_PUNYCODE) is only in the
+            // mail module, loaded for digests (docs/design.md).
             const std::string host = parsed->host();
             if (std::any_of(host.begin(), host.end(),
                             [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
