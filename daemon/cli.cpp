@@ -7,10 +7,12 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/commands.hpp"
 #include "daemon/config.hpp"
+#include "daemon/http_api.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/service.hpp"
 
@@ -46,6 +48,18 @@ struct store_args {
         return cfg;
     }
 };
+
+// --limit N and --all, which exclude each other; with neither, a listing prints the default
+// page (cmd_query.cpp).
+void add_listing_limit(CLI::App& command, listing_limit& limit, const std::string& what) {
+    auto* count =
+        command
+            .add_option("--limit", limit.limit,
+                        fmt::format("at most N {} (default {})", what, default_page_limit))
+            ->check(CLI::PositiveNumber);
+    command.add_flag("--all", limit.all, "every one of the " + what + ", however many")
+        ->excludes(count);
+}
 
 std::optional<std::chrono::seconds> optional_duration(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -88,18 +102,16 @@ int run_cli(int argc, char** argv) {
     items_options items_opts;
     std::string items_since;
     std::string items_feed;
-    int items_limit = 0;
     auto* items = query->add_subcommand("items", "stored items, newest first");
     items_args.add_to(*items, false);
     items->add_option("--feed", items_feed, "only items of this feed (URL)");
     items->add_option("--since", items_since, "only items newer than DURATION (e.g. 24h, 7d)");
-    items->add_option("--limit", items_limit, "at most N items")->check(CLI::PositiveNumber);
+    add_listing_limit(*items, items_opts.limit, "items");
     items->add_flag("--json", items_opts.json, "JSON Lines, one object per item");
 
     store_args stories_args;
     stories_options stories_opts;
     std::string stories_since;
-    int stories_limit = 0;
     auto* stories = query->add_subcommand("stories", "stories (wire copies folded), newest first");
     stories_args.add_to(*stories, false);
     stories->add_option("--since", stories_since,
@@ -108,7 +120,7 @@ int run_cli(int argc, char** argv) {
         ->add_option("--min-sources", stories_opts.min_sources,
                      "only stories reported by at least N outlets")
         ->check(CLI::PositiveNumber);
-    stories->add_option("--limit", stories_limit, "at most N stories")->check(CLI::PositiveNumber);
+    add_listing_limit(*stories, stories_opts.limit, "stories");
     stories->add_flag("--json", stories_opts.json, "JSON Lines, one object per story");
 
     store_args story_args;
@@ -131,11 +143,10 @@ int run_cli(int argc, char** argv) {
     search
         ->add_option("expression", search_opts.expression,
                      R"(words, "phrases", AND, OR, NOT/-, ( ), title: text: feed: tag: )"
-                     "source: category:")
+                     R"(source: category: (one that starts with '-' goes after --: -- "-sport x"))")
         ->required();
     search->add_option("--topic", search_topic, "only items that topic also matches");
-    search->add_option("--limit", search_opts.limit, "at most N items (default 50)")
-        ->check(CLI::PositiveNumber);
+    add_listing_limit(*search, search_opts.limit, "items");
     search->add_flag("--json", search_opts.json, "JSON Lines, one object per item");
 
     store_args topics_list_args;
@@ -147,14 +158,12 @@ int run_cli(int argc, char** argv) {
     store_args timeline_args;
     timeline_options timeline_opts;
     std::string timeline_since;
-    int timeline_limit = 0;
     auto* timeline = query->add_subcommand("timeline", "a topic's stories, newest entry first");
     timeline_args.add_to(*timeline, false);
     timeline->add_option("name", timeline_opts.topic, "topic name")->required();
     timeline->add_option("--since", timeline_since,
                          "only stories that entered within DURATION (e.g. 24h, 7d)");
-    timeline->add_option("--limit", timeline_limit, "at most N stories")
-        ->check(CLI::PositiveNumber);
+    add_listing_limit(*timeline, timeline_opts.limit, "stories");
     timeline->add_flag("--json", timeline_opts.json, "JSON Lines, one object per story");
 
     auto* topics_cmd = app.add_subcommand("topics", "maintain topic timelines");
@@ -238,7 +247,20 @@ int run_cli(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         // --help and --version end here with 0; a usage error is exit code 2, like a bad config.
-        return app.exit(e) == 0 ? 0 : 2;
+        if (app.exit(e) == 0) return 0;
+        // A rule that starts with '-' ("-sport": all but sport) reads as an unknown option.
+        if (search->parsed()) {
+            for (const auto& arg : search->remaining()) {
+                if (arg.size() < 2 || arg.front() != '-' || arg == "--") continue;
+                std::cerr << fmt::format(
+                    "feedd query search: \"{0}\" was taken for an option; to search for text "
+                    "that starts with '-', put it after --: feedd query search [OPTIONS] -- "
+                    "\"{0}\"\n",
+                    arg);
+                break;
+            }
+        }
+        return 2;
     }
     setup_logging(log_level, isatty(STDERR_FILENO) != 0);
 
@@ -264,13 +286,11 @@ int run_cli(int argc, char** argv) {
             items_opts.db = items_args.db_path();
             if (!items_feed.empty()) items_opts.feed_url = feed_url_argument(items_feed);
             items_opts.since = optional_duration(items_since);
-            if (items_limit > 0) items_opts.limit = items_limit;
             return query_items_command(items_opts, std::cout, std::cerr);
         }
         if (*stories) {
             stories_opts.db = stories_args.db_path();
             stories_opts.since = optional_duration(stories_since);
-            if (stories_limit > 0) stories_opts.limit = stories_limit;
             return query_stories_command(stories_opts, std::cout, std::cerr);
         }
         if (*story) {
@@ -289,7 +309,6 @@ int run_cli(int argc, char** argv) {
         if (*timeline) {
             timeline_opts.db = timeline_args.db_path();
             timeline_opts.since = optional_duration(timeline_since);
-            if (timeline_limit > 0) timeline_opts.limit = timeline_limit;
             return query_timeline_command(timeline_opts, std::cout, std::cerr);
         }
         if (*rebuild) {

@@ -5,14 +5,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "daemon/clock.hpp"
 #include "daemon/commands.hpp"
+#include "daemon/http_api.hpp"
 #include "daemon/story_json.hpp"
 #include "feeds/model.hpp"
 #include "storage/database.hpp"
@@ -31,6 +34,27 @@ storage::database open_store(const std::filesystem::path& db, storage::open_mode
 }
 
 namespace {
+
+// The rows a listing asks storage for: the --limit, none for --all, else one past the default
+// page, which tells whether the default cut anything.
+std::optional<int> rows_to_read(const listing_limit& limit) {
+    if (limit.all) return std::nullopt;
+    return limit.limit ? *limit.limit : default_page_limit + 1;
+}
+
+// Cuts rows read with rows_to_read to the default page, and says so on err: a script that
+// reads the output would otherwise take 50 rows for all there are.
+template <class Row>
+void keep_default_page(std::vector<Row>& rows, const listing_limit& limit, std::string_view command,
+                       std::string_view what, std::ostream& err) {
+    if (limit.all || limit.limit || rows.size() <= static_cast<std::size_t>(default_page_limit))
+        return;
+    rows.resize(static_cast<std::size_t>(default_page_limit));
+    err << fmt::format(
+        "feedd query {}: showing the first {} {}, there are more (--limit N shows N, --all every "
+        "one)\n",
+        command, default_page_limit, what);
+}
 
 int terminal_width() {
     winsize size{};
@@ -140,13 +164,14 @@ void print_item_table(const std::vector<storage::stored_item>& items, std::ostre
 
 }  // namespace
 
-int query_items_command(const items_options& options, std::ostream& out, std::ostream&) {
+int query_items_command(const items_options& options, std::ostream& out, std::ostream& err) {
     auto db = open_store(options.db);
     storage::item_query q;
     q.feed_url = options.feed_url;
     if (options.since) q.since = wall_now() - *options.since;
-    q.limit = options.limit;
-    const auto items = db.items(q);
+    q.limit = rows_to_read(options.limit);
+    auto items = db.items(q);
+    keep_default_page(items, options.limit, "items", "items", err);
 
     if (options.json) {
         for (const auto& it : items)
@@ -207,13 +232,14 @@ std::string joined_sources(const storage::story_view& story) {
 
 }  // namespace
 
-int query_stories_command(const stories_options& options, std::ostream& out, std::ostream&) {
+int query_stories_command(const stories_options& options, std::ostream& out, std::ostream& err) {
     auto db = open_store(options.db);
     storage::story_query q;
     if (options.since) q.since = wall_now() - *options.since;
     q.min_sources = options.min_sources;
-    q.limit = options.limit;
-    const auto stories = db.list_stories(q);
+    q.limit = rows_to_read(options.limit);
+    auto stories = db.list_stories(q);
+    keep_default_page(stories, options.limit, "stories", "stories", err);
 
     if (options.json) {
         for (const auto& s : stories)
@@ -365,13 +391,14 @@ int query_search_command(const search_options& options, std::ostream& out, std::
     storage::search_request request;
     request.expression = options.expression;
     request.topic = options.topic;
-    request.limit = options.limit;
-    const auto response = storage::search(db, request);
+    request.limit = rows_to_read(options.limit).value_or(std::numeric_limits<int>::max());
+    auto response = storage::search(db, request);
     if (!response.error.empty()) {
         // A bad expression or topic is a usage error, like a bad option.
         err << fmt::format("feedd: query search \"{}\": {}\n", options.expression, response.error);
         return 2;
     }
+    keep_default_page(response.items, options.limit, "search", "items", err);
     if (options.json) {
         for (const auto& it : response.items)
             out << json::serialize(item_to_json(it)) << '\n';
@@ -425,12 +452,13 @@ int query_timeline_command(const timeline_options& options, std::ostream& out, s
     auto db = open_store(options.db);
     std::optional<storage::timestamp> since;
     if (options.since) since = wall_now() - *options.since;
-    const auto entries = storage::load_timeline(db, options.topic, since, options.limit);
+    auto entries = storage::load_timeline(db, options.topic, since, rows_to_read(options.limit));
     if (!entries) {
         err << fmt::format("feedd: no topic named \"{}\" (`feedd query topics` lists them)\n",
                            options.topic);
         return 2;
     }
+    keep_default_page(*entries, options.limit, "timeline", "stories", err);
     if (options.json) {
         for (const auto& e : *entries) {
             auto o = story_to_json(e.story, false);

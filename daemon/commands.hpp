@@ -24,11 +24,19 @@ struct parse_options {
 };
 int parse_command(const parse_options& options, std::ostream& out, std::ostream& err);
 
+// How many rows a listing query (query items, stories, timeline, search) prints: --limit N,
+// or --all for every one; with neither, the HTTP API's default page (50), and a listing cut
+// there says so on stderr, so a script learns that it did not get everything.
+struct listing_limit {
+    std::optional<int> limit;  // --limit N
+    bool all = false;          // --all
+};
+
 struct items_options {
     std::filesystem::path db;
     std::optional<std::string> feed_url;
     std::optional<std::chrono::seconds> since;
-    std::optional<int> limit;
+    listing_limit limit;
     bool json = false;
 };
 int query_items_command(const items_options& options, std::ostream& out, std::ostream& err);
@@ -37,7 +45,7 @@ struct stories_options {
     std::filesystem::path db;
     std::optional<std::chrono::seconds> since;  // stories with a member this recent
     int min_sources = 1;
-    std::optional<int> limit;
+    listing_limit limit;
     bool json = false;
 };
 int query_stories_command(const stories_options& options, std::ostream& out, std::ostream& err);
@@ -86,7 +94,7 @@ struct search_options {
     std::filesystem::path db;
     std::string expression;            // the topic rule language
     std::optional<std::string> topic;  // within this topic's rule and scopes
-    int limit = 50;
+    listing_limit limit;
     bool json = false;
 };
 int query_search_command(const search_options& options, std::ostream& out, std::ostream& err);
@@ -101,7 +109,7 @@ struct timeline_options {
     std::filesystem::path db;
     std::string topic;
     std::optional<std::chrono::seconds> since;  // entries added this recently
-    std::optional<int> limit;
+    listing_limit limit;
     bool json = false;
 };
 int query_timeline_command(const timeline_options& options, std::ostream& out, std::ostream& err);

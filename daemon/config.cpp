@@ -278,7 +278,11 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
         auto url = file_url(path.is_absolute() ? path : base_dir / path);
         return {url, url, {}};
     }
-    const auto parsed = urls::parse_absolute_uri(text);
+    // Non-ASCII text (an IRI: "/bücher", or a host "bücher.example") is percent-encoded as
+    // UTF-8, as a browser sends a path; the host is then checked below. A fragment is parsed
+    // here and dropped below for http(s), refused for files.
+    const auto encoded = feeds::percent_encode_non_ascii(text);
+    const auto parsed = urls::parse_uri(encoded);
     if (!parsed) {
         return {{},
                 {},
@@ -295,6 +299,21 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
                                     R"("https://example.org/feed")",
                                     text)};
             }
+            // An internationalised host (IDN) needs IDNA (UTS #46) to become the name DNS
+            // knows; Boost.URL 1.81 has none, and libcurl's (CURLU_PUNYCODE) is only in the
+            // mail module, loaded for digests (docs/design.md).
+            const std::string host = parsed->host();
+            if (std::any_of(host.begin(), host.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+                return {
+                    {},
+                    {},
+                    fmt::format(R"("{}": host "{}" is not ASCII; write an internationalised )"
+                                R"(host in its ASCII (punycode) form, e.g. )"
+                                R"("xn--bcher-kva.example" for "bücher.example" (Debian's idn2 )"
+                                R"(tool converts one: idn2 HOST))",
+                                text, host)};
+            }
             // Boost.URL accepts any run of digits and port_number() wraps some of them, so
             // the fetcher would connect to another port than the one written.
             if (parsed->has_port() && !parsed->port().empty() && !feeds::tcp_port(parsed->port())) {
@@ -304,6 +323,9 @@ url_result normalise_feed_url(std::string_view raw, const fs::path& base_dir) {
                                     std::string(parsed->port()))};
             }
             urls::url key(*parsed);
+            // A fragment is never sent to the server (RFC 9110 §4.2.4): "feed.xml#top" is
+            // feed.xml, and one feed, however it was copied.
+            key.remove_fragment();
             key.normalize();
             // normalize() in Boost.URL 1.81 keeps ".." above the root (RFC 3986 5.2.4 drops it).
             feeds::drop_segments_above_root(key);

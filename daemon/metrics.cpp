@@ -153,7 +153,8 @@ std::string metrics_registry::render() const {
 }
 
 void declare_feedd_metrics(metrics_registry& r) {
-    r.declare("feedd_fetches_total", metric_type::counter, "Feed fetches by outcome.");
+    r.declare("feedd_fetches_total", metric_type::counter,
+              "Feed fetches by outcome (write_failed, poll_failed: nothing stored).");
     r.declare("feedd_fetch_bytes_total", metric_type::counter,
               "Response body bytes received from feeds.");
     r.declare("feedd_fetch_duration_seconds", metric_type::histogram,

@@ -1124,9 +1124,12 @@ class service {
         metrics_.add("feedd_items_total", stored.known_items, {{"state", "known"}});
     }
 
+    // A poll that stored no outcome (write_failed, poll_failed) is an outcome all the same, in
+    // the summary and in feedd_fetches_total, so that the outcomes add up to the fetches.
     void record_unstored(const std::string& why) {
         totals_.count_unstored(why);
         round_.count_unstored(why);
+        metrics_.add("feedd_fetches_total", 1, {{"outcome", why}});
     }
 
     // Once mode: feeds that got no outcome at all (a stop cut the run short).

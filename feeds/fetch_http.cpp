@@ -871,6 +871,10 @@ net::awaitable<fetch_result> http_fetcher::fetch(std::string url, validators kno
             cancel_state.cancelled() != net::cancellation_type::none ? "cancelled" : error.what();
         result.final_url = state.url;
     }
+    // The error quotes the server (a reason phrase, a Location) and goes to last_error, the log
+    // and `feedd feeds`: without the controls a terminal acts on, as feed titles. Beast takes
+    // C1 (U+009B is CSI) as obs-text, in a reason phrase as in any header value.
+    drop_control_characters(result.error);
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
     co_return result;
 }

@@ -32,10 +32,20 @@ std::size_t line_at(std::string_view bytes, std::ptrdiff_t offset) {
                    bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
 }
 
-void add_tag(std::vector<std::string>& tags, std::string_view tag) {
-    tag = trim(tag);
+// An outline's label as a title or tag, trimmed and without the controls a terminal acts on,
+// as feed titles are (drop_controls_in): a hostile file could otherwise send escape sequences
+// to whoever runs `feedd feeds`. pugixml decodes "&#27;" and passes C1 through. Line breaks
+// and tabs stay, as write_opml round-trips them.
+std::string label_text(std::string_view label) {
+    std::string text(label);
+    drop_control_characters(text);
+    return std::string(trim(text));
+}
+
+void add_tag(std::vector<std::string>& tags, std::string_view label) {
+    auto tag = label_text(label);
     if (tag.empty()) return;
-    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.emplace_back(tag);
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
 }
 
 // The OPML 2.0 category attribute: comma-separated, each either a plain word
@@ -155,7 +165,8 @@ opml_result parse_opml(std::string_view bytes) {
         }
         if (const auto url = feed_url_of(node); !url.empty()) {
             opml_feed feed{std::string(url), std::nullopt, {}};
-            if (const auto title = label_of(node); !title.empty()) feed.title = std::string(title);
+            if (auto title = label_text(label_of(node)); !title.empty())
+                feed.title = std::move(title);
             for (const auto& label : labels)
                 add_tag(feed.tags, label);
             add_categories(feed.tags, attribute(node, "category"));
@@ -164,8 +175,8 @@ opml_result parse_opml(std::string_view bytes) {
         }
         // A folder (or an outline without a feed URL, which adds nothing by itself).
         auto child_depth = depth;
-        if (const auto label = label_of(node); !label.empty()) {
-            labels.emplace_back(label);
+        if (auto label = label_text(label_of(node)); !label.empty()) {
+            labels.push_back(std::move(label));
             child_depth = labels.size();
         }
         for (auto child = node.last_child(); child; child = child.previous_sibling()) {

@@ -12,14 +12,14 @@ namespace urls = boost::urls;
 
 namespace {
 
-// Feeds put spaces and other stray characters in links; encode them so the
-// reference parses instead of being dropped.
-std::string encode_stray(std::string_view ref) {
+// text with the bytes `encode` picks percent-encoded. (Boost.URL's encode() insists on
+// encoding '%' too, which would encode the escapes already there a second time.)
+template <class Predicate>
+std::string percent_encode_if(std::string_view text, Predicate encode) {
     std::string out;
-    for (const char c : ref) {
+    for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7F || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
-            c == '`' || c == '{' || c == '|' || c == '}') {
+        if (encode(u)) {
             static constexpr char hex[] = "0123456789ABCDEF";
             out.push_back('%');
             out.push_back(hex[u >> 4]);
@@ -29,6 +29,15 @@ std::string encode_stray(std::string_view ref) {
         }
     }
     return out;
+}
+
+// Feeds put spaces and other stray characters in links; encode them so the
+// reference parses instead of being dropped.
+std::string encode_stray(std::string_view ref) {
+    return percent_encode_if(ref, [](unsigned char u) {
+        return u <= 0x20 || u >= 0x7F || u == '"' || u == '<' || u == '>' || u == '\\' ||
+               u == '^' || u == '`' || u == '{' || u == '|' || u == '}';
+    });
 }
 
 }  // namespace
@@ -106,6 +115,10 @@ std::optional<std::uint16_t> tcp_port(std::string_view text) {
         return std::nullopt;
     }
     return static_cast<std::uint16_t>(value);
+}
+
+std::string percent_encode_non_ascii(std::string_view text) {
+    return percent_encode_if(text, [](unsigned char u) { return u >= 0x80; });
 }
 
 bool is_http_url(std::string_view url) {

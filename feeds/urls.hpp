@@ -31,6 +31,10 @@ std::optional<std::uint16_t> tcp_port(std::string_view text);
 // them, so a link, a redirect or a configured URL named a path no server has.
 void drop_segments_above_root(boost::urls::url& u);
 
+// text with every non-ASCII byte percent-encoded ("/bücher" is "/b%C3%BCcher"), as browsers
+// send an IRI's path and query; everything else, '%' included, stays as it is.
+std::string percent_encode_non_ascii(std::string_view text);
+
 // True for an absolute http(s) URL.
 bool is_http_url(std::string_view url);
 

@@ -2,6 +2,7 @@
 // and the bundled demo configuration the README promises.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,6 +200,118 @@ TEST(cli, the_bundled_demo_polls_offline_and_answers_queries) {
     const auto table = run_feedd({"query", "items", "--db", db, "--limit", "3"}, dir.path());
     EXPECT_EQ(lines(table.out), 5) << table.out;  // header, 3 rows, count
     EXPECT_EQ(table.out.rfind("PUBLISHED", 0), 0u) << table.out;
+}
+
+// A store of `count` items with unrelated texts (so each is its own story), every one with
+// "zebra" in its title; a topic "zebras" takes them all. Returns the database path.
+std::string store_of_distinct_items(const temp_dir& dir, int count) {
+    static const char* const syllables[] = {"ka", "lo", "mi", "nu", "pe", "ra", "si", "to",
+                                            "ve", "zu", "bo", "da", "fi", "gu", "ho", "je"};
+    std::uint32_t state = 12345;
+    const auto word = [&] {
+        std::string w;
+        for (int s = 0; s < 4; ++s) {
+            state = state * 1664525u + 1013904223u;
+            w += syllables[(state >> 16) % 16];
+        }
+        return w;
+    };
+    std::string rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>many</title>";
+    for (int i = 0; i < count; ++i) {
+        std::string title = "zebra";
+        for (int w = 0; w < 6; ++w)
+            title += " " + word();
+        std::string text;
+        for (int w = 0; w < 30; ++w)
+            text += word() + " ";
+        rss += "<item><title>" + title + "</title><guid>item-" + std::to_string(i) +
+               "</guid><description>" + text + "</description></item>";
+    }
+    rss += "</channel></rss>\n";
+    write_file(dir / "many.xml", rss);
+    const auto config =
+        write_file(dir / "feedd.toml",
+                   "[storage]\npath = \"feedd.db\"\n\n[[feed]]\nurl = \"many.xml\"\n"
+                   "\n[[topic]]\nname = \"zebras\"\nmatch = \"zebra\"\n");
+    const auto poll = run_feedd({"poll", "--config", config.string(), "--once"}, dir.path());
+    EXPECT_EQ(poll.exit_code, 0) << poll.err;
+    return (dir / "feedd.db").string();
+}
+
+// The listing queries print 50 rows unless asked for more (a store of 350k items printed them
+// all), and say so on stderr when more were there, so a script is never cut short silently;
+// --limit N and --all still give more. JSON Lines stay JSON Lines: the note is on stderr.
+TEST(cli, listing_queries_stop_at_50_rows_by_default_and_say_so) {
+    temp_dir dir;
+    const auto db = store_of_distinct_items(dir, 70);
+    const std::vector<std::vector<std::string>> listings = {
+        {"items"}, {"stories"}, {"timeline", "zebras"}, {"search", "zebra"}};
+    for (const auto& listing : listings) {
+        auto args = listing;
+        args.insert(args.begin(), "query");
+        args.insert(args.end(), {"--db", db, "--json"});
+        const auto name = listing.front();
+
+        const auto cut = run_feedd(args, dir.path());
+        ASSERT_EQ(cut.exit_code, 0) << name << ": " << cut.err;
+        EXPECT_EQ(lines(cut.out), 50) << name;
+        EXPECT_NE(cut.err.find("the first 50"), std::string::npos) << name << ": " << cut.err;
+        EXPECT_NE(cut.err.find("--limit N"), std::string::npos) << name << ": " << cut.err;
+        EXPECT_NE(cut.err.find("--all"), std::string::npos) << name << ": " << cut.err;
+        for (std::size_t at = 0; at < cut.out.size(); at = cut.out.find('\n', at) + 1)
+            EXPECT_NO_THROW(boost::json::parse(cut.out.substr(at, cut.out.find('\n', at) - at)));
+
+        auto all_args = args;
+        all_args.push_back("--all");
+        const auto all = run_feedd(all_args, dir.path());
+        ASSERT_EQ(all.exit_code, 0) << name << ": " << all.err;
+        EXPECT_GT(lines(all.out), 50) << name;
+        if (name != "stories" && name != "timeline") {
+            EXPECT_EQ(lines(all.out), 70) << name;
+        }
+        EXPECT_EQ(all.err.find("--all"), std::string::npos) << name << ": " << all.err;
+
+        // An explicit limit is what was asked for: no note, even when more were there.
+        auto limited_args = args;
+        limited_args.insert(limited_args.end(), {"--limit", "60"});
+        const auto limited = run_feedd(limited_args, dir.path());
+        ASSERT_EQ(limited.exit_code, 0) << name << ": " << limited.err;
+        EXPECT_EQ(lines(limited.out), std::min<long>(60, lines(all.out))) << name;
+        EXPECT_EQ(limited.err.find("--all"), std::string::npos) << name << ": " << limited.err;
+
+        auto both = args;
+        both.insert(both.end(), {"--all", "--limit", "3"});
+        EXPECT_EQ(run_feedd(both, dir.path()).exit_code, 2) << name;
+    }
+
+    // The table too: header, 50 rows, the count line; the note on stderr.
+    const auto table = run_feedd({"query", "items", "--db", db}, dir.path());
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_EQ(lines(table.out), 52) << table.out;
+    EXPECT_NE(table.err.find("the first 50"), std::string::npos) << table.err;
+}
+
+// A search whose text starts with '-' ("-sport": everything but sport) looks like an option:
+// after "--" it is the expression, and the error for an unknown option says so.
+TEST(cli, a_search_for_text_starting_with_a_dash_goes_after_double_dash) {
+    temp_dir dir;
+    const auto db = store_of_distinct_items(dir, 3);
+
+    const auto after =
+        run_feedd({"query", "search", "--db", db, "--json", "--", "-sport zebra"}, dir.path());
+    EXPECT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_EQ(lines(after.out), 3) << after.out << after.err;
+    EXPECT_EQ(after.err.find("--all"), std::string::npos) << "all 3 shown: " << after.err;
+
+    const auto taken_for_option =
+        run_feedd({"query", "search", "--db", db, "-sport zebra"}, dir.path());
+    EXPECT_EQ(taken_for_option.exit_code, 2);
+    EXPECT_NE(taken_for_option.err.find("feedd query search [OPTIONS] -- \"-sport zebra\""),
+              std::string::npos)
+        << taken_for_option.err;
+    const auto short_one = run_feedd({"query", "search", "--db", db, "-x"}, dir.path());
+    EXPECT_EQ(short_one.exit_code, 2);
+    EXPECT_NE(short_one.err.find("-- \"-x\""), std::string::npos) << short_one.err;
 }
 
 }  // namespace

@@ -770,6 +770,44 @@ TEST(http_fetcher, malformed_or_cut_responses_are_network) {
     }
 }
 
+// A reason phrase or Location is the server's text and ends up in last_error, the log and
+// `feedd feeds`: the C1 controls Beast lets through as obs-text (CSI U+009B, OSC U+009D, as
+// UTF-8) are filtered as in feed titles, so a hostile server cannot drive the terminal.
+TEST(http_fetcher, control_characters_from_the_server_never_reach_the_error) {
+    http_server server;
+    http_response reason;
+    reason.raw =
+        "HTTP/1.1 503 Down\xC2\x9D"
+        "0;owned\xC2\x9C now\xC2\x9B"
+        "2J\r\n"
+        "Content-Length: 0\r\n\r\n";
+    server.set("/reason", reason);
+    http_response location;
+    location.raw =
+        "HTTP/1.1 302 Found\r\nLocation: ftp://x\xC2\x9B"
+        "31m/\r\n"
+        "Content-Length: 0\r\n\r\n";
+    server.set("/location", location);
+
+    const auto down = fetch(server.url("/reason"));
+    EXPECT_EQ(down.outcome, fetch_outcome::http_server) << down.error;
+    EXPECT_EQ(down.http_status, 503);
+    // C1 becomes its windows-1252 character where there is one (0x9B "›", 0x9C "œ"), else goes.
+    EXPECT_EQ(down.error, "HTTP 503 Down0;owned\u0153 now\u203a2J");
+
+    const auto moved = fetch(server.url("/location"));
+    EXPECT_EQ(moved.outcome, fetch_outcome::http_client) << moved.error;
+    EXPECT_NE(moved.error.find("bad Location"), std::string::npos) << moved.error;
+    for (const auto* result : {&down, &moved}) {
+        for (const char c : std::string("\xC2\x9B\xC2\x9C\xC2\x9D")) {
+            if (c != '\xC2') {
+                EXPECT_EQ(result->error.find(std::string("\xC2") + c), std::string::npos)
+                    << result->error;
+            }
+        }
+    }
+}
+
 TEST(http_fetcher, huge_response_header_is_too_large) {
     http_server server;
     http_response response = http_response::ok(rss);

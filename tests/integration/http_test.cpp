@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -254,6 +255,47 @@ TEST(http, metrics_count_the_checkpoints_a_large_first_poll_needs) {
         << body;
     EXPECT_EQ(metric(body, "feedd_checkpoint_failures_total"), 0) << body;
     EXPECT_GE(metric(body, "feedd_checkpoint_writer_waits_total"), 0) << body;
+}
+
+// A fetch whose write fails (another connection holds the write lock past the writer's 5 s
+// busy timeout) is counted in feedd_fetches_total as outcome write_failed, as the round line
+// and poll --once's summary count it, so the outcomes add up to the fetches made; it used to
+// be in no outcome at all.
+TEST(http, metrics_count_a_fetch_whose_write_failed) {
+    http_server feeds;
+    auto slow = http_response::ok(rss("slow", 3));
+    slow.delay = 1s;  // the lock is taken while the document is on its way
+    feeds.set("/a.xml", slow);
+    temp_dir dir;
+    running_daemon daemon(dir, "listen = \"127.0.0.1:0\"", {feeds.url("/a.xml")});
+    ASSERT_NE(daemon.port(), 0) << daemon.process().err();
+    const auto port = daemon.port();
+    ASSERT_TRUE(eventually([&] { return feeds.hits("/a.xml") == 1; }));
+
+    std::string body;
+    {
+        SQLite::Database holder((dir / "state/feedd.db").string(), SQLite::OPEN_READWRITE);
+        holder.exec("BEGIN IMMEDIATE");
+        EXPECT_TRUE(eventually(
+            [&] {
+                body = get(port, "/metrics").body;
+                return body.find("feedd_fetches_total{outcome=\"write_failed\"}") !=
+                       std::string::npos;
+            },
+            30s))
+            << body << daemon.process().err();
+        holder.exec("ROLLBACK");
+    }
+    EXPECT_NE(body.find("feedd_fetches_total{outcome=\"write_failed\"} 1\n"), std::string::npos)
+        << body;
+    // One fetch, one outcome: nothing else counted it.
+    double fetches = 0;
+    const std::regex outcome_line("\nfeedd_fetches_total\\{outcome=\"[a-z_]+\"\\} (\\d+)");
+    for (std::sregex_iterator it(body.begin(), body.end(), outcome_line), end; it != end; ++it)
+        fetches += std::stod((*it)[1]);
+    EXPECT_EQ(fetches, feeds.hits("/a.xml")) << body;
+    EXPECT_NE(daemon.process().err().find("storing failed"), std::string::npos)
+        << daemon.process().err();
 }
 
 TEST(http, endpoints_answer_with_json_and_errors_are_json_4xx) {

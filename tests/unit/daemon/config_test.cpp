@@ -332,6 +332,45 @@ TEST_F(config_test, ports_outside_1_to_65535_are_rejected) {
     EXPECT_EQ(feed_url_argument("http://127.0.0.1:8080/ok.xml"), "http://127.0.0.1:8080/ok.xml");
 }
 
+// A fragment is never sent to a server (RFC 9110 4.2.4): a URL copied from a browser with
+// "#top" names the same feed, and once was refused with "is not a valid URL (leftover)".
+TEST_F(config_test, a_fragment_is_dropped_from_a_feed_url) {
+    const auto cfg = load(
+        "[[feed]]\nurl = \"https://example.org/feed.xml#top\"\n"
+        "[[feed]]\nurl = \"https://example.org/feed.xml\"\ntags = [\"b\"]\n"
+        "[[feed]]\nurl = \"https://example.org/other.xml?page=2#\"\n");
+    ASSERT_EQ(cfg.feeds.size(), 2u);  // the first two are one feed
+    EXPECT_EQ(cfg.feeds[0].url, "https://example.org/feed.xml");
+    EXPECT_EQ(cfg.feeds[0].tags, tags{"b"});
+    EXPECT_EQ(cfg.feeds[1].url, "https://example.org/other.xml?page=2");
+    EXPECT_EQ(feed_url_argument("https://Example.org/feed.xml#section-2"),
+              "https://example.org/feed.xml");
+}
+
+// An internationalised host has to be written in its ASCII (punycode) form: feedd converts
+// no host names (Boost.URL 1.81 has no IDNA). The error says so instead of "(leftover)".
+TEST_F(config_test, a_non_ascii_host_is_refused_with_its_ascii_form_asked_for) {
+    expect_error("[[feed]]\nurl = \"https://b\u00fccher.example/feed.xml\"\n", 2, "feed[1].url",
+                 {"https://b\u00fccher.example/feed.xml", "host \"b\u00fccher.example\"", "ASCII",
+                  "punycode", "xn--"});
+    try {
+        feed_url_argument("http://\u4f8b\u5b50.example/rss");
+        ADD_FAILURE() << "no config_error";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("xn--"), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("leftover"), std::string::npos) << e.what();
+    }
+    // The punycode form is a host like any other.
+    EXPECT_EQ(feed_url_argument("https://xn--bcher-kva.example/feed.xml"),
+              "https://xn--bcher-kva.example/feed.xml");
+}
+
+// Non-ASCII text in the path or query is percent-encoded as UTF-8, as browsers send it.
+TEST_F(config_test, non_ascii_in_a_path_is_percent_encoded) {
+    EXPECT_EQ(feed_url_argument("https://example.org/b\u00fccher/feed.xml?q=\u00e9"),
+              "https://example.org/b%C3%BCcher/feed.xml?q=%C3%A9");
+}
+
 TEST_F(config_test, syntax_errors_give_line_and_column) {
     const auto message = error_of("[poll]\ninterval = \"15m\"\n[fetch\n");
     const auto prefix = (dir_ / "feedd.toml").string() + ":3:";

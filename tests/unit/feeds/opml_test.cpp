@@ -149,6 +149,31 @@ TEST(opml, empty_body_is_valid_and_empty) {
     EXPECT_TRUE(result.feeds.empty());
 }
 
+// A hostile OPML file cannot put terminal escape sequences into `feedd feeds` (titles) or
+// tags: C0 controls (as character references, which pugixml decodes), DEL and C1 controls
+// are dropped from titles, folder labels and categories, as from feed titles.
+TEST(opml, control_characters_are_dropped_from_titles_and_tags) {
+    const auto result = parse_opml(
+        "<opml version=\"2.0\"><body>"
+        "<outline text=\"&#27;]0;owned&#7;World&#127;\">"
+        "<outline text=\"&#27;[2J&#27;[31mRed\xC2\x9D"
+        "31m News\" xmlUrl=\"https://a.example/rss\""
+        " category=\"Sport&#27;[5m,/x&#8;y/z\"/>"
+        "</outline>"
+        "<outline title=\"&#27;[0m Two&#10;lines&#155;\" xmlUrl=\"https://b.example/rss\"/>"
+        "</body></opml>");
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 2u);
+    EXPECT_EQ(result.feeds[0].title, "[2J[31mRed31m News");
+    EXPECT_EQ(result.feeds[0].tags, (tags{"]0;ownedWorld", "Sport[5m", "xy", "z"}));
+    EXPECT_EQ(result.feeds[1].title, "[0m Two\nlines\u203a");  // line breaks stay (opml_write)
+    for (const auto& feed : result.feeds) {
+        for (const auto& text : feed.tags) {
+            EXPECT_EQ(text.find_first_of("\x1b\x07\x7f\x08\n"), std::string::npos) << text;
+        }
+    }
+}
+
 TEST(opml_write, round_trips_titles_tags_and_order_through_parse_opml) {
     const std::vector<opml_feed> feeds = {
         {"https://wire.example/rss", "Wire", {"News", "World"}},
