@@ -377,8 +377,10 @@ constexpr known_key smtp_keys[] = {
     {"connect_timeout", R"("connect_timeout")"},
     {"timeout", R"("timeout")"},
 };
-constexpr known_key mail_keys[] = {
-    {"sendmail", R"("sendmail")"}, {"from", R"("from")"}, {"retry", R"("retry")"}};
+constexpr known_key mail_keys[] = {{"sendmail", R"("sendmail")"},
+                                   {"sendmail_timeout", R"("sendmail_timeout")"},
+                                   {"from", R"("from")"},
+                                   {"retry", R"("retry")"}};
 constexpr known_key digest_keys[] = {
     {"schedule", R"("schedule")"},       {"to", R"("to")"},
     {"timezone", R"("timezone")"},       {"min_sources", R"("min_sources")"},
@@ -1067,6 +1069,8 @@ class loader {
                 }
                 cfg.mail.sendmail = resolve(get_path(*node, "mail.sendmail"));
             }
+            if (const auto* node = mail->get("sendmail_timeout"))
+                cfg.mail.sendmail_timeout = get_timeout(*node, "mail.sendmail_timeout");
             if (const auto* node = mail->get("from"))
                 cfg.mail.from = get_address(*node, "mail.from");
             if (const auto* node = mail->get("retry")) {

@@ -510,5 +510,67 @@ TEST_F(digest_e2e, sighup_adds_digests_and_switches_the_smtp_server) {
     EXPECT_EQ(digests().size(), 2u);
 }
 
+// `feedd digest` run by hand while the daemon's digest thread is sending the same pending
+// digest to a slow server: both used to pick the pending row and send it, so the reader got
+// the digest twice (same Message-ID). Only one sender may hold a digest at a time.
+TEST_F(digest_e2e, manual_digest_next_to_the_daemon_never_sends_a_digest_twice) {
+    smtp_sink sink(dir_ / "smtp", {"--data-delay", "4"});
+    config(R"(digest = { schedule = "daily 00:00", to = ["leser@example.org"], timezone = "UTC" })",
+           fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                       "from = \"news@example.org\"\ntimeout = \"30s\"",
+                       sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto daemon = start_daemon("run");
+    // The daemon records the period's digest and starts sending it (the server takes 4 s).
+    ASSERT_TRUE(eventually([&] { return digests().size() == 1; }, 30s)) << daemon->err();
+    const auto manual = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(manual.exit_code, 0) << manual.out << manual.err;
+    ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 30s))
+        << daemon->err();
+    std::this_thread::sleep_for(1500ms);  // a digest check more: nothing else goes out
+    daemon->send(SIGTERM);
+    EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].at("attempts").as_int64(), 1);
+    const auto messages = sink.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(text_of(messages[0], "message_id"), "<" + text_of(stored[0], "message_id") + ">");
+}
+
+// SIGTERM while the digest thread waits on a server that answers DATA slowly: the daemon
+// used to wait for the SMTP session (up to smtp.timeout, 60 s by default) before exiting.
+// Now it gives up the session, exits at once, and the digest stays pending for the next
+// start, which delivers it once.
+TEST_F(digest_e2e, sigterm_during_a_slow_smtp_session_exits_promptly_and_keeps_the_digest) {
+    const std::string schedule =
+        R"(digest = { schedule = "daily 00:00", to = ["leser@example.org"], timezone = "UTC" })";
+    {
+        smtp_sink slow(dir_ / "slow", {"--data-delay", "40"});
+        config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = "
+                                     "\"off\"\nfrom = \"news@example.org\"",
+                                     slow.port()));
+        ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+        const auto daemon = start_daemon("run1");
+        ASSERT_TRUE(eventually([&] { return digests().size() == 1; }, 30s)) << daemon->err();
+        std::this_thread::sleep_for(1s);  // well inside the SMTP session
+        const auto started = std::chrono::steady_clock::now();
+        daemon->send(SIGTERM);
+        EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+        EXPECT_EQ(text_of(digests()[0], "status"), "pending");
+    }
+    smtp_sink sink(dir_ / "smtp");
+    config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                                 "from = \"news@example.org\"",
+                                 sink.port()));
+    const auto daemon = start_daemon("run2");
+    ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 30s))
+        << daemon->err();
+    daemon->send(SIGTERM);
+    EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    EXPECT_EQ(sink.count(), 1u);
+}
+
 }  // namespace
 }  // namespace feedd::test
