@@ -55,7 +55,18 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
     digest_request request;
     request.topic = options.topic;
     if (topic->digest) request.digest = *topic->digest;
-    if (options.to) request.digest.to = {*options.to};
+    if (options.to) {
+        // It goes into RCPT TO and the To: header as given: a CR/LF in it would add SMTP
+        // commands or headers.
+        if (!is_bare_address(*options.to)) {
+            err << fmt::format(
+                "feedd: digest: --to \"{}\" is not an e-mail address; expected one like "
+                "you@example.org (no display name, no spaces)\n",
+                *options.to);
+            return 2;
+        }
+        request.digest.to = {*options.to};
+    }
     if (request.digest.to.empty()) {
         err << fmt::format(
             "feedd: digest: topic \"{}\" has no digest recipients; pass --to ADDR or add digest "

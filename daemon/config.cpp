@@ -904,12 +904,7 @@ class loader {
     // it goes into SMTP commands and headers.
     std::string get_address(const toml::node& node, const std::string& key) const {
         const auto text = get_string(node, key, R"(an e-mail address like "news@example.org")");
-        const auto at = text.find('@');
-        const bool printable = std::all_of(text.begin(), text.end(), [](unsigned char c) {
-            return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != ',' && c != '"';
-        });
-        if (!printable || at == std::string::npos || at == 0 || at + 1 == text.size() ||
-            text.find('@', at + 1) != std::string::npos) {
+        if (!is_bare_address(text)) {
             fail(node, key,
                  fmt::format(R"("{}" is not an e-mail address; expected one like )"
                              R"("news@example.org" (no display name, no spaces))",
@@ -1199,6 +1194,15 @@ class loader {
 };
 
 }  // namespace
+
+bool is_bare_address(std::string_view text) {
+    const auto at = text.find('@');
+    const bool printable = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != ',' && c != '"';
+    });
+    return printable && at != std::string_view::npos && at != 0 && at + 1 != text.size() &&
+           text.find('@', at + 1) == std::string_view::npos;
+}
 
 config load_config(const std::filesystem::path& file) {
     return loader(file).run();

@@ -145,6 +145,10 @@ struct config {
 // Reads and validates a config file. Throws config_error.
 config load_config(const std::filesystem::path& file);
 
+// A bare e-mail address (no display name): printable ASCII with one @ inside and no spaces,
+// brackets, commas or quotes. It goes into SMTP commands and headers as it is, so nothing else
+// (a CR or LF least of all) may reach them.
+bool is_bare_address(std::string_view text);
 
 // Parses durations like "90s", "15m", "2h", "7d", "1h30m". Throws config_error
 // (without a position) on a malformed value.

@@ -138,6 +138,12 @@ send_result send_sendmail(const std::filesystem::path& program, const std::strin
 
 send_result send_mail(const mail_config& mail, const std::vector<std::string>& to,
                       const std::string& message, const std::atomic<bool>* cancel) {
+    // Neither libcurl nor sendmail's argv checks them: a CR/LF would add SMTP commands.
+    for (const auto& address : to) {
+        if (!is_bare_address(address))
+            return {false, fmt::format("\"{}\" is not a bare e-mail address; not sent", address),
+                    false};
+    }
     if (mail.smtp) {
         try {
             return mail_module().send_smtp(*mail.smtp, mail.from, to, message, cancel);

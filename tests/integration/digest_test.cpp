@@ -572,5 +572,22 @@ TEST_F(digest_e2e, sigterm_during_a_slow_smtp_session_exits_promptly_and_keeps_t
     EXPECT_EQ(sink.count(), 1u);
 }
 
+// `feedd digest --to` went into RCPT TO and the To: header unchecked: a CR/LF in it added
+// an SMTP command (a second recipient) and a header. It is refused like a bad config address.
+TEST_F(digest_e2e, a_to_address_with_a_line_break_is_refused_and_nothing_is_sent) {
+    smtp_sink sink(dir_ / "smtp");
+    config("", fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                           "from = \"news@example.org\"",
+                           sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto result = feedd(
+        {"digest", "--topic", "zoelle", "--to", "x@example.org>\r\nRCPT TO:<evil@example.org"});
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find("is not an e-mail address"), std::string::npos) << result.err;
+    EXPECT_TRUE(digests().empty());
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(sink.count(), 0u);
+}
+
 }  // namespace
 }  // namespace feedd::test
