@@ -16,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -1180,10 +1181,12 @@ class loader {
         }
         auto& first = cfg.feeds[it->second];
         if (!first.title) first.title = std::move(feed.title);
+        // A set per merged feed: an OPML file listing one URL thousands of times with other
+        // tags made a search of the growing list for each tag quadratic.
+        auto [known, fresh] = merged_tags_.try_emplace(it->second);
+        if (fresh) known->second.insert(first.tags.begin(), first.tags.end());
         for (auto& tag : feed.tags) {
-            if (std::find(first.tags.begin(), first.tags.end(), tag) == first.tags.end()) {
-                first.tags.push_back(std::move(tag));
-            }
+            if (known->second.insert(tag).second) first.tags.push_back(std::move(tag));
         }
     }
 
@@ -1191,6 +1194,8 @@ class loader {
     fs::path file_;
     fs::path dir_;
     std::unordered_map<std::string, std::size_t> seen_;  // feed url key -> index in cfg.feeds
+    // index in cfg.feeds -> its tags, for feeds listed more than once
+    std::unordered_map<std::size_t, std::unordered_set<std::string>> merged_tags_;
 };
 
 }  // namespace
