@@ -589,5 +589,54 @@ TEST_F(digest_e2e, a_to_address_with_a_line_break_is_refused_and_nothing_is_sent
     EXPECT_EQ(sink.count(), 0u);
 }
 
+// A server that misbehaves at each step (tests/support/hostile_smtp.py): silent, an endless
+// line or reply, a connection dropped mid-DATA, 5xx at MAIL/RCPT/DATA/end of data, STARTTLS
+// offered but no TLS behind it. Each attempt fails within the configured timeouts, with
+// libcurl's bounds on reply size, names what went wrong, and leaves the digest pending.
+TEST_F(digest_e2e, a_hostile_server_fails_each_attempt_promptly_and_keeps_the_digest) {
+    const std::vector<std::pair<std::string, std::string>> modes = {
+        {"silent", "timed out"},
+        {"endless-line", "Too large response"},
+        {"endless-reply", "Too large response"},
+        {"drop-in-data", "not sent"},
+        {"reject-MAIL", "server said 554"},
+        {"reject-RCPT", "server said 554"},
+        {"reject-DATA", "server said 554"},
+        {"reject-end", "server said 554"},
+        {"bad-starttls", "SSL"},
+    };
+    int attempts = 0;
+    for (const auto& [mode, expected] : modes) {
+        const auto dir = dir_ / ("hostile-" + mode);
+        std::filesystem::create_directories(dir);
+        child_process server(python,
+                             {(support_dir / "hostile_smtp.py").string(), "--port-file",
+                              (dir / "port").string(), "--mode", mode},
+                             dir);
+        ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir / "port"); }, 20s))
+            << server.err();
+        config("",
+               fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"{}\"\n"
+                           "from = \"news@example.org\"\nconnect_timeout = \"2s\"\n"
+                           "timeout = \"4s\"",
+                           read_file(dir / "port"), mode == "bad-starttls" ? "required" : "off"));
+        if (attempts == 0) {
+            ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+        }
+        const auto started = std::chrono::steady_clock::now();
+        const auto result = feedd({"digest", "--topic", "zoelle", "--to", "leser@example.org"});
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 15s) << mode;
+        EXPECT_EQ(result.exit_code, 1) << mode << "\n" << result.out << result.err;
+        EXPECT_NE(result.err.find(expected), std::string::npos) << mode << "\n" << result.err;
+        ++attempts;
+        const auto stored = digests();
+        ASSERT_EQ(stored.size(), 1u) << mode;
+        EXPECT_EQ(text_of(stored[0], "status"), "pending") << mode;
+        EXPECT_EQ(stored[0].at("attempts").as_int64(), attempts) << mode;
+        server.send(SIGTERM);
+        server.wait(10s);
+    }
+}
+
 }  // namespace
 }  // namespace feedd::test
