@@ -159,6 +159,16 @@ std::string feeds_toml(const std::vector<std::string>& urls) {
     return out;
 }
 
+// At least `bytes` of pseudo-random words ("w1a2b3 ..."), continuing the stream from seed.
+std::string random_words(std::size_t bytes, std::uint32_t& seed) {
+    std::string text;
+    while (text.size() < bytes) {
+        seed = seed * 1664525U + 1013904223U;
+        text += fmt::format("w{:x} ", seed >> 12);
+    }
+    return text;
+}
+
 // A feed whose items carry ~4 KiB of text each, different in every item (a stream of
 // pseudo-random words), so that storing them writes that much to the database.
 std::string rss_with_text(const std::string& name, int items, std::uint32_t seed) {
@@ -167,11 +177,7 @@ std::string rss_with_text(const std::string& name, int items, std::uint32_t seed
         "<link>https://{0}.example/</link><description>d</description>",
         name);
     for (int i = 0; i < items; ++i) {
-        std::string text;
-        while (text.size() < 4096) {
-            seed = seed * 1664525U + 1013904223U;
-            text += fmt::format("w{:x} ", seed >> 12);
-        }
+        const auto text = random_words(4096, seed);
         out += fmt::format(
             "<item><title>{0} story {1}</title><link>https://{0}.example/{1}</link>"
             "<guid>{0}-{1}</guid><description>{2}</description></item>",
@@ -989,11 +995,7 @@ TEST(http, hundreds_of_stalled_event_readers_cost_little_and_do_not_delay_shutdo
         "<link>https://wide.example/</link><description>d</description>";
     std::uint32_t seed = 7;
     for (int i = 0; i < 600; ++i) {
-        std::string title;
-        while (title.size() < 2048) {
-            seed = seed * 1664525U + 1013904223U;
-            title += fmt::format("w{:x} ", seed >> 12);
-        }
+        const auto title = random_words(2048, seed);
         big += fmt::format(
             "<item><title>{0}</title><link>https://wide.example/{1}</link>"
             "<guid>wide-{1}</guid></item>",
