@@ -28,11 +28,16 @@ void print_delivery(const delivery& d, std::ostream& out, std::ostream& err) {
         out << fmt::format("Sent the digest of topic \"{}\" ({} {}) to {} (Message-ID <{}>)\n",
                            d.topic, d.stories, d.stories == 1 ? "story" : "stories",
                            fmt::join(d.recipients, ", "), d.message_id);
-    } else {
+    } else if (d.next_retry) {
         err << fmt::format(
             "feedd: digest of topic \"{}\" ({}) not sent: {}; it stays pending and is retried "
             "at {} (by the daemon or the next `feedd digest`)\n",
             d.topic, d.period, d.error, when(d.next_retry));
+    } else {
+        err << fmt::format(
+            "feedd: digest of topic \"{}\" ({}) not sent: {}; it stays pending (the daemon or "
+            "the next `feedd digest` sends it)\n",
+            d.topic, d.period, d.error);
     }
 }
 
@@ -50,7 +55,18 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
     digest_request request;
     request.topic = options.topic;
     if (topic->digest) request.digest = *topic->digest;
-    if (options.to) request.digest.to = {*options.to};
+    if (options.to) {
+        // It goes into RCPT TO and the To: header as given: a CR/LF in it would add SMTP
+        // commands or headers.
+        if (!is_bare_address(*options.to)) {
+            err << fmt::format(
+                "feedd: digest: --to \"{}\" is not an e-mail address; expected one like "
+                "you@example.org (no display name, no spaces)\n",
+                *options.to);
+            return 2;
+        }
+        request.digest.to = {*options.to};
+    }
     if (request.digest.to.empty()) {
         err << fmt::format(
             "feedd: digest: topic \"{}\" has no digest recipients; pass --to ADDR or add digest "
@@ -85,9 +101,14 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
         out << text;
         return 0;
     }
-    // A digest left pending (server down, a crash) goes first, with its own Message-ID.
+    // A digest left pending (server down, a crash) goes first, with its own Message-ID. The
+    // daemon may be sending one of these right now: wait for it rather than send it again.
+    delivery_options delivery;
+    delivery.topic = options.topic;
+    delivery.ignore_retry_time = true;
+    delivery.lock_wait = longest_send(cfg.mail);
     int failures = 0;
-    for (const auto& d : deliver_pending(db, cfg.mail, now, options.topic, true)) {
+    for (const auto& d : deliver_pending(db, cfg.storage_path, cfg.mail, now, delivery)) {
         print_delivery(d, out, err);
         if (!d.ok) ++failures;
     }
@@ -97,7 +118,7 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
                            options.topic);
         return failures > 0 ? 1 : 0;
     }
-    for (const auto& d : deliver_pending(db, cfg.mail, now, options.topic, true)) {
+    for (const auto& d : deliver_pending(db, cfg.storage_path, cfg.mail, now, delivery)) {
         print_delivery(d, out, err);
         if (!d.ok) ++failures;
     }

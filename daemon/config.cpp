@@ -16,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -399,8 +400,10 @@ constexpr known_key smtp_keys[] = {
     {"connect_timeout", R"("connect_timeout")"},
     {"timeout", R"("timeout")"},
 };
-constexpr known_key mail_keys[] = {
-    {"sendmail", R"("sendmail")"}, {"from", R"("from")"}, {"retry", R"("retry")"}};
+constexpr known_key mail_keys[] = {{"sendmail", R"("sendmail")"},
+                                   {"sendmail_timeout", R"("sendmail_timeout")"},
+                                   {"from", R"("from")"},
+                                   {"retry", R"("retry")"}};
 constexpr known_key digest_keys[] = {
     {"schedule", R"("schedule")"},       {"to", R"("to")"},
     {"timezone", R"("timezone")"},       {"min_sources", R"("min_sources")"},
@@ -924,12 +927,7 @@ class loader {
     // it goes into SMTP commands and headers.
     std::string get_address(const toml::node& node, const std::string& key) const {
         const auto text = get_string(node, key, R"(an e-mail address like "news@example.org")");
-        const auto at = text.find('@');
-        const bool printable = std::all_of(text.begin(), text.end(), [](unsigned char c) {
-            return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != ',' && c != '"';
-        });
-        if (!printable || at == std::string::npos || at == 0 || at + 1 == text.size() ||
-            text.find('@', at + 1) != std::string::npos) {
+        if (!is_bare_address(text)) {
             fail(node, key,
                  fmt::format(R"("{}" is not an e-mail address; expected one like )"
                              R"("news@example.org" (no display name, no spaces))",
@@ -1089,6 +1087,8 @@ class loader {
                 }
                 cfg.mail.sendmail = resolve(get_path(*node, "mail.sendmail"));
             }
+            if (const auto* node = mail->get("sendmail_timeout"))
+                cfg.mail.sendmail_timeout = get_timeout(*node, "mail.sendmail_timeout");
             if (const auto* node = mail->get("from"))
                 cfg.mail.from = get_address(*node, "mail.from");
             if (const auto* node = mail->get("retry")) {
@@ -1203,10 +1203,12 @@ class loader {
         }
         auto& first = cfg.feeds[it->second];
         if (!first.title) first.title = std::move(feed.title);
+        // A set per merged feed: an OPML file listing one URL thousands of times with other
+        // tags made a search of the growing list for each tag quadratic.
+        auto [known, fresh] = merged_tags_.try_emplace(it->second);
+        if (fresh) known->second.insert(first.tags.begin(), first.tags.end());
         for (auto& tag : feed.tags) {
-            if (std::find(first.tags.begin(), first.tags.end(), tag) == first.tags.end()) {
-                first.tags.push_back(std::move(tag));
-            }
+            if (known->second.insert(tag).second) first.tags.push_back(std::move(tag));
         }
     }
 
@@ -1214,9 +1216,20 @@ class loader {
     fs::path file_;
     fs::path dir_;
     std::unordered_map<std::string, std::size_t> seen_;  // feed url key -> index in cfg.feeds
+    // index in cfg.feeds -> its tags, for feeds listed more than once
+    std::unordered_map<std::size_t, std::unordered_set<std::string>> merged_tags_;
 };
 
 }  // namespace
+
+bool is_bare_address(std::string_view text) {
+    const auto at = text.find('@');
+    const bool printable = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != ',' && c != '"';
+    });
+    return printable && at != std::string_view::npos && at != 0 && at + 1 != text.size() &&
+           text.find('@', at + 1) == std::string_view::npos;
+}
 
 config load_config(const std::filesystem::path& file) {
     return loader(file).run();

@@ -80,6 +80,9 @@ struct mail_config {
     std::optional<smtp_config> smtp;
     // [mail] sendmail: a sendmail-compatible program.
     std::optional<std::filesystem::path> sendmail;
+    // [mail] sendmail_timeout: the program must read the message and exit within this, or it
+    // is killed and the attempt fails.
+    std::chrono::milliseconds sendmail_timeout{60'000};
     std::string from;  // [smtp] from or [mail] from
     // [mail] retry: the first back-off after a failed send (doubling, capped at 1h).
     std::chrono::seconds retry{30};
@@ -141,6 +144,11 @@ struct config {
 
 // Reads and validates a config file. Throws config_error.
 config load_config(const std::filesystem::path& file);
+
+// A bare e-mail address (no display name): printable ASCII with one @ inside and no spaces,
+// brackets, commas or quotes. It goes into SMTP commands and headers as it is, so nothing else
+// (a CR or LF least of all) may reach them.
+bool is_bare_address(std::string_view text);
 
 // Parses durations like "90s", "15m", "2h", "7d", "1h30m". Throws config_error
 // (without a position) on a malformed value.

@@ -40,8 +40,11 @@ std::string source_line(const storage::story_view& story) {
                        names);
 }
 
+// One line: a JSON Feed title is text taken literally, line breaks and all, and a headline
+// spread over lines could lay out fake digest text (or CR/LF in the Subject).
 std::string headline(const storage::story_view& story) {
-    return story.title && !story.title->empty() ? *story.title : "(untitled)";
+    auto line = story.title ? feeds::collapse_whitespace(*story.title) : std::string();
+    return line.empty() ? "(untitled)" : line;
 }
 
 // Cuts UTF-8 text to at most max bytes at a word boundary (never inside a code point).

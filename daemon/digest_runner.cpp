@@ -1,7 +1,9 @@
 #include "daemon/digest_runner.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,9 +11,25 @@
 
 #include "daemon/mailer.hpp"
 #include "storage/digests.hpp"
+#include "storage/poller_lock.hpp"
 
 namespace feedd::daemon {
 namespace {
+
+// The digest sender lock, waiting up to `wait` (polling: flock has no timeout) unless
+// cancelled. Not acquired: another process held it all along.
+storage::poller_lock sender_lock(const std::filesystem::path& database,
+                                 std::chrono::milliseconds wait,
+                                 const std::function<bool()>& cancelled) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+        auto lock =
+            storage::poller_lock::try_acquire(database, storage::poller_lock::digest_sender_suffix);
+        if (lock.acquired() || cancelled() || std::chrono::steady_clock::now() >= deadline)
+            return lock;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
 
 std::string random_hex() {
     std::random_device device;
@@ -101,35 +119,65 @@ std::chrono::seconds retry_delay(int failed_attempts, std::chrono::seconds first
     return std::min(delay, std::max(cap, first));
 }
 
-std::vector<delivery> deliver_pending(storage::database& db, const mail_config& mail,
-                                      storage::timestamp now,
-                                      const std::optional<std::string>& topic,
-                                      bool ignore_retry_time) {
-    const auto due = storage::due_digests(db, ignore_retry_time ? storage::timestamp::max() : now);
+std::chrono::milliseconds longest_send(const mail_config& mail) {
+    const std::chrono::milliseconds margin = std::chrono::seconds(5);
+    if (mail.smtp) return mail.smtp->connect_timeout + mail.smtp->timeout + margin;
+    return mail.sendmail_timeout + margin;
+}
+
+std::vector<delivery> deliver_pending(storage::database& db,
+                                      const std::filesystem::path& database_path,
+                                      const mail_config& mail, storage::timestamp now,
+                                      const delivery_options& options) {
+    const auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
+    const auto due_at = options.ignore_retry_time ? storage::timestamp::max() : now;
     std::vector<delivery> out;
-    for (const auto& row : due) {
-        if (topic && row.topic != *topic) continue;
+    for (const auto& candidate : storage::due_digests(db, due_at)) {
+        if (options.topic && candidate.topic != *options.topic) continue;
+        if (cancelled()) break;
         delivery d;
-        d.id = row.id;
-        d.topic = row.topic;
-        d.period = row.period;
-        d.message_id = row.message_id;
-        d.recipients = row.recipients;
-        d.stories = row.stories;
-        const auto sent = send_mail(mail, row.recipients, row.message);
+        d.id = candidate.id;
+        d.topic = candidate.topic;
+        d.period = candidate.period;
+        d.message_id = candidate.message_id;
+        d.recipients = candidate.recipients;
+        d.stories = candidate.stories;
+        const auto lock = sender_lock(database_path, options.lock_wait, cancelled);
+        if (!lock.acquired()) {
+            // The daemon tries again at its next check; `feedd digest` says why it sent nothing.
+            if (options.lock_wait.count() == 0 || cancelled()) break;
+            d.error = fmt::format(
+                "another feedd process{} has been sending a digest of this database for over "
+                "{}s (lock {})",
+                lock.holder() ? fmt::format(" (pid {})", *lock.holder()) : std::string(),
+                std::chrono::duration_cast<std::chrono::seconds>(options.lock_wait).count(),
+                lock.file().string());
+            out.push_back(std::move(d));
+            continue;
+        }
+        // Listed before the lock was ours: another process may have sent it meanwhile.
+        const auto row = storage::due_digest(db, candidate.id, due_at);
+        if (!row) continue;
+        const auto sent = send_mail(mail, row->recipients, row->message, options.cancel);
         d.ok = sent.ok;
         if (sent.ok) {
             // The window between the server's "250 accepted" and this commit is the only
             // place a crash can duplicate a digest (docs/design.md).
-            storage::mark_digest_sent(db, row.id, now);
-            spdlog::info("digest topic={} period={} sent to {} message_id=<{}>", row.topic,
-                         row.period, fmt::join(row.recipients, ","), row.message_id);
+            storage::mark_digest_sent(db, row->id, now);
+            spdlog::info("digest topic={} period={} sent to {} message_id=<{}>", row->topic,
+                         row->period, fmt::join(row->recipients, ","), row->message_id);
+        } else if (sent.cancelled) {
+            // Not an attempt that failed: the next start sends it at once.
+            d.error = sent.error;
+            out.push_back(std::move(d));
+            break;
         } else {
             d.error = sent.error;
-            d.next_retry = now + retry_delay(row.attempts + 1, mail.retry);
-            storage::mark_digest_failed(db, row.id, sent.error, *d.next_retry);
-            spdlog::warn("digest topic={} period={} attempt {} failed: {}; retry in {}s", row.topic,
-                         row.period, row.attempts + 1, sent.error, (*d.next_retry - now).count());
+            d.next_retry = now + retry_delay(row->attempts + 1, mail.retry);
+            storage::mark_digest_failed(db, row->id, sent.error, *d.next_retry);
+            spdlog::warn("digest topic={} period={} attempt {} failed: {}; retry in {}s",
+                         row->topic, row->period, row->attempts + 1, sent.error,
+                         (*d.next_retry - now).count());
         }
         out.push_back(std::move(d));
     }

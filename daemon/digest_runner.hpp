@@ -4,7 +4,9 @@
 // or keep them pending with back-off. Blocking (SQLite, SMTP): never on the Asio I/O loop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,12 +57,28 @@ struct delivery {
     std::optional<storage::timestamp> next_retry;
 };
 
-// Sends the pending digests that are due (all pending ones of `topic` with ignore_retry_time,
-// as `feedd digest` does), each with its stored bytes and Message-ID; marks each sent or
-// failed (back-off from mail.retry). Returns what happened, in order.
-std::vector<delivery> deliver_pending(storage::database& db, const mail_config& mail,
-                                      storage::timestamp now,
-                                      const std::optional<std::string>& topic = std::nullopt,
-                                      bool ignore_retry_time = false);
+struct delivery_options {
+    std::optional<std::string> topic;  // only this topic's digests
+    bool ignore_retry_time = false;    // every pending one, as `feedd digest` does
+    // How long to wait while another process (the daemon, a `feedd digest`) sends a digest of
+    // this database. Zero: try once; what is left goes at the next check.
+    std::chrono::milliseconds lock_wait{0};
+    const std::atomic<bool>* cancel = nullptr;  // once true: stop (daemon shutdown)
+};
+
+// Sends the pending digests that are due, each with its stored bytes and Message-ID; marks
+// each sent or failed (back-off from mail.retry). One process at a time sends a digest: each
+// is sent holding the sender lock beside the database (storage::poller_lock,
+// digest_sender_suffix) and only if it is still pending and due once the lock is held, so the
+// daemon and `feedd digest` never both send one. A send given up because of cancel leaves the
+// digest pending, as it was. Returns what happened, in order.
+std::vector<delivery> deliver_pending(storage::database& db,
+                                      const std::filesystem::path& database_path,
+                                      const mail_config& mail, storage::timestamp now,
+                                      const delivery_options& options = {});
+
+// How long one send may take with this transport (connect and session timeouts, or the
+// sendmail program's), plus a margin: what `feedd digest` waits for another sender.
+std::chrono::milliseconds longest_send(const mail_config& mail);
 
 }  // namespace feedd::daemon

@@ -24,6 +24,7 @@ digest_scheduler::~digest_scheduler() {
         const std::lock_guard lock(mutex_);
         stop_ = true;
     }
+    cancel_ = true;
     wake_.notify_all();
     thread_.join();
 }
@@ -67,7 +68,11 @@ void digest_scheduler::run() {
                     spdlog::debug("digest topic={}: {}", topic.name, e.what());
                 }
             }
-            if (mail.smtp || mail.sendmail) deliver_pending(*db, mail, now);
+            if (mail.smtp || mail.sendmail) {
+                delivery_options options;
+                options.cancel = &cancel_;  // lock_wait 0: busy with `feedd digest`, next second
+                deliver_pending(*db, db_, mail, now, options);
+            }
             last_error.clear();
         } catch (const std::exception& e) {
             // Nothing is lost: a digest is recorded before it is sent (a missing mail module

@@ -5,6 +5,7 @@
 // loop.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -19,7 +20,7 @@ class digest_scheduler {
   public:
     // Starts the thread. The topics must already be synced into the store.
     digest_scheduler(std::filesystem::path db, std::vector<topic_config> topics, mail_config mail);
-    ~digest_scheduler();  // stops and joins (an SMTP session in progress finishes first)
+    ~digest_scheduler();  // stops and joins; a send in progress gives up within about 1s
     digest_scheduler(const digest_scheduler&) = delete;
     digest_scheduler& operator=(const digest_scheduler&) = delete;
 
@@ -33,6 +34,7 @@ class digest_scheduler {
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;
+    std::atomic<bool> cancel_ = false;  // set with stop_: a send in progress gives up
     std::vector<topic_config> topics_;
     mail_config mail_;
     std::thread thread_;

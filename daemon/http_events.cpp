@@ -1,6 +1,7 @@
 #include "daemon/http_events.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -63,7 +64,7 @@ std::shared_ptr<event_hub::subscriber> event_hub::subscribe(
     s->wake = std::move(wake);
     if (last_event_id) {
         for (const auto& k : recent_) {
-            if (k.id > *last_event_id && passes(s->topic, k.topics)) s->queue.push_back(k.message);
+            if (k.id > *last_event_id && passes(s->topic, k.topics)) enqueue(*s, k.text);
         }
     }
     subscribers_.push_back(s);
@@ -71,10 +72,30 @@ std::shared_ptr<event_hub::subscriber> event_hub::subscribe(
     return s;
 }
 
+std::vector<event_hub::message> event_hub::subscriber::take() {
+    std::vector<message> out(std::make_move_iterator(queue.begin()),
+                             std::make_move_iterator(queue.end()));
+    queue.clear();
+    queued_bytes = 0;
+    return out;
+}
+
+void event_hub::enqueue(subscriber& s, const message& m) {
+    if (s.overflowed) return;
+    if (s.queue.size() >= max_queued || s.queued_bytes + m->size() > max_queued_bytes) {
+        s.overflowed = true;
+        s.queue.clear();
+        s.queued_bytes = 0;
+        return;
+    }
+    s.queue.push_back(m);
+    s.queued_bytes += m->size();
+}
+
 void event_hub::publish(const story_event& event) {
     const auto id = next_id_++;
-    const auto message = format_event(id, event);
-    recent_.push_back(kept{id, event.topics, message});
+    const auto text = std::make_shared<const std::string>(format_event(id, event));
+    recent_.push_back(kept{id, event.topics, text});
     if (recent_.size() > replay_capacity) recent_.pop_front();
     for (auto it = subscribers_.begin(); it != subscribers_.end();) {
         const auto s = it->lock();
@@ -85,12 +106,7 @@ void event_hub::publish(const story_event& event) {
         ++it;
         if (!passes(s->topic, event.topics)) continue;
         if (s->overflowed) continue;
-        if (s->queue.size() >= max_queued) {
-            s->overflowed = true;
-            s->queue.clear();
-        } else {
-            s->queue.push_back(message);
-        }
+        enqueue(*s, text);
         if (s->wake) s->wake();
     }
 }

@@ -37,16 +37,25 @@ std::string format_event(std::uint64_t id, const story_event& event);
 
 class event_hub {
   public:
+    // One formatted message, shared by the replay buffer and every queue it waits in: a
+    // copy per subscriber made a story with a long title cost its size times the readers.
+    using message = std::shared_ptr<const std::string>;
+
     struct subscriber {
         std::optional<std::string> topic;  // only stories in this topic
-        std::deque<std::string> queue;     // formatted messages not yet written
+        std::deque<message> queue;         // formatted messages not yet written
+        std::size_t queued_bytes = 0;      // their sizes, summed
         bool overflowed = false;           // too slow: the session closes
         std::function<void()> wake;
+
+        // Takes the whole queue (the session writes it in one go).
+        std::vector<message> take();
     };
 
-    // At most this many messages wait per subscriber; a reader that falls further
-    // behind is disconnected instead of growing our memory.
+    // At most this many messages, or bytes, wait per subscriber; a reader that falls
+    // further behind is disconnected instead of growing our memory.
     static constexpr std::size_t max_queued = 1000;
+    static constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
     // The newest messages kept for readers that reconnect with Last-Event-ID.
     static constexpr std::size_t replay_capacity = 1000;
 
@@ -70,8 +79,10 @@ class event_hub {
     struct kept {
         std::uint64_t id;
         std::vector<std::string> topics;
-        std::string message;
+        message text;
     };
+    // Queues m for s, or marks s overflowed when that would pass a bound.
+    static void enqueue(subscriber& s, const message& m);
     std::list<std::weak_ptr<subscriber>> subscribers_;
     std::deque<kept> recent_;
     std::uint64_t next_id_;

@@ -212,6 +212,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             "HTTP/1.1 200 OK\r\nServer: feedd\r\nContent-Type: text/event-stream; "
             "charset=utf-8\r\nCache-Control: no-cache\r\nConnection: close\r\n"
             "X-Content-Type-Options: nosniff\r\n\r\nretry: 5000\n: connected\n\n";
+        std::vector<event_hub::message> batch;  // shared with the hub: written, not copied
+        std::vector<net::const_buffer> buffers;
         while (!stopped && !sub->overflowed) {
             if (out.empty() && sub->queue.empty()) {
                 c->wake.expires_after(options.event_heartbeat);
@@ -220,16 +222,18 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 // A timeout with nothing to say: a comment keeps proxies from closing.
                 if (!ec && sub->queue.empty()) out = ": keep-alive\n\n";
             }
-            while (!sub->queue.empty()) {
-                out += sub->queue.front();
-                sub->queue.pop_front();
-            }
-            if (out.empty()) continue;
+            batch = sub->take();
+            buffers.clear();
+            if (!out.empty()) buffers.push_back(net::buffer(out));
+            for (const auto& m : batch)
+                buffers.push_back(net::buffer(*m));
+            if (buffers.empty()) continue;
             c->stream.expires_after(options.write_timeout);
-            auto [ec, n] = co_await net::async_write(c->stream, net::buffer(out), use);
+            auto [ec, n] = co_await net::async_write(c->stream, buffers, use);
             c->stream.expires_never();
             if (ec) break;  // the client went away
             out.clear();
+            batch.clear();
         }
     }
 

@@ -5,6 +5,7 @@
 // and the module refuses to load into a feedd of another version.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstddef>
 #include <filesystem>
@@ -35,14 +36,15 @@ struct mail_module_api {
     const char* version = nullptr;  // FEEDD_VERSION of the build
     // The message, multipart/alternative, quoted-printable, CRLF line ends.
     std::string (*render)(const mime_fields& fields) = nullptr;
-    // Blocking; the library's own timeouts apply (smtp.connect_timeout, smtp.timeout).
+    // Blocking; the library's own timeouts apply (smtp.connect_timeout, smtp.timeout), and
+    // it gives up (cancelled) within about a second once *cancel (may be null) is true.
     send_result (*send_smtp)(const smtp_config& smtp, const std::string& from,
-                             const std::vector<std::string>& to,
-                             const std::string& message) = nullptr;
+                             const std::vector<std::string>& to, const std::string& message,
+                             const std::atomic<bool>* cancel) = nullptr;
 };
 
 // Bumped whenever mime_fields, smtp_config, send_result or mail_module_api change.
-inline constexpr int mail_module_abi = 2;
+inline constexpr int mail_module_abi = 3;
 // A check on the bump: a development build whose shared types grew or shrank refuses a
 // module built before, even when nobody bumped the number (reordered fields still need it).
 inline constexpr std::size_t mail_module_layout =

@@ -5,11 +5,13 @@
 #include <sstream>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include <pugixml.hpp>
 
+#include "feeds/charset.hpp"
 #include "feeds/text.hpp"
 
 namespace feedd::feeds {
@@ -42,15 +44,21 @@ std::string label_text(std::string_view label) {
     return std::string(trim(text));
 }
 
-void add_tag(std::vector<std::string>& tags, std::string_view label) {
-    auto tag = label_text(label);
-    if (tag.empty()) return;
-    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
-}
+// A feed's tags in order without repeats. The set keeps adding linear: a hostile file's
+// thousands of nested folders or category parts made the old list search quadratic.
+struct tag_list {
+    std::vector<std::string>& tags;
+    std::unordered_set<std::string> seen{};
+
+    void add(std::string_view label) {
+        auto tag = label_text(label);
+        if (!tag.empty() && seen.insert(tag).second) tags.push_back(std::move(tag));
+    }
+};
 
 // The OPML 2.0 category attribute: comma-separated, each either a plain word
 // or a slash path ("/Boston/Weather") whose every part is a tag.
-void add_categories(std::vector<std::string>& tags, std::string_view categories) {
+void add_categories(tag_list& tags, std::string_view categories) {
     while (!categories.empty()) {
         const auto comma = categories.find(',');
         auto category = categories.substr(0, comma);
@@ -58,7 +66,7 @@ void add_categories(std::vector<std::string>& tags, std::string_view categories)
             comma == std::string_view::npos ? std::string_view{} : categories.substr(comma + 1);
         while (!category.empty()) {
             const auto slash = category.find('/');
-            add_tag(tags, category.substr(0, slash));
+            tags.add(category.substr(0, slash));
             category =
                 slash == std::string_view::npos ? std::string_view{} : category.substr(slash + 1);
         }
@@ -127,10 +135,20 @@ struct pending {
 
 }  // namespace
 
-opml_result parse_opml(std::string_view bytes) {
+opml_result parse_opml(std::string_view raw) {
     opml_result result;
+    // As for feeds (BOM, XML declaration, else UTF-8 read as windows-1252 where it is not):
+    // pugixml alone knows only UTF-8/16/32 and Latin-1, so a windows-1252 or KOI8-R export
+    // gave tags and titles that were not UTF-8.
+    auto decoded = decode_document(raw, "");
+    if (!decoded.utf8) {
+        result.error = decoded.error + "; expected an OPML file in UTF-8 or a declared encoding";
+        return result;
+    }
+    const std::string_view bytes = *decoded.utf8;
     pugi::xml_document doc;
-    const auto parsed = doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default);
+    const auto parsed =
+        doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!parsed) {
         result.error = "line " + std::to_string(line_at(bytes, parsed.offset)) + ": " +
                        parsed.description() + "; expected an OPML (XML) document";
@@ -153,6 +171,7 @@ opml_result parse_opml(std::string_view bytes) {
     // `labels` holds the titles of the enclosing folder outlines.
     std::vector<std::string> labels;
     std::vector<pending> stack;
+    std::size_t produced = 0;  // bytes the result holds so far (strings and their headers)
     for (auto child = body.last_child(); child; child = child.previous_sibling()) {
         stack.push_back({child, 0});
     }
@@ -167,16 +186,31 @@ opml_result parse_opml(std::string_view bytes) {
             opml_feed feed{std::string(url), std::nullopt, {}};
             if (auto title = label_text(label_of(node)); !title.empty())
                 feed.title = std::move(title);
+            tag_list tags{feed.tags};
             for (const auto& label : labels)
-                add_tag(feed.tags, label);
-            add_categories(feed.tags, attribute(node, "category"));
+                tags.add(label);
+            add_categories(tags, attribute(node, "category"));
+            // Every feed copies the labels of its folders, so a small file (one long folder
+            // title over many feeds, or thousands of nested folders) could ask for gigabytes.
+            produced += feed.url.size() + feed.title.value_or("").size() + sizeof(opml_feed);
+            for (const auto& tag : feed.tags)
+                produced += tag.size() + sizeof(std::string);
+            if (produced > max_opml_result_bytes) {
+                result.feeds.clear();
+                result.error = "line " + std::to_string(line_at(bytes, node.offset_debug())) +
+                               ": the feeds with their folder tags add up to more than " +
+                               std::to_string(max_opml_result_bytes >> 20) +
+                               " MiB (long folder titles repeated for many feeds, or deep "
+                               "nesting); expected a smaller OPML file";
+                return result;
+            }
             result.feeds.push_back(std::move(feed));
             continue;  // a feed outline is not a folder: nothing below it is a subscription
         }
         // A folder (or an outline without a feed URL, which adds nothing by itself).
         auto child_depth = depth;
-        if (auto label = label_text(label_of(node)); !label.empty()) {
-            labels.push_back(std::move(label));
+        if (const auto label = label_of(node); !label.empty()) {
+            labels.emplace_back(label);
             child_depth = labels.size();
         }
         for (auto child = node.last_child(); child; child = child.previous_sibling()) {

@@ -23,7 +23,11 @@ struct opml_result {
     explicit operator bool() const { return error.empty(); }
 };
 
+// All or nothing: a document that is not OPML, or whose feeds with their folder tags would
+// take more than max_opml_result_bytes, gives an error naming the line and no feeds.
 opml_result parse_opml(std::string_view bytes);
+
+inline constexpr std::size_t max_opml_result_bytes = std::size_t{128} << 20;
 
 // An OPML 2.0 document listing the feeds in order: each one an outline (type="rss",
 // text and title, xmlUrl) inside folder outlines named by its tags, outermost first,

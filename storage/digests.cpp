@@ -192,6 +192,18 @@ ORDER BY d.id
     return out;
 }
 
+std::optional<digest_row> due_digest(const database& db, std::int64_t id, timestamp now) {
+    SQLite::Statement s(database_access::connection(db), fmt::format(R"sql(
+SELECT {}, d.message FROM digests d JOIN topics t ON t.id = d.topic_id
+WHERE d.id = :id AND d.status = 'pending' AND (d.next_retry IS NULL OR d.next_retry <= :now)
+)sql",
+                                                                     digest_columns));
+    s.bind(":id", id);
+    s.bind(":now", to_unix(now));
+    if (!s.executeStep()) return std::nullopt;
+    return read_digest(s, true);
+}
+
 bool has_digest(const database& db, std::string_view topic, std::string_view period) {
     SQLite::Statement s(database_access::connection(db), R"sql(
 SELECT 1 FROM digests d JOIN topics t ON t.id = d.topic_id WHERE t.name = ?1 AND d.period = ?2

@@ -77,6 +77,9 @@ void mark_digest_failed(database& db, std::int64_t id, std::string_view error,
 
 // Pending digests whose retry time has come (or that never had an attempt), oldest first.
 std::vector<digest_row> due_digests(const database& db, timestamp now);
+// That digest if it is still pending and due at now (another process may have sent it, or
+// failed and set a later retry, since the caller listed it).
+std::optional<digest_row> due_digest(const database& db, std::int64_t id, timestamp now);
 // Whether the topic already has a digest (any status) for the period.
 bool has_digest(const database& db, std::string_view topic, std::string_view period);
 // Every digest, newest first, without the message text; at most limit.

@@ -38,17 +38,19 @@ void write_pid(int fd) {
 
 }  // namespace
 
-std::filesystem::path poller_lock::file_for(const std::filesystem::path& database) {
+std::filesystem::path poller_lock::file_for(const std::filesystem::path& database,
+                                            std::string_view suffix) {
     std::error_code ec;  // a path that cannot be resolved is used as given
     auto resolved = std::filesystem::weakly_canonical(database, ec);
     if (ec) resolved = std::filesystem::absolute(database);
-    resolved += ".lock";
+    resolved += suffix;
     return resolved;
 }
 
-poller_lock poller_lock::try_acquire(const std::filesystem::path& database) {
+poller_lock poller_lock::try_acquire(const std::filesystem::path& database,
+                                     std::string_view suffix) {
     poller_lock lock;
-    lock.file_ = file_for(database);
+    lock.file_ = file_for(database, suffix);
     // Close-on-exec: a sendmail started for a digest must not inherit, and outlive us with,
     // the lock.
     lock.fd_ = ::open(lock.file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -4,10 +4,13 @@
 // never waiting. The kernel drops it when the process ends, however it ends (kill -9
 // included), so nothing stale is left behind. Readers and the short writers (prune, topics
 // rebuild, digest) do not take it: SQLite's own locking serialises their writes.
+// The same kind of lock on `<database>.digest-lock` lets one process at a time send a pending
+// digest (the daemon's digest thread and `feedd digest` both send them; daemon/digest_runner).
 #pragma once
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 namespace feedd::storage {
 
@@ -16,11 +19,16 @@ class poller_lock {
     // Tries once. Not acquired() means another process holds it. Throws std::runtime_error
     // naming the database and the lock file when that cannot be opened or created (a
     // read-only folder).
-    static poller_lock try_acquire(const std::filesystem::path& database);
+    static poller_lock try_acquire(const std::filesystem::path& database,
+                                   std::string_view suffix = poller_suffix);
 
-    // `<database>.lock`, beside the file a symlinked path points to (where SQLite puts its
+    // `<database><suffix>`, beside the file a symlinked path points to (where SQLite puts its
     // -wal and -shm files too), so every path to one file finds the same lock.
-    static std::filesystem::path file_for(const std::filesystem::path& database);
+    static std::filesystem::path file_for(const std::filesystem::path& database,
+                                          std::string_view suffix = poller_suffix);
+
+    static constexpr std::string_view poller_suffix = ".lock";
+    static constexpr std::string_view digest_sender_suffix = ".digest-lock";
 
     poller_lock(poller_lock&& other) noexcept;
     poller_lock& operator=(poller_lock&& other) noexcept;

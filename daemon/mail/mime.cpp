@@ -32,8 +32,14 @@ To* as(From* object) {
 
 gobject_ptr<GMimeTextPart> text_part(const char* subtype, const std::string& body) {
     gobject_ptr<GMimeTextPart> part(g_mime_text_part_new_with_subtype(subtype));
+    // UTF-8 as is. g_mime_text_part_set_text picks the "best" charset itself and converts, so
+    // text Latin-1 can hold went out as iso-8859-1 while the HTML part says <meta
+    // charset="utf-8">; the content is set as UTF-8 bytes and labelled so instead.
+    gobject_ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(body.data(), body.size()));
+    gobject_ptr<GMimeDataWrapper> content(
+        g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+    g_mime_part_set_content(as<GMimePart>(part.get()), content.get());
     g_mime_text_part_set_charset(part.get(), "utf-8");
-    g_mime_text_part_set_text(part.get(), body.c_str());
     // Quoted-printable keeps mostly-ASCII text readable on the wire and lines under 76.
     g_mime_part_set_content_encoding(as<GMimePart>(part.get()),
                                      GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);

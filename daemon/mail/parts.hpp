@@ -14,6 +14,7 @@ std::string render(const mime_fields& fields);
 
 // libcurl: one SMTP session delivering message to `to` (daemon/mail/smtp.cpp).
 send_result send_smtp(const smtp_config& smtp, const std::string& from,
-                      const std::vector<std::string>& to, const std::string& message);
+                      const std::vector<std::string>& to, const std::string& message,
+                      const std::atomic<bool>* cancel);
 
 }  // namespace feedd::daemon::mail

@@ -510,5 +510,133 @@ TEST_F(digest_e2e, sighup_adds_digests_and_switches_the_smtp_server) {
     EXPECT_EQ(digests().size(), 2u);
 }
 
+// `feedd digest` run by hand while the daemon's digest thread is sending the same pending
+// digest to a slow server: both used to pick the pending row and send it, so the reader got
+// the digest twice (same Message-ID). Only one sender may hold a digest at a time.
+TEST_F(digest_e2e, manual_digest_next_to_the_daemon_never_sends_a_digest_twice) {
+    smtp_sink sink(dir_ / "smtp", {"--data-delay", "4"});
+    config(R"(digest = { schedule = "daily 00:00", to = ["leser@example.org"], timezone = "UTC" })",
+           fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                       "from = \"news@example.org\"\ntimeout = \"30s\"",
+                       sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto daemon = start_daemon("run");
+    // The daemon records the period's digest and starts sending it (the server takes 4 s).
+    ASSERT_TRUE(eventually([&] { return digests().size() == 1; }, 30s)) << daemon->err();
+    const auto manual = feedd({"digest", "--topic", "zoelle"});
+    EXPECT_EQ(manual.exit_code, 0) << manual.out << manual.err;
+    ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 30s))
+        << daemon->err();
+    std::this_thread::sleep_for(1500ms);  // a digest check more: nothing else goes out
+    daemon->send(SIGTERM);
+    EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    const auto stored = digests();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].at("attempts").as_int64(), 1);
+    const auto messages = sink.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(text_of(messages[0], "message_id"), "<" + text_of(stored[0], "message_id") + ">");
+}
+
+// SIGTERM while the digest thread waits on a server that answers DATA slowly: the daemon
+// used to wait for the SMTP session (up to smtp.timeout, 60 s by default) before exiting.
+// Now it gives up the session, exits at once, and the digest stays pending for the next
+// start, which delivers it once.
+TEST_F(digest_e2e, sigterm_during_a_slow_smtp_session_exits_promptly_and_keeps_the_digest) {
+    const std::string schedule =
+        R"(digest = { schedule = "daily 00:00", to = ["leser@example.org"], timezone = "UTC" })";
+    {
+        smtp_sink slow(dir_ / "slow", {"--data-delay", "40"});
+        config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = "
+                                     "\"off\"\nfrom = \"news@example.org\"",
+                                     slow.port()));
+        ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+        const auto daemon = start_daemon("run1");
+        ASSERT_TRUE(eventually([&] { return digests().size() == 1; }, 30s)) << daemon->err();
+        std::this_thread::sleep_for(1s);  // well inside the SMTP session
+        const auto started = std::chrono::steady_clock::now();
+        daemon->send(SIGTERM);
+        EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+        EXPECT_EQ(text_of(digests()[0], "status"), "pending");
+    }
+    smtp_sink sink(dir_ / "smtp");
+    config(schedule, fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                                 "from = \"news@example.org\"",
+                                 sink.port()));
+    const auto daemon = start_daemon("run2");
+    ASSERT_TRUE(eventually([&] { return text_of(digests()[0], "status") == "sent"; }, 30s))
+        << daemon->err();
+    daemon->send(SIGTERM);
+    EXPECT_EQ(daemon->wait(20s), 0) << daemon->err();
+    EXPECT_EQ(sink.count(), 1u);
+}
+
+// `feedd digest --to` went into RCPT TO and the To: header unchecked: a CR/LF in it added
+// an SMTP command (a second recipient) and a header. It is refused like a bad config address.
+TEST_F(digest_e2e, a_to_address_with_a_line_break_is_refused_and_nothing_is_sent) {
+    smtp_sink sink(dir_ / "smtp");
+    config("", fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"off\"\n"
+                           "from = \"news@example.org\"",
+                           sink.port()));
+    ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+    const auto result = feedd(
+        {"digest", "--topic", "zoelle", "--to", "x@example.org>\r\nRCPT TO:<evil@example.org"});
+    EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+    EXPECT_NE(result.err.find("is not an e-mail address"), std::string::npos) << result.err;
+    EXPECT_TRUE(digests().empty());
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(sink.count(), 0u);
+}
+
+// A server that misbehaves at each step (tests/support/hostile_smtp.py): silent, an endless
+// line or reply, a connection dropped mid-DATA, 5xx at MAIL/RCPT/DATA/end of data, STARTTLS
+// offered but no TLS behind it. Each attempt fails within the configured timeouts, with
+// libcurl's bounds on reply size, names what went wrong, and leaves the digest pending.
+TEST_F(digest_e2e, a_hostile_server_fails_each_attempt_promptly_and_keeps_the_digest) {
+    const std::vector<std::pair<std::string, std::string>> modes = {
+        {"silent", "timed out"},
+        {"endless-line", "Too large response"},
+        {"endless-reply", "Too large response"},
+        {"drop-in-data", "not sent"},
+        {"reject-MAIL", "server said 554"},
+        {"reject-RCPT", "server said 554"},
+        {"reject-DATA", "server said 554"},
+        {"reject-end", "server said 554"},
+        {"bad-starttls", "server said 220"},  // then a TLS error, or the garbage as a reply
+    };
+    int attempts = 0;
+    for (const auto& [mode, expected] : modes) {
+        const auto dir = dir_ / ("hostile-" + mode);
+        std::filesystem::create_directories(dir);
+        child_process server(python,
+                             {(support_dir / "hostile_smtp.py").string(), "--port-file",
+                              (dir / "port").string(), "--mode", mode},
+                             dir);
+        ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir / "port"); }, 20s))
+            << server.err();
+        config("",
+               fmt::format("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\nstarttls = \"{}\"\n"
+                           "from = \"news@example.org\"\nconnect_timeout = \"2s\"\n"
+                           "timeout = \"4s\"",
+                           read_file(dir / "port"), mode == "bad-starttls" ? "required" : "off"));
+        if (attempts == 0) {
+            ASSERT_EQ(feedd({"poll", "--once"}).exit_code, 0);
+        }
+        const auto started = std::chrono::steady_clock::now();
+        const auto result = feedd({"digest", "--topic", "zoelle", "--to", "leser@example.org"});
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 15s) << mode;
+        EXPECT_EQ(result.exit_code, 1) << mode << "\n" << result.out << result.err;
+        EXPECT_NE(result.err.find(expected), std::string::npos) << mode << "\n" << result.err;
+        ++attempts;
+        const auto stored = digests();
+        ASSERT_EQ(stored.size(), 1u) << mode;
+        EXPECT_EQ(text_of(stored[0], "status"), "pending") << mode;
+        EXPECT_EQ(stored[0].at("attempts").as_int64(), attempts) << mode;
+        server.send(SIGTERM);
+        server.wait(10s);
+    }
+}
+
 }  // namespace
 }  // namespace feedd::test

@@ -7,6 +7,8 @@ stores every accepted message in the Maildir --maildir. Options:
   --auth USER:PASS      require AUTH (PLAIN/LOGIN) with these credentials
   --port P              listen on P instead of a free port
   --reject N            answer the first N DATA commands with --reject-code (default 451)
+  --data-delay S        wait S seconds before answering each DATA (a slow server); the message
+                        is stored when the answer goes out
 Runs until SIGTERM/SIGINT.
 """
 import argparse
@@ -24,13 +26,16 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
-    def __init__(self, maildir, reject, reject_code):
+    def __init__(self, maildir, reject, reject_code, data_delay=0.0):
         self.box = mailbox.Maildir(maildir, create=True)
+        self.data_delay = data_delay
         self.reject = reject
         self.reject_code = reject_code
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.data_delay > 0:
+            await asyncio.sleep(self.data_delay)
         with self.lock:
             if self.reject > 0:
                 self.reject -= 1
@@ -57,6 +62,7 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--reject", type=int, default=0)
     parser.add_argument("--reject-code", type=int, default=451)
+    parser.add_argument("--data-delay", type=float, default=0.0)
     args = parser.parse_args()
 
     kwargs = {}
@@ -74,7 +80,7 @@ def main():
         kwargs.update(authenticator=authenticator, auth_required=True,
                       auth_require_tls=bool(args.tls_cert))
 
-    handler = Sink(args.maildir, args.reject, args.reject_code)
+    handler = Sink(args.maildir, args.reject, args.reject_code, args.data_delay)
     controller = Controller(handler, hostname="127.0.0.1", port=args.port or free_port(),
                             **kwargs)
     controller.start()

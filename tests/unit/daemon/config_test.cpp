@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
@@ -404,6 +405,22 @@ TEST_F(config_test, opml_problems_name_the_config_line_and_the_opml_file) {
 
 // One outline we cannot follow in an exported OPML file skips that outline only;
 // feed:// is how some readers export plain web URLs.
+// One URL listed 200,000 times, each time with another tag: merging searched the first
+// listing's growing tag list for every tag (quadratic, minutes). Now linear.
+TEST_F(config_test, an_opml_repeating_one_feed_with_many_tags_loads_in_linear_time) {
+    std::string doc = "<opml><body>\n";
+    for (int i = 0; i < 200000; ++i)
+        doc += fmt::format("<outline xmlUrl=\"https://same.example/rss\" category=\"t{}\"/>\n", i);
+    doc += "</body></opml>";
+    test::write_file(dir_ / "same.opml", doc);
+    const auto started = std::chrono::steady_clock::now();
+    const auto cfg = load("opml = [\"same.opml\"]\n");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    ASSERT_EQ(cfg.feeds.size(), 1u);
+    EXPECT_EQ(cfg.feeds[0].tags.size(), 200000u);
+    EXPECT_EQ(cfg.feeds[0].tags.back(), "t199999");
+}
+
 TEST_F(config_test, opml_outlines_with_odd_urls_are_skipped_or_mapped) {
     test::write_file(dir_ / "mixed.opml",
                      "<opml><body><outline text=\"Old\" xmlUrl=\"ftp://x.example/f\"/>"

@@ -106,6 +106,34 @@ TEST(digest_message, orders_by_sources_then_time_and_escapes_feed_text) {
     EXPECT_NE(m.rfc5322.find("Content-Transfer-Encoding: quoted-printable\r\n"), std::string::npos);
 }
 
+// A JSON Feed title is text taken literally, line breaks included: the digest printed it over
+// several lines (a title could lay out fake digest text, "-- " signature included) and put
+// CR/LF into the Subject (encoded by GMime, still no place for them). A headline is one line.
+// And text that Latin-1 can hold made GMime relabel both parts charset=iso-8859-1, while the
+// HTML part says <meta charset="utf-8">: every part is UTF-8 now, as the HTML declares.
+TEST(digest_message, a_headline_is_one_line_and_every_part_is_utf8) {
+    digest_input input;
+    input.topic = "oil";
+    input.period = "2026-11-28";
+    input.from = "news@example.org";
+    input.to = {"a@example.org"};
+    input.message_id = "m@example.org";
+    input.date = utc(2026, 11, 28, 6, 0);
+    input.stories = {{story(1, 1, utc(2026, 11, 28, 5, 0), "Öl\r\nBcc: x@example.org\n\n-- \nfake",
+                            "https://a.example/1"),
+                      "Zölle"}};
+    const auto m = build_digest(input);
+    EXPECT_EQ(m.subject, "oil: 1 story — Öl Bcc: x@example.org -- fake");
+    EXPECT_NE(m.text.find("1. Öl Bcc: x@example.org -- fake\n"), std::string::npos) << m.text;
+    EXPECT_NE(m.html.find(">Öl Bcc: x@example.org -- fake</a>"), std::string::npos) << m.html;
+    EXPECT_EQ(m.rfc5322.find("iso-8859-1"), std::string::npos) << m.rfc5322;
+    std::size_t utf8_parts = 0;
+    for (auto at = m.rfc5322.find("charset=utf-8"); at != std::string::npos;
+         at = m.rfc5322.find("charset=utf-8", at + 1))
+        ++utf8_parts;
+    EXPECT_EQ(utf8_parts, 2u) << m.rfc5322;
+}
+
 TEST(digest_message, short_summary_cuts_at_a_word) {
     EXPECT_EQ(short_summary(std::nullopt, std::string("<p>Hello <b>big</b> world</p>"), 9),
               "Hello big…");

@@ -108,10 +108,10 @@ TEST(http_events, topic_filter_and_format) {
     EXPECT_EQ(woken_all, 2);
     EXPECT_EQ(woken_world, 1);
     ASSERT_EQ(world->queue.size(), 1u);
-    EXPECT_EQ(world->queue[0].substr(0, 21), "id: 1\nevent: source\nd");
+    EXPECT_EQ(world->queue[0]->substr(0, 21), "id: 1\nevent: source\nd");
     // One data line: the JSON escapes the newline in the title.
-    EXPECT_EQ(world->queue[0].find("\ndata: {\"id\":7,\"title\":\"Line\\nbreak\""), 19u);
-    EXPECT_TRUE(world->queue[0].ends_with("}\n\n"));
+    EXPECT_EQ(world->queue[0]->find("\ndata: {\"id\":7,\"title\":\"Line\\nbreak\""), 19u);
+    EXPECT_TRUE(world->queue[0]->ends_with("}\n\n"));
     EXPECT_EQ(all->queue.size(), 2u);
 }
 
@@ -123,6 +123,32 @@ TEST(http_events, slow_subscriber_overflows_instead_of_growing) {
         hub.publish(e);
     EXPECT_TRUE(s->overflowed);
     EXPECT_TRUE(s->queue.empty());
+}
+
+// Stories with long titles (a hostile feed's) for readers that do not read: each queue used
+// to hold its own copy of every message, so memory grew with size x readers x 1000. Now one
+// copy is shared by all queues, and a reader more than max_queued_bytes behind is cut off.
+TEST(http_events, long_messages_are_shared_and_bounded_in_bytes_per_subscriber) {
+    event_hub hub;
+    const auto a = hub.subscribe(std::nullopt, nullptr);
+    const auto b = hub.subscribe(std::nullopt, nullptr);
+    story_event e;
+    e.title = std::string(64 * 1024, 'x');
+    hub.publish(e);
+    ASSERT_EQ(a->queue.size(), 1u);
+    ASSERT_EQ(b->queue.size(), 1u);
+    EXPECT_EQ(a->queue[0].get(), b->queue[0].get());  // one copy
+    EXPECT_EQ(a->take().size(), 1u);                  // a keeps up, b does not
+    const auto per_message = b->queued_bytes;
+    EXPECT_GT(per_message, 64u * 1024);
+    while (!b->overflowed) {
+        hub.publish(e);
+        EXPECT_LE(b->queued_bytes, event_hub::max_queued_bytes);
+        EXPECT_EQ(a->take().size(), 1u);
+    }
+    EXPECT_TRUE(b->queue.empty());
+    EXPECT_FALSE(a->overflowed);
+    EXPECT_EQ(hub.subscribers(), 2u);
 }
 
 TEST(http_events, dropped_subscribers_are_forgotten) {

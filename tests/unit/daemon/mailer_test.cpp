@@ -1,7 +1,10 @@
 #include "daemon/mailer.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +73,55 @@ TEST(mailer_sendmail, a_failing_program_is_named_with_its_exit_status_or_signal)
                                   {"leser@example.org"}, "Subject: x\r\n\r\nbody\r\n");
     EXPECT_FALSE(killed.ok);
     EXPECT_NE(killed.error.find("was killed by signal 15"), std::string::npos) << killed.error;
+}
+
+// A program that hangs without reading (a message larger than a pipe holds) used to block the
+// digest thread forever: the write never returned. Now the program is stopped after
+// mail.sendmail_timeout and the attempt fails saying so.
+TEST(mailer_sendmail, a_program_that_hangs_is_stopped_after_the_timeout) {
+    temp_dir dir;
+    auto mail = sendmail_at(program(dir, "exec sleep 600\n"));
+    mail.sendmail_timeout = std::chrono::milliseconds(500);
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = send_mail(mail, {"leser@example.org"}, long_message());
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    EXPECT_FALSE(result.ok);
+    EXPECT_FALSE(result.cancelled);
+    EXPECT_NE(result.error.find("took longer than"), std::string::npos) << result.error;
+
+    // One that read everything but does not exit is stopped too.
+    mail = sendmail_at(program(dir, "cat >/dev/null\nexec sleep 600\n"));
+    mail.sendmail_timeout = std::chrono::milliseconds(500);
+    const auto read_all = send_mail(mail, {"leser@example.org"}, "Subject: x\r\n\r\nbody\r\n");
+    EXPECT_FALSE(read_all.ok);
+    EXPECT_NE(read_all.error.find("took longer than"), std::string::npos) << read_all.error;
+}
+
+// Daemon shutdown: a send in progress gives up soon after cancel is set, reported as
+// cancelled (the digest stays pending without counting a failed attempt).
+TEST(mailer_sendmail, cancel_stops_the_program_promptly) {
+    temp_dir dir;
+    const auto mail = sendmail_at(program(dir, "exec sleep 600\n"));  // timeout: 60s default
+    std::atomic<bool> cancel = false;
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        cancel = true;
+    });
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = send_mail(mail, {"leser@example.org"}, long_message(), &cancel);
+    stopper.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    EXPECT_FALSE(result.ok);
+    EXPECT_TRUE(result.cancelled) << result.error;
+}
+
+// A missing program fails the attempt naming it.
+TEST(mailer_sendmail, a_missing_program_fails_naming_it) {
+    temp_dir dir;
+    const auto result =
+        send_mail(sendmail_at(dir / "no-such-sendmail"), {"leser@example.org"}, "x\r\n");
+    EXPECT_FALSE(result.ok);
+    EXPECT_NE(result.error.find("no-such-sendmail: cannot run"), std::string::npos) << result.error;
 }
 
 }  // namespace

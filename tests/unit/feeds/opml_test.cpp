@@ -1,6 +1,8 @@
 #include "feeds/opml.hpp"
 
+#include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -98,6 +100,28 @@ TEST(opml, declared_latin1_encoding_is_decoded) {
     EXPECT_EQ(result.feeds[0].title, "Caf\xc3\xa9");
 }
 
+// pugixml decodes only UTF-8/16/32 and Latin-1: a windows-1252 export (declared, or not
+// declared and not UTF-8) kept its bytes, so tags and titles were not UTF-8.
+TEST(opml, other_declared_encodings_and_stray_bytes_become_utf8) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        // A declared windows-1252 (é, €), a declared KOI8-R, and undeclared bytes that are no
+        // UTF-8 (read as windows-1252).
+        {"<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n", "Caf\xe9 \x80"},
+        {"<?xml version=\"1.0\" encoding=\"koi8-r\"?>\n", "\xee\xcf\xd7\xcf\xd3\xd4\xc9"},
+        {"", "Caf\xe9"},
+    };
+    const std::vector<std::string> expected = {"Caf\xc3\xa9 \xe2\x82\xac", "Новости",
+                                               "Caf\xc3\xa9"};
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto result =
+            parse_opml(cases[i].first + "<opml><body><outline text=\"" + cases[i].second +
+                       "\"><outline xmlUrl=\"https://a.example/\"/></outline></body></opml>");
+        ASSERT_TRUE(result) << result.error;
+        ASSERT_EQ(result.feeds.size(), 1u);
+        EXPECT_EQ(result.feeds[0].tags, tags{expected[i]}) << i;
+    }
+}
+
 TEST(opml, deep_nesting_does_not_exhaust_the_stack) {
     std::string doc = "<opml><body>";
     constexpr int depth = 20000;
@@ -111,6 +135,71 @@ TEST(opml, deep_nesting_does_not_exhaust_the_stack) {
     ASSERT_TRUE(result) << result.error;
     ASSERT_EQ(result.feeds.size(), 1u);
     EXPECT_EQ(result.feeds[0].tags, tags{"f"});
+}
+
+// Each feed copies its folders' titles as tags, so one long folder title over many feeds
+// asked for far more memory than the file holds (here 150 MiB from a 256 KiB file); the
+// result is now bounded and such a file is refused whole, naming the line.
+TEST(opml, a_folder_title_repeated_for_many_feeds_is_refused_not_multiplied) {
+    std::string doc = "<opml><body>\n<outline text=\"" + std::string(256 * 1024, 'x') + "\">\n";
+    for (int i = 0; i < 600; ++i)
+        doc += fmt::format("<outline xmlUrl=\"https://f{}.example/\"/>\n", i);
+    doc += "</outline></body></opml>";
+    const auto result = parse_opml(doc);
+    EXPECT_FALSE(result);
+    EXPECT_TRUE(result.feeds.empty());
+    EXPECT_NE(result.error.find("MiB"), std::string::npos) << result.error;
+    EXPECT_EQ(result.error.rfind("line ", 0), 0u) << result.error;
+}
+
+// Thousands of distinct nested folders, or category parts, on one feed: each tag was
+// searched for in the list so far (quadratic: minutes for these). Now linear.
+TEST(opml, many_distinct_folder_or_category_tags_take_linear_time) {
+    constexpr int depth = 100000;
+    std::string nested = "<opml><body>";
+    for (int i = 0; i < depth; ++i)
+        nested += fmt::format("<outline text=\"f{}\">", i);
+    nested += "<outline xmlUrl=\"https://deep.example/\"/>";
+    for (int i = 0; i < depth; ++i)
+        nested += "</outline>";
+    nested += "</body></opml>";
+    std::string categories;
+    for (int i = 0; i < 200000; ++i)
+        categories += fmt::format("{}c{}", i == 0 ? "" : ",", i);
+    const std::string flat = "<opml><body><outline xmlUrl=\"https://flat.example/\" category=\"" +
+                             categories + "\"/></body></opml>";
+    const auto started = std::chrono::steady_clock::now();
+    const auto deep = parse_opml(nested);
+    const auto wide = parse_opml(flat);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    ASSERT_TRUE(deep) << deep.error;
+    ASSERT_TRUE(wide) << wide.error;
+    ASSERT_EQ(deep.feeds.size(), 1u);
+    ASSERT_EQ(deep.feeds[0].tags.size(), static_cast<std::size_t>(depth));
+    EXPECT_EQ(deep.feeds[0].tags.back(), "f99999");
+    ASSERT_EQ(wide.feeds.size(), 1u);
+    EXPECT_EQ(wide.feeds[0].tags.size(), 200000u);
+}
+
+// "Billion laughs": pugixml does not read the DOCTYPE's entity declarations, so nothing is
+// expanded (the references stay as written) and the parse stays small and fast.
+TEST(opml, entity_declarations_are_not_expanded) {
+    std::string doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE opml [\n<!ENTITY lol \"lol\">\n";
+    for (int i = 1; i <= 9; ++i) {
+        doc += fmt::format("<!ENTITY lol{} \"", i);
+        for (int j = 0; j < 10; ++j)
+            doc += i == 1 ? "&lol;" : fmt::format("&lol{};", i - 1);
+        doc += "\">\n";
+    }
+    doc +=
+        "<!ENTITY ext SYSTEM \"file:///etc/passwd\">\n]>\n<opml><body>"
+        "<outline text=\"&lol9;\" category=\"&ext;\" xmlUrl=\"https://lol.example/\"/>"
+        "</body></opml>";
+    const auto result = parse_opml(doc);
+    ASSERT_TRUE(result) << result.error;
+    ASSERT_EQ(result.feeds.size(), 1u);
+    EXPECT_EQ(result.feeds[0].title, "&lol9;");
+    EXPECT_EQ(result.feeds[0].tags, tags{"&ext;"});
 }
 
 TEST(opml, malformed_document_reports_the_line) {

@@ -40,6 +40,18 @@ TEST(poller_lock, a_second_try_fails_while_it_is_held_and_names_the_holder) {
     EXPECT_TRUE(poller_lock::try_acquire(db).acquired());
 }
 
+// The digest sender's lock is another file: `feedd digest` can send beside a running poller.
+TEST(poller_lock, the_digest_sender_lock_is_separate_from_the_poller_lock) {
+    temp_dir dir;
+    const auto db = dir / "feedd.db";
+    const auto poller = poller_lock::try_acquire(db);
+    ASSERT_TRUE(poller.acquired());
+    const auto sender = poller_lock::try_acquire(db, poller_lock::digest_sender_suffix);
+    ASSERT_TRUE(sender.acquired());
+    EXPECT_EQ(sender.file().filename(), "feedd.db.digest-lock");
+    EXPECT_FALSE(poller_lock::try_acquire(db, poller_lock::digest_sender_suffix).acquired());
+}
+
 TEST(poller_lock, every_path_to_one_database_finds_the_same_lock) {
     temp_dir dir;
     std::filesystem::create_directories(dir / "state");

@@ -265,14 +265,18 @@ TEST_F(topics_test, digests_record_once_per_period_and_never_repeat_a_story) {
     ASSERT_EQ(due.size(), 1U);
     EXPECT_EQ(due[0].message, "Subject: x\r\n\r\nbody\r\n");
     EXPECT_EQ(due[0].stories, 1);
+    ASSERT_TRUE(due_digest(db_, *id, t0 + hours(2)));
+    EXPECT_EQ(due_digest(db_, *id, t0 + hours(2))->message_id, "m1@example.org");
     mark_digest_failed(db_, *id, "451 try later", t0 + hours(3));
     EXPECT_TRUE(due_digests(db_, t0 + hours(2)).empty());  // waits for its retry time
+    EXPECT_FALSE(due_digest(db_, *id, t0 + hours(2)));
     due = due_digests(db_, t0 + hours(3));
     ASSERT_EQ(due.size(), 1U);
     EXPECT_EQ(due[0].attempts, 1);
     EXPECT_EQ(due[0].last_error, "451 try later");
     mark_digest_sent(db_, *id, t0 + hours(3));
     EXPECT_TRUE(due_digests(db_, t0 + hours(9)).empty());
+    EXPECT_FALSE(due_digest(db_, *id, t0 + hours(9)));  // sent: another sender skips it
     const auto listed = list_digests(db_, 10);
     ASSERT_EQ(listed.size(), 1U);
     EXPECT_EQ(listed[0].status, digest_status::sent);
