@@ -91,6 +91,14 @@ void match_topics(const topic_set& topics, const match_input& in, Hit&& hit) {
     }
 }
 
+// list_topics: how many of the most recently updated stories it looks among for each topic's
+// latest update before it reads all of the topic's stories.
+constexpr int recent_stories_for_last_update = 1000;
+
+// load_timeline: up to how many entries entered since a time are found and sorted instead of
+// walking the page index (≈ 6 ms at this bound; the walk over a 340k-story topic: 40 ms).
+constexpr int since_sort_bound = 4096;
+
 constexpr const char* insert_entry_sql = R"sql(
 INSERT INTO topic_stories (topic_id, story_id, added_at, first_item) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (topic_id, story_id) DO NOTHING
@@ -240,7 +248,7 @@ ORDER BY i.first_seen, i.id
         insert.exec();
     }
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    SQLite::Statement count(conn, "SELECT count(*) FROM topic_stories WHERE topic_id = ?1");
+    SQLite::Statement count(conn, "SELECT story_count FROM topics WHERE id = ?1");
     for (const auto& topic : chosen.topics) {
         count.reset();
         count.bind(1, topic.id);
@@ -253,19 +261,28 @@ ORDER BY i.first_seen, i.id
 }
 
 std::vector<topic_summary> list_topics(const database& db, bool with_last_update) {
-    // The count walks the topic's stretch of an index; the newest entry is one step down
-    // topic_stories_timeline.
+    // The count is kept on the topic row (migration 14's triggers); the newest entry is one
+    // step down topic_stories_timeline. The latest update of a timeline's stories is the
+    // newest of its stories among the most recently updated ones (one short walk down
+    // stories_newest, shared by every topic), or, for a topic with none of those, the newest
+    // of all its stories: a topic that has stories among the recent ones never reads the rest
+    // (a read of every timeline story took 0.5 s on a 350k-item store).
     SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT t.name, t.match, t.active,
-       (SELECT count(*) FROM topic_stories WHERE topic_id = t.id),
+WITH recent AS MATERIALIZED (
+    SELECT id, last_seen FROM stories ORDER BY last_seen DESC, id DESC LIMIT :recent)
+SELECT t.name, t.match, t.active, t.story_count,
        (SELECT max(added_at) FROM topic_stories WHERE topic_id = t.id),
-       CASE WHEN :last_update THEN (SELECT max(st.last_seen) FROM topic_stories ts
-                                    JOIN stories st ON st.id = ts.story_id
-                                    WHERE ts.topic_id = t.id) END
+       CASE WHEN :last_update AND t.story_count > 0 THEN coalesce(
+           (SELECT max(r.last_seen) FROM recent r
+            WHERE EXISTS (SELECT 1 FROM topic_stories ts
+                          WHERE ts.topic_id = t.id AND ts.story_id = r.id)),
+           (SELECT max(st.last_seen) FROM topic_stories ts JOIN stories st ON st.id = ts.story_id
+            WHERE ts.topic_id = t.id)) END
 FROM topics t
 ORDER BY t.active DESC, t.name
 )sql");
     s.bind(":last_update", with_last_update ? 1 : 0);
+    s.bind(":recent", recent_stories_for_last_update);
     std::vector<topic_summary> out;
     while (s.executeStep()) {
         topic_summary t;
@@ -285,14 +302,33 @@ std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std
                                                          std::optional<int> limit) {
     const auto topic = find_topic(db, name);
     if (!topic) return std::nullopt;
-    // One walk down topic_stories_page (story_first_seen mirrors stories.first_seen), which
-    // stops after the page: no sort, and no read of the stories past it.
-    SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT story_id, added_at, first_item FROM topic_stories
-WHERE topic_id = :topic AND (:since IS NULL OR added_at >= :since)
+    auto& conn = database_access::connection(db);
+    // A page is one walk down topic_stories_page (story_first_seen mirrors stories.first_seen),
+    // which stops after the page: no sort, and no read of the stories past it. With since, that
+    // walk tests each entry's added_at (in the index since migration 14), and when few entries
+    // pass it reads the whole topic to find them (0.36 s for a since that matched none of a
+    // 340k-story topic). So the entries that pass are counted first, up to a bound, down
+    // topic_stories_timeline; fewer than that are found there and sorted.
+    const char* index = "topic_stories_page";
+    if (since) {
+        SQLite::Statement count(conn, R"sql(
+SELECT count(*) FROM (SELECT 1 FROM topic_stories INDEXED BY topic_stories_timeline
+                      WHERE topic_id = :topic AND added_at >= :since LIMIT :bound)
+)sql");
+        count.bind(":topic", topic->id);
+        count.bind(":since", to_unix(*since));
+        count.bind(":bound", since_sort_bound);
+        count.executeStep();
+        if (count.getColumn(0).getInt() < since_sort_bound) index = "topic_stories_timeline";
+    }
+    // The index is named so the plan is the one chosen here, whatever SQLite would estimate.
+    SQLite::Statement s(conn, fmt::format(R"sql(
+SELECT story_id, added_at, first_item FROM topic_stories INDEXED BY {}
+WHERE topic_id = :topic{}
 ORDER BY story_first_seen DESC, story_id DESC
 LIMIT :limit
-)sql");
+)sql",
+                                          index, since ? " AND added_at >= :since" : ""));
     s.bind(":topic", topic->id);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit ? *limit : -1);  // negative: no limit
