@@ -10,17 +10,14 @@
 
 namespace feedd::storage::test_support {
 
-// Undoes migration 14: no story count kept per topic, the timeline page index without
-// added_at and first_item, stories_newest without source_count (missing stays missing).
+// Undoes migration 14: no story count kept per topic, stories_newest without source_count
+// (missing stays missing).
 inline void downgrade_to_version_13(SQLite::Database& raw) {
     register_index_functions(raw);  // dropping a column parses items' trigger on items_fts
     const bool stories_newest = has_index(raw, "stories_newest");
     raw.exec(R"sql(
-DROP TRIGGER topic_stories_counted;
 DROP TRIGGER topic_stories_uncounted;
 ALTER TABLE topics DROP COLUMN story_count;
-DROP INDEX topic_stories_page;
-CREATE INDEX topic_stories_page ON topic_stories (topic_id, story_first_seen DESC, story_id DESC);
 DROP INDEX IF EXISTS stories_newest;
 PRAGMA user_version = 13;
 )sql");
