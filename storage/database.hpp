@@ -222,7 +222,8 @@ class database {
     // listings and timelines are right but sort instead of walking an index.
     int build_time_indexes();
 
-    // "ok" or SQLite's report.
+    // "ok" or SQLite's report; also checks the full-text index against the items (read-write
+    // connections) and each topic's kept story count against its timeline.
     std::string integrity_check() const;
     // All zero for a connection without a checkpointer (read-only, ":memory:").
     checkpoint_counters checkpoints() const;

@@ -29,12 +29,12 @@ int schema_version_of(SQLite::Database& db);
 // naming `name` (the file) when the database is newer than this build.
 void migrate(SQLite::Database& db, std::string_view name);
 
-// The time-ordered indexes, as the migrations left them (items_newest: migration 2,
-// stories_newest: migration 3). Each new item and story puts a row at a random place in them,
-// which a first import pays for thousands of times over; it builds them after its round
-// instead (database::defer_time_indexes; docs/design.md, "The writer's SQLite"). A migration
-// that changes one must DROP INDEX IF EXISTS: an import cut short leaves them missing until
-// the daemon's next round is over.
+// The time-ordered indexes, as the migrations left them (items_newest: migration 1,
+// stories_newest: migration 2, with source_count since migration 14). Each new item and story
+// puts a row at a random place in them, which a first import pays for thousands of times over;
+// it builds them after its round instead (database::defer_time_indexes; docs/design.md, "The
+// writer's SQLite"). A migration that changes one must DROP INDEX IF EXISTS: an import cut
+// short leaves them missing until the daemon's next round is over.
 struct index_definition {
     std::string_view name;
     std::string_view create;  // CREATE INDEX IF NOT EXISTS ...

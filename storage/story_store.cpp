@@ -121,9 +121,12 @@ UPDATE story_members SET signature = NULL
 WHERE seq >= :from AND seq < :to AND signature IS NOT NULL
 )sql"),
       move_window_(db, "UPDATE story_window SET first_seq = :to"),
+      // One walk down stories_newest from the newest story to since (a range SQLite can seek
+      // to: written as `:since IS NULL OR ...` it walked every story), reading source_count
+      // from the index (migration 14), and stopping after the page.
       list_ids_(db, R"sql(
 SELECT id FROM stories
-WHERE (:since IS NULL OR last_seen >= :since) AND source_count >= :min_sources
+WHERE last_seen >= coalesce(:since, -9223372036854775808) AND source_count >= :min_sources
 ORDER BY last_seen DESC, id DESC
 LIMIT :limit
 )sql"),

@@ -91,10 +91,23 @@ void match_topics(const topic_set& topics, const match_input& in, Hit&& hit) {
     }
 }
 
+// list_topics: how many of the most recently updated stories it looks among for each topic's
+// latest update before it reads all of the topic's stories.
+constexpr int recent_stories_for_last_update = 1000;
+
+// load_timeline: up to how many entries entered since a time are found and sorted instead of
+// walking the page index (≈ 6 ms at this bound on a 340k-story topic).
+constexpr int since_sort_bound = 4096;
+
 constexpr const char* insert_entry_sql = R"sql(
 INSERT INTO topic_stories (topic_id, story_id, added_at, first_item) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (topic_id, story_id) DO NOTHING
 )sql";
+
+// A topic's kept story count (migration 14) gets the entries its writers inserted; deletes
+// are counted by a trigger.
+constexpr const char* add_to_count_sql =
+    "UPDATE topics SET story_count = story_count + ?2 WHERE id = ?1";
 
 }  // namespace
 
@@ -114,7 +127,8 @@ bool feed_in_scope(const std::vector<std::string>& feeds, const std::vector<std:
 topic_store::topic_store(SQLite::Database& db)
     : feed_(db, "SELECT config_url, coalesce(title, feed_title), tags FROM feeds WHERE id = ?1"),
       story_of_(db, "SELECT story_id FROM story_members WHERE item_id = ?1"),
-      insert_(db, insert_entry_sql) {}
+      insert_(db, insert_entry_sql),
+      add_to_count_(db, add_to_count_sql) {}
 
 void topic_store::record(const topic_set& topics, std::int64_t feed_id, timestamp fetched_at,
                          const std::vector<std::pair<std::int64_t, const feeds::item*>>& items) {
@@ -127,6 +141,7 @@ void topic_store::record(const topic_set& topics, std::int64_t feed_id, timestam
     in.feed_title = optional_text(feed_.getColumn(1));
     in.feed_tags = from_json(feed_.getColumn(2).getString());
     feed_.reset();
+    std::vector<std::pair<std::int64_t, std::int64_t>> added;  // topic id, new entries
     for (const auto& [item_id, item] : items) {
         story_of_.reset();
         story_of_.bind(1, item_id);
@@ -143,8 +158,21 @@ void topic_store::record(const topic_set& topics, std::int64_t feed_id, timestam
             insert_.bind(2, story_id);
             insert_.bind(3, to_unix(fetched_at));
             insert_.bind(4, item_id);
-            insert_.exec();
+            if (insert_.exec() == 0) return;  // the story is in the timeline already
+            const auto at = std::find_if(added.begin(), added.end(),
+                                         [&](const auto& a) { return a.first == topic.id; });
+            if (at == added.end()) {
+                added.emplace_back(topic.id, 1);
+            } else {
+                ++at->second;
+            }
         });
+    }
+    for (const auto& [topic_id, entries] : added) {
+        add_to_count_.reset();
+        add_to_count_.bind(1, topic_id);
+        add_to_count_.bind(2, entries);
+        add_to_count_.exec();
     }
 }
 
@@ -239,33 +267,50 @@ ORDER BY i.first_seen, i.id
         insert.bind(4, e.first_item);
         insert.exec();
     }
+    // The rebuilt timelines counted afresh: the kept counts (migration 14) lost the cleared
+    // entries through the delete trigger, and the inserts above did not add themselves.
     std::vector<std::pair<std::string, std::int64_t>> counts;
     SQLite::Statement count(conn, "SELECT count(*) FROM topic_stories WHERE topic_id = ?1");
+    SQLite::Statement keep(conn, "UPDATE topics SET story_count = ?2 WHERE id = ?1");
     for (const auto& topic : chosen.topics) {
         count.reset();
         count.bind(1, topic.id);
         count.executeStep();
-        counts.emplace_back(topic.name, count.getColumn(0).getInt64());
+        const auto stories = count.getColumn(0).getInt64();
+        count.reset();
+        keep.reset();
+        keep.bind(1, topic.id);
+        keep.bind(2, stories);
+        keep.exec();
+        counts.emplace_back(topic.name, stories);
     }
-    count.reset();
     tx.commit();
     return counts;
 }
 
 std::vector<topic_summary> list_topics(const database& db, bool with_last_update) {
-    // The count walks the topic's stretch of an index; the newest entry is one step down
-    // topic_stories_timeline.
+    // The count is kept on the topic row (migration 14's triggers); the newest entry is one
+    // step down topic_stories_timeline. The latest update of a timeline's stories is the
+    // newest of its stories among the most recently updated ones (one short walk down
+    // stories_newest, shared by every topic), or, for a topic with none of those, the newest
+    // of all its stories: a topic that has stories among the recent ones never reads the rest
+    // (a read of every timeline story took 0.5 s on a 350k-item store).
     SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT t.name, t.match, t.active,
-       (SELECT count(*) FROM topic_stories WHERE topic_id = t.id),
+WITH recent AS MATERIALIZED (
+    SELECT id, last_seen FROM stories ORDER BY last_seen DESC, id DESC LIMIT :recent)
+SELECT t.name, t.match, t.active, t.story_count,
        (SELECT max(added_at) FROM topic_stories WHERE topic_id = t.id),
-       CASE WHEN :last_update THEN (SELECT max(st.last_seen) FROM topic_stories ts
-                                    JOIN stories st ON st.id = ts.story_id
-                                    WHERE ts.topic_id = t.id) END
+       CASE WHEN :last_update AND t.story_count > 0 THEN coalesce(
+           (SELECT max(r.last_seen) FROM recent r
+            WHERE EXISTS (SELECT 1 FROM topic_stories ts
+                          WHERE ts.topic_id = t.id AND ts.story_id = r.id)),
+           (SELECT max(st.last_seen) FROM topic_stories ts JOIN stories st ON st.id = ts.story_id
+            WHERE ts.topic_id = t.id)) END
 FROM topics t
 ORDER BY t.active DESC, t.name
 )sql");
     s.bind(":last_update", with_last_update ? 1 : 0);
+    s.bind(":recent", recent_stories_for_last_update);
     std::vector<topic_summary> out;
     while (s.executeStep()) {
         topic_summary t;
@@ -285,14 +330,33 @@ std::optional<std::vector<timeline_entry>> load_timeline(const database& db, std
                                                          std::optional<int> limit) {
     const auto topic = find_topic(db, name);
     if (!topic) return std::nullopt;
-    // One walk down topic_stories_page (story_first_seen mirrors stories.first_seen), which
-    // stops after the page: no sort, and no read of the stories past it.
-    SQLite::Statement s(database_access::connection(db), R"sql(
-SELECT story_id, added_at, first_item FROM topic_stories
-WHERE topic_id = :topic AND (:since IS NULL OR added_at >= :since)
+    auto& conn = database_access::connection(db);
+    // A page is one walk down topic_stories_page (story_first_seen mirrors stories.first_seen),
+    // which stops after the page: no sort, and no read of the stories past it. With since, that
+    // walk tests each entry's added_at, and when few entries pass it reads the whole topic to
+    // find them (0.36 s for a since that matched none of a 340k-story topic). So the entries
+    // that pass are counted first, up to a bound, down topic_stories_timeline; fewer than that
+    // are found there and sorted.
+    const char* index = "topic_stories_page";
+    if (since) {
+        SQLite::Statement count(conn, R"sql(
+SELECT count(*) FROM (SELECT 1 FROM topic_stories INDEXED BY topic_stories_timeline
+                      WHERE topic_id = :topic AND added_at >= :since LIMIT :bound)
+)sql");
+        count.bind(":topic", topic->id);
+        count.bind(":since", to_unix(*since));
+        count.bind(":bound", since_sort_bound);
+        count.executeStep();
+        if (count.getColumn(0).getInt() < since_sort_bound) index = "topic_stories_timeline";
+    }
+    // The index is named so the plan is the one chosen here, whatever SQLite would estimate.
+    SQLite::Statement s(conn, fmt::format(R"sql(
+SELECT story_id, added_at, first_item FROM topic_stories INDEXED BY {}
+WHERE topic_id = :topic{}
 ORDER BY story_first_seen DESC, story_id DESC
 LIMIT :limit
-)sql");
+)sql",
+                                          index, since ? " AND added_at >= :since" : ""));
     s.bind(":topic", topic->id);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit ? *limit : -1);  // negative: no limit

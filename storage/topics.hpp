@@ -80,8 +80,9 @@ struct topic_summary {
     std::optional<timestamp> last_update;  // latest member of any timeline story (last_seen)
 };
 
-// Every topic (inactive ones too, marked), by name. last_update reads every story of every
-// timeline; without with_last_update it stays null and the list costs a count per topic.
+// Every topic (inactive ones too, marked), by name. The counts are kept (migration 14);
+// last_update reads the most recently updated stories, and every story of a timeline that has
+// none of them; without with_last_update it stays null and the list reads no story.
 std::vector<topic_summary> list_topics(const database& db, bool with_last_update = true);
 
 struct timeline_entry {

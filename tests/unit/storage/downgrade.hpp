@@ -10,9 +10,25 @@
 
 namespace feedd::storage::test_support {
 
-// Undoes migration 13: a story of one member gets back the story_sources row its member
-// implies, as version 12 stored it.
+// Undoes migration 14: no story count kept per topic, stories_newest without source_count
+// (missing stays missing).
+inline void downgrade_to_version_13(SQLite::Database& raw) {
+    register_index_functions(raw);  // dropping a column parses items' trigger on items_fts
+    const bool stories_newest = has_index(raw, "stories_newest");
+    raw.exec(R"sql(
+DROP TRIGGER topic_stories_uncounted;
+ALTER TABLE topics DROP COLUMN story_count;
+DROP INDEX IF EXISTS stories_newest;
+PRAGMA user_version = 13;
+)sql");
+    if (stories_newest)
+        raw.exec("CREATE INDEX stories_newest ON stories (last_seen DESC, id DESC)");
+}
+
+// Undoes migration 13 (14 first): a story of one member gets back the story_sources row its
+// member implies, as version 12 stored it.
 inline void downgrade_to_version_12(SQLite::Database& raw) {
+    downgrade_to_version_13(raw);
     raw.exec(R"sql(
 INSERT INTO story_sources (story_id, source, first_seen, first_item)
 SELECT m.story_id, m.source, m.story_time, m.item_id
