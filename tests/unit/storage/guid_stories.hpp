@@ -14,6 +14,15 @@
 
 namespace feedd::storage::test_support {
 
+// An item with this id (its guid) and title, and a summary that mentions the title.
+inline feeds::item item(std::string id, std::string title) {
+    feeds::item it;
+    it.id = std::move(id);
+    it.title = std::move(title);
+    it.summary = "Some text about " + *it.title;
+    return it;
+}
+
 // "Wire" (tagged wire) and "Paper"; their ids.
 inline std::pair<std::int64_t, std::int64_t> wire_and_paper(database& db, timestamp now) {
     feed_spec wire;

@@ -44,13 +44,7 @@ std::int64_t unix_of(timestamp t) {
     return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
 }
 
-feeds::item item(std::string id, std::string title) {
-    feeds::item it;
-    it.id = std::move(id);
-    it.title = std::move(title);
-    it.summary = "Some text about " + *it.title;
-    return it;
-}
+using test_support::item;
 
 // A story row as the tests write it directly (no members: the read model loads it all the
 // same), and its timeline entries.

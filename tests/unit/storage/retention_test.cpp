@@ -28,13 +28,7 @@ using std::chrono::hours;
 
 const timestamp t0{std::chrono::seconds{1'700'000'000}};
 
-feeds::item item(std::string id, std::string title) {
-    feeds::item it;
-    it.id = std::move(id);
-    it.title = std::move(title);
-    it.summary = "Some text about " + *it.title;
-    return it;
-}
+using test_support::item;
 
 std::int64_t count(const std::filesystem::path& path, const std::string& sql) {
     SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
