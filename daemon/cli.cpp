@@ -206,6 +206,7 @@ int run_cli(int argc, char** argv) {
     digests_options digests_opts;
     auto* digests_cmd = app.add_subcommand("digests", "digests sent and pending, newest first");
     digests_args.add_to(*digests_cmd, false);
+    add_listing_limit(*digests_cmd, digests_opts.limit, "digests");
     digests_cmd->add_flag("--json", digests_opts.json, "JSON Lines, one object per digest");
 
     auto* opml = app.add_subcommand("opml", "OPML import/export of the subscriptions");

@@ -125,9 +125,10 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
     return failures > 0 ? 1 : 0;
 }
 
-int digests_command(const digests_options& options, std::ostream& out, std::ostream&) {
+int digests_command(const digests_options& options, std::ostream& out, std::ostream& err) {
     const auto db = open_store(options.db);
-    const auto rows = storage::list_digests(db, options.limit);
+    auto rows = storage::list_digests(db, rows_to_read(options.limit));
+    keep_default_page(rows, options.limit, "digests", "digests", err);
     if (options.json) {
         for (const auto& row : rows) {
             json::object o;

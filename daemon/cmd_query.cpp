@@ -35,27 +35,6 @@ storage::database open_store(const std::filesystem::path& db, storage::open_mode
 
 namespace {
 
-// The rows a listing asks storage for: the --limit, none for --all, else one past the default
-// page, which tells whether the default cut anything.
-std::optional<int> rows_to_read(const listing_limit& limit) {
-    if (limit.all) return std::nullopt;
-    return limit.limit ? *limit.limit : default_page_limit + 1;
-}
-
-// Cuts rows read with rows_to_read to the default page, and says so on err: a script that
-// reads the output would otherwise take 50 rows for all there are.
-template <class Row>
-void keep_default_page(std::vector<Row>& rows, const listing_limit& limit, std::string_view command,
-                       std::string_view what, std::ostream& err) {
-    if (limit.all || limit.limit || rows.size() <= static_cast<std::size_t>(default_page_limit))
-        return;
-    rows.resize(static_cast<std::size_t>(default_page_limit));
-    err << fmt::format(
-        "feedd query {}: showing the first {} {}, there are more (--limit N shows N, --all every "
-        "one)\n",
-        command, default_page_limit, what);
-}
-
 int terminal_width() {
     winsize size{};
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 20)
@@ -171,7 +150,7 @@ int query_items_command(const items_options& options, std::ostream& out, std::os
     if (options.since) q.since = wall_now() - *options.since;
     q.limit = rows_to_read(options.limit);
     auto items = db.items(q);
-    keep_default_page(items, options.limit, "items", "items", err);
+    keep_default_page(items, options.limit, "query items", "items", err);
 
     if (options.json) {
         for (const auto& it : items)
@@ -239,7 +218,7 @@ int query_stories_command(const stories_options& options, std::ostream& out, std
     q.min_sources = options.min_sources;
     q.limit = rows_to_read(options.limit);
     auto stories = db.list_stories(q);
-    keep_default_page(stories, options.limit, "stories", "stories", err);
+    keep_default_page(stories, options.limit, "query stories", "stories", err);
 
     if (options.json) {
         for (const auto& s : stories)
@@ -398,7 +377,7 @@ int query_search_command(const search_options& options, std::ostream& out, std::
         err << fmt::format("feedd: query search \"{}\": {}\n", options.expression, response.error);
         return 2;
     }
-    keep_default_page(response.items, options.limit, "search", "items", err);
+    keep_default_page(response.items, options.limit, "query search", "items", err);
     if (options.json) {
         for (const auto& it : response.items)
             out << json::serialize(item_to_json(it)) << '\n';
@@ -458,7 +437,7 @@ int query_timeline_command(const timeline_options& options, std::ostream& out, s
                            options.topic);
         return 2;
     }
-    keep_default_page(*entries, options.limit, "timeline", "stories", err);
+    keep_default_page(*entries, options.limit, "query timeline", "stories", err);
     if (options.json) {
         for (const auto& e : *entries) {
             auto o = story_to_json(e.story, false);

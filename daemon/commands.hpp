@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/listing_limit.hpp"
 #include "storage/database.hpp"
 
 namespace feedd::daemon {
@@ -23,14 +24,6 @@ struct parse_options {
     bool quiet = false;  // parse everything, print only errors
 };
 int parse_command(const parse_options& options, std::ostream& out, std::ostream& err);
-
-// How many rows a listing query (query items, stories, timeline, search) prints: --limit N,
-// or --all for every one; with neither, the HTTP API's default page (50), and a listing cut
-// there says so on stderr, so a script learns that it did not get everything.
-struct listing_limit {
-    std::optional<int> limit;  // --limit N
-    bool all = false;          // --all
-};
 
 struct items_options {
     std::filesystem::path db;
@@ -149,7 +142,7 @@ int digest_command(const digest_options& options, std::ostream& out, std::ostrea
 
 struct digests_options {
     std::filesystem::path db;
-    int limit = 100;
+    listing_limit limit;
     bool json = false;
 };
 int digests_command(const digests_options& options, std::ostream& out, std::ostream& err);

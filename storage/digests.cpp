@@ -213,12 +213,12 @@ SELECT 1 FROM digests d JOIN topics t ON t.id = d.topic_id WHERE t.name = ?1 AND
     return s.executeStep();
 }
 
-std::vector<digest_row> list_digests(const database& db, int limit) {
+std::vector<digest_row> list_digests(const database& db, std::optional<int> limit) {
     SQLite::Statement s(database_access::connection(db), fmt::format(R"sql(
 SELECT {} FROM digests d JOIN topics t ON t.id = d.topic_id ORDER BY d.id DESC LIMIT :limit
 )sql",
                                                                      digest_columns));
-    s.bind(":limit", limit);
+    s.bind(":limit", limit.value_or(-1));  // a negative LIMIT is none
     std::vector<digest_row> out;
     while (s.executeStep())
         out.push_back(read_digest(s, false));

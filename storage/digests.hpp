@@ -82,7 +82,7 @@ std::vector<digest_row> due_digests(const database& db, timestamp now);
 std::optional<digest_row> due_digest(const database& db, std::int64_t id, timestamp now);
 // Whether the topic already has a digest (any status) for the period.
 bool has_digest(const database& db, std::string_view topic, std::string_view period);
-// Every digest, newest first, without the message text; at most limit.
-std::vector<digest_row> list_digests(const database& db, int limit);
+// Every digest, newest first, without the message text; at most limit (nullopt: all).
+std::vector<digest_row> list_digests(const database& db, std::optional<int> limit);
 
 }  // namespace feedd::storage

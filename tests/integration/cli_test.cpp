@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/process.hpp"
@@ -238,19 +239,31 @@ std::string store_of_distinct_items(const temp_dir& dir, int count) {
     return (dir / "feedd.db").string();
 }
 
-// The listing queries print 50 rows unless asked for more (a store of 350k items printed them
-// all), and say so on stderr when more were there, so a script is never cut short silently;
-// --limit N and --all still give more. JSON Lines stay JSON Lines: the note is on stderr.
-TEST(cli, listing_queries_stop_at_50_rows_by_default_and_say_so) {
+// The listings (queries and digests) print 50 rows unless asked for more (a store of 350k items
+// printed them all), and say so on stderr when more were there, so a script is never cut short
+// silently; --limit N and --all still give more. JSON Lines stay JSON Lines: the note is on
+// stderr.
+TEST(cli, listings_stop_at_50_rows_by_default_and_say_so) {
     temp_dir dir;
     const auto db = store_of_distinct_items(dir, 70);
-    const std::vector<std::vector<std::string>> listings = {
-        {"items"}, {"stories"}, {"timeline", "zebras"}, {"search", "zebra"}};
+    {
+        // 70 digests of the topic as well (their text does not matter to the listing).
+        SQLite::Database conn(db, SQLite::OPEN_READWRITE);
+        conn.exec(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70) "
+            "INSERT INTO digests (topic_id, period, recipients, message_id, message, status, "
+            "created_at) SELECT (SELECT id FROM topics WHERE name = 'zebras'), 'day ' || i, "
+            "'[\"a@example.org\"]', 'm' || i || '@feedd', x'00', 'empty', i FROM n");
+    }
+    const std::vector<std::vector<std::string>> listings = {{"query", "items"},
+                                                            {"query", "stories"},
+                                                            {"query", "timeline", "zebras"},
+                                                            {"query", "search", "zebra"},
+                                                            {"digests"}};
     for (const auto& listing : listings) {
         auto args = listing;
-        args.insert(args.begin(), "query");
         args.insert(args.end(), {"--db", db, "--json"});
-        const auto name = listing.front();
+        const auto name = listing.size() > 1 ? listing[1] : listing[0];
 
         const auto cut = run_feedd(args, dir.path());
         ASSERT_EQ(cut.exit_code, 0) << name << ": " << cut.err;
