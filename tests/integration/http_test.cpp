@@ -1076,8 +1076,14 @@ TEST(http, hundreds_of_stalled_event_readers_cost_little_and_do_not_delay_shutdo
     RecordProperty("peak_rss_kb_before", static_cast<int>(before));
     RecordProperty("peak_rss_kb_after", static_cast<int>(after));
     std::cout << "peak RSS: " << before << " kB before the poll, " << after << " kB after\n";
-    // 300 copies of ~1.3 MiB of messages would be ~390 MiB.
-    EXPECT_LT(after - before, 100 * 1024) << before << " kB -> " << after << " kB";
+    // 300 copies of ~1.3 MiB of messages would be ~390 MiB. Under AddressSanitizer (the CI's
+    // second run) its quarantine keeps up to 256 MiB of freed memory resident on top.
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr long max_growth_kib = (100 + 256) * 1024;
+#else
+    constexpr long max_growth_kib = 100 * 1024;
+#endif
+    EXPECT_LT(after - before, max_growth_kib) << before << " kB -> " << after << " kB";
     const auto started = std::chrono::steady_clock::now();
     daemon.process().send(SIGTERM);
     EXPECT_EQ(daemon.process().wait(20s), 0) << daemon.process().err();
