@@ -74,14 +74,21 @@ inline bool is_xml_control(char c) {
     return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
+#if defined(__SSE2__)
+// is_xml_control for 16 bytes at once: 0xFF in each lane that holds one.
+inline __m128i xml_control_lanes(__m128i x) {
+    const __m128i below_20 = _mm_cmpeq_epi8(_mm_min_epu8(x, splat16(0x1F)), x);
+    const __m128i allowed = _mm_cmpeq_epi8(x, splat16('\t')) | _mm_cmpeq_epi8(x, splat16('\n')) |
+                            _mm_cmpeq_epi8(x, splat16('\r'));
+    return _mm_andnot_si128(allowed, below_20);
+}
+#endif
+
 // The first '<', '&' or is_xml_control byte at or after `from`, or text.size().
 inline std::size_t find_markup_or_control(std::string_view text, std::size_t from) {
 #if defined(__SSE2__)
     auto lanes = [](__m128i x) {
-        const __m128i below_20 = _mm_cmpeq_epi8(_mm_min_epu8(x, splat16(0x1F)), x);
-        const __m128i allowed = _mm_cmpeq_epi8(x, splat16('\t')) |
-                                _mm_cmpeq_epi8(x, splat16('\n')) | _mm_cmpeq_epi8(x, splat16('\r'));
-        return _mm_andnot_si128(allowed, below_20) | _mm_cmpeq_epi8(x, splat16('<')) |
+        return xml_control_lanes(x) | _mm_cmpeq_epi8(x, splat16('<')) |
                _mm_cmpeq_epi8(x, splat16('&'));
     };
 #else
@@ -96,10 +103,7 @@ inline std::size_t find_markup_or_control(std::string_view text, std::size_t fro
 inline std::size_t find_control_candidate(std::string_view text, std::size_t from) {
 #if defined(__SSE2__)
     auto lanes = [](__m128i x) {
-        const __m128i below_20 = _mm_cmpeq_epi8(_mm_min_epu8(x, splat16(0x1F)), x);
-        const __m128i allowed = _mm_cmpeq_epi8(x, splat16('\t')) |
-                                _mm_cmpeq_epi8(x, splat16('\n')) | _mm_cmpeq_epi8(x, splat16('\r'));
-        return _mm_andnot_si128(allowed, below_20) | _mm_cmpeq_epi8(x, splat16(0x7F)) |
+        return xml_control_lanes(x) | _mm_cmpeq_epi8(x, splat16(0x7F)) |
                _mm_cmpeq_epi8(x, splat16(0xC2));
     };
 #else
