@@ -1,5 +1,6 @@
 // JSON Feed 1.0/1.1 extraction (Boost.JSON).
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -143,17 +144,12 @@ item read_item(const json::object& object, std::string_view base) {
     return it;
 }
 
+// The four hex digits of a \u escape.
 std::optional<unsigned> hex4(std::string_view s) {
-    if (s.size() < 4) return std::nullopt;
     unsigned v = 0;
-    for (const char c : s.substr(0, 4)) {
-        const auto digit = c >= '0' && c <= '9'   ? c - '0'
-                           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                  : -1;
-        if (digit < 0) return std::nullopt;
-        v = v * 16 + static_cast<unsigned>(digit);
-    }
+    if (s.size() < 4) return std::nullopt;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + 4, v, 16);
+    if (ec != std::errc{} || end != s.data() + 4) return std::nullopt;
     return v;
 }
 
