@@ -55,6 +55,7 @@
 #include "feeds/fetch.hpp"
 #include "feeds/parse.hpp"
 #include "storage/database.hpp"
+#include "storage/first_import.hpp"
 #include "storage/poller_lock.hpp"
 #include "storage/retention.hpp"
 
@@ -232,7 +233,7 @@ class service {
     service(const config& cfg, run_mode mode)
         : cfg_(cfg),
           mode_(mode),
-          db_(storage::database::open(cfg.storage_path, storage::open_mode::read_write)),
+          db_(storage::database::open_for_polling(cfg.storage_path)),
           ingest_(cfg.stories),
           fetcher_(ioc_.get_executor(), cfg.fetch),
           signals_(ioc_, SIGINT, SIGTERM, SIGHUP),
@@ -244,6 +245,13 @@ class service {
     }
 
     int run() {
+        // A store with no item yet is filled without the write-ahead log (a rollback journal
+        // without syncs, storage/first_import.hpp) until the first round is over.
+        try {
+            first_import_ = db_.begin_first_import();
+        } catch (const std::exception& e) {
+            spdlog::warn("the first import goes through the write-ahead log: {}", e.what());
+        }
         const auto feeds = db_.sync_feeds(feed_specs(cfg_), wall_now());
         for (const auto& block : db_.host_blocks(wall_now()))
             host_not_before_[block.host] = block.not_before;
@@ -851,17 +859,28 @@ class service {
     // writer's SQLite"). The daemon tries again when it next falls idle if that fails (a full
     // disk), and so does the next start.
     void build_deferred_indexes() {
-        if (!time_indexes_deferred_) return;
+        if (!time_indexes_deferred_ && !first_import_) return;
         time_indexes_deferred_ = false;
         net::co_spawn(ioc_, build_time_indexes(), top_level_handler("time-ordered indexes"));
     }
 
+    // Also ends a first import (durable, back to the write-ahead log), after the indexes,
+    // which it writes without the log too.
     net::awaitable<void> build_time_indexes() {
         const auto started = std::chrono::steady_clock::now();
         try {
             // After the round's last commit, as on_writer runs everything.
-            const int built =
-                co_await on_writer([](storage::database& db) { return db.build_time_indexes(); });
+            const auto [built, in_wal] = co_await on_writer([](storage::database& db) {
+                const int count = db.build_time_indexes();
+                return std::pair{count, db.end_first_import()};
+            });
+            if (first_import_ && !in_wal) {
+                spdlog::warn(
+                    "the first import is over, but a reader kept the database from "
+                    "switching back to its write-ahead log; trying again when idle");
+                time_indexes_deferred_ = true;
+            }
+            first_import_ = !in_wal;
             if (built == 0) co_return;
             spdlog::info(
                 "time-ordered indexes built in {:.2f} s",
@@ -1284,6 +1303,7 @@ class service {
     int exit_code_ = 0;
     bool interrupted_ = false;
     bool time_indexes_deferred_ = false;  // loop thread; see build_deferred_indexes
+    bool first_import_ = false;           // loop thread; db_.begin_first_import() switched
     std::map<std::int64_t, timestamp> cooldown_until_;
     int consecutive_store_failures_ = 0;
     bool writer_stopped_ = false;  // max_store_failures in a row stopped the run
@@ -1349,6 +1369,20 @@ int run_service(const config& cfg, run_mode mode) {
             "{} is being polled by another feedd{}; stop it first or use another [storage] path",
             cfg.storage_path.string(),
             lock.holder() ? fmt::format(" (pid {})", *lock.holder()) : ""));
+    }
+    // A first import that a crash cut short is kept or put back before the file is opened
+    // (storage/first_import.hpp).
+    const auto recovery = storage::recover_interrupted_import(
+        cfg.storage_path, storage::current_boot_id().value_or(""));
+    if (recovery == storage::import_recovery::kept) {
+        spdlog::warn("{}: the first import was cut short; what it stored is kept",
+                     cfg.storage_path.string());
+    } else if (recovery == storage::import_recovery::restored) {
+        spdlog::warn(
+            "{}: the first import was cut short by a restart of the machine, so the "
+            "pages it wrote without syncing may be damaged; the file is back as it was "
+            "before the import, which starts over",
+            cfg.storage_path.string());
     }
     service s(cfg, mode);
     return s.run();

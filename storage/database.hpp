@@ -157,6 +157,9 @@ class database {
     // read_write creates the file and runs migrations; read_only requires an
     // existing, migrated database. Throws std::runtime_error with the path on failure.
     static database open(const std::filesystem::path& path, open_mode mode);
+    // The poller's connection: open(path, read_write), except that a file it creates starts
+    // its first import at once (begin_first_import), before SQLite writes its first page.
+    static database open_for_polling(const std::filesystem::path& path);
     database(database&&) noexcept;
     database& operator=(database&&) noexcept;
     ~database();
@@ -218,6 +221,19 @@ class database {
     // tool or thread that opens the file during an import cannot undo this. Outside a batch,
     // like build_time_indexes().
     bool defer_time_indexes();
+    // A first import (no item stored yet) written through a rollback journal without syncs
+    // instead of the write-ahead log (storage/first_import.hpp): true when this connection
+    // switched (a file, no item, the boot's id readable, no other connection using the log).
+    // Writes the import's marker (and a copy of a file that held anything) first. Outside a
+    // batch, like end_first_import().
+    bool begin_first_import();
+    // Makes what the import wrote durable, removes its marker, and switches the file back to
+    // WAL; true when it is in WAL (also without an import). False when a reader kept the
+    // switch from happening: the file is then durable, in a rollback journal with full syncs,
+    // and a later call (or the next open) tries again. Throws when the sync fails (the import
+    // stays open). A writer closed during an import ends it durably too.
+    bool end_first_import();
+    bool in_first_import() const;
     // Builds the time-ordered indexes that are missing; returns how many it built. Until then
     // listings and timelines are right but sort instead of walking an index.
     int build_time_indexes();
@@ -245,6 +261,7 @@ class database {
     struct impl;
     static refresh_result store_one(impl& db, const refresh& r, const clustering_step& step);
     explicit database(std::unique_ptr<impl> p);
+    static database open(const std::filesystem::path& path, open_mode mode, bool import_new);
     std::unique_ptr<impl> impl_;
 };
 

@@ -1,5 +1,8 @@
 // A first import goes without the time-ordered indexes and builds them when its round is over
-// (database::defer_time_indexes, build_time_indexes); a real SQLite file per test.
+// (database::defer_time_indexes, build_time_indexes), and without the write-ahead log, through
+// a rollback journal without syncs, with a marker that lets the next poller recover from a
+// crash (database::begin_first_import, end_first_import; storage/first_import.hpp). A real
+// SQLite file per test.
 #include <chrono>
 #include <map>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "storage/database.hpp"
 #include "storage/database_access.hpp"
+#include "storage/first_import.hpp"
 #include "storage/migrations.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/storage/full_disk.hpp"
@@ -199,6 +203,182 @@ TEST(time_indexes, are_neither_dropped_nor_built_inside_a_batch) {
     const write_batch batch(db);
     EXPECT_THROW(db.defer_time_indexes(), std::logic_error);
     EXPECT_THROW(db.build_time_indexes(), std::logic_error);
+}
+
+std::string journal_mode(const database& db) {
+    return database_access::connection(db).execAndGet("PRAGMA journal_mode").getString();
+}
+
+std::int64_t item_count(const std::filesystem::path& path) {
+    SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+    return raw.execAndGet("SELECT count(*) FROM items").getInt64();
+}
+
+TEST(first_import, a_new_file_is_written_without_the_log_until_the_import_ends) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open_for_polling(path);
+    ASSERT_TRUE(db.in_first_import());
+    EXPECT_TRUE(db.begin_first_import());  // already on
+    EXPECT_EQ(journal_mode(db), "truncate");
+    const auto marker = read_import_marker(path);
+    ASSERT_TRUE(marker.has_value());
+    EXPECT_EQ(marker->boot_id, current_boot_id().value_or("?"));
+    EXPECT_FALSE(marker->has_base);  // nothing to put back: the import made the file
+    EXPECT_FALSE(std::filesystem::exists(import_base_file(path)));
+
+    store_three_items(db);
+    {
+        // Another connection (the digest thread, `feedd prune`) does not switch the file to
+        // the log (its rollback journal mode is its own), and a reader sees what was committed.
+        auto other = database::open(path, open_mode::read_write);
+        EXPECT_EQ(journal_mode(other), "delete");
+        auto reader = database::open(path, open_mode::read_only);
+        EXPECT_EQ(titles_newest_first(reader), (std::vector<std::string>{"new", "mid", "old"}));
+    }
+    EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"));
+
+    EXPECT_TRUE(db.end_first_import());
+    EXPECT_FALSE(db.in_first_import());
+    EXPECT_EQ(journal_mode(db), "wal");
+    EXPECT_FALSE(read_import_marker(path).has_value());
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(path)));
+    EXPECT_EQ(db.integrity_check(), "ok");
+    EXPECT_TRUE(db.end_first_import());     // nothing left to do
+    EXPECT_FALSE(db.begin_first_import());  // items are stored
+}
+
+TEST(first_import, a_file_that_held_feeds_is_copied_before_the_import_and_the_copy_removed_after) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    feed_spec spec;
+    spec.config_url = "https://opml.example/feed";
+    {
+        auto opml_import = database::open(path, open_mode::read_write);
+        opml_import.sync_feeds({spec}, t0);
+    }
+    auto db = database::open_for_polling(path);
+    EXPECT_FALSE(db.in_first_import());  // an existing file opens with its log
+    EXPECT_EQ(journal_mode(db), "wal");
+    ASSERT_TRUE(db.begin_first_import());
+    EXPECT_EQ(journal_mode(db), "truncate");
+    ASSERT_TRUE(read_import_marker(path).value().has_base);
+    {
+        SQLite::Database copy(import_base_file(path).string(), SQLite::OPEN_READONLY);
+        EXPECT_EQ(copy.execAndGet("SELECT config_url FROM feeds").getString(), spec.config_url);
+        EXPECT_EQ(copy.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    }
+    store_three_items(db);
+    EXPECT_TRUE(db.end_first_import());
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(path)));
+    EXPECT_FALSE(std::filesystem::exists(import_base_file(path)));
+    EXPECT_EQ(journal_mode(db), "wal");
+}
+
+TEST(first_import, does_not_begin_on_a_store_with_items_or_in_memory) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    {
+        auto db = database::open(path, open_mode::read_write);
+        store_three_items(db);
+    }
+    auto db = database::open_for_polling(path);
+    EXPECT_FALSE(db.begin_first_import());
+    EXPECT_EQ(journal_mode(db), "wal");
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(path)));
+    auto memory = database::open_for_polling(":memory:");
+    EXPECT_FALSE(memory.begin_first_import());
+    EXPECT_TRUE(memory.end_first_import());
+}
+
+TEST(first_import, a_writer_closed_during_the_import_keeps_what_it_stored) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    {
+        auto db = database::open_for_polling(path);
+        ASSERT_TRUE(db.in_first_import());
+        store_three_items(db);
+        db.begin_batch();  // in progress at the stop: rolled back
+        EXPECT_THROW(db.end_first_import(), std::logic_error);  // not inside a batch
+    }
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(path)));
+    EXPECT_EQ(item_count(path), 3);
+    auto db = database::open_for_polling(path);
+    EXPECT_EQ(journal_mode(db), "wal");
+    EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+// What an import leaves behind when the process or the machine dies: its marker, maybe a
+// copy of the file as it was, and the file with the import's pages.
+struct interrupted_import {
+    test::temp_dir dir;
+    std::filesystem::path path = dir / "feedd.db";
+
+    explicit interrupted_import(bool file_held_feeds) {
+        if (file_held_feeds) {
+            auto before = database::open(path, open_mode::read_write);
+            feed_spec spec;
+            spec.config_url = "https://opml.example/feed";
+            before.sync_feeds({spec}, t0);
+        }
+        auto db = database::open_for_polling(path);
+        if (!db.in_first_import() && !db.begin_first_import()) throw std::logic_error("no import");
+        store_three_items(db);
+        // What a kill leaves: the writer's own close would end the import.
+        const auto marker = read_import_marker(path).value();
+        const auto copy = import_base_file(path).string() + ".kept";
+        if (marker.has_base) std::filesystem::copy_file(import_base_file(path), copy);
+        db = database::open(":memory:", open_mode::read_write);
+        write_import_marker(path, marker);
+        if (marker.has_base) std::filesystem::rename(copy, import_base_file(path));
+    }
+};
+
+TEST(first_import, cut_short_in_this_boot_the_file_is_kept) {
+    interrupted_import cut(true);
+    EXPECT_EQ(recover_interrupted_import(cut.path, current_boot_id().value_or("?")),
+              import_recovery::kept);
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(cut.path)));
+    EXPECT_FALSE(std::filesystem::exists(import_base_file(cut.path)));
+    EXPECT_EQ(item_count(cut.path), 3);
+    EXPECT_EQ(recover_interrupted_import(cut.path, "x"), import_recovery::none);
+}
+
+TEST(first_import, cut_short_by_a_restart_of_the_machine_the_file_is_put_back) {
+    interrupted_import cut(true);
+    // As a power cut may leave it: pages the kernel never wrote.
+    std::filesystem::resize_file(cut.path, 4096 * 3);
+    EXPECT_EQ(recover_interrupted_import(cut.path, "another-boot"), import_recovery::restored);
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(cut.path)));
+    EXPECT_FALSE(std::filesystem::exists(import_base_file(cut.path)));
+    EXPECT_EQ(item_count(cut.path), 0);
+    auto db = database::open_for_polling(cut.path);
+    EXPECT_EQ(db.integrity_check(), "ok");
+    ASSERT_EQ(db.feeds().size(), 1U);  // the OPML import's feed is back
+    EXPECT_EQ(db.feeds().at(0).config_url, "https://opml.example/feed");
+    EXPECT_TRUE(db.begin_first_import());  // and the import starts over
+}
+
+TEST(first_import, cut_short_by_a_restart_a_file_the_import_made_is_removed) {
+    interrupted_import cut(false);
+    EXPECT_EQ(recover_interrupted_import(cut.path, "another-boot"), import_recovery::restored);
+    EXPECT_FALSE(std::filesystem::exists(cut.path));
+    EXPECT_FALSE(std::filesystem::exists(import_marker_file(cut.path)));
+    auto db = database::open_for_polling(cut.path);
+    EXPECT_TRUE(db.in_first_import());
+}
+
+TEST(first_import, a_marker_it_cannot_read_is_an_error_that_names_it) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    test::write_file(import_marker_file(path), "garbage\n");
+    try {
+        recover_interrupted_import(path, "b");
+        ADD_FAILURE() << "a garbled marker was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(import_marker_file(path).string()), std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+// A first import (a poller's first round into a store with no item yet) writes its file
+// straight, through a rollback journal with `synchronous = OFF` and no checkpoint thread,
+// instead of through the write-ahead log. Every page of the new file is then written once:
+// no log frames for pages that several transactions change, no checkpoint copying them again,
+// no wait for the log to start over (a cold poll of 1000 feeds: −14 % wall, −12 % CPU;
+// docs/benchmarks.md, session 15). database::begin_first_import switches, and
+// database::end_first_import makes the file durable and goes back to WAL when the round is
+// over (or the writer closes).
+//
+// Without `fsync` a `kill -9` still loses nothing (the kernel keeps every write, and the hot
+// journal rolls the last transaction back), but a power cut or kernel crash can leave a file
+// whose pages are a mix of old and new. So the import leaves a marker beside the file while
+// it runs, `<database>.import`, naming the boot it started in (the kernel's boot_id), and,
+// when the file held anything before (feeds from an OPML import, topics, digests), a copy of
+// it as it was, `<database>.import-base`, both synced before the first unsynced write. The
+// next poller that finds the marker (recover_interrupted_import, under the poller lock) keeps
+// the file if the machine has not restarted since, and otherwise puts the copy back (or
+// removes a file the import had created), so the import starts over from a consistent state.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace feedd::storage {
+
+struct import_marker {
+    std::string boot_id;    // of the boot the import started in
+    bool has_base = false;  // <database>.import-base holds the file as it was before
+};
+
+std::filesystem::path import_marker_file(const std::filesystem::path& database);
+std::filesystem::path import_base_file(const std::filesystem::path& database);
+
+// The kernel's id of this boot (/proc/sys/kernel/random/boot_id); nullopt when it cannot be
+// read, and then no first import goes without syncs.
+std::optional<std::string> current_boot_id();
+
+// Writes the marker durably (a synced temporary file renamed into place, then the folder
+// synced). Throws std::runtime_error naming the file.
+void write_import_marker(const std::filesystem::path& database, const import_marker& marker);
+// The marker, nullopt when there is none. Throws std::runtime_error on a marker it cannot
+// read or understand.
+std::optional<import_marker> read_import_marker(const std::filesystem::path& database);
+// Removes the marker and the base copy (a missing one is fine) and syncs the folder.
+void remove_import_marker(const std::filesystem::path& database);
+
+// fsync(2) of a file, or of a folder; throws std::runtime_error naming it.
+void sync_path(const std::filesystem::path& path);
+
+enum class import_recovery {
+    none,      // no marker: nothing was interrupted
+    kept,      // same boot: the file is as SQLite's journal leaves it, consistent
+    restored,  // another boot: the file was put back as it was before the import
+};
+
+// Call with the poller lock held (no import can be running), before opening the database.
+import_recovery recover_interrupted_import(const std::filesystem::path& database,
+                                           std::string_view boot_id);
+
+}  // namespace feedd::storage
