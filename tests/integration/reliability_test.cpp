@@ -239,6 +239,79 @@ TEST(reliability, kill_9_at_random_points_loses_nothing_and_stores_nothing_twice
               0);
 }
 
+// A first import writes without syncs, behind a marker naming the boot it started in
+// (storage/first_import.hpp). Killed with SIGKILL, it leaves the marker; the next poll keeps
+// what it stored if the machine has not restarted, and otherwise (a marker from another boot)
+// puts the file back as it was and imports everything again. Either way: every item once.
+TEST(reliability, a_first_import_cut_short_is_kept_in_this_boot_and_redone_after_a_restart) {
+    constexpr int n_feeds = 120;
+    constexpr int items_per_feed = 10;
+    http_server server;
+    // While slow, the second half keeps the poll importing until it is killed.
+    const auto serve = [&](bool second_half_slow) {
+        std::vector<std::string> urls;
+        for (int i = 0; i < n_feeds; ++i) {
+            const auto path = fmt::format("/farm/{}.xml", i);
+            auto response = http_response::ok(farm_feed(i, items_per_feed));
+            if (second_half_slow && i >= n_feeds / 2) response.delay = 1500ms;
+            server.set(path, response);
+            urls.push_back(server.url(path));
+        }
+        return urls;
+    };
+    for (const bool machine_restarted : {false, true}) {
+        SCOPED_TRACE(machine_restarted ? "another boot" : "this boot");
+        const auto urls = serve(true);
+        temp_dir dir;
+        const auto config = write_config(dir, urls);
+        const auto hits_before = server.requests().size();
+        {
+            child_process poll(FEEDD_BINARY, {"poll", "--config", config.string(), "--once"},
+                               dir.path());
+            ASSERT_TRUE(eventually(
+                [&] { return server.requests().size() >= hits_before + n_feeds / 2; }, 20s));
+            std::this_thread::sleep_for(500ms);  // the fast half's items committed
+            ASSERT_TRUE(poll.running());
+            poll.send(SIGKILL);
+            ASSERT_TRUE(poll.wait(10s).has_value());
+        }
+        const auto marker = std::filesystem::path(db_path(dir).string() + ".import");
+        ASSERT_TRUE(std::filesystem::exists(marker));
+        std::int64_t stored_before = 0;
+        {
+            SQLite::Database raw(db_path(dir).string(), SQLite::OPEN_READWRITE);
+            stored_before = raw.execAndGet("SELECT count(*) FROM items").getInt64();
+        }
+        EXPECT_GT(stored_before, 0);
+        serve(false);
+        if (machine_restarted) {
+            const auto text = read_file(marker);
+            write_file(marker, "boot another-boot" + text.substr(text.find('\n')));
+        }
+
+        const auto final_poll = poll_once(dir, config);
+        ASSERT_EQ(final_poll.exit_code, 0) << final_poll.err;
+        EXPECT_NE(final_poll.err.find(machine_restarted ? "restart of the machine"
+                                                        : "what it stored is kept"),
+                  std::string::npos)
+            << final_poll.err;
+        const auto new_items =
+            machine_restarted ? n_feeds * items_per_feed : n_feeds * items_per_feed - stored_before;
+        EXPECT_NE(final_poll.out.find(fmt::format("{} new items stored", new_items)),
+                  std::string::npos)
+            << final_poll.out;
+        EXPECT_FALSE(std::filesystem::exists(marker));
+        SQLite::Database raw(db_path(dir).string(), SQLite::OPEN_READONLY);
+        EXPECT_EQ(raw.execAndGet("PRAGMA integrity_check").getString(), "ok");
+        EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
+        EXPECT_EQ(
+            raw.execAndGet("SELECT count(DISTINCT feed_id || ' ' || key) FROM items").getInt64(),
+            n_feeds * items_per_feed);
+        EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM items").getInt64(),
+                  n_feeds * items_per_feed);
+    }
+}
+
 // Makes the database folder and file unwritable: modes for a normal user; root
 // ignores modes, so for root the immutable attribute (chattr, e2fsprogs) instead.
 void set_read_only(const std::filesystem::path& db, bool read_only) {
