@@ -1,7 +1,6 @@
 #include "storage/database.hpp"
 
 #include <algorithm>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -402,7 +401,7 @@ ORDER BY coalesce(i.published, i.first_seen) DESC, i.id DESC
 LIMIT :limit
 )sql") {
         if (mode_ == open_mode::read_write) start_checkpointer();
-        if (importing_) open_import_fd();
+        if (importing_) writeback_ = std::make_unique<background_writeback>(name_);
     }
 
     ~impl() {
@@ -416,28 +415,10 @@ LIMIT :limit
             remove_import_marker(name_);
         } catch (...) {  // the marker stays: the next poller decides (first_import.hpp)
         }
-        close_import_fd();
-    }
-
-    void open_import_fd() {
-        import_fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);  // -1: no writeback hints
-    }
-
-    void close_import_fd() {
-        if (import_fd_ >= 0) ::close(std::exchange(import_fd_, -1));
     }
 
     impl(const impl&) = delete;
     impl& operator=(const impl&) = delete;
-
-    // A first import's commits are not synced, so the kernel would write the whole file when
-    // the import ends and syncs it, with everything else waiting (≈ 0.1 s for the 84 MB of a
-    // cold poll of 1000 feeds). Asking it after each commit to start writing what is dirty
-    // (without waiting) spreads that over the import: the end's sync then waits ≈ 2 ms.
-    void start_writeback() {
-        if (import_fd_ < 0) return;
-        ::sync_file_range(import_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors ignored
-    }
 
     // A file in WAL mode (not ":memory:") has its log copied back by a thread of its own.
     void start_checkpointer() {
@@ -600,7 +581,6 @@ LIMIT :limit
     open_mode mode_;
     bool created_;                     // this open made the file
     bool importing_;                   // begin_first_import switched, end_first_import not yet done
-    int import_fd_ = -1;               // the file, while importing: for writeback hints
     std::unique_ptr<writer_vfs> vfs_;  // before db_: outlives the connection
     SQLite::Database db_;
     SQLite::Statement select_feeds_;
@@ -635,7 +615,8 @@ LIMIT :limit
     std::vector<index_row> index_rows_;  // items_fts rows waiting for write_index_rows
     std::size_t index_bytes_ = 0;        // their text
     static constexpr std::size_t index_bytes_max = std::size_t{1} << 20;
-    std::optional<std::string> batch_failed_;  // why the open batch can only roll back
+    std::optional<std::string> batch_failed_;          // why the open batch can only roll back
+    std::unique_ptr<background_writeback> writeback_;  // while importing
     // Last: stopped before the statements and the connection go.
     std::unique_ptr<wal_checkpointer> checkpointer_;
 };
@@ -802,7 +783,7 @@ void database::commit_batch() {
     }
     impl_->write_index_rows();
     tx->commit();
-    if (impl_->importing_) impl_->start_writeback();
+    if (impl_->writeback_) impl_->writeback_->request();
 }
 
 void database::rollback_batch() {
@@ -1068,7 +1049,7 @@ bool database::begin_first_import() {
         return false;
     }
     d.importing_ = true;
-    d.open_import_fd();
+    d.writeback_ = std::make_unique<background_writeback>(d.name_);
     return true;
 }
 
@@ -1087,10 +1068,10 @@ bool database::end_first_import() {
     if (d.importing_) {
         // Everything the import wrote (the switch too, unsynced), durable with one fsync: no
         // transaction is open, so there is no journal to sync.
+        d.writeback_.reset();
         sync_path(d.name_);
         remove_import_marker(d.name_);
         d.importing_ = false;
-        d.close_import_fd();
     }
     if (journal != "wal") {
         d.db_.exec("PRAGMA synchronous = FULL");  // still a rollback journal: sync each commit

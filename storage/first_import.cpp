@@ -161,4 +161,39 @@ import_recovery recover_interrupted_import(const std::filesystem::path& database
     return import_recovery::restored;
 }
 
+background_writeback::background_writeback(const std::filesystem::path& file)
+    : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ >= 0) thread_ = std::thread([this] { run(); });
+}
+
+background_writeback::~background_writeback() {
+    {
+        const std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void background_writeback::request() {
+    {
+        const std::lock_guard lock(mutex_);
+        requested_ = true;
+    }
+    wake_.notify_one();
+}
+
+void background_writeback::run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_.wait(lock, [&] { return requested_ || stop_; });
+        if (stop_) return;
+        requested_ = false;
+        lock.unlock();
+        ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors ignored
+        lock.lock();
+    }
+}
+
 }  // namespace feedd::storage

@@ -18,10 +18,13 @@
 // removes a file the import had created), so the import starts over from a consistent state.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace feedd::storage {
 
@@ -58,5 +61,31 @@ enum class import_recovery {
 // Call with the poller lock held (no import can be running), before opening the database.
 import_recovery recover_interrupted_import(const std::filesystem::path& database,
                                            std::string_view boot_id);
+
+// A first import's commits are not synced, so the kernel would write the whole file when
+// the import ends and syncs it, with everything else waiting (≈ 0.1 s for the 84 MB of a cold
+// poll of 1000 feeds). request(), after each commit, has a thread of its own ask the kernel to
+// start writing what is dirty (sync_file_range, SYNC_FILE_RANGE_WRITE), so the end's sync finds
+// little left; on its own thread because that call can wait for the device (1–17 ms seen),
+// which the writer must not.
+class background_writeback {
+  public:
+    explicit background_writeback(const std::filesystem::path& file);  // no hints if unopenable
+    ~background_writeback();  // stops the thread; a call in progress finishes
+    background_writeback(const background_writeback&) = delete;
+    background_writeback& operator=(const background_writeback&) = delete;
+
+    void request();  // never waits
+
+  private:
+    void run();
+
+    int fd_ = -1;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool requested_ = false;
+    bool stop_ = false;
+    std::thread thread_;
+};
 
 }  // namespace feedd::storage
