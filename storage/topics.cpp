@@ -268,21 +268,20 @@ ORDER BY i.first_seen, i.id
         insert.exec();
     }
     // The rebuilt timelines counted afresh: the kept counts (migration 14) lost the cleared
-    // entries through the delete trigger, and the inserts above did not add themselves.
+    // entries through the delete trigger, and the inserts above did not add themselves. One
+    // statement per topic counts and keeps the count, and gives it back.
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    SQLite::Statement count(conn, "SELECT count(*) FROM topic_stories WHERE topic_id = ?1");
-    SQLite::Statement keep(conn, "UPDATE topics SET story_count = ?2 WHERE id = ?1");
+    SQLite::Statement recount(conn, R"sql(
+UPDATE topics SET story_count = (SELECT count(*) FROM topic_stories WHERE topic_id = topics.id)
+WHERE id = ?1
+RETURNING story_count
+)sql");
     for (const auto& topic : chosen.topics) {
-        count.reset();
-        count.bind(1, topic.id);
-        count.executeStep();
-        const auto stories = count.getColumn(0).getInt64();
-        count.reset();
-        keep.reset();
-        keep.bind(1, topic.id);
-        keep.bind(2, stories);
-        keep.exec();
-        counts.emplace_back(topic.name, stories);
+        recount.reset();
+        recount.bind(1, topic.id);
+        if (!recount.executeStep()) throw std::logic_error("rebuild_timelines: topic row gone");
+        counts.emplace_back(topic.name, recount.getColumn(0).getInt64());
+        recount.reset();  // finish the UPDATE before the next one
     }
     tx.commit();
     return counts;
