@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/database_access.hpp"
+#include "storage/digests.hpp"
 #include "storage/migrations.hpp"
 #include "storage/retention.hpp"
 #include "storage/topics.hpp"
@@ -375,6 +376,75 @@ TEST_F(read_paths_test, the_story_count_kept_per_topic_follows_every_write) {
     EXPECT_EQ(db_.integrity_check(), "topics.story_count does not match the timeline of: iran");
     auto reader = database::open(path_, open_mode::read_only);
     EXPECT_EQ(reader.integrity_check(), "topics.story_count does not match the timeline of: iran");
+}
+
+// A digest's stories (unsent_stories) with since, found down topic_stories_timeline, and
+// without: the topic's entries added at or after since that no digest of the topic lists, with
+// enough sources, most sources first, then newest; since inclusive.
+TEST_F(read_paths_test, unsent_stories_with_and_without_since_give_what_a_scan_gives) {
+    const auto topic = add_topic("big");
+    const auto other = add_topic("other");
+    std::vector<raw_story> stories;
+    std::vector<raw_entry> entries;
+    for (int i = 1; i <= 300; ++i) {
+        const std::int64_t first_seen = t0_unix + (i * 7 % 50) * 60;
+        stories.push_back({i, first_seen, first_seen + 60, 1 + i % 3});
+        entries.push_back(
+            {i % 5 == 0 ? other : topic, i, t0_unix + (i * 11 % 40) * 60, first_seen});
+    }
+    write_stories(stories);
+    write_entries(entries);
+    const auto send = [&](const std::string& name, std::vector<std::int64_t> ids) {
+        new_digest d;
+        d.topic = name;
+        d.period = "p-" + name;
+        d.recipients = {"a@example.org"};
+        d.message_id = name + "@example.org";
+        d.message = "Subject: x\r\n\r\nbody\r\n";
+        d.story_ids = std::move(ids);
+        d.created_at = t0;
+        ASSERT_TRUE(add_digest(db_, d));
+    };
+    send("big", {1, 2, 4});
+    send("other", {3, 6});  // another topic's digest holds nothing back from big
+    for (const std::optional<std::int64_t> since :
+         {std::optional<std::int64_t>{}, std::optional<std::int64_t>{t0_unix},
+          std::optional<std::int64_t>{t0_unix + 20 * 60},
+          std::optional<std::int64_t>{t0_unix + 20 * 60 + 1},
+          std::optional<std::int64_t>{t0_unix + 39 * 60},
+          std::optional<std::int64_t>{t0_unix + 40 * 60}}) {
+        for (const int min_sources : {1, 3}) {
+            for (const int limit : {1, 20, 1000}) {
+                std::vector<raw_story> kept;
+                for (const auto& e : entries) {
+                    if (e.topic_id != topic || (since && e.added_at < *since)) continue;
+                    if (e.story_id == 1 || e.story_id == 2 || e.story_id == 4) continue;
+                    const auto& s = stories[static_cast<std::size_t>(e.story_id - 1)];
+                    if (s.source_count >= min_sources) kept.push_back(s);
+                }
+                std::sort(kept.begin(), kept.end(), [](const raw_story& a, const raw_story& b) {
+                    return std::tie(a.source_count, a.first_seen, a.id) >
+                           std::tie(b.source_count, b.first_seen, b.id);
+                });
+                std::vector<std::int64_t> expected;
+                for (const auto& s : kept) {
+                    if (static_cast<int>(expected.size()) == limit) break;
+                    expected.push_back(s.id);
+                }
+                const auto got =
+                    unsent_stories(db_, "big", min_sources,
+                                   since ? std::optional{at(*since)} : std::nullopt, limit);
+                ASSERT_TRUE(got);
+                std::vector<std::int64_t> ids;
+                for (const auto& e : *got)
+                    ids.push_back(e.story.id);
+                EXPECT_EQ(ids, expected) << "since " << (since ? std::to_string(*since) : "none")
+                                         << " min_sources " << min_sources << " limit " << limit;
+            }
+        }
+    }
+    EXPECT_EQ(unsent_stories(db_, "big", 1, at(t0_unix + 40 * 60), 50)->size(), 0U);
+    EXPECT_FALSE(unsent_stories(db_, "nope", 1, at(t0_unix), 50));
 }
 
 // A version-13 file (timelines counted on every read) is counted when migration 14 runs: the
