@@ -461,6 +461,19 @@ DROP INDEX IF EXISTS stories_newest;
 CREATE INDEX stories_newest ON stories (last_seen DESC, id DESC, source_count);
 )sql",
     },
+    migration{
+        "story lists by sources: the most sources any story has, from an index of the stories "
+        "with more than one",
+        R"sql(
+-- A min_sources that no story reaches walked all of stories_newest (docs/benchmarks.md,
+-- "Session 15, h15-read"). Only the stories with more than one outlet are indexed by their
+-- count (2 % of the stories of a 10k-feed farm), so the most any story has is one step down
+-- this index and a list asking for more is empty at once. A story starts with one outlet, so
+-- a new story writes nothing here; a join that brings a story another outlet writes one
+-- entry, next to the story row and stories_newest entry it rewrites anyway.
+CREATE INDEX stories_by_sources ON stories (source_count) WHERE source_count > 1;
+)sql",
+    },
 };
 
 }  // namespace

@@ -447,6 +447,57 @@ TEST_F(read_paths_test, unsent_stories_with_and_without_since_give_what_a_scan_g
     EXPECT_FALSE(unsent_stories(db_, "nope", 1, at(t0_unix), 50));
 }
 
+// A min_sources above the most sources any story has is answered from migration 15's index
+// of the stories with more than one outlet, without the walk down stories_newest; the answer
+// follows a join that brings a story another outlet, a join from an outlet it has, and a
+// deleted story.
+TEST_F(read_paths_test, a_min_sources_no_story_reaches_is_empty_through_joins_and_deletes) {
+    std::set<std::int64_t> known;
+    std::int64_t wire = 0;
+    std::int64_t paper = 0;
+    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items) {
+        const auto r = test_support::poll_of(feed, when, std::move(items));
+        db_.store_refresh(r, test_support::stories_from_guids(r, known));
+    };
+    using ids = std::vector<std::int64_t>;
+    const auto with_sources = [&](int min_sources) {
+        story_query q;
+        q.min_sources = min_sources;
+        ids out;
+        for (const auto& s : db_.list_stories(q))
+            out.push_back(s.id);
+        return out;
+    };
+    auto& conn = database_access::connection(db_);
+    std::string plan;
+    {
+        SQLite::Statement s(conn,
+                            "EXPLAIN QUERY PLAN "
+                            "SELECT max(source_count) FROM stories WHERE source_count > 1");
+        while (s.executeStep())
+            plan += s.getColumn(3).getString() + "\n";
+    }
+    EXPECT_NE(plan.find("stories_by_sources"), std::string::npos) << plan;
+
+    store(wire, t0, {item("a@1", "One"), item("b@2", "Two")});
+    EXPECT_EQ(with_sources(1), (ids{2, 1}));
+    EXPECT_EQ(with_sources(2), ids{});
+    store(paper, t0 + hours(1), {item("c@1", "One again")});  // a second outlet
+    EXPECT_EQ(with_sources(2), ids{1});
+    EXPECT_EQ(with_sources(3), ids{});
+    store(paper, t0 + hours(2), {item("d@1", "One, a third copy")});  // an outlet it has
+    EXPECT_EQ(with_sources(2), ids{1});
+    EXPECT_EQ(with_sources(3), ids{});
+    EXPECT_EQ(with_sources(1), (ids{1, 2}));
+    conn.exec(
+        "DELETE FROM items WHERE id IN (SELECT item_id FROM story_members WHERE story_id = 1)");
+    conn.exec("DELETE FROM stories WHERE id = 1");
+    EXPECT_EQ(with_sources(2), ids{});
+    EXPECT_EQ(with_sources(1), ids{2});
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
 // A version-13 file (timelines counted on every read) is counted when migration 14 runs: the
 // kept counts equal a fresh count of each timeline, and the lists read the same.
 TEST_F(read_paths_test, an_upgraded_file_keeps_counts_equal_to_a_fresh_count) {
