@@ -10,8 +10,19 @@
 
 namespace feedd::storage::test_support {
 
-// Undoes migration 15: no index of the stories by their number of sources.
+// Undoes migration 16: no latest update kept per topic.
+inline void downgrade_to_version_15(SQLite::Database& raw) {
+    register_index_functions(raw);  // dropping a column parses items' trigger on items_fts
+    raw.exec(R"sql(
+DROP TRIGGER topics_story_updated;
+ALTER TABLE topics DROP COLUMN last_update;
+PRAGMA user_version = 15;
+)sql");
+}
+
+// Undoes migration 15 (16 first): no index of the stories by their number of sources.
 inline void downgrade_to_version_14(SQLite::Database& raw) {
+    downgrade_to_version_15(raw);
     raw.exec(R"sql(
 DROP INDEX stories_by_sources;
 PRAGMA user_version = 14;
