@@ -478,7 +478,7 @@ CREATE INDEX stories_by_sources ON stories (source_count) WHERE source_count > 1
         "each topic's latest update kept on its row, so a topic list reads no timeline",
         R"sql(
 -- A topic's latest update (the newest last_seen among its stories) was found among the 1000
--- most recently updated stories, else by reading every story of the topic: 0.7 s for a topic
+-- most recently updated stories, else by reading every story of the topic: 0.6 s for a topic
 -- of 340k stories none of which is recent (docs/benchmarks.md, "Session 15, h15-read"). It is
 -- kept here as an upper bound that is exact until a delete: the writer raises it for the
 -- entries it adds (topic_store::record, once per topic and refresh), this trigger when a story
