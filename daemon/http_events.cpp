@@ -67,9 +67,19 @@ std::shared_ptr<event_hub::subscriber> event_hub::subscribe(
             if (k.id > *last_event_id && passes(s->topic, k.topics)) enqueue(*s, k.text);
         }
     }
+    // Sessions that ended leave an expired entry, which publish removes. With nothing
+    // published (a quiet night, a reader reconnecting in a loop) only this removes them:
+    // whenever the list has doubled since the last sweep, so each subscribe pays O(1)
+    // amortised and the list holds at most twice what the last sweep left (at least 16).
+    if (subscribers_.size() >= 2 * swept_size_) prune();
     subscribers_.push_back(s);
     ever_subscribed_ = true;
     return s;
+}
+
+void event_hub::prune() {
+    subscribers_.remove_if([](const auto& w) { return w.expired(); });
+    swept_size_ = std::max(subscribers_.size(), min_sweep_size);
 }
 
 std::vector<event_hub::message> event_hub::subscriber::take() {
@@ -112,7 +122,7 @@ void event_hub::publish(const story_event& event) {
 }
 
 std::size_t event_hub::subscribers() {
-    subscribers_.remove_if([](const auto& w) { return w.expired(); });
+    prune();
     return subscribers_.size();
 }
 

@@ -70,7 +70,10 @@ class event_hub {
                                           std::function<void()> wake,
                                           std::optional<std::uint64_t> last_event_id = {});
     void publish(const story_event& event);
+    // The live subscribers (expired entries are dropped first).
     std::size_t subscribers();
+    // Entries in the subscriber list, expired ones included: what the hub's memory holds.
+    std::size_t entries() const { return subscribers_.size(); }
     // True once anyone has subscribed: from then on events are worth building even while
     // nobody listens, since a reader that comes back asks for what it missed.
     bool wanted() const { return ever_subscribed_; }
@@ -83,7 +86,13 @@ class event_hub {
     };
     // Queues m for s, or marks s overflowed when that would pass a bound.
     static void enqueue(subscriber& s, const message& m);
+    // Drops the expired entries of subscribers_.
+    void prune();
+    // subscribe sweeps once the list reaches twice its size after the last sweep (and at
+    // least this), so a reconnect loop with nothing published cannot grow it without bound.
+    static constexpr std::size_t min_sweep_size = 16;
     std::list<std::weak_ptr<subscriber>> subscribers_;
+    std::size_t swept_size_ = min_sweep_size;
     std::deque<kept> recent_;
     std::uint64_t next_id_;
     bool ever_subscribed_ = false;

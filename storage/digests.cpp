@@ -70,18 +70,27 @@ std::optional<std::vector<timeline_entry>> unsent_stories(const database& db,
                                                           std::string_view topic, int min_sources,
                                                           std::optional<timestamp> since,
                                                           int limit) {
-    if (!find_topic(db, topic)) return std::nullopt;
-    SQLite::Statement s(database_access::connection(db), R"sql(
+    const auto row = find_topic(db, topic);
+    if (!row) return std::nullopt;
+    // Every entry that passes is read and sorted by sources, so what matters is which entries
+    // are read: with since, those added since then, found by a seek down
+    // topic_stories_timeline; without, all of the topic's. One statement with `(:since IS NULL
+    // OR ts.added_at >= :since)` read the whole topic either way (22 ms for a since that none
+    // of a 341k-story topic's entries reached, against under 1 ms). The index is named so the
+    // plan cannot change with SQLite's estimate.
+    SQLite::Statement s(database_access::connection(db),
+                        fmt::format(R"sql(
 SELECT ts.story_id, ts.added_at, ts.first_item
-FROM topic_stories ts JOIN topics t ON t.id = ts.topic_id JOIN stories s ON s.id = ts.story_id
-WHERE t.name = :name AND s.source_count >= :min_sources
-  AND (:since IS NULL OR ts.added_at >= :since)
+FROM topic_stories ts {} JOIN stories s ON s.id = ts.story_id
+WHERE ts.topic_id = :topic{} AND s.source_count >= :min_sources
   AND NOT EXISTS (SELECT 1 FROM digest_stories ds JOIN digests d ON d.id = ds.digest_id
-                  WHERE d.topic_id = t.id AND ds.story_id = ts.story_id)
+                  WHERE d.topic_id = ts.topic_id AND ds.story_id = ts.story_id)
 ORDER BY s.source_count DESC, s.first_seen DESC, ts.story_id DESC
 LIMIT :limit
-)sql");
-    s.bind(":name", std::string(topic));
+)sql",
+                                    since ? "INDEXED BY topic_stories_timeline" : "",
+                                    since ? " AND ts.added_at >= :since" : ""));
+    s.bind(":topic", row->id);
     s.bind(":min_sources", min_sources);
     if (since) s.bind(":since", to_unix(*since));
     s.bind(":limit", limit);

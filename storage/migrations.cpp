@@ -461,6 +461,43 @@ DROP INDEX IF EXISTS stories_newest;
 CREATE INDEX stories_newest ON stories (last_seen DESC, id DESC, source_count);
 )sql",
     },
+    migration{
+        "story lists by sources: the most sources any story has, from an index of the stories "
+        "with more than one",
+        R"sql(
+-- A min_sources that no story reaches walked all of stories_newest (docs/benchmarks.md,
+-- "Session 15, h15-read"). Only the stories with more than one outlet are indexed by their
+-- count (2 % of the stories of a 10k-feed farm), so the most any story has is one step down
+-- this index and a list asking for more is empty at once. A story starts with one outlet, so
+-- a new story writes nothing here; a join that brings a story another outlet writes one
+-- entry, next to the story row and stories_newest entry it rewrites anyway.
+CREATE INDEX stories_by_sources ON stories (source_count) WHERE source_count > 1;
+)sql",
+    },
+    migration{
+        "each topic's latest update kept on its row, so a topic list reads no timeline",
+        R"sql(
+-- A topic's latest update (the newest last_seen among its stories) was found among the 1000
+-- most recently updated stories, else by reading every story of the topic: 0.6 s for a topic
+-- of 340k stories none of which is recent (docs/benchmarks.md, "Session 15, h15-read"). It is
+-- kept here as an upper bound that is exact until a delete: the writer raises it for the
+-- entries it adds (topic_store::record, once per topic and refresh), this trigger when a story
+-- of the topic gets newer (a join: a probe of topic_stories_by_story), `topics rebuild` sets
+-- it. A delete (retention, ON DELETE CASCADE) may take the story that set it, so a reader
+-- takes it only when a story of the topic has that last_seen (a seek down stories_newest),
+-- else reads as before; retention sets it afresh after deleting timeline entries.
+ALTER TABLE topics ADD COLUMN last_update INTEGER;
+UPDATE topics SET last_update = (SELECT max(s.last_seen) FROM topic_stories ts
+                                 JOIN stories s ON s.id = ts.story_id
+                                 WHERE ts.topic_id = topics.id);
+CREATE TRIGGER topics_story_updated AFTER UPDATE OF last_seen ON stories
+WHEN new.last_seen > old.last_seen BEGIN
+    UPDATE topics SET last_update = new.last_seen
+    WHERE (last_update IS NULL OR last_update < new.last_seen)
+      AND id IN (SELECT topic_id FROM topic_stories WHERE story_id = new.id);
+END;
+)sql",
+    },
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "storage/database_access.hpp"
 #include "storage/sql_helpers.hpp"
+#include "storage/topic_store.hpp"
 
 namespace feedd::storage {
 namespace {
@@ -155,6 +156,9 @@ prune_counts prune_batch(database& db, const prune_options& options, prune_curso
         counts.stories += exec_with(st.delete_story, ":story", *c.story);
     }
     if (options.dry_run) return counts;  // tx rolls back as it goes out of scope
+    // A deleted story may have set a topic's kept latest update (migration 16): readers would
+    // read every story of that topic until it is set afresh.
+    if (counts.timeline_entries > 0) repair_last_updates(conn);
     tx.commit();
     if (counts.items > 0) {
         // FTS5 only records a deletion, as a marker in a new segment; the rows' words stay

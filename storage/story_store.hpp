@@ -62,6 +62,7 @@ class story_store {
     SQLite::Statement window_edge_;
     SQLite::Statement forget_signatures_;
     SQLite::Statement move_window_;
+    SQLite::Statement max_sources_;
     SQLite::Statement list_ids_;
     SQLite::Statement select_stories_;
     SQLite::Statement select_sources_;

@@ -1,5 +1,8 @@
 // The metrics registry's Prometheus text output, and the SSE event hub.
+#include <algorithm>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -158,6 +161,36 @@ TEST(http_events, dropped_subscribers_are_forgotten) {
     s.reset();
     hub.publish({});
     EXPECT_EQ(hub.subscribers(), 0u);
+}
+
+// A reader reconnecting in a loop while nothing is published: each session that ended left
+// an entry in the hub's list, which only publish removed (≈ 250 B a connection, without
+// bound). subscribe sweeps them once the list has doubled since its last sweep.
+TEST(http_events, subscribers_that_left_are_swept_without_a_publish) {
+    event_hub hub;
+    const auto stays = hub.subscribe(std::nullopt, nullptr);
+    std::size_t most = 0;
+    for (int i = 0; i < 10'000; ++i) {
+        auto s = hub.subscribe(std::nullopt, nullptr);
+        most = std::max(most, hub.entries());
+        s.reset();  // the session ends
+    }
+    EXPECT_LE(most, 64u);
+    EXPECT_FALSE(stays->overflowed);
+    EXPECT_EQ(hub.subscribers(), 1u);
+    EXPECT_EQ(hub.entries(), 1u);
+    // Live sessions are never swept: 100 open ones stay while others come and go.
+    std::vector<std::shared_ptr<event_hub::subscriber>> open;
+    for (int i = 0; i < 100; ++i)
+        open.push_back(hub.subscribe(std::nullopt, nullptr));
+    for (int i = 0; i < 10'000; ++i)
+        hub.subscribe(std::nullopt, nullptr).reset();
+    EXPECT_LE(hub.entries(), 2u * 101 + 1);
+    EXPECT_EQ(hub.subscribers(), 101u);
+    hub.publish({});
+    for (const auto& s : open)
+        EXPECT_EQ(s->queue.size(), 1u);
+    EXPECT_EQ(stays->queue.size(), 1u);
 }
 
 }  // namespace

@@ -10,10 +10,30 @@
 
 namespace feedd::storage::test_support {
 
-// Undoes migration 14: no story count kept per topic, stories_newest without source_count
-// (missing stays missing).
+// Undoes migration 16: no latest update kept per topic.
+inline void downgrade_to_version_15(SQLite::Database& raw) {
+    register_index_functions(raw);  // dropping a column parses items' trigger on items_fts
+    raw.exec(R"sql(
+DROP TRIGGER topics_story_updated;
+ALTER TABLE topics DROP COLUMN last_update;
+PRAGMA user_version = 15;
+)sql");
+}
+
+// Undoes migration 15 (16 first): no index of the stories by their number of sources.
+inline void downgrade_to_version_14(SQLite::Database& raw) {
+    downgrade_to_version_15(raw);
+    raw.exec(R"sql(
+DROP INDEX stories_by_sources;
+PRAGMA user_version = 14;
+)sql");
+}
+
+// Undoes migration 14 (15 first): no story count kept per topic, stories_newest without
+// source_count (missing stays missing).
 inline void downgrade_to_version_13(SQLite::Database& raw) {
     register_index_functions(raw);  // dropping a column parses items' trigger on items_fts
+    downgrade_to_version_14(raw);
     const bool stories_newest = has_index(raw, "stories_newest");
     raw.exec(R"sql(
 DROP TRIGGER topic_stories_uncounted;

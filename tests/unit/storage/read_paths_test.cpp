@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/database_access.hpp"
+#include "storage/digests.hpp"
 #include "storage/migrations.hpp"
 #include "storage/retention.hpp"
 #include "storage/topics.hpp"
@@ -99,10 +100,13 @@ class read_paths_test : public ::testing::Test {
             s.bind(3, e.added_at);
             s.exec();
         }
-        // As rebuild_timelines does: the writers of entries keep the counts (migration 14).
+        // As rebuild_timelines does: the writers of entries keep the counts (migration 14) and
+        // the latest update (migration 16).
         conn.exec(
             "UPDATE topics SET story_count = "
-            "(SELECT count(*) FROM topic_stories WHERE topic_id = topics.id)");
+            "(SELECT count(*) FROM topic_stories WHERE topic_id = topics.id), last_update = "
+            "(SELECT max(s.last_seen) FROM topic_stories ts JOIN stories s ON s.id = ts.story_id "
+            "WHERE ts.topic_id = topics.id)");
         tx.commit();
     }
 
@@ -287,6 +291,14 @@ TEST_F(read_paths_test, a_topics_latest_update_is_the_newest_of_its_stories_rece
     EXPECT_EQ(topics[2].last_update, at(t0_unix + 500 * 60));
     for (const auto& t : list_topics(db_, false))
         EXPECT_FALSE(t.last_update) << t.name;
+    // With each kept latest update (migration 16) naming no story of its topic, as after a
+    // delete, the reader finds it among the recent stories or, for stale, in the whole
+    // timeline: the same answers.
+    database_access::connection(db_).exec("UPDATE topics SET last_update = last_update + 1");
+    const auto unkept = list_topics(db_);
+    ASSERT_EQ(unkept.size(), 3U);
+    for (std::size_t i = 0; i < unkept.size(); ++i)
+        EXPECT_EQ(unkept[i].last_update, topics[i].last_update) << topics[i].name;
     // Without stories_newest (a first import) the answers are the same.
     database_access::connection(db_).exec("DROP INDEX stories_newest");
     const auto again = list_topics(db_);
@@ -375,6 +387,222 @@ TEST_F(read_paths_test, the_story_count_kept_per_topic_follows_every_write) {
     EXPECT_EQ(db_.integrity_check(), "topics.story_count does not match the timeline of: iran");
     auto reader = database::open(path_, open_mode::read_only);
     EXPECT_EQ(reader.integrity_check(), "topics.story_count does not match the timeline of: iran");
+}
+
+// A digest's stories (unsent_stories) with since, found down topic_stories_timeline, and
+// without: the topic's entries added at or after since that no digest of the topic lists, with
+// enough sources, most sources first, then newest; since inclusive.
+TEST_F(read_paths_test, unsent_stories_with_and_without_since_give_what_a_scan_gives) {
+    const auto topic = add_topic("big");
+    const auto other = add_topic("other");
+    std::vector<raw_story> stories;
+    std::vector<raw_entry> entries;
+    for (int i = 1; i <= 300; ++i) {
+        const std::int64_t first_seen = t0_unix + (i * 7 % 50) * 60;
+        stories.push_back({i, first_seen, first_seen + 60, 1 + i % 3});
+        entries.push_back(
+            {i % 5 == 0 ? other : topic, i, t0_unix + (i * 11 % 40) * 60, first_seen});
+    }
+    write_stories(stories);
+    write_entries(entries);
+    const auto send = [&](const std::string& name, std::vector<std::int64_t> ids) {
+        new_digest d;
+        d.topic = name;
+        d.period = "p-" + name;
+        d.recipients = {"a@example.org"};
+        d.message_id = name + "@example.org";
+        d.message = "Subject: x\r\n\r\nbody\r\n";
+        d.story_ids = std::move(ids);
+        d.created_at = t0;
+        ASSERT_TRUE(add_digest(db_, d));
+    };
+    send("big", {1, 2, 4});
+    send("other", {3, 6});  // another topic's digest holds nothing back from big
+    for (const std::optional<std::int64_t> since :
+         {std::optional<std::int64_t>{}, std::optional<std::int64_t>{t0_unix},
+          std::optional<std::int64_t>{t0_unix + 20 * 60},
+          std::optional<std::int64_t>{t0_unix + 20 * 60 + 1},
+          std::optional<std::int64_t>{t0_unix + 39 * 60},
+          std::optional<std::int64_t>{t0_unix + 40 * 60}}) {
+        for (const int min_sources : {1, 3}) {
+            for (const int limit : {1, 20, 1000}) {
+                std::vector<raw_story> kept;
+                for (const auto& e : entries) {
+                    if (e.topic_id != topic || (since && e.added_at < *since)) continue;
+                    if (e.story_id == 1 || e.story_id == 2 || e.story_id == 4) continue;
+                    const auto& s = stories[static_cast<std::size_t>(e.story_id - 1)];
+                    if (s.source_count >= min_sources) kept.push_back(s);
+                }
+                std::sort(kept.begin(), kept.end(), [](const raw_story& a, const raw_story& b) {
+                    return std::tie(a.source_count, a.first_seen, a.id) >
+                           std::tie(b.source_count, b.first_seen, b.id);
+                });
+                std::vector<std::int64_t> expected;
+                for (const auto& s : kept) {
+                    if (static_cast<int>(expected.size()) == limit) break;
+                    expected.push_back(s.id);
+                }
+                const auto got =
+                    unsent_stories(db_, "big", min_sources,
+                                   since ? std::optional{at(*since)} : std::nullopt, limit);
+                ASSERT_TRUE(got);
+                std::vector<std::int64_t> ids;
+                for (const auto& e : *got)
+                    ids.push_back(e.story.id);
+                EXPECT_EQ(ids, expected) << "since " << (since ? std::to_string(*since) : "none")
+                                         << " min_sources " << min_sources << " limit " << limit;
+            }
+        }
+    }
+    EXPECT_EQ(unsent_stories(db_, "big", 1, at(t0_unix + 40 * 60), 50)->size(), 0U);
+    EXPECT_FALSE(unsent_stories(db_, "nope", 1, at(t0_unix), 50));
+}
+
+// A min_sources above the most sources any story has is answered from migration 15's index
+// of the stories with more than one outlet, without the walk down stories_newest; the answer
+// follows a join that brings a story another outlet, a join from an outlet it has, and a
+// deleted story.
+TEST_F(read_paths_test, a_min_sources_no_story_reaches_is_empty_through_joins_and_deletes) {
+    std::set<std::int64_t> known;
+    std::int64_t wire = 0;
+    std::int64_t paper = 0;
+    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items) {
+        const auto r = test_support::poll_of(feed, when, std::move(items));
+        db_.store_refresh(r, test_support::stories_from_guids(r, known));
+    };
+    using ids = std::vector<std::int64_t>;
+    const auto with_sources = [&](int min_sources) {
+        story_query q;
+        q.min_sources = min_sources;
+        ids out;
+        for (const auto& s : db_.list_stories(q))
+            out.push_back(s.id);
+        return out;
+    };
+    auto& conn = database_access::connection(db_);
+    std::string plan;
+    {
+        SQLite::Statement s(conn,
+                            "EXPLAIN QUERY PLAN "
+                            "SELECT max(source_count) FROM stories WHERE source_count > 1");
+        while (s.executeStep())
+            plan += s.getColumn(3).getString() + "\n";
+    }
+    EXPECT_NE(plan.find("stories_by_sources"), std::string::npos) << plan;
+
+    store(wire, t0, {item("a@1", "One"), item("b@2", "Two")});
+    EXPECT_EQ(with_sources(1), (ids{2, 1}));
+    EXPECT_EQ(with_sources(2), ids{});
+    store(paper, t0 + hours(1), {item("c@1", "One again")});  // a second outlet
+    EXPECT_EQ(with_sources(2), ids{1});
+    EXPECT_EQ(with_sources(3), ids{});
+    store(paper, t0 + hours(2), {item("d@1", "One, a third copy")});  // an outlet it has
+    EXPECT_EQ(with_sources(2), ids{1});
+    EXPECT_EQ(with_sources(3), ids{});
+    EXPECT_EQ(with_sources(1), (ids{1, 2}));
+    conn.exec(
+        "DELETE FROM items WHERE id IN (SELECT item_id FROM story_members WHERE story_id = 1)");
+    conn.exec("DELETE FROM stories WHERE id = 1");
+    EXPECT_EQ(with_sources(2), ids{});
+    EXPECT_EQ(with_sources(1), ids{2});
+    EXPECT_EQ(db_.integrity_check(), "ok");
+}
+
+// Each topic's latest update kept on its row (migration 16) through every path that changes
+// it: the writer's new entries, a story of the topic getting newer through an item that
+// matches no topic (the trigger), both in one refresh, a rebuild, a delete by hand of the
+// story that set it (the reader checks it and reads the timeline), and retention (which sets
+// it afresh).
+TEST_F(read_paths_test, the_latest_update_kept_per_topic_follows_every_write) {
+    std::set<std::int64_t> known;
+    std::int64_t wire = 0;
+    std::int64_t paper = 0;
+    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    sync_topics(db_, {{"iran", "iran", {}, {}}, {"oil", "oil", {}, {}}}, t0);
+    db_.set_topics(load_topic_set(db_));
+    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items,
+                           std::optional<timestamp> window_start = std::nullopt) {
+        const auto r = test_support::poll_of(feed, when, std::move(items));
+        auto step = test_support::stories_from_guids(r, known);
+        step.prune_before = window_start;
+        db_.store_refresh(r, step);
+    };
+    auto& conn = database_access::connection(db_);
+    const auto kept = [&](const std::string& name) -> std::optional<std::int64_t> {
+        SQLite::Statement s(conn, "SELECT last_update FROM topics WHERE name = ?1");
+        s.bind(1, name);
+        if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
+        return s.getColumn(0).getInt64();
+    };
+    const auto newest = [&](const std::string& name) -> std::optional<std::int64_t> {
+        SQLite::Statement s(conn, R"sql(
+SELECT max(s.last_seen) FROM topic_stories ts JOIN stories s ON s.id = ts.story_id
+WHERE ts.topic_id = (SELECT id FROM topics WHERE name = ?1)
+)sql");
+        s.bind(1, name);
+        if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
+        return s.getColumn(0).getInt64();
+    };
+    const auto listed = [&](const std::string& name) -> std::optional<std::int64_t> {
+        for (const auto& t : list_topics(db_)) {
+            if (t.name == name && t.last_update) return unix_of(*t.last_update);
+        }
+        return std::nullopt;
+    };
+    const auto check = [&](const char* step) {
+        for (const std::string name : {"iran", "oil"}) {
+            EXPECT_EQ(kept(name), newest(name)) << step << ": " << name;
+            EXPECT_EQ(listed(name), newest(name)) << step << ": " << name;
+        }
+    };
+    const std::int64_t hour = 3600;
+
+    store(wire, t0, {item("a@1", "Iran talks"), item("b@2", "Oil prices")});
+    EXPECT_EQ(kept("iran"), t0_unix);
+    EXPECT_EQ(kept("oil"), t0_unix);
+    check("new entries");
+    store(paper, t0 + hours(1), {item("c@1", "Talks resume")});  // matches no topic
+    EXPECT_EQ(kept("iran"), t0_unix + hour);
+    EXPECT_EQ(kept("oil"), t0_unix);
+    check("a story got newer");
+    // Story 1 gets newer and enters oil in one refresh; story 3 is new in oil.
+    store(wire, t0 + hours(3), {item("d@1", "Iran oil"), item("e@3", "Oil and gas")});
+    EXPECT_EQ(kept("iran"), t0_unix + 3 * hour);
+    EXPECT_EQ(kept("oil"), t0_unix + 3 * hour);
+    check("a join and a new entry in one refresh");
+
+    // A rebuild under a new rule: from the rebuilt timeline, lower than before.
+    sync_topics(db_, {{"iran", "prices", {}, {}}, {"oil", "oil", {}, {}}}, t0 + hours(4));
+    db_.set_topics(load_topic_set(db_));
+    rebuild_timelines(db_, "iran");
+    EXPECT_EQ(kept("iran"), t0_unix);
+    check("rebuilt");
+
+    // Story 1 deleted by hand: oil's kept update names no story of oil any more, so the
+    // reader reads the timeline (story 3's, the same time: d@1 and e@3 came in one refresh).
+    store(paper, t0 + hours(5), {item("f@1", "Oil again")});  // story 1 now the newest
+    EXPECT_EQ(kept("oil"), t0_unix + 5 * hour);
+    conn.exec(
+        "DELETE FROM items WHERE id IN (SELECT item_id FROM story_members WHERE story_id = 1)");
+    conn.exec("DELETE FROM stories WHERE id = 1");
+    EXPECT_EQ(kept("oil"), t0_unix + 5 * hour);
+    EXPECT_EQ(listed("oil"), t0_unix + 3 * hour);
+
+    // Retention deletes stories 2 and 3 (both feeds list only new items), and oil keeps a
+    // story fetched now but published long ago: set afresh to that story's time.
+    const auto later = t0 + days(30);
+    auto old_news = item("g@4", "Oil history");
+    old_news.published = t0 - days(1);
+    store(wire, later, {item("h@5", "Weather"), old_news}, later - days(1));
+    store(paper, later, {item("i@6", "Weather again")}, later - days(1));
+    EXPECT_EQ(kept("oil"), t0_unix + 5 * hour);
+    const auto pruned = prune_all(db_, {later - days(7), 500, false});
+    EXPECT_EQ(pruned.stories, 2);
+    EXPECT_EQ(kept("oil"), t0_unix - 24 * hour);
+    EXPECT_EQ(kept("iran"), std::nullopt);
+    check("after retention");
+    EXPECT_EQ(db_.integrity_check(), "ok");
 }
 
 // A version-13 file (timelines counted on every read) is counted when migration 14 runs: the
