@@ -119,7 +119,21 @@ SQLite::Database open_connection(const std::string& name, open_mode mode, const 
         // connection could not change it anyway.
         db.exec("PRAGMA foreign_keys = ON");
         register_index_functions(db);
-        const int version = schema_version_of(db);
+        int version = 0;
+        try {
+            version = schema_version_of(db);
+        } catch (const SQLite::Exception& e) {
+            // A writer killed during a first import (storage/first_import.hpp) left a hot
+            // rollback journal, which only a read-write connection may roll back: SQLite's
+            // locks tell that no writer is alive, so one brief read-write open repairs the
+            // file, as the next poller's would, and the read goes on.
+            if (e.getExtendedErrorCode() != SQLITE_READONLY_ROLLBACK) throw;
+            {
+                SQLite::Database repair(name, SQLite::OPEN_READWRITE, busy_timeout_ms);
+                repair.execAndGet("SELECT count(*) FROM sqlite_schema");
+            }
+            version = schema_version_of(db);
+        }
         if (version != latest_schema_version()) {
             const auto* why = version == 0                        ? "is not initialised"
                               : version < latest_schema_version() ? "needs migrating"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
@@ -306,6 +307,27 @@ TEST(first_import, a_writer_closed_during_the_import_keeps_what_it_stored) {
     auto db = database::open_for_polling(path);
     EXPECT_EQ(journal_mode(db), "wal");
     EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+TEST(first_import, a_reader_rolls_back_the_journal_a_killed_import_left) {
+    // What a kill in the middle of a transaction leaves: the file and its hot journal, copied
+    // while the transaction is open (the copies hold no lock, as a dead writer holds none).
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    const auto killed = dir / "killed.db";
+    {
+        auto db = database::open_for_polling(path);
+        store_three_items(db);
+        auto& conn = database_access::connection(db);
+        SQLite::Transaction tx(conn);
+        conn.exec("DELETE FROM feeds");  // changes pages the file had: they go to the journal
+        std::filesystem::copy_file(path, killed);
+        std::filesystem::copy_file(path.string() + "-journal", killed.string() + "-journal");
+    }
+    ASSERT_GT(std::filesystem::file_size(killed.string() + "-journal"), 0U);
+    auto reader = database::open(killed, open_mode::read_only);  // used to fail: read-only
+    EXPECT_EQ(titles_newest_first(reader), (std::vector<std::string>{"new", "mid", "old"}));
+    EXPECT_EQ(reader.feeds().size(), 1U);  // the DELETE rolled back
 }
 
 // What an import leaves behind when the process or the machine dies: its marker, maybe a
