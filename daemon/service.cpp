@@ -1372,8 +1372,8 @@ int run_service(const config& cfg, run_mode mode) {
     }
     // A first import that a crash cut short is kept or put back before the file is opened
     // (storage/first_import.hpp).
-    const auto recovery = storage::recover_interrupted_import(
-        cfg.storage_path, storage::current_boot_id().value_or(""));
+    const auto recovery =
+        storage::recover_interrupted_import(cfg.storage_path, storage::current_boot_id());
     if (recovery == storage::import_recovery::kept) {
         spdlog::warn("{}: the first import was cut short; what it stored is kept",
                      cfg.storage_path.string());

@@ -645,12 +645,11 @@ database database::open(const std::filesystem::path& path, open_mode mode) {
 }
 
 database database::open_for_polling(const std::filesystem::path& path) {
-    const auto boot = current_boot_id();
-    if (!boot || path == ":memory:" || std::filesystem::exists(path))
+    if (path == ":memory:" || std::filesystem::exists(path))
         return open(path, open_mode::read_write, false);
     // A new file: its first import starts before SQLite creates it, so that even its schema
     // goes without syncs (on ext4 the first sync of a new file waits ~30 ms for the journal).
-    write_import_marker(path, import_marker{*boot, false});
+    write_import_marker(path, import_marker{current_boot_id(), false});
     try {
         return open(path, open_mode::read_write, true);
     } catch (...) {
@@ -1028,15 +1027,14 @@ bool database::begin_first_import() {
     impl_->require_no_batch("begin_first_import");
     auto& d = *impl_;
     if (d.importing_) return true;
-    const auto boot = current_boot_id();
-    if (d.name_ == ":memory:" || !boot || !d.checkpointer_ ||
+    if (d.name_ == ":memory:" || !d.checkpointer_ ||
         d.db_.execAndGet("SELECT EXISTS (SELECT 1 FROM items)").getInt() != 0) {
         return false;
     }
     const std::filesystem::path file(d.name_);
     // A file that held something (feeds from an OPML import, topics, digests) is copied
     // first, synced, so that a power cut during the import can put it back.
-    const import_marker marker{*boot, !d.created_};
+    const import_marker marker{current_boot_id(), !d.created_};
     if (marker.has_base) {
         auto copy = import_base_file(file);
         copy += ".tmp";

@@ -223,7 +223,7 @@ class database {
     bool defer_time_indexes();
     // A first import (no item stored yet) written through a rollback journal without syncs
     // instead of the write-ahead log (storage/first_import.hpp): true when this connection
-    // switched (a file, no item, the boot's id readable, no other connection using the log).
+    // switched (a file, no item, no other connection using the log).
     // Writes the import's marker (and a copy of a file that held anything) first. Outside a
     // batch, like end_first_import().
     bool begin_first_import();

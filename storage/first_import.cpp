@@ -38,6 +38,15 @@ void remove_if_present(const std::filesystem::path& file) {
     }
 }
 
+void rename_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::error_code ec;
+    std::filesystem::rename(from, to, ec);
+    if (ec) {
+        throw std::runtime_error(
+            fmt::format("{}: cannot rename to {}: {}", from.string(), to.string(), ec.message()));
+    }
+}
+
 // The database and SQLite's files beside it, gone (a file the interrupted import created).
 void remove_database_files(const std::filesystem::path& database) {
     for (const std::string_view suffix : {"-journal", "-wal", "-shm", ""})
@@ -54,10 +63,10 @@ std::filesystem::path import_base_file(const std::filesystem::path& database) {
     return poller_lock::file_for(database, base_suffix);
 }
 
-std::optional<std::string> current_boot_id() {
+std::string current_boot_id() {
     std::ifstream in("/proc/sys/kernel/random/boot_id");
     std::string id;
-    if (!(in >> id) || id.empty()) return std::nullopt;
+    if (!(in >> id) || id.empty()) return std::string(unknown_boot);
     return id;
 }
 
@@ -85,12 +94,7 @@ void write_import_marker(const std::filesystem::path& database, const import_mar
         }
     }
     sync_path(temporary);
-    std::error_code ec;
-    std::filesystem::rename(temporary, file, ec);
-    if (ec) {
-        throw std::runtime_error(fmt::format("{}: cannot rename to {}: {}", temporary.string(),
-                                             file.string(), ec.message()));
-    }
+    rename_file(temporary, file);
     sync_path(folder_of(file));
 }
 
@@ -131,7 +135,7 @@ import_recovery recover_interrupted_import(const std::filesystem::path& database
         remove_if_present(import_base_file(database));
         return import_recovery::none;
     }
-    if (marker->boot_id == boot_id) {
+    if (marker->boot_id == boot_id && boot_id != unknown_boot) {
         // The process died, the kernel did not: every write reached the page cache, and
         // SQLite rolls back the hot journal of the transaction it cut short.
         remove_import_marker(database);
@@ -147,12 +151,7 @@ import_recovery recover_interrupted_import(const std::filesystem::path& database
     } else if (std::filesystem::exists(base)) {
         for (const std::string_view suffix : {"-journal", "-wal", "-shm"})
             remove_if_present(with_suffix(file, suffix));
-        std::error_code ec;
-        std::filesystem::rename(base, file, ec);
-        if (ec) {
-            throw std::runtime_error(fmt::format("{}: cannot put back {}: {}", file.string(),
-                                                 base.string(), ec.message()));
-        }
+        rename_file(base, file);
     }
     // (A marker that names a base which is gone: the copy was put back already, by a
     // recovery that stopped before removing the marker.)

@@ -14,8 +14,9 @@
 // when the file held anything before (feeds from an OPML import, topics, digests), a copy of
 // it as it was, `<database>.import-base`, both synced before the first unsynced write. The
 // next poller that finds the marker (recover_interrupted_import, under the poller lock) keeps
-// the file if the machine has not restarted since, and otherwise puts the copy back (or
-// removes a file the import had created), so the import starts over from a consistent state.
+// the file if the machine has not restarted since, and otherwise (or when the boot cannot be
+// told) puts the copy back (or removes a file the import had created), so the import starts
+// over from a consistent state.
 #pragma once
 
 #include <condition_variable>
@@ -36,9 +37,11 @@ struct import_marker {
 std::filesystem::path import_marker_file(const std::filesystem::path& database);
 std::filesystem::path import_base_file(const std::filesystem::path& database);
 
-// The kernel's id of this boot (/proc/sys/kernel/random/boot_id); nullopt when it cannot be
-// read, and then no first import goes without syncs.
-std::optional<std::string> current_boot_id();
+// The kernel's id of this boot (/proc/sys/kernel/random/boot_id), or unknown_boot when it
+// cannot be read (systemd's ProcSubset=pid hides /proc/sys from the service). A marker from an
+// unknown boot is never taken for this one: an import cut short there starts over.
+std::string current_boot_id();
+inline constexpr std::string_view unknown_boot = "unknown";
 
 // Writes the marker durably (a synced temporary file renamed into place, then the folder
 // synced). Throws std::runtime_error naming the file.
@@ -55,7 +58,7 @@ void sync_path(const std::filesystem::path& path);
 enum class import_recovery {
     none,      // no marker: nothing was interrupted
     kept,      // same boot: the file is as SQLite's journal leaves it, consistent
-    restored,  // another boot: the file was put back as it was before the import
+    restored,  // another or an unknown boot: the file was put back as it was before the import
 };
 
 // Call with the poller lock held (no import can be running), before opening the database.
