@@ -403,24 +403,25 @@ TEST_F(config_test, opml_problems_name_the_config_line_and_the_opml_file) {
         {(dir_ / "feed.xml").string() + ": line 2: root element is <rss>; expected <opml>"});
 }
 
-// One outline we cannot follow in an exported OPML file skips that outline only;
-// feed:// is how some readers export plain web URLs.
-// One URL listed 200,000 times, each time with another tag: merging searched the first
-// listing's growing tag list for every tag (quadratic, minutes). Now linear.
+// One URL listed 400,000 times, each time with another tag: merging searched the first
+// listing's growing tag list for every tag, quadratic (200,000 took 115 s; this many, ~8 min,
+// past scripts/test's 300 s per test). Now linear (~0.5 s; ~6 s under ASan on a busy host). No
+// wall time is asserted here: the per-test timeout tells the two apart.
 TEST_F(config_test, an_opml_repeating_one_feed_with_many_tags_loads_in_linear_time) {
+    constexpr int listings = 400000;
     std::string doc = "<opml><body>\n";
-    for (int i = 0; i < 200000; ++i)
+    for (int i = 0; i < listings; ++i)
         doc += fmt::format("<outline xmlUrl=\"https://same.example/rss\" category=\"t{}\"/>\n", i);
     doc += "</body></opml>";
     test::write_file(dir_ / "same.opml", doc);
-    const auto started = std::chrono::steady_clock::now();
     const auto cfg = load("opml = [\"same.opml\"]\n");
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
     ASSERT_EQ(cfg.feeds.size(), 1u);
-    EXPECT_EQ(cfg.feeds[0].tags.size(), 200000u);
-    EXPECT_EQ(cfg.feeds[0].tags.back(), "t199999");
+    EXPECT_EQ(cfg.feeds[0].tags.size(), static_cast<std::size_t>(listings));
+    EXPECT_EQ(cfg.feeds[0].tags.back(), fmt::format("t{}", listings - 1));
 }
 
+// One outline we cannot follow in an exported OPML file skips that outline only;
+// feed:// is how some readers export plain web URLs.
 TEST_F(config_test, opml_outlines_with_odd_urls_are_skipped_or_mapped) {
     test::write_file(dir_ / "mixed.opml",
                      "<opml><body><outline text=\"Old\" xmlUrl=\"ftp://x.example/f\"/>"

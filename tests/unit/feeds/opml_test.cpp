@@ -1,6 +1,5 @@
 #include "feeds/opml.hpp"
 
-#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -153,7 +152,9 @@ TEST(opml, a_folder_title_repeated_for_many_feeds_is_refused_not_multiplied) {
 }
 
 // Thousands of distinct nested folders, or category parts, on one feed: each tag was
-// searched for in the list so far (quadratic: minutes for these). Now linear.
+// searched for in the list so far (quadratic: minutes for these; the 400,000 category parts
+// alone ~8 comparisons·10^10, past scripts/test's 300 s per test). Now linear. No wall time is
+// asserted: the per-test timeout tells the two apart.
 TEST(opml, many_distinct_folder_or_category_tags_take_linear_time) {
     constexpr int depth = 100000;
     std::string nested = "<opml><body>";
@@ -164,21 +165,19 @@ TEST(opml, many_distinct_folder_or_category_tags_take_linear_time) {
         nested += "</outline>";
     nested += "</body></opml>";
     std::string categories;
-    for (int i = 0; i < 200000; ++i)
+    for (int i = 0; i < 400000; ++i)
         categories += fmt::format("{}c{}", i == 0 ? "" : ",", i);
     const std::string flat = "<opml><body><outline xmlUrl=\"https://flat.example/\" category=\"" +
                              categories + "\"/></body></opml>";
-    const auto started = std::chrono::steady_clock::now();
     const auto deep = parse_opml(nested);
     const auto wide = parse_opml(flat);
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
     ASSERT_TRUE(deep) << deep.error;
     ASSERT_TRUE(wide) << wide.error;
     ASSERT_EQ(deep.feeds.size(), 1u);
     ASSERT_EQ(deep.feeds[0].tags.size(), static_cast<std::size_t>(depth));
     EXPECT_EQ(deep.feeds[0].tags.back(), "f99999");
     ASSERT_EQ(wide.feeds.size(), 1u);
-    EXPECT_EQ(wide.feeds[0].tags.size(), 200000u);
+    EXPECT_EQ(wide.feeds[0].tags.size(), 400000u);
 }
 
 // "Billion laughs": pugixml does not read the DOCTYPE's entity declarations, so nothing is
