@@ -2,8 +2,8 @@
 // straight, through a rollback journal with `synchronous = OFF` and no checkpoint thread,
 // instead of through the write-ahead log. Every page of the new file is then written once:
 // no log frames for pages that several transactions change, no checkpoint copying them again,
-// no wait for the log to start over (a cold poll of 1000 feeds: −11 to −16 % wall, −10 to
-// −12 % CPU; docs/benchmarks.md, session 15). database::begin_first_import switches, and
+// no wait for the log to start over (a cold poll of 1000 feeds: −6 to −16 % wall, less on a
+// faster host; docs/benchmarks.md, session 15). database::begin_first_import switches, and
 // database::end_first_import makes the file durable and goes back to WAL when the round is
 // over (or the writer closes).
 //
