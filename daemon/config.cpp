@@ -853,7 +853,10 @@ class loader {
             feed.url = std::move(url.url);
             feed.interval = cfg.default_interval;
             if (const auto* title = table.get("title")) {
-                const auto text = get_string(*title, key + ".title", "a string");
+                auto text = get_string(*title, key + ".title", "a string");
+                // Without the controls a terminal acts on, as feed and OPML titles are: `feedd
+                // feeds` prints it (TOML's "\u001b" writes an escape as easily as a typo).
+                feeds::drop_control_characters(text);
                 if (!trim(text).empty()) feed.title = std::string(trim(text));
             }
             if (const auto* tags = table.get("tags")) feed.tags = get_tags(*tags, key + ".tags");

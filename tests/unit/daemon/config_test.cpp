@@ -403,6 +403,17 @@ TEST_F(config_test, opml_problems_name_the_config_line_and_the_opml_file) {
         {(dir_ / "feed.xml").string() + ": line 2: root element is <rss>; expected <opml>"});
 }
 
+// A configured title loses the controls a terminal would act on, as feed and OPML titles do.
+TEST_F(config_test, a_feed_title_loses_terminal_controls) {
+    const auto cfg = load(
+        "[[feed]]\nurl = \"https://a.example/rss\"\ntitle = \"\\u001b[2JRed\\u0007 "
+        "news\\u0081\"\n\n"
+        "[[feed]]\nurl = \"https://b.example/rss\"\ntitle = \"\\u001b\\u0007\"\n");
+    ASSERT_EQ(cfg.feeds.size(), 2u);
+    EXPECT_EQ(cfg.feeds[0].title, "[2JRed news");
+    EXPECT_FALSE(cfg.feeds[1].title);  // nothing left: as if none was given
+}
+
 // One URL listed 400,000 times, each time with another tag: merging searched the first
 // listing's growing tag list for every tag, quadratic (200,000 took 115 s; this many, ~8 min,
 // past scripts/test's 300 s per test). Now linear (~0.5 s; ~6 s under ASan on a busy host). No
