@@ -130,6 +130,18 @@ class read_paths_test : public ::testing::Test {
     const std::filesystem::path path_ = tmp_ / "feedd.db";
     database db_ = database::open(path_, open_mode::read_write);
     std::vector<topic_spec> specs_;
+
+    // A refresh of `feed` clustered by guid: each item's story is the number after '@';
+    // members clustered before window_start lose their signatures, so retention may delete
+    // them.
+    void store(std::int64_t feed, timestamp when, std::vector<feeds::item> items,
+               std::optional<timestamp> window_start = std::nullopt) {
+        const auto r = test_support::poll_of(feed, when, std::move(items));
+        auto step = test_support::stories_from_guids(r, known_);
+        step.prune_before = window_start;
+        db_.store_refresh(r, step);
+    }
+    std::set<std::int64_t> known_;  // stories store() has seen
 };
 
 // (story id, added_at) of a timeline, in its order.
@@ -312,10 +324,7 @@ TEST_F(read_paths_test, a_topics_latest_update_is_the_newest_of_its_stories_rece
 // of one refresh add to one topic), a rebuild, retention, a story or a topic deleted (ON
 // DELETE CASCADE); integrity_check compares them.
 TEST_F(read_paths_test, the_story_count_kept_per_topic_follows_every_write) {
-    std::set<std::int64_t> known;
-    std::int64_t wire = 0;
-    std::int64_t paper = 0;
-    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    const auto [wire, paper] = test_support::wire_and_paper(db_, t0);
     const auto set_topics = [&](std::string iran_rule, timestamp when) {
         sync_topics(db_,
                     {{"iran", std::move(iran_rule), {}, {}},
@@ -323,15 +332,6 @@ TEST_F(read_paths_test, the_story_count_kept_per_topic_follows_every_write) {
                      {"all", "text", {}, {}}},
                     when);
         db_.set_topics(load_topic_set(db_));
-    };
-    // Each item's story is the number after '@'; members clustered before window_start lose
-    // their signatures, so retention may delete them.
-    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items,
-                           std::optional<timestamp> window_start = std::nullopt) {
-        const auto r = test_support::poll_of(feed, when, std::move(items));
-        auto step = test_support::stories_from_guids(r, known);
-        step.prune_before = window_start;
-        db_.store_refresh(r, step);
     };
     const auto counts = [&] {
         std::vector<std::int64_t> out;
@@ -463,14 +463,7 @@ TEST_F(read_paths_test, unsent_stories_with_and_without_since_give_what_a_scan_g
 // follows a join that brings a story another outlet, a join from an outlet it has, and a
 // deleted story.
 TEST_F(read_paths_test, a_min_sources_no_story_reaches_is_empty_through_joins_and_deletes) {
-    std::set<std::int64_t> known;
-    std::int64_t wire = 0;
-    std::int64_t paper = 0;
-    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
-    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items) {
-        const auto r = test_support::poll_of(feed, when, std::move(items));
-        db_.store_refresh(r, test_support::stories_from_guids(r, known));
-    };
+    const auto [wire, paper] = test_support::wire_and_paper(db_, t0);
     using ids = std::vector<std::int64_t>;
     const auto with_sources = [&](int min_sources) {
         story_query q;
@@ -515,19 +508,9 @@ TEST_F(read_paths_test, a_min_sources_no_story_reaches_is_empty_through_joins_an
 // story that set it (the reader checks it and reads the timeline), and retention (which sets
 // it afresh).
 TEST_F(read_paths_test, the_latest_update_kept_per_topic_follows_every_write) {
-    std::set<std::int64_t> known;
-    std::int64_t wire = 0;
-    std::int64_t paper = 0;
-    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    const auto [wire, paper] = test_support::wire_and_paper(db_, t0);
     sync_topics(db_, {{"iran", "iran", {}, {}}, {"oil", "oil", {}, {}}}, t0);
     db_.set_topics(load_topic_set(db_));
-    const auto store = [&](std::int64_t feed, timestamp when, std::vector<feeds::item> items,
-                           std::optional<timestamp> window_start = std::nullopt) {
-        const auto r = test_support::poll_of(feed, when, std::move(items));
-        auto step = test_support::stories_from_guids(r, known);
-        step.prune_before = window_start;
-        db_.store_refresh(r, step);
-    };
     auto& conn = database_access::connection(db_);
     const auto kept = [&](const std::string& name) -> std::optional<std::int64_t> {
         SQLite::Statement s(conn, "SELECT last_update FROM topics WHERE name = ?1");
@@ -608,10 +591,7 @@ WHERE ts.topic_id = (SELECT id FROM topics WHERE name = ?1)
 // A version-13 file (timelines counted on every read) is counted when migration 14 runs: the
 // kept counts equal a fresh count of each timeline, and the lists read the same.
 TEST_F(read_paths_test, an_upgraded_file_keeps_counts_equal_to_a_fresh_count) {
-    std::set<std::int64_t> known;
-    std::int64_t wire = 0;
-    std::int64_t paper = 0;
-    std::tie(wire, paper) = test_support::wire_and_paper(db_, t0);
+    const auto [wire, paper] = test_support::wire_and_paper(db_, t0);
     sync_topics(db_, {{"iran", "iran", {}, {}}, {"oil", "oil", {}, {}}, {"none", "zebra", {}, {}}},
                 t0);
     db_.set_topics(load_topic_set(db_));
@@ -620,7 +600,7 @@ TEST_F(read_paths_test, an_upgraded_file_keeps_counts_equal_to_a_fresh_count) {
             test_support::poll_of(i % 2 ? wire : paper, t0 + minutes(i),
                                   {item("a@" + std::to_string(i % 25 + 1),
                                         i % 3 ? "Iran oil" : "Oil " + std::to_string(i))});
-        db_.store_refresh(r, test_support::stories_from_guids(r, known));
+        db_.store_refresh(r, test_support::stories_from_guids(r, known_));
     }
     const auto before = list_topics(db_);
     const auto timeline_before = load_timeline(db_, "oil", t0 + minutes(10), 10);
