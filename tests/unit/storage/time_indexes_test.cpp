@@ -249,6 +249,29 @@ TEST(first_import, a_new_file_is_written_without_the_log_until_the_import_ends) 
     EXPECT_FALSE(db.begin_first_import());  // items are stored
 }
 
+TEST(first_import, a_reader_that_keeps_the_switch_back_from_happening_delays_only_the_switch) {
+    test::temp_dir dir;
+    const auto path = dir / "feedd.db";
+    auto db = database::open_for_polling(path);
+    store_three_items(db);
+    {
+        // A read transaction held past the busy timeout (5 s): the switch to WAL fails.
+        SQLite::Database reader(path.string(), SQLite::OPEN_READONLY);
+        SQLite::Transaction read(reader);
+        reader.execAndGet("SELECT count(*) FROM items");
+        EXPECT_FALSE(db.end_first_import());
+        // The import is over all the same: durable, marker gone, each commit synced.
+        EXPECT_FALSE(db.in_first_import());
+        EXPECT_FALSE(std::filesystem::exists(import_marker_file(path)));
+        EXPECT_NE(journal_mode(db), "wal");
+        EXPECT_EQ(database_access::connection(db).execAndGet("PRAGMA synchronous").getInt(),
+                  2);  // FULL
+    }
+    EXPECT_TRUE(db.end_first_import());  // tried again once the reader is gone
+    EXPECT_EQ(journal_mode(db), "wal");
+    EXPECT_EQ(db.integrity_check(), "ok");
+}
+
 TEST(first_import, a_file_that_held_feeds_is_copied_before_the_import_and_the_copy_removed_after) {
     test::temp_dir dir;
     const auto path = dir / "feedd.db";
